@@ -1,0 +1,1 @@
+"""GridCRM: customer relationship management for an electric power supply company."""

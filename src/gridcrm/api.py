@@ -1,0 +1,36 @@
+"""The REST API (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from gridcrm.archive.api import router as archive_router
+from gridcrm.jobs.api import router as jobs_router
+from gridcrm.users.api import router as users_router
+from gridcrm.users.selectors import user_for_token
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>`` with a token issued by ``gridcrm issue_token``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_token(token=token)
+        if user is None:
+            return None
+        request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="GridCRM API",
+    version="1",
+    description="Customer relationship management for an electric power supply company.",
+    auth=[django_auth, TokenAuth()],
+)
+api.add_router("/me", users_router)
+api.add_router("/customers", archive_router)
+api.add_router("/jobs", jobs_router)

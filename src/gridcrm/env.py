@@ -1,0 +1,107 @@
+"""Typed readers of environment variables that fail loudly on a bad value.
+
+Every setting GridCRM takes from the environment goes through one of these, so a
+typo in a deployment stops start-up with a message that names the variable
+instead of surfacing later as a confusing runtime error.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    return None if value is None else value.strip()
+
+
+def env_str(name: str, default: str) -> str:
+    """A string variable, or ``default`` when unset."""
+    value = _raw(name)
+    return default if value is None or value == "" else value
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """A boolean variable: 1/true/yes/on or 0/false/no/off, anything else is an error."""
+    value = _raw(name)
+    if value is None:
+        return default
+    lowered = value.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {value!r}.")
+
+
+def env_choice(name: str, *, choices: Sequence[str], default: str) -> str:
+    """One of ``choices``; an unknown value names the variable and the allowed values."""
+    value = env_str(name, default).lower()
+    if value not in choices:
+        allowed = ", ".join(choices)
+        raise ImproperlyConfigured(f"{name} must be one of: {allowed}; got {value!r}.")
+    return value
+
+
+def env_list(name: str, default: Sequence[str]) -> list[str]:
+    """A comma-separated list; blanks are dropped."""
+    value = _raw(name)
+    if value is None:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_database(name: str, *, default_sqlite: Path) -> dict[str, Any]:
+    """A Django DATABASES entry from a URL such as ``postgres://user@host:5432/db``.
+
+    Only SQLite and PostgreSQL are supported: they are the two databases every
+    test suite runs against.
+    """
+    value = _raw(name)
+    if not value:
+        default_sqlite.parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(default_sqlite),
+            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+        }
+    try:
+        config: dict[str, Any] = dict(dj_database_url.parse(value, conn_max_age=60))
+    except Exception as exc:  # dj-database-url raises several types for a bad URL
+        raise ImproperlyConfigured(
+            f"{name} is not a valid database URL: {value!r} ({exc})."
+        ) from exc
+    engine = config.get("ENGINE", "")
+    if engine not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(f"{name} must be a sqlite:// or postgres:// URL; got {value!r}.")
+    if not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name} names no database: {value!r}.")
+    return config
+
+
+def env_secret_key(name: str, *, production: bool, key_file: Path) -> str:
+    """The secret key: required in production, otherwise generated once into ``key_file``."""
+    value = _raw(name)
+    if value:
+        if production and len(value) < 32:
+            raise ImproperlyConfigured(f"{name} must be at least 32 characters in production.")
+        return value
+    if production:
+        raise ImproperlyConfigured(f"{name} is required when GRIDCRM_PRODUCTION is on.")
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key

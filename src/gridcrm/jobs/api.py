@@ -1,0 +1,32 @@
+"""REST endpoint to watch a job."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from gridcrm.jobs.models import Job
+from gridcrm.jobs.selectors import jobs_visible_to
+
+router = Router(tags=["jobs"])
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    status: str
+    done: int
+    total: int
+    percent: int
+    message: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@router.get("/{job_id}", response=JobOut, summary="A job's progress")
+def job_detail(request: HttpRequest, job_id: int) -> Job:
+    """Progress of a job the caller started."""
+    return get_object_or_404(jobs_visible_to(user=request.user), pk=job_id)  # type: ignore[arg-type]

@@ -1,0 +1,45 @@
+"""Pages to watch jobs and fetch their results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from gridcrm.jobs.models import Job
+from gridcrm.jobs.selectors import jobs_visible_to
+
+
+def _visible_job(request: HttpRequest, job_id: int) -> Job:
+    return get_object_or_404(jobs_visible_to(user=request.user), pk=job_id)  # type: ignore[arg-type]
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    """The user's recent jobs."""
+    jobs = jobs_visible_to(user=request.user)[:50]  # type: ignore[arg-type]
+    return render(request, "jobs/job_list.html", {"jobs": jobs})
+
+
+@login_required
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    """One job with a progress bar that refreshes itself until the job ends."""
+    return render(request, "jobs/job_detail.html", {"job": _visible_job(request, job_id)})
+
+
+@login_required
+def job_progress_fragment(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The progress bar alone, polled by htmx."""
+    return render(request, "jobs/_progress.html", {"job": _visible_job(request, job_id)})
+
+
+@login_required
+def job_download(request: HttpRequest, job_id: int) -> FileResponse:
+    """The file a finished job produced."""
+    job = _visible_job(request, job_id)
+    path = Path(job.result_file)
+    if not job.result_file or not path.is_file():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)

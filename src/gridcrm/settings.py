@@ -1,0 +1,157 @@
+"""Django settings, read from the environment through :mod:`gridcrm.env`.
+
+Variables (all optional in the demo):
+
+- ``GRIDCRM_PRODUCTION`` — on: a secret key must be given, debug must stay off.
+- ``GRIDCRM_DEBUG`` — off unless set.
+- ``DATABASE_URL`` — ``sqlite:///path`` or ``postgres://user@host:port/db``;
+  default an SQLite file ``var/gridcrm.sqlite3``.
+- ``GRIDCRM_VAR`` — the folder for local state (default ``var/`` in the checkout).
+- ``GRIDCRM_LAKE`` — the Parquet fact lake (default ``var/lake``; any fsspec URL).
+- ``GRIDCRM_ENGINE`` — the analytics engine, ``duckdb`` (default) or ``spark``.
+- ``GRIDCRM_SECRET_KEY`` — required in production; generated into ``var/`` otherwise.
+- ``GRIDCRM_ALLOWED_HOSTS`` — comma-separated; default localhost only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from gridcrm.env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_list,
+    env_secret_key,
+    env_str,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+CHECKOUT_DIR = PACKAGE_DIR.parent.parent
+VAR_DIR = Path(env_str("GRIDCRM_VAR", str(CHECKOUT_DIR / "var"))).resolve()
+
+PRODUCTION = env_bool("GRIDCRM_PRODUCTION", default=False)
+DEBUG = env_bool("GRIDCRM_DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("GRIDCRM_DEBUG must be off when GRIDCRM_PRODUCTION is on.")
+
+SECRET_KEY = env_secret_key(
+    "GRIDCRM_SECRET_KEY", production=PRODUCTION, key_file=VAR_DIR / "secret_key"
+)
+ALLOWED_HOSTS = env_list("GRIDCRM_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("GRIDCRM_CSRF_TRUSTED_ORIGINS", [])
+
+DATABASES = {"default": env_database("DATABASE_URL", default_sqlite=VAR_DIR / "gridcrm.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LAKE_URL = env_str("GRIDCRM_LAKE", str(VAR_DIR / "lake"))
+ENGINE = env_choice("GRIDCRM_ENGINE", choices=("duckdb", "spark"), default="duckdb")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "gridcrm.users",
+    "gridcrm.archive",
+    "gridcrm.jobs",
+    "gridcrm.demo",
+    "gridcrm.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "gridcrm.urls"
+WSGI_APPLICATION = "gridcrm.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "gridcrm.web.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "users.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# Serve straight from the app folders: no collectstatic step in the demo or tests.
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"gridcrm": {"level": "INFO"}},
+}
+
+
+# Vendored front-end code that ships inside installed packages (no CDN):
+# htmx comes with django-htmx, plotly.js with the plotly package.
+def _plotly_js_dir() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data"
+
+
+STATICFILES_DIRS.append(("plotly", _plotly_js_dir()))  # type: ignore[arg-type]

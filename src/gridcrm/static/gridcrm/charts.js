@@ -1,0 +1,13 @@
+// Draws the charts of a page from the JSON their container carries in data-series.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const el of document.querySelectorAll(".chart[data-series]")) {
+    const series = JSON.parse(el.dataset.series).map((s) => ({ ...s, type: "bar" }));
+    Plotly.newPlot(el, series, {
+      barmode: "stack",
+      margin: { t: 10, r: 10, b: 60, l: 60 },
+      yaxis: { title: { text: el.dataset.ytitle || "" } },
+      legend: { orientation: "h", y: 1.12 },
+      font: { family: "system-ui, 'PingFang SC', 'Noto Sans CJK SC', sans-serif" },
+    }, { displayModeBar: false, responsive: true });
+  }
+});

@@ -1,0 +1,15 @@
+"""URL map: the staff web UI, the REST API under /api/, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from gridcrm.api import api
+
+urlpatterns = [
+    path("", include("gridcrm.web.urls")),
+    path("customers/", include("gridcrm.archive.urls")),
+    path("jobs/", include("gridcrm.jobs.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,25 @@
+"""``gridcrm issue_token USERNAME [--name NAME]``: print a new API token for a user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from gridcrm.users.models import User
+from gridcrm.users.services import api_token_issue
+
+
+class Command(BaseCommand):
+    help = "Issue an API bearer token for a user and print it once."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--name", default="cli", help="What the token is for.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            user = User.objects.get(username=options["username"])
+        except User.DoesNotExist as exc:
+            raise CommandError(f"No user named {options['username']!r}.") from exc
+        self.stdout.write(api_token_issue(user=user, name=options["name"]))

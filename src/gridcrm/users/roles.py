@@ -1,0 +1,53 @@
+"""The roles of GridCRM (MISSION.md, "Who uses it") and what each may do.
+
+A role is a Django group whose name is the role's code; its permissions are
+declared here and synchronised after every ``migrate``, so the table below is
+the single place that says who may do what.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    MARKETING_MANAGER = "marketing_manager", _("Marketing manager")
+    KEY_ACCOUNT_MANAGER = "key_account_manager", _("Key-account manager")
+    BUSINESS_SPECIALIST = "business_specialist", _("Business specialist")
+    SERVICE_AGENT = "service_agent", _("Service agent")
+    REGIONAL_COLLECTOR = "regional_collector", _("Regional collector")
+    ARCHIVE_OFFICER = "archive_officer", _("Archive officer")
+    DEMAND_PLANNER = "demand_planner", _("Demand-side planner")
+    ADMINISTRATOR = "administrator", _("Administrator")
+    CUSTOMER = "customer", _("Customer")
+
+
+# Roles whose work spans the whole company: they see every customer.
+COMPANY_WIDE_ROLES = frozenset(
+    {
+        Role.MARKETING_MANAGER,
+        Role.SERVICE_AGENT,
+        Role.ARCHIVE_OFFICER,
+        Role.DEMAND_PLANNER,
+        Role.ADMINISTRATOR,
+    }
+)
+
+_VIEW = ["archive.view_customer", "jobs.view_job"]
+_CONTACT = ["archive.view_customer_contact"]
+_EXPORT = ["archive.export_customers"]
+
+# "app_label.codename" permissions of each role.
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.MARKETING_MANAGER: [*_VIEW, *_EXPORT],
+    Role.KEY_ACCOUNT_MANAGER: [*_VIEW, *_CONTACT, *_EXPORT],
+    Role.BUSINESS_SPECIALIST: [*_VIEW],
+    # Agents answer the 95598 line: they must call customers back.
+    Role.SERVICE_AGENT: [*_VIEW, *_CONTACT],
+    Role.REGIONAL_COLLECTOR: [*_VIEW, *_CONTACT, *_EXPORT],
+    Role.ARCHIVE_OFFICER: [*_VIEW, *_CONTACT],
+    Role.DEMAND_PLANNER: [*_VIEW, *_EXPORT],
+    Role.ADMINISTRATOR: [*_VIEW, *_CONTACT, *_EXPORT, "users.view_user"],
+    Role.CUSTOMER: ["archive.view_customer"],
+}

@@ -1,0 +1,33 @@
+"""Reads about users: their roles and their region."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from gridcrm.users.models import ApiToken, User
+from gridcrm.users.roles import Role
+
+
+def user_roles(*, user: User | AnonymousUser) -> frozenset[Role]:
+    """The roles a user holds (the groups named after a role code)."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached: frozenset[Role] | None = getattr(user, "_gridcrm_roles", None)
+    if cached is None:
+        names = user.groups.values_list("name", flat=True)
+        cached = frozenset(Role(name) for name in names if name in Role.values)
+        user._gridcrm_roles = cached  # type: ignore[union-attr]
+    return cached
+
+
+def user_for_token(*, token: str) -> User | None:
+    """The active user owning an API token, recording when it was used."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    found = ApiToken.objects.select_related("user").filter(digest=digest).first()
+    if found is None or not found.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+    return found.user

@@ -1,0 +1,124 @@
+"""The standard cast: two districts, three supply stations, a customer in each, one
+user per role, and for each role an owner, a colleague and an outsider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from gridcrm.archive.models import Customer, Segment, TariffCategory, VoltageLevel
+from gridcrm.users.models import Region, RegionLevel, User
+from gridcrm.users.roles import Role
+from gridcrm.users.services import region_create, user_create
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Regions:
+    company: Region
+    district_a: Region
+    station_a1: Region
+    station_a2: Region
+    district_b: Region
+    station_b1: Region
+
+
+@pytest.fixture
+def regions(db: None) -> Regions:
+    company = region_create(
+        code="YQ", name="国网阳泉供电公司", level=RegionLevel.COMPANY, parent=None
+    )
+    district_a = region_create(code="YQ01", name="城区", level=RegionLevel.DISTRICT, parent=company)
+    district_b = region_create(code="YQ02", name="盂县", level=RegionLevel.DISTRICT, parent=company)
+    return Regions(
+        company=company,
+        district_a=district_a,
+        station_a1=region_create(
+            code="YQ0101", name="北大街供电所", level=RegionLevel.STATION, parent=district_a
+        ),
+        station_a2=region_create(
+            code="YQ0102", name="南山路供电所", level=RegionLevel.STATION, parent=district_a
+        ),
+        district_b=district_b,
+        station_b1=region_create(
+            code="YQ0201", name="秀水供电所", level=RegionLevel.STATION, parent=district_b
+        ),
+    )
+
+
+def make_customer(region: Region, account_no: str, name: str, **extra: object) -> Customer:
+    """A valid residential customer; ``extra`` overrides any field."""
+    fields: dict[str, object] = {
+        "account_no": account_no,
+        "name": name,
+        "segment": Segment.RESIDENTIAL,
+        "tariff_category": TariffCategory.RESIDENTIAL,
+        "voltage_level": VoltageLevel.V220,
+        "contracted_kva": Decimal("8"),
+        "region": region,
+        "address": f"山西省阳泉市{region.name}德胜街{account_no[-3:]}号",
+        "phone": "13834567890",
+        "industry_code": "",
+        **extra,
+    }
+    customer = Customer(**fields)
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+def make_user(username: str, role: Role, region: Region | None = None) -> User:
+    return user_create(
+        username=username, password=PASSWORD, full_name=username, role=role, region=region
+    )
+
+
+@pytest.fixture
+def customer_a(regions: Regions) -> Customer:
+    """A household served by station A1."""
+    return make_customer(regions.station_a1, "0100000001", "王建国")
+
+
+@pytest.fixture
+def customer_b(regions: Regions) -> Customer:
+    """A steel works served by station B1 (another district)."""
+    return make_customer(
+        regions.station_b1,
+        "0200000001",
+        "阳泉市盂县恒达钢铁有限公司",
+        segment=Segment.INDUSTRIAL,
+        tariff_category=TariffCategory.LARGE_INDUSTRY,
+        voltage_level=VoltageLevel.KV35,
+        contracted_kva=Decimal("20000"),
+        industry_code="C3120",
+        phone="0353-6123456",
+    )
+
+
+@pytest.fixture
+def agent(regions: Regions) -> User:
+    return make_user("agent", Role.SERVICE_AGENT)
+
+
+@pytest.fixture
+def collector_a(regions: Regions) -> User:
+    return make_user("collector_a", Role.REGIONAL_COLLECTOR, regions.station_a1)
+
+
+@pytest.fixture
+def collector_b(regions: Regions) -> User:
+    return make_user("collector_b", Role.REGIONAL_COLLECTOR, regions.station_b1)
+
+
+@pytest.fixture
+def archivist(regions: Regions) -> User:
+    return make_user("archivist", Role.ARCHIVE_OFFICER)
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    """Logged in, but holding no role."""
+    return User.objects.create_user(username="outsider", password=PASSWORD)
