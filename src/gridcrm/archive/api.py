@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -13,6 +13,7 @@ from gridcrm.archive.masking import mask_phone
 from gridcrm.archive.models import Customer, DisclosureEvent
 from gridcrm.archive.selectors import customer_get, customer_search
 from gridcrm.archive.services import customer_contact_reveal
+from gridcrm.web.http import AuthedRequest
 
 router = Router(tags=["customers"])
 
@@ -48,7 +49,7 @@ class ContactOut(Schema):
     phone: str
 
 
-def _visible(request: HttpRequest, account_no: str) -> Customer:
+def _visible(request: AuthedRequest, account_no: str) -> Customer:
     customer = customer_get(user=request.user, account_no=account_no)
     if customer is None:
         raise Http404("No such customer.")
@@ -57,25 +58,25 @@ def _visible(request: HttpRequest, account_no: str) -> Customer:
 
 @router.get("", response=list[CustomerOut], summary="Search customers")
 @paginate(PageNumberPagination, page_size=50)
-def customer_list(request: HttpRequest, q: str = "") -> Any:
+def customer_list(request: AuthedRequest, q: str = "") -> Any:
     """Customers visible to the caller, optionally filtered by account number prefix,
     part of the name or the address."""
     return customer_search(user=request.user, query=q[:100])
 
 
 @router.get("/{account_no}", response=CustomerOut, summary="One customer")
-def customer_detail(request: HttpRequest, account_no: str) -> Customer:
+def customer_detail(request: AuthedRequest, account_no: str) -> Customer:
     """A customer by account number; 404 when absent or outside the caller's scope."""
     return _visible(request, account_no)
 
 
 @router.post("/{account_no}/contact", response=ContactOut, summary="Unmasked contact (logged)")
-def customer_contact(request: HttpRequest, account_no: str) -> dict[str, str]:
+def customer_contact(request: AuthedRequest, account_no: str) -> dict[str, str]:
     """The unmasked phone, for roles that need it; every call is logged."""
     customer = _visible(request, account_no)
     phone = customer_contact_reveal(
         customer=customer,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         channel=DisclosureEvent.Channel.API,
     )
     return {"account_no": customer.account_no, "phone": phone}

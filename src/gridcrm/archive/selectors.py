@@ -70,11 +70,12 @@ def segment_counts(*, user: User | AnonymousUser) -> dict[str, int]:
     return {row["segment"]: row["n"] for row in rows}
 
 
-def station_segment_counts(*, user: User | AnonymousUser) -> list[dict[str, object]]:
-    """Visible customers per supply station and segment, for the overview chart."""
+def station_segment_counts(*, user: User | AnonymousUser) -> list[tuple[str, str, int]]:
+    """Visible customers per (supply station name, segment), stations in tree order."""
     return list(
         customers_visible_to(user=user)
-        .values("region__name", "segment")
+        .values("region__path", "region__name", "segment")
         .annotate(n=Count("pk"))
         .order_by("region__path", "segment")
+        .values_list("region__name", "segment", "n")
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,11 +18,12 @@ from gridcrm.archive.selectors import customer_get, customer_search
 from gridcrm.archive.services import can_see_contact, customer_contact_reveal
 from gridcrm.jobs.models import JobKind
 from gridcrm.jobs.services import job_start
+from gridcrm.web.http import AuthedRequest
 
 PAGE_SIZE = 25
 
 
-def _visible_customer(request: HttpRequest, account_no: str) -> Customer:
+def _visible_customer(request: AuthedRequest, account_no: str) -> Customer:
     customer = customer_get(user=request.user, account_no=account_no)
     if customer is None:
         # Out of scope looks exactly like absent: no hint that the account exists.
@@ -31,15 +32,15 @@ def _visible_customer(request: HttpRequest, account_no: str) -> Customer:
 
 
 @login_required
-def customer_list(request: HttpRequest) -> HttpResponse:
+def customer_list(request: AuthedRequest) -> HttpResponse:
     """Search and page through the customers the user may see."""
     query = request.GET.get("q", "").strip()[:100]
     page = Paginator(customer_search(user=request.user, query=query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     for customer in page.object_list:
-        customer.masked_phone = mask_phone(customer.phone)  # type: ignore[attr-defined]
-    template = "archive/_customer_rows.html" if request.htmx else "archive/customer_list.html"  # type: ignore[attr-defined]
+        customer.masked_phone = mask_phone(customer.phone)
+    template = "archive/_customer_rows.html" if request.htmx else "archive/customer_list.html"
     return render(
         request,
         template,
@@ -52,7 +53,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
+def customer_detail(request: AuthedRequest, account_no: str) -> HttpResponse:
     """The customer page (the start of the 360° view)."""
     customer = _visible_customer(request, account_no)
     return render(
@@ -61,7 +62,7 @@ def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
         {
             "customer": customer,
             "masked_phone": mask_phone(customer.phone),
-            "can_reveal": can_see_contact(user=request.user),  # type: ignore[arg-type]
+            "can_reveal": can_see_contact(user=request.user),
             "industry_name": industry_label(customer.industry_code, language=get_language()),
         },
     )
@@ -69,12 +70,12 @@ def customer_detail(request: HttpRequest, account_no: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def customer_contact(request: HttpRequest, account_no: str) -> HttpResponse:
+def customer_contact(request: AuthedRequest, account_no: str) -> HttpResponse:
     """Reveal the unmasked phone to a role that needs it; the disclosure is logged."""
     customer = _visible_customer(request, account_no)
     phone = customer_contact_reveal(
         customer=customer,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         channel=DisclosureEvent.Channel.WEB,
     )
     return render(request, "archive/_contact.html", {"phone": phone})
@@ -82,13 +83,13 @@ def customer_contact(request: HttpRequest, account_no: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def customer_export(request: HttpRequest) -> HttpResponse:
+def customer_export(request: AuthedRequest) -> HttpResponse:
     """Start a CSV export of the current search as a background job."""
     if not request.user.has_perm("archive.export_customers"):
         raise Http404
     job = job_start(
         kind=JobKind.EXPORT_CUSTOMERS,
-        created_by=request.user,  # type: ignore[arg-type]
+        created_by=request.user,
         params={
             "q": request.POST.get("q", "")[:100],
             "unmasked": request.POST.get("unmasked") == "on",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from gridcrm.jobs.models import Job
 from gridcrm.jobs.selectors import jobs_visible_to
+from gridcrm.web.http import AuthedRequest
 
 router = Router(tags=["jobs"])
 
@@ -27,6 +27,6 @@ class JobOut(Schema):
 
 
 @router.get("/{job_id}", response=JobOut, summary="A job's progress")
-def job_detail(request: HttpRequest, job_id: int) -> Job:
+def job_detail(request: AuthedRequest, job_id: int) -> Job:
     """Progress of a job the caller started."""
-    return get_object_or_404(jobs_visible_to(user=request.user), pk=job_id)  # type: ignore[arg-type]
+    return get_object_or_404(jobs_visible_to(user=request.user), pk=job_id)

@@ -5,38 +5,39 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from gridcrm.jobs.models import Job
 from gridcrm.jobs.selectors import jobs_visible_to
+from gridcrm.web.http import AuthedRequest
 
 
-def _visible_job(request: HttpRequest, job_id: int) -> Job:
-    return get_object_or_404(jobs_visible_to(user=request.user), pk=job_id)  # type: ignore[arg-type]
+def _visible_job(request: AuthedRequest, job_id: int) -> Job:
+    return get_object_or_404(jobs_visible_to(user=request.user), pk=job_id)
 
 
 @login_required
-def job_list(request: HttpRequest) -> HttpResponse:
+def job_list(request: AuthedRequest) -> HttpResponse:
     """The user's recent jobs."""
-    jobs = jobs_visible_to(user=request.user)[:50]  # type: ignore[arg-type]
+    jobs = jobs_visible_to(user=request.user)[:50]
     return render(request, "jobs/job_list.html", {"jobs": jobs})
 
 
 @login_required
-def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_detail(request: AuthedRequest, job_id: int) -> HttpResponse:
     """One job with a progress bar that refreshes itself until the job ends."""
     return render(request, "jobs/job_detail.html", {"job": _visible_job(request, job_id)})
 
 
 @login_required
-def job_progress_fragment(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_progress_fragment(request: AuthedRequest, job_id: int) -> HttpResponse:
     """The progress bar alone, polled by htmx."""
     return render(request, "jobs/_progress.html", {"job": _visible_job(request, job_id)})
 
 
 @login_required
-def job_download(request: HttpRequest, job_id: int) -> FileResponse:
+def job_download(request: AuthedRequest, job_id: int) -> FileResponse:
     """The file a finished job produced."""
     job = _visible_job(request, job_id)
     path = Path(job.result_file)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from gridcrm.users.selectors import user_roles
+from gridcrm.web.http import AuthedRequest
 
 router = Router(tags=["me"])
 
@@ -18,12 +18,12 @@ class MeOut(Schema):
 
 
 @router.get("", response=MeOut, summary="Who am I")
-def me(request: HttpRequest) -> dict[str, object]:
+def me(request: AuthedRequest) -> dict[str, object]:
     """The caller's name, roles and region."""
     user = request.user
     return {
-        "username": user.username,  # type: ignore[union-attr]
-        "full_name": user.full_name,  # type: ignore[union-attr]
+        "username": user.username,
+        "full_name": user.full_name,
         "roles": sorted(role.value for role in user_roles(user=user)),
-        "region": user.region.code if user.region else None,  # type: ignore[union-attr]
+        "region": user.region.code if user.region else None,
     }

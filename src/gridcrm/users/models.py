@@ -51,7 +51,7 @@ class User(AbstractUser):
         help_text=_("A regional collector sees the customers of this region and below."),
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
 

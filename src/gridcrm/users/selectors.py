@@ -19,7 +19,7 @@ def user_roles(*, user: User | AnonymousUser) -> frozenset[Role]:
     if cached is None:
         names = user.groups.values_list("name", flat=True)
         cached = frozenset(Role(name) for name in names if name in Role.values)
-        user._gridcrm_roles = cached  # type: ignore[union-attr]
+        user._gridcrm_roles = cached  # type: ignore[attr-defined]
     return cached
 
 

@@ -24,7 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     ]
     if user.is_staff:
         items.append(("admin", reverse("admin:index"), _("Administration")))
-    roles = sorted(user_roles(user=user), key=lambda r: r.label)  # type: ignore[arg-type]
+    roles = sorted(user_roles(user=user), key=lambda r: str(r.label))
     return {
         "nav_items": [{"key": k, "url": u, "label": label} for k, u, label in items],
         "user_roles": [role.label for role in roles],

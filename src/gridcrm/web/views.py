@@ -5,19 +5,20 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from gridcrm.archive.models import Segment
 from gridcrm.archive.selectors import station_segment_counts
+from gridcrm.web.http import AuthedRequest
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """Customers the user can see, by segment and supply station, as a chart."""
     rows = station_segment_counts(user=request.user)
-    stations = list(dict.fromkeys(str(row["region__name"]) for row in rows))
-    counts = {(row["region__name"], row["segment"]): row["n"] for row in rows}
+    stations = list(dict.fromkeys(station for station, _seg, _n in rows))
+    counts = {(station, segment): n for station, segment, n in rows}
     series = [
         {
             "name": str(segment.label),
