@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from gridcrm.archive.models import Customer, Segment, TariffCategory, VoltageLevel
+from gridcrm.archive.models import Customer, TariffCategory, VoltageLevel
+from gridcrm.archive.services import customer_create
+from gridcrm.archive.validators import resident_id_check_char, uscc_check_char
 from gridcrm.users.models import Region, RegionLevel, User
 from gridcrm.users.roles import Role
 from gridcrm.users.services import region_create, user_create
@@ -49,24 +51,41 @@ def regions(db: None) -> Regions:
     )
 
 
+def resident_id(seed: int) -> str:
+    """A valid resident ID number (born 1980 in Yangquan's Chengqu district)."""
+    first17 = f"14030219800101{seed % 1000:03d}"
+    return first17 + resident_id_check_char(first17)
+
+
+def uscc(seed: int) -> str:
+    """A valid unified social credit code."""
+    first17 = f"91140300MA0{seed % 1000000:06d}"
+    return first17 + uscc_check_char(first17)
+
+
 def make_customer(region: Region, account_no: str, name: str, **extra: object) -> Customer:
-    """A valid residential customer; ``extra`` overrides any field."""
-    fields: dict[str, object] = {
+    """A household with every tier-1 field, created through the service; ``extra`` overrides."""
+    data: dict[str, object] = {
         "account_no": account_no,
         "name": name,
-        "segment": Segment.RESIDENTIAL,
+        "certificate_type": "resident_id",
+        "certificate_no": resident_id(int(account_no[-3:])),
         "tariff_category": TariffCategory.RESIDENTIAL,
+        "tariff_structure": "single_part",
         "voltage_level": VoltageLevel.V220,
         "contracted_kva": Decimal("8"),
-        "region": region,
+        "region": region.code,
         "address": f"山西省阳泉市{region.name}德胜街{account_no[-3:]}号",
         "phone": "13834567890",
-        "industry_code": "",
-        **extra,
+        "billing_method": "energy",
+        "tou_applied": "0",
     }
-    customer = Customer(**fields)
-    customer.full_clean()
-    customer.save()
+    relations = {k: extra.pop(k) for k in ("account_manager", "portal_user") if k in extra}
+    data.update(extra)
+    customer = customer_create(data=data, actor=None)
+    if relations:
+        Customer.objects.filter(pk=customer.pk).update(**relations)
+        customer.refresh_from_db()
     return customer
 
 
@@ -89,8 +108,12 @@ def customer_b(regions: Regions) -> Customer:
         regions.station_b1,
         "0200000001",
         "阳泉市盂县恒达钢铁有限公司",
-        segment=Segment.INDUSTRIAL,
         tariff_category=TariffCategory.LARGE_INDUSTRY,
+        tariff_structure="two_part",
+        billing_method="demand",
+        tou_applied="1",
+        certificate_type="uscc",
+        certificate_no=uscc(1),
         voltage_level=VoltageLevel.KV35,
         contracted_kva=Decimal("20000"),
         industry_code="C3120",

@@ -155,3 +155,6 @@ def _plotly_js_dir() -> Path:
 
 
 STATICFILES_DIRS.append(("plotly", _plotly_js_dir()))  # type: ignore[arg-type]
+
+# Uploaded files (change-request evidence); served only through views that check scope.
+MEDIA_ROOT = VAR_DIR / "media"

@@ -80,7 +80,7 @@ def test_it_neutralises_every_formula_prefix() -> None:
 
 def test_roles_without_export_permission_cannot_start_one(agent: User, client: Client) -> None:
     client.force_login(agent)
-    assert client.post("/customers/export/", {"q": ""}).status_code == 404
+    assert client.post("/customers/export/", {"q": ""}).status_code == 403
     assert not Job.objects.exists()
 
 

@@ -8,4 +8,4 @@ class ArchiveConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the archive's job runners (exports) with the jobs app.
-        from gridcrm.archive import exports  # noqa: F401
+        from gridcrm.archive import batch, exports  # noqa: F401

@@ -13,3 +13,10 @@ def mask_phone(phone: str) -> str:
     if len(phone) <= 7:
         return "*" * (len(phone) - 4) + phone[-4:]
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
+
+
+def mask_certificate(value: str) -> str:
+    """Keep the first six and last four characters of an ID or credit code."""
+    if len(value) <= 10:
+        return "*" * len(value)
+    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"

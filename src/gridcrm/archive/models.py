@@ -1,91 +1,89 @@
-"""The customer master: one row per electricity account (户)."""
+"""The customer archive: one row per electricity account (户), its field history,
+change requests for locked tier-1 data, extension fields, mapping rules, and the
+log of who saw personal data.
+
+Which column is in which category and tier, who may edit it and how it is masked
+is declared once, in :mod:`gridcrm.archive.registry`; the columns here only store.
+"""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gridcrm.archive.industries import INDUSTRY_CODE_RE
+from gridcrm.archive.choices import (
+    BillingMethod,
+    CertificateType,
+    ContactChannel,
+    CreditAttention,
+    ImportanceClass,
+    MeterKind,
+    PaymentMethod,
+    ProductionShifts,
+    Segment,
+    TariffCategory,
+    TariffStructure,
+    VoltageLevel,
+)
+from gridcrm.archive.validators import (
+    account_no_validator,
+    phone_validator,
+    validate_certificate_no,
+    validate_industry_code,
+)
 from gridcrm.users.models import Region
 
+__all__ = [
+    "ChangeRequest",
+    "CustomField",
+    "Customer",
+    "DisclosureEvent",
+    "FieldChange",
+    "MappingRule",
+    "RuleSetVersion",
+    "Segment",
+    "TariffCategory",
+    "VoltageLevel",
+]
 
-class Segment(models.TextChoices):
-    """The five customer segments of the paper (§2.1, R6)."""
-
-    PUBLIC_UTILITY = "public_utility", _("Public utility")
-    INDUSTRIAL = "industrial", _("Industrial")
-    COMMERCIAL = "commercial", _("Commercial")
-    RESIDENTIAL = "residential", _("Residential")
-    OTHER = "other", _("Other")
-
-
-class TariffCategory(models.TextChoices):
-    """用电类别 of the catalogue tariff."""
-
-    RESIDENTIAL = "residential", _("Residential")
-    GENERAL_CI = "general_ci", _("General commercial & industrial")
-    LARGE_INDUSTRY = "large_industry", _("Large industry")
-    AGRICULTURE = "agriculture", _("Agricultural production")
+_NONNEG = [MinValueValidator(0)]
+_COEFFICIENT = [MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("3"))]
 
 
-class VoltageLevel(models.TextChoices):
-    V220 = "220V", "220 V"
-    V380 = "380V", "380 V"
-    KV10 = "10kV", "10 kV"
-    KV35 = "35kV", "35 kV"
-    KV110 = "110kV", "110 kV"
-    KV220 = "220kV", "220 kV"
-
-
-account_no_validator = RegexValidator(
-    r"^\d{10}$", _("An account number is exactly ten digits."), code="account_no"
-)
-phone_validator = RegexValidator(
-    r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
-    _("Enter a mobile number (11 digits) or a landline with area code."),
-    code="phone",
-)
-
-
-def validate_industry_code(value: str) -> None:
-    """A GB/T 4754 class: a section letter A–T and four digits."""
-    if value and not INDUSTRY_CODE_RE.match(value):
-        raise ValidationError(
-            _("%(value)s is not a GB/T 4754 class such as C3110."),
-            code="industry_code",
-            params={"value": value},
-        )
+def _choice(label: str, choices: type[models.TextChoices], **kw: object) -> models.CharField:  # type: ignore[type-arg]
+    return models.CharField(label, max_length=20, choices=choices.choices, blank=True, **kw)  # type: ignore[arg-type]
 
 
 class Customer(models.Model):
-    """An electricity customer (电力客户) with the core tier-1 basic fields."""
+    """An electricity customer (电力客户): basic, equipment, behaviour and value information."""
 
+    # -- basic information 客户基础信息
     account_no = models.CharField(
         _("account number"), max_length=10, unique=True, validators=[account_no_validator]
     )
     name = models.CharField(_("account name"), max_length=200, db_index=True)
-    segment = models.CharField(_("segment"), max_length=20, choices=Segment.choices)
-    tariff_category = models.CharField(
-        _("tariff category"), max_length=20, choices=TariffCategory.choices
+    certificate_type = _choice(_("certificate type"), CertificateType)
+    certificate_no = models.CharField(
+        _("certificate number"), max_length=18, blank=True, validators=[validate_certificate_no]
     )
-    voltage_level = models.CharField(
-        _("voltage level"), max_length=10, choices=VoltageLevel.choices
+    contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
+    phone = models.CharField(
+        _("contact phone"), max_length=20, blank=True, validators=[phone_validator]
     )
-    contracted_kva = models.DecimalField(
-        _("contracted capacity (kVA)"),
-        max_digits=10,
-        decimal_places=1,
-        validators=[MinValueValidator(0)],
+    phone_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
+    phone_alt = models.CharField(
+        _("second phone"), max_length=20, blank=True, validators=[phone_validator]
     )
+    address = models.CharField(_("address"), max_length=255, blank=True)
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="customers", verbose_name=_("supply station")
     )
-    address = models.CharField(_("address"), max_length=255)
-    phone = models.CharField(_("contact phone"), max_length=20, validators=[phone_validator])
+    transformer_area = models.CharField(_("transformer area"), max_length=50, blank=True)
     industry_code = models.CharField(
         _("industry (GB/T 4754)"),
         max_length=5,
@@ -93,6 +91,113 @@ class Customer(models.Model):
         validators=[validate_industry_code],
         help_text=_("Blank for households."),
     )
+    tariff_category = _choice(_("tariff category"), TariffCategory)
+    tariff_structure = _choice(_("tariff structure"), TariffStructure)
+    voltage_level = models.CharField(
+        _("voltage level"), max_length=10, choices=VoltageLevel.choices, blank=True
+    )
+    contracted_kva = models.DecimalField(
+        _("contracted capacity (kVA)"),
+        max_digits=10,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=_NONNEG,
+    )
+    importance_class = _choice(_("important customer class"), ImportanceClass)
+    segment = models.CharField(_("segment"), max_length=20, choices=Segment.choices)
+    segment_override_reason = models.CharField(
+        _("reason for the segment override"), max_length=200, blank=True
+    )
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    production_shifts = _choice(_("production shifts"), ProductionShifts)
+
+    # -- equipment information 客户设备信息 (a summary; the equipment registry is its own app)
+    transformer_count = models.PositiveSmallIntegerField(_("transformers"), null=True, blank=True)
+    transformer_kva = models.DecimalField(
+        _("transformer capacity (kVA)"),
+        max_digits=10,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=_NONNEG,
+    )
+    meter_count = models.PositiveSmallIntegerField(_("meters"), null=True, blank=True)
+    meter_kind = _choice(_("meter kind"), MeterKind)
+    backup_power_kw = models.DecimalField(
+        _("backup power (kW)"),
+        max_digits=10,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=_NONNEG,
+    )
+
+    # -- behaviour information 客户行为信息
+    payment_method = _choice(_("payment method"), PaymentMethod)
+    avg_days_to_pay = models.DecimalField(
+        _("average days to pay"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=_NONNEG,
+    )
+    preferred_channel = _choice(_("preferred contact channel"), ContactChannel)
+    e_bill = models.BooleanField(_("e-bill"), null=True, blank=True)
+    complaints_12m = models.PositiveSmallIntegerField(
+        _("complaints in 12 months"), null=True, blank=True
+    )
+    credit_blacklisted = models.BooleanField(
+        _("on a public credit blacklist"), null=True, blank=True
+    )
+    credit_attention = _choice(_("credit attention"), CreditAttention)
+
+    # -- value information 客户价值信息
+    billing_method = _choice(_("billing method"), BillingMethod)
+    tou_applied = models.BooleanField(_("time-of-use tariff applied"), null=True, blank=True)
+    annual_kwh = models.DecimalField(
+        _("annual consumption (kWh)"),
+        max_digits=14,
+        decimal_places=0,
+        null=True,
+        blank=True,
+        validators=_NONNEG,
+    )
+    max_demand_kw = models.DecimalField(
+        _("maximum demand (kW)"),
+        max_digits=10,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=_NONNEG,
+    )
+    deposit_yuan = models.DecimalField(
+        _("deposit (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_NONNEG,
+    )
+    price_sensitivity = models.DecimalField(
+        _("price sensitivity"), max_digits=3, decimal_places=2, default=1, validators=_COEFFICIENT
+    )
+    outage_sensitivity = models.DecimalField(
+        _("outage sensitivity"), max_digits=3, decimal_places=2, default=1, validators=_COEFFICIENT
+    )
+    service_sensitivity = models.DecimalField(
+        _("service sensitivity"),
+        max_digits=3,
+        decimal_places=2,
+        default=1,
+        validators=_COEFFICIENT,
+    )
+
+    # -- extension fields declared by administrators (CustomField), validated by the registry
+    extra = models.JSONField(_("extension fields"), default=dict, blank=True)
+
+    # -- relationships and bookkeeping
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -109,6 +214,8 @@ class Customer(models.Model):
         related_name="customer_account",
         verbose_name=_("portal login"),
     )
+    completeness = models.PositiveSmallIntegerField(_("completeness (%)"), default=0)
+    rules_fired = models.JSONField(default=list, blank=True, editable=False)
     # Optimistic locking: an edit names the version it started from.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -121,14 +228,199 @@ class Customer(models.Model):
         permissions = [
             ("view_customer_contact", _("Can see unmasked contact details")),
             ("export_customers", _("Can export customers")),
+            ("import_customers", _("Can import customers")),
+            ("edit_customer_data", _("Can fill in tier-2 and tier-3 data")),
+            ("request_customer_change", _("Can request a change of tier-1 data")),
+            ("approve_customer_change", _("Can approve changes of tier-1 data")),
+            ("override_segment", _("Can override the segment")),
+            ("manage_mapping_rules", _("Can edit mapping rules")),
+            ("manage_custom_fields", _("Can declare extension fields")),
         ]
-        indexes = [models.Index(fields=["region", "segment"])]
+        indexes = [
+            models.Index(fields=["region", "segment"]),
+            models.Index(fields=["region", "completeness"]),
+            models.Index(fields=["phone"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_no} {self.name}"
 
     def get_absolute_url(self) -> str:
         return reverse("archive:customer_detail", args=[self.account_no])
+
+
+class FieldChange(models.Model):
+    """One change of one field of one customer: the full history the customer page shows."""
+
+    class Source(models.TextChoices):
+        CREATED = "created", _("Created")
+        ENTERED = "entered", _("Entered")
+        CAPTURED = "captured", _("Captured in contact")
+        IMPORTED = "imported", _("Imported")
+        CHANGE_REQUEST = "change_request", _("Approved change request")
+        RULE = "rule", _("Mapping rule")
+        DERIVED = "derived", _("Derived")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="history")
+    field = models.CharField(_("field"), max_length=60)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, verbose_name=_("by")
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    captured_on = models.DateField(_("captured on"), null=True, blank=True)
+    contact_channel = models.CharField(
+        _("captured through"), max_length=20, choices=ContactChannel.choices, blank=True
+    )
+    change_request = models.ForeignKey(
+        "ChangeRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["customer", "field"])]
+        verbose_name = _("field change")
+        verbose_name_plural = _("field changes")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}.{self.field}: {self.old_value} → {self.new_value}"
+
+
+class ChangeRequest(models.Model):
+    """A requested change of a locked tier-1 field; a second person approves it (四眼原则)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="change_requests")
+    field = models.CharField(_("field"), max_length=60)
+    old_value = models.TextField(_("current value"), blank=True)
+    new_value = models.TextField(_("new value"))
+    reason = models.CharField(_("reason"), max_length=500)
+    evidence = models.FileField(_("evidence"), upload_to="evidence/%Y/%m/", blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}.{self.field} → {self.new_value} ({self.status})"
+
+
+class CustomField(models.Model):
+    """An extension field an administrator declares; its values live in ``Customer.extra``."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        INTEGER = "integer", _("Whole number")
+        DECIMAL = "decimal", _("Decimal number")
+        BOOLEAN = "boolean", _("Yes / no")
+        DATE = "date", _("Date")
+        CHOICE = "choice", _("Choice")
+
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_("Lower-case letters, digits and underscores; the column name in files."),
+    )
+    label_zh = models.CharField(_("Chinese label"), max_length=60)
+    label_en = models.CharField(_("English label"), max_length=60)
+    category = models.CharField(_("category"), max_length=12)
+    tier = models.PositiveSmallIntegerField(_("tier"))
+    sensitivity = models.CharField(_("sensitivity"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    max_length = models.PositiveSmallIntegerField(_("maximum length"), default=100)
+    edit_roles = models.JSONField(_("roles that may edit"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["category", "tier", "code"]
+        verbose_name = _("extension field")
+        verbose_name_plural = _("extension fields")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RuleSetVersion(models.Model):
+    """One published version of the mapping rules; versions are never edited, only superseded."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True)
+    note = models.CharField(_("what changed"), max_length=300)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("rule set version")
+        verbose_name_plural = _("rule set versions")
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+
+class MappingRule(models.Model):
+    """A declarative rule (R11): when all conditions hold, set a value or behaviour field.
+
+    ``conditions`` is a list of ``{"field", "op", "value"}``; ops are ``eq``, ``ne``,
+    ``in``, ``not_in``, ``gte``, ``lte``, ``startswith``, ``blank`` and ``not_blank``.
+    """
+
+    version = models.ForeignKey(RuleSetVersion, on_delete=models.CASCADE, related_name="rules")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    conditions = models.JSONField(_("conditions"), default=list)
+    target = models.CharField(_("target field"), max_length=60)
+    value = models.CharField(_("value"), max_length=60)
+    raise_only = models.BooleanField(
+        _("raise only"),
+        default=True,
+        help_text=_("Keep the higher of the current and the rule's value (for coefficients)."),
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), default=100)
+
+    class Meta:
+        ordering = ["priority", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="rule_code_unique_per_version")
+        ]
+        verbose_name = _("mapping rule")
+        verbose_name_plural = _("mapping rules")
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.version})"
 
 
 class DisclosureEvent(models.Model):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from dataclasses import dataclass
+from typing import Any
 
-from gridcrm.archive.models import Customer
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, F, Q, QuerySet
+
+from gridcrm.archive.models import ChangeRequest, Customer, FieldChange
+from gridcrm.archive.registry import TIER_WEIGHTS, FieldSpec, Tier, all_specs
 from gridcrm.users.models import User
 from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
 from gridcrm.users.selectors import user_roles
@@ -44,13 +48,26 @@ def customers_visible_to(*, user: User | AnonymousUser) -> QuerySet[Customer]:
 
 
 def customer_search(*, user: User | AnonymousUser, query: str) -> QuerySet[Customer]:
-    """Visible customers matching an account number prefix, or part of a name or address."""
+    """Visible customers matching the query, read as what it looks like:
+
+    - four digits: the last four digits of the phone (or an account number prefix);
+    - a mobile number (11 digits starting with 1) or a landline: the phone;
+    - other digits: an account number prefix;
+    - anything else: part of the name or the address.
+    """
     customers = customers_visible_to(user=user).select_related("region")
     query = query.strip()
     if not query:
         return customers
-    if query.isdigit():
-        return customers.filter(account_no__startswith=query)
+    digits = query.replace("-", "").replace(" ", "")
+    if digits.isdigit():
+        if len(digits) == 4:
+            return customers.filter(Q(phone_last4=digits) | Q(account_no__startswith=digits))
+        if len(digits) == 11 and digits.startswith("1"):
+            return customers.filter(Q(phone=digits) | Q(phone_alt=digits))
+        if len(digits) > 10:  # a landline with its area code, typed with or without the dash
+            return customers.filter(phone__in=[query, digits, f"{digits[:4]}-{digits[4:]}"])
+        return customers.filter(account_no__startswith=digits)
     return customers.filter(Q(name__contains=query) | Q(address__contains=query))
 
 
@@ -79,3 +96,120 @@ def station_segment_counts(*, user: User | AnonymousUser) -> list[tuple[str, str
         .order_by("region__path", "segment")
         .values_list("region__name", "segment", "n")
     )
+
+
+def blank_q(field_spec: FieldSpec) -> Q:
+    """Rows where a field holds no value (NULL, empty text, or an absent extension key)."""
+    if field_spec.custom is not None:
+        name = field_spec.name
+        return (
+            ~Q(extra__has_key=name)
+            | Q(**{f"extra__{name}__isnull": True})
+            | Q(**{f"extra__{name}": ""})
+        )
+    column = field_spec.column
+    if column.null:
+        return Q(**{f"{field_spec.name}__isnull": True})
+    return Q(**{field_spec.name: ""})
+
+
+def applies_q(field_spec: FieldSpec) -> Q:
+    """Rows the field applies to."""
+    if field_spec.applies_to is None:
+        return Q()
+    return Q(segment__in=sorted(field_spec.applies_to))
+
+
+def tier2_worklist(*, user: User | AnonymousUser) -> QuerySet[Customer]:
+    """Visible customers missing applicable tier-2 data, most valuable first.
+
+    Value is the annual consumption, then the contracted capacity: a gap in a large
+    customer's record costs more than one in a household's.
+    """
+    missing = Q(pk__in=[])
+    for field_spec in all_specs():
+        if field_spec.tier == Tier.TWO and not field_spec.is_derived:
+            missing |= applies_q(field_spec) & blank_q(field_spec)
+    return (
+        customers_visible_to(user=user)
+        .filter(missing)
+        .select_related("region")
+        .order_by(
+            F("annual_kwh").desc(nulls_last=True), F("contracted_kva").desc(nulls_last=True), "pk"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Rate:
+    """How many customers a field applies to, and how many have it filled."""
+
+    applicable: int
+    filled: int
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.filled / self.applicable, 1) if self.applicable else 100.0
+
+
+def completeness_rates(*, user: User | AnonymousUser) -> dict[str, Any]:
+    """Fill rates of the visible customers by station, tier and category, in one query.
+
+    Counts are grouped by station and segment; whether a field applies depends only
+    on the segment, so the applicable count of a field is a sum over its segments.
+    """
+    specs = [s for s in all_specs() if s.name != "segment"]
+    aggregates = {f"f{i}": Count("pk", filter=~blank_q(s)) for i, s in enumerate(specs)}
+    rows = list(
+        customers_visible_to(user=user)
+        .values("region__path", "region__name", "segment")
+        .annotate(n=Count("pk"), **aggregates)
+        .order_by("region__path")
+    )
+    by_station: dict[str, list[int]] = {}
+    by_tier: dict[int, list[int]] = {}
+    by_category: dict[str, list[int]] = {}
+    by_field: dict[str, list[int]] = {}
+    for row in rows:
+        for i, s in enumerate(specs):
+            if s.applies_to is not None and row["segment"] not in s.applies_to:
+                continue
+            pair = (row["n"], row[f"f{i}"])
+            weight = TIER_WEIGHTS[s.tier]
+            for key, bucket, w in (
+                (row["region__name"], by_station, weight),
+                (int(s.tier), by_tier, 1),
+                (str(s.category), by_category, 1),
+                (s.name, by_field, 1),
+            ):
+                acc = bucket.setdefault(key, [0, 0])  # type: ignore[arg-type]
+                acc[0] += pair[0] * w
+                acc[1] += pair[1] * w
+    return {
+        "station": {k: Rate(*v) for k, v in by_station.items()},
+        "tier": {k: Rate(*v) for k, v in sorted(by_tier.items())},
+        "category": {k: Rate(*v) for k, v in by_category.items()},
+        "field": {k: Rate(*v) for k, v in by_field.items()},
+        "specs": specs,
+    }
+
+
+def change_requests_pending() -> QuerySet[ChangeRequest]:
+    """Change requests waiting for an archive officer, oldest first."""
+    return (
+        ChangeRequest.objects.filter(status=ChangeRequest.Status.PENDING)
+        .select_related("customer", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def change_requests_visible_to(*, user: User) -> QuerySet[ChangeRequest]:
+    """Change requests of customers the user can see."""
+    return ChangeRequest.objects.filter(
+        customer__in=customers_visible_to(user=user)
+    ).select_related("customer", "requested_by", "decided_by")
+
+
+def customer_history(*, customer: Customer) -> QuerySet[FieldChange]:
+    """Every recorded change of the customer, newest first."""
+    return customer.history.select_related("actor").order_by("-at", "-pk")

@@ -6,6 +6,24 @@ app_name = "archive"
 urlpatterns = [
     path("", views.customer_list, name="customer_list"),
     path("export/", views.customer_export, name="customer_export"),
+    path("worklist/", views.worklist, name="worklist"),
+    path("completeness/", views.completeness, name="completeness"),
+    path("changes/", views.change_request_list, name="change_requests"),
+    path("rules/", views.rules, name="rules"),
+    path(
+        "changes/<int:pk>/evidence/",
+        views.change_request_evidence,
+        name="change_request_evidence",
+    ),
+    path(
+        "changes/<int:pk>/<str:decision>/",
+        views.change_request_decide,
+        name="change_request_decide",
+    ),
     path("<str:account_no>/", views.customer_detail, name="customer_detail"),
     path("<str:account_no>/contact/", views.customer_contact, name="customer_contact"),
+    path("<str:account_no>/edit/<str:category>/", views.customer_edit, name="customer_edit"),
+    path("<str:account_no>/change/", views.change_request_new, name="change_request_new"),
+    path("<str:account_no>/segment/", views.customer_segment, name="customer_segment"),
+    path("<str:account_no>/fill/", views.worklist_fill, name="worklist_fill"),
 ]

@@ -16,6 +16,10 @@ class JobStatus(models.TextChoices):
 
 class JobKind(models.TextChoices):
     EXPORT_CUSTOMERS = "export_customers", _("Customer export")
+    RULES_APPLY = "rules_apply", _("Apply mapping rules")
+    IMPORT_CUSTOMERS = "import_customers", _("Customer import")
+    LAKE_IMPORT = "lake_import", _("Fact import")
+    LAKE_PIPELINES = "lake_pipelines", _("Load and payment analytics")
 
 
 class Job(models.Model):

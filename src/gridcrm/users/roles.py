@@ -37,17 +37,38 @@ COMPANY_WIDE_ROLES = frozenset(
 _VIEW = ["archive.view_customer", "jobs.view_job"]
 _CONTACT = ["archive.view_customer_contact"]
 _EXPORT = ["archive.export_customers"]
+_EDIT = ["archive.edit_customer_data", "archive.request_customer_change"]
 
 # "app_label.codename" permissions of each role.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.MARKETING_MANAGER: [*_VIEW, *_EXPORT],
-    Role.KEY_ACCOUNT_MANAGER: [*_VIEW, *_CONTACT, *_EXPORT],
+    Role.MARKETING_MANAGER: [
+        *_VIEW,
+        *_EXPORT,
+        "archive.override_segment",
+        "archive.manage_mapping_rules",
+    ],
+    Role.KEY_ACCOUNT_MANAGER: [*_VIEW, *_CONTACT, *_EXPORT, *_EDIT],
     Role.BUSINESS_SPECIALIST: [*_VIEW],
     # Agents answer the 95598 line: they must call customers back.
-    Role.SERVICE_AGENT: [*_VIEW, *_CONTACT],
-    Role.REGIONAL_COLLECTOR: [*_VIEW, *_CONTACT, *_EXPORT],
-    Role.ARCHIVE_OFFICER: [*_VIEW, *_CONTACT],
+    Role.SERVICE_AGENT: [*_VIEW, *_CONTACT, *_EDIT],
+    Role.REGIONAL_COLLECTOR: [*_VIEW, *_CONTACT, *_EXPORT, *_EDIT],
+    Role.ARCHIVE_OFFICER: [
+        *_VIEW,
+        *_CONTACT,
+        *_EDIT,
+        "archive.import_customers",
+        "archive.approve_customer_change",
+        "archive.override_segment",
+    ],
     Role.DEMAND_PLANNER: [*_VIEW, *_EXPORT],
-    Role.ADMINISTRATOR: [*_VIEW, *_CONTACT, *_EXPORT, "users.view_user"],
+    Role.ADMINISTRATOR: [
+        *_VIEW,
+        *_CONTACT,
+        *_EXPORT,
+        *_EDIT,
+        "archive.import_customers",
+        "archive.manage_custom_fields",
+        "users.view_user",
+    ],
     Role.CUSTOMER: ["archive.view_customer"],
 }

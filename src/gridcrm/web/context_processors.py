@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gridcrm.users.roles import Role
 from gridcrm.users.selectors import user_roles
 
 
@@ -18,7 +19,19 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": [], "user_roles": []}
     items = [
         ("home", reverse("home"), _("Overview")),
-        ("customers", reverse("archive:customer_list"), _("Customers")),
+        ("customer_list", reverse("archive:customer_list"), _("Customers")),
+    ]
+    if user.has_perm("archive.edit_customer_data"):
+        items.append(("worklist", reverse("archive:worklist"), _("Worklist")))
+    if user.has_perm("archive.request_customer_change") or user.has_perm(
+        "archive.approve_customer_change"
+    ):
+        items.append(("change_requests", reverse("archive:change_requests"), _("Change requests")))
+    if user.has_perm("archive.view_customer") and not user_roles(user=user) <= {Role.CUSTOMER}:
+        items.append(("completeness", reverse("archive:completeness"), _("Completeness")))
+    if user.has_perm("archive.manage_mapping_rules"):
+        items.append(("rules", reverse("archive:rules"), _("Mapping rules")))
+    items += [
         ("jobs", reverse("jobs:job_list"), _("Jobs")),
         ("api", "/api/docs", _("API")),
     ]

@@ -1,11 +1,13 @@
 // Draws the charts of a page from the JSON their container carries in data-series.
 document.addEventListener("DOMContentLoaded", () => {
   for (const el of document.querySelectorAll(".chart[data-series]")) {
-    const series = JSON.parse(el.dataset.series).map((s) => ({ ...s, type: "bar" }));
+    const type = el.dataset.type || "bar";
+    const series = JSON.parse(el.dataset.series).map((s) => ({ type, ...s }));
+    const percent = el.dataset.ytitle === "%";
     Plotly.newPlot(el, series, {
       barmode: "stack",
-      margin: { t: 10, r: 10, b: 60, l: 60 },
-      yaxis: { title: { text: el.dataset.ytitle || "" } },
+      margin: { t: 10, r: 10, b: 80, l: 60 },
+      yaxis: { title: { text: el.dataset.ytitle || "" }, range: percent ? [0, 100] : undefined },
       legend: { orientation: "h", y: 1.12 },
       font: { family: "system-ui, 'PingFang SC', 'Noto Sans CJK SC', sans-serif" },
     }, { displayModeBar: false, responsive: true });

@@ -1,0 +1,82 @@
+"""Forms built from the field registry; no form lists customer fields by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gridcrm.archive.choices import ContactChannel, Segment
+from gridcrm.archive.registry import FieldSpec, Tier
+
+
+class CustomerFieldsForm(forms.Form):
+    """Edit some registry fields of one customer, with the version the edit started from.
+
+    When a tier-3 field changes, where and when it was learnt are required (R12: tier-3
+    data is gathered in contact with the customer).
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Note"), required=False, max_length=500)
+    contact_channel = forms.ChoiceField(
+        label=_("Learnt through"),
+        required=False,
+        choices=[("", "—"), *ContactChannel.choices],
+    )
+    captured_on = forms.DateField(
+        label=_("Learnt on"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+
+    def __init__(self, *args: Any, specs: Sequence[FieldSpec], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.specs = list(specs)
+        for field_spec in self.specs:
+            self.fields[field_spec.name] = field_spec.form_field()
+            self.fields[field_spec.name].tier = int(field_spec.tier)  # type: ignore[attr-defined]
+
+    def changed_values(self) -> dict[str, Any]:
+        """The registry fields whose submitted value differs from the initial one."""
+        return {
+            s.name: self.cleaned_data.get(s.name) for s in self.specs if s.name in self.changed_data
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        tier3_changed = any(
+            s.tier == Tier.THREE and s.name in self.changed_data for s in self.specs
+        )
+        if tier3_changed and not (data.get("contact_channel") and data.get("captured_on")):
+            raise forms.ValidationError(
+                _("Say through which contact and on which day the tier-3 information was learnt.")
+            )
+        return data
+
+
+class ChangeRequestForm(forms.Form):
+    """Ask for a change of a locked tier-1 field."""
+
+    field = forms.ChoiceField(label=_("Field"))
+    new_value = forms.CharField(label=_("New value"), max_length=255)
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea({"rows": 3}))
+    evidence = forms.FileField(label=_("Evidence (optional)"), required=False)
+
+    def __init__(self, *args: Any, specs: Sequence[FieldSpec], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = [(s.name, s.label) for s in specs]  # type: ignore[attr-defined]
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class SegmentOverrideForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    segment = forms.ChoiceField(
+        label=_("Segment"),
+        required=False,
+        choices=[("", _("As derived from tariff and industry")), *Segment.choices],
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
