@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "gridcrm.users",
     "gridcrm.archive",
     "gridcrm.jobs",
+    "gridcrm.lake",
     "gridcrm.demo",
     "gridcrm.web",
 ]

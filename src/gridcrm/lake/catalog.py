@@ -1,0 +1,236 @@
+"""Where the lake's tables live and how to reach them: the only module that knows.
+
+Layout under ``settings.LAKE_URL`` (a folder, or any URL pyarrow's filesystems know)::
+
+    <table>/month=YYYY-MM/part-<id>.parquet   facts, sorted by the table's key
+    _staging/<id>/…                           an import's files before they go live
+    _rejects/<id>.csv                         rows an import refused, with the reason
+
+Pipelines ask this module for an Ibis connection (``connect``) and for tables
+(``table``); they never name a path or an engine themselves.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.conf import settings
+
+from gridcrm.env import env_str
+from gridcrm.lake.schemas import FACT_TABLES, FactSchema, fact_schema
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+ENGINES = ("duckdb", "spark")
+
+
+def lake_root() -> str:
+    """The lake's base location, without a trailing slash."""
+    return str(settings.LAKE_URL).rstrip("/")
+
+
+def is_local() -> bool:
+    root = lake_root()
+    return "://" not in root or root.startswith("file://")
+
+
+def local_root() -> Path:
+    """The lake as a local folder; imports, compaction and the UI's listing need one."""
+    root = lake_root()
+    if not is_local():
+        raise NotImplementedError(
+            "Imports and listings need a local lake folder; pipelines read any URL."
+        )
+    return Path(root.removeprefix("file://"))
+
+
+def table_dir(name: str) -> Path:
+    fact_schema(name)  # fails loudly on an unknown table
+    return local_root() / name
+
+
+def partition_dir(name: str, month: str) -> Path:
+    return table_dir(name) / f"month={month}"
+
+
+def staging_dir(import_id: str) -> Path:
+    return local_root() / "_staging" / import_id
+
+
+def rejects_dir() -> Path:
+    return local_root() / "_rejects"
+
+
+def partition_files(name: str, months: list[str] | None = None) -> list[Path]:
+    """The live Parquet files of a table (of some months only, when given), sorted."""
+    base = table_dir(name)
+    if not base.is_dir():
+        return []
+    wanted = None if months is None else {f"month={m}" for m in months}
+    files: list[Path] = []
+    for part in sorted(base.iterdir()):
+        if not part.is_dir() or not part.name.startswith("month="):
+            continue
+        if wanted is not None and part.name not in wanted:
+            continue
+        files.extend(sorted(p for p in part.glob("*.parquet") if not p.name.startswith(".")))
+    return files
+
+
+@dataclass(frozen=True)
+class PartitionInfo:
+    month: str
+    files: int
+    rows: int
+    bytes: int
+    modified: datetime
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    doc: str
+    partitions: list[PartitionInfo]
+
+    @property
+    def rows(self) -> int:
+        return sum(p.rows for p in self.partitions)
+
+    @property
+    def bytes(self) -> int:
+        return sum(p.bytes for p in self.partitions)
+
+    @property
+    def files(self) -> int:
+        return sum(p.files for p in self.partitions)
+
+    @property
+    def freshness(self) -> datetime | None:
+        """When the table last received facts."""
+        return max((p.modified for p in self.partitions), default=None)
+
+    @property
+    def months(self) -> tuple[str, str] | None:
+        if not self.partitions:
+            return None
+        return self.partitions[0].month, self.partitions[-1].month
+
+
+def table_info(name: str) -> TableInfo:
+    """Partitions, files, row counts (from Parquet footers) and freshness of one table."""
+    schema = fact_schema(name)
+    by_month: dict[str, list[Path]] = {}
+    for path in partition_files(name):
+        by_month.setdefault(path.parent.name.removeprefix("month="), []).append(path)
+    partitions = []
+    for month, paths in sorted(by_month.items()):
+        stats = [p.stat() for p in paths]
+        partitions.append(
+            PartitionInfo(
+                month=month,
+                files=len(paths),
+                rows=sum(pq.ParquetFile(p).metadata.num_rows for p in paths),
+                bytes=sum(s.st_size for s in stats),
+                modified=datetime.fromtimestamp(max(s.st_mtime for s in stats), tz=UTC),
+            )
+        )
+    return TableInfo(name=name, doc=schema.doc, partitions=partitions)
+
+
+def lake_tables() -> list[TableInfo]:
+    return [table_info(name) for name in FACT_TABLES]
+
+
+@contextmanager
+def lake_lock() -> Iterator[None]:
+    """One writer at a time (imports, compaction), across processes on this machine."""
+    path = Path(settings.VAR_DIR) / "lake.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# -- engines ---------------------------------------------------------------------------
+
+
+def engine_name(engine: str | None = None) -> str:
+    name = engine or str(settings.ENGINE)
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r}; use one of {', '.join(ENGINES)}")
+    return name
+
+
+_spark_lock = threading.Lock()
+
+
+@functools.cache
+def spark_session() -> SparkSession:
+    """The process's one SparkSession (local[2] unless GRIDCRM_SPARK_MASTER says otherwise).
+
+    Starting Spark takes seconds, so it is made once and shared; its warehouse and
+    scratch space go under ``var/`` instead of the working directory.
+    """
+    from pyspark.sql import SparkSession
+
+    var = Path(settings.VAR_DIR)
+    with _spark_lock:
+        builder: Any = SparkSession.builder
+        session = (
+            builder.master(env_str("GRIDCRM_SPARK_MASTER", "local[2]"))
+            .appName("gridcrm")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.warehouse.dir", str(var / "spark-warehouse"))
+            .config("spark.sql.catalogImplementation", "in-memory")
+            .config("spark.local.dir", str(var / "spark-tmp"))
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", os.environ.get("GRIDCRM_SPARK_SHUFFLE", "4"))
+            .config("spark.driver.memory", os.environ.get("GRIDCRM_SPARK_MEMORY", "2g"))
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+        result: SparkSession = session
+        return result
+
+
+def connect(engine: str | None = None) -> ibis.BaseBackend:
+    """An Ibis connection to the chosen engine (``settings.ENGINE`` by default)."""
+    if engine_name(engine) == "spark":
+        return ibis.pyspark.connect(spark_session())
+    return ibis.duckdb.connect()
+
+
+def _empty(schema: FactSchema) -> pa.Table:
+    return schema.arrow.empty_table()
+
+
+def table(con: ibis.BaseBackend, name: str) -> ibis.Table:
+    """A fact table as an Ibis table on ``con``, with exactly its schema's columns."""
+    schema = fact_schema(name)
+    files = partition_files(name) if is_local() else None
+    if files == []:
+        return ibis.memtable(_empty(schema))
+    source = str(table_dir(name)) if is_local() else f"{lake_root()}/{name}"
+    if con.name == "duckdb":
+        glob = f"{source}/month=*/*.parquet"
+        raw = con.read_parquet(glob, hive_partitioning=False)
+    else:
+        raw = con.read_parquet(source)
+    result: ibis.Table = raw.select(*schema.names)
+    return result

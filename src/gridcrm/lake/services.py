@@ -1,0 +1,369 @@
+"""Writes to the lake and to its OLTP tables: imports, pipeline runs, compaction."""
+
+# SQL here is built from the schemas' column names (quoted) and from paths this module
+# makes; values from files never enter SQL text, so S608 does not apply.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+import pyarrow as pa
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+
+from gridcrm.archive.models import Customer
+from gridcrm.jobs.models import Job, JobKind
+from gridcrm.jobs.services import job_progress, job_runner, job_start
+from gridcrm.lake import catalog, pipelines
+from gridcrm.lake.imports import ImportFailed, ImportReport, file_sha256, import_file
+from gridcrm.lake.models import LakeImport, MonthlyLoadFeature, PaymentBehaviour
+from gridcrm.lake.schemas import fact_schema
+from gridcrm.users.models import User
+
+logger = logging.getLogger(__name__)
+
+_UPSERT_BATCH = 2000
+
+
+def _uploads_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "lake_uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _safe_name(name: str) -> str:
+    base = Path(name).name
+    return re.sub(r"[^\w.\-]", "_", base)[-100:] or "upload"
+
+
+def known_account_numbers() -> Iterator[str]:
+    """Every customer's account number, streamed (a city company has a million)."""
+    return Customer.objects.values_list("account_no", flat=True).iterator(chunk_size=20000)
+
+
+# -- imports ------------------------------------------------------------------------------
+
+
+def lake_import_run(*, lake_import: LakeImport, job: Job | None = None) -> LakeImport:
+    """Import the stored file of ``lake_import`` and record the outcome on it.
+
+    A file whose exact bytes were imported into the same table before is not read
+    again: it could add nothing.
+    """
+    path = Path(lake_import.stored_path)
+
+    def progress(done: int, total: int) -> None:
+        if job is not None:
+            job_progress(job, done=done, total=total)
+
+    with catalog.lake_lock():
+        lake_import.sha256 = file_sha256(path) if path.is_file() else ""
+        earlier = (
+            LakeImport.objects.filter(
+                table=lake_import.table,
+                sha256=lake_import.sha256,
+                status__in=[LakeImport.Status.IMPORTED, LakeImport.Status.UNCHANGED],
+            )
+            .exclude(pk=lake_import.pk)
+            .exclude(sha256="")
+            .first()
+        )
+        if earlier is not None:
+            lake_import.status = LakeImport.Status.UNCHANGED
+            lake_import.rows_read = earlier.rows_read
+            lake_import.already_present = earlier.accepted + earlier.already_present
+            lake_import.duplicates = earlier.duplicates
+            lake_import.rejected = earlier.rejected
+            lake_import.reasons = earlier.reasons
+            lake_import.reject_file = earlier.reject_file
+        else:
+            try:
+                report = import_file(
+                    table=lake_import.table,
+                    path=path,
+                    known_accounts=known_account_numbers(),
+                    progress=progress,
+                )
+            except ImportFailed as exc:
+                lake_import.status = LakeImport.Status.FAILED
+                lake_import.error = str(exc)
+            else:
+                _record_report(lake_import, report)
+        lake_import.finished_at = timezone.now()
+        lake_import.save()
+    return lake_import
+
+
+def _record_report(lake_import: LakeImport, report: ImportReport) -> None:
+    lake_import.status = (
+        LakeImport.Status.IMPORTED if report.changed else LakeImport.Status.UNCHANGED
+    )
+    lake_import.rows_read = report.rows_read
+    lake_import.accepted = report.accepted
+    lake_import.already_present = report.already_present
+    lake_import.duplicates = report.duplicates
+    lake_import.rejected = report.rejected
+    lake_import.reasons = report.reasons
+    lake_import.months = report.months
+    lake_import.reject_file = report.reject_file
+
+
+def lake_import_create(
+    *, table: str, source_name: str, content: IO[bytes], acting_user: User
+) -> LakeImport:
+    """Keep an uploaded (or named) file and record a queued import of it."""
+    fact_schema(table)
+    stored = _uploads_dir() / f"{uuid.uuid4().hex[:12]}-{_safe_name(source_name)}"
+    with stored.open("wb") as out:
+        shutil.copyfileobj(content, out)
+    return LakeImport.objects.create(
+        table=table,
+        source_name=Path(source_name).name[:255],
+        stored_path=str(stored),
+        created_by=acting_user,
+    )
+
+
+@transaction.atomic
+def lake_import_start(
+    *, table: str, source_name: str, content: IO[bytes], acting_user: User
+) -> LakeImport:
+    """Queue the import of an uploaded file as a background job the user can watch."""
+    lake_import = lake_import_create(
+        table=table, source_name=source_name, content=content, acting_user=acting_user
+    )
+    job = job_start(
+        kind=JobKind.LAKE_IMPORT,
+        created_by=acting_user,
+        params={"lake_import": lake_import.pk, "language": translation.get_language()},
+    )
+    lake_import.job = job
+    lake_import.save(update_fields=["job"])
+    return lake_import
+
+
+@job_runner(JobKind.LAKE_IMPORT)
+def run_lake_import_job(job: Job) -> str:
+    """Runs an import job; its result file is the reject file, if any row was refused."""
+    lake_import = LakeImport.objects.get(pk=job.params["lake_import"])
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        lake_import_run(lake_import=lake_import, job=job)
+    if lake_import.status == LakeImport.Status.FAILED:
+        raise ImportFailed(lake_import.error)
+    return lake_import.reject_file
+
+
+# -- writing facts that need no validation (demo, benchmarks) ---------------------------
+
+
+def facts_append(*, table: str, facts: pa.Table) -> list[str]:
+    """Append facts already known to be valid (generated ones) as new month files.
+
+    Skips the import's checks, so it is for generators only; it still sorts by key
+    and partitions by month like an import. Returns the months written.
+    """
+    schema = fact_schema(table)
+    facts = facts.select(schema.names).cast(schema.arrow)
+    part_id = uuid.uuid4().hex[:16]
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.register("facts", facts)
+    column = schema.month_of
+    if str(schema.column(column).type).startswith("timestamp"):
+        month_expr = f"strftime({column} + INTERVAL 8 HOUR, '%Y-%m')"
+    else:
+        month_expr = f"strftime({column}, '%Y-%m')"
+    months = [r[0] for r in con.execute(f"SELECT DISTINCT {month_expr} FROM facts").fetchall()]
+    order = ", ".join(schema.key)
+    with catalog.lake_lock():
+        for month in sorted(months):
+            folder = catalog.partition_dir(table, month)
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".part-{part_id}.parquet"
+            con.execute(
+                f"COPY (SELECT * FROM facts WHERE {month_expr} = '{month}' ORDER BY {order}) "
+                f"TO '{tmp}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+            )
+            tmp.replace(folder / f"part-{part_id}.parquet")
+    con.close()
+    return sorted(months)
+
+
+def lake_table_clear(*, table: str) -> None:
+    """Remove every fact of a table (demo resets only)."""
+    with catalog.lake_lock():
+        shutil.rmtree(catalog.table_dir(table), ignore_errors=True)
+
+
+def lake_compact(*, table: str, min_files: int = 2) -> int:
+    """Merge each month's files into one, sorted by key; returns partitions compacted.
+
+    Many small imports leave many small files, which every scan pays for. The merged
+    file is written beside the others and the old ones removed after, under the lake
+    lock, so no import interleaves.
+    """
+    schema = fact_schema(table)
+    compacted = 0
+    with catalog.lake_lock():
+        by_month: dict[Path, list[Path]] = {}
+        for path in catalog.partition_files(table):
+            by_month.setdefault(path.parent, []).append(path)
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        for folder, files in sorted(by_month.items()):
+            if len(files) < min_files:
+                continue
+            part_id = uuid.uuid4().hex[:16]
+            tmp = folder / f".part-c{part_id}.parquet"
+            con.read_parquet([str(p) for p in files]).select(", ".join(schema.names)).order(
+                ", ".join(schema.key)
+            ).write_parquet(str(tmp), compression="zstd")
+            tmp.replace(folder / f"part-c{part_id}.parquet")
+            for old in files:
+                old.unlink()
+            compacted += 1
+        con.close()
+    return compacted
+
+
+# -- pipelines → OLTP -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    engine: str
+    as_of: date
+    feature_rows: int
+    behaviour_rows: int
+
+
+def _account_ids() -> dict[str, int]:
+    return dict(Customer.objects.values_list("account_no", "pk").iterator(chunk_size=20000))
+
+
+def _batches(table: pa.Table) -> Iterator[list[dict[str, Any]]]:
+    for batch in table.to_batches(max_chunksize=_UPSERT_BATCH):
+        yield batch.to_pylist()
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return None if number != number else number  # NaN → null
+
+
+def load_features_upsert(*, features: pa.Table) -> int:
+    """Insert or update the monthly load features of ``customer_month_features``."""
+    ids = _account_ids()
+    count = 0
+    fields = [c for c in pipelines.FEATURE_COLUMNS if c not in ("account_no", "month")]
+    for rows in _batches(features):
+        objs = [
+            MonthlyLoadFeature(
+                customer_id=ids[row["account_no"]],
+                month=row["month"],
+                **{f: _float(row[f]) for f in fields},
+            )
+            for row in rows
+            if row["account_no"] in ids
+        ]
+        MonthlyLoadFeature.objects.bulk_create(
+            objs,
+            update_conflicts=True,
+            unique_fields=["customer", "month"],
+            update_fields=[*fields, "computed_at"],
+        )
+        count += len(objs)
+    return count
+
+
+def payment_behaviour_upsert(*, behaviour: pa.Table, as_of: date) -> int:
+    """Insert or update each customer's payment behaviour of ``payment_behaviour``."""
+    ids = _account_ids()
+    count = 0
+    fields = [c for c in pipelines.BEHAVIOUR_COLUMNS if c != "account_no"]
+    ints = {"bills_12m", "bills_24m", "overdue_bills", "partial_payments_24m"}
+    nullable_ints = {"max_days_late_12m", "max_days_late_24m"}
+
+    def value(name: str, raw: Any) -> Any:
+        if name in ints:
+            return int(raw or 0)
+        if name in nullable_ints:
+            return None if raw is None else int(raw)
+        if name == "arrears":
+            return Decimal(raw or 0).quantize(Decimal("0.01"))
+        return _float(raw)
+
+    for rows in _batches(behaviour):
+        objs = [
+            PaymentBehaviour(
+                customer_id=ids[row["account_no"]],
+                as_of=as_of,
+                **{f: value(f, row[f]) for f in fields},
+            )
+            for row in rows
+            if row["account_no"] in ids
+        ]
+        PaymentBehaviour.objects.bulk_create(
+            objs,
+            update_conflicts=True,
+            unique_fields=["customer"],
+            update_fields=["as_of", *fields, "computed_at"],
+        )
+        count += len(objs)
+    return count
+
+
+def pipelines_run(
+    *, engine: str | None = None, as_of: date | None = None, job: Job | None = None
+) -> PipelineRun:
+    """Run the load-feature and payment pipelines on the lake and store their results."""
+    as_of = as_of or timezone.localdate()
+    name = catalog.engine_name(engine)
+    con = catalog.connect(name)
+    bills = catalog.table(con, "bills")
+    payments = catalog.table(con, "payments")
+    readings = catalog.table(con, "readings")
+    if job is not None:
+        job_progress(job, done=0, total=4)
+    features = con.to_pyarrow(pipelines.customer_month_features(bills, readings))
+    if job is not None:
+        job_progress(job, done=1)
+    feature_rows = load_features_upsert(features=features)
+    if job is not None:
+        job_progress(job, done=2)
+    behaviour = con.to_pyarrow(pipelines.payment_behaviour(bills, payments, as_of=as_of))
+    if job is not None:
+        job_progress(job, done=3)
+    behaviour_rows = payment_behaviour_upsert(behaviour=behaviour, as_of=as_of)
+    if job is not None:
+        job_progress(job, done=4)
+    return PipelineRun(
+        engine=name, as_of=as_of, feature_rows=feature_rows, behaviour_rows=behaviour_rows
+    )
+
+
+def pipelines_start(*, acting_user: User, as_of: date | None = None) -> Job:
+    """Queue a pipeline run as a background job."""
+    params: dict[str, Any] = {"as_of": as_of.isoformat() if as_of else ""}
+    return job_start(kind=JobKind.LAKE_PIPELINES, created_by=acting_user, params=params)
+
+
+@job_runner(JobKind.LAKE_PIPELINES)
+def run_pipelines_job(job: Job) -> str:
+    raw = str(job.params.get("as_of") or "")
+    pipelines_run(as_of=date.fromisoformat(raw) if raw else None, job=job)
+    return ""
