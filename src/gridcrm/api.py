@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
+from gridcrm.archive.api import changes_router, fields_router
 from gridcrm.archive.api import router as archive_router
 from gridcrm.jobs.api import router as jobs_router
 from gridcrm.users.api import router as users_router
@@ -33,4 +34,6 @@ api = NinjaAPI(
 )
 api.add_router("/me", users_router)
 api.add_router("/customers", archive_router)
+api.add_router("/change-requests", changes_router)
+api.add_router("/fields", fields_router)
 api.add_router("/jobs", jobs_router)

@@ -1,21 +1,46 @@
-"""REST endpoints of the customer archive; every lookup goes through the scoping selectors."""
+"""REST endpoints of the customer archive; every lookup goes through the scoping selectors.
+
+Field names, categories, tiers and masking come from the registry, like the pages.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
+from gridcrm.archive import registry
+from gridcrm.archive.errors import ArchiveError, InvalidFields, VersionConflict
 from gridcrm.archive.masking import mask_phone
-from gridcrm.archive.models import Customer, DisclosureEvent
-from gridcrm.archive.selectors import customer_get, customer_search
-from gridcrm.archive.services import customer_contact_reveal
+from gridcrm.archive.models import ChangeRequest, Customer, DisclosureEvent
+from gridcrm.archive.selectors import (
+    change_requests_pending,
+    change_requests_visible_to,
+    completeness_rates,
+    customer_get,
+    customer_history,
+    customer_search,
+)
+from gridcrm.archive.services import (
+    change_request_approve,
+    change_request_reject,
+    change_request_submit,
+    customer_contact_reveal,
+    customer_create,
+    customer_update,
+)
 from gridcrm.web.http import AuthedRequest
 
 router = Router(tags=["customers"])
+changes_router = Router(tags=["change requests"])
+fields_router = Router(tags=["field registry"])
 
 
 class CustomerOut(Schema):
@@ -24,12 +49,14 @@ class CustomerOut(Schema):
     segment: str
     tariff_category: str
     voltage_level: str
-    contracted_kva: Decimal
+    contracted_kva: Decimal | None
     station: str
     station_code: str
     address: str
     phone_masked: str
     industry_code: str
+    completeness: int
+    version: int
 
     @staticmethod
     def resolve_station(obj: Customer) -> str:
@@ -44,9 +71,112 @@ class CustomerOut(Schema):
         return mask_phone(obj.phone)
 
 
+class FieldValueOut(Schema):
+    name: str
+    label: str
+    category: str
+    tier: int
+    value: Any
+    missing: bool
+
+
+class ArchiveOut(Schema):
+    account_no: str
+    version: int
+    completeness: int
+    segment: str
+    segment_overridden: bool
+    rules_fired: list[dict[str, Any]]
+    fields: list[FieldValueOut]
+
+
 class ContactOut(Schema):
     account_no: str
     phone: str
+
+
+class FieldSpecOut(Schema):
+    name: str
+    label: str
+    category: str
+    tier: int
+    sensitivity: str
+    source: str
+    applies_to: list[str] | None
+    choices: list[tuple[str, str]]
+    extension: bool
+
+
+class CustomerIn(Schema):
+    fields: dict[str, Any]
+
+
+class CustomerPatch(Schema):
+    version: int
+    fields: dict[str, Any]
+    reason: str = ""
+    contact_channel: str = ""
+    captured_on: dt.date | None = None
+
+
+class ChangeRequestIn(Schema):
+    field: str
+    new_value: str
+    reason: str
+
+
+class DecisionIn(Schema):
+    note: str = ""
+
+
+class ChangeRequestOut(Schema):
+    id: int
+    account_no: str
+    field: str
+    old_value: str
+    new_value: str
+    reason: str
+    status: str
+    requested_by: str
+    requested_at: dt.datetime
+    decided_by: str | None
+    decision_note: str
+
+    @staticmethod
+    def resolve_account_no(obj: ChangeRequest) -> str:
+        return obj.customer.account_no
+
+    @staticmethod
+    def resolve_requested_by(obj: ChangeRequest) -> str:
+        return obj.requested_by.username
+
+    @staticmethod
+    def resolve_decided_by(obj: ChangeRequest) -> str | None:
+        return obj.decided_by.username if obj.decided_by else None
+
+
+class HistoryOut(Schema):
+    field: str
+    old_value: str
+    new_value: str
+    by: str | None
+    source: str
+    reason: str
+    captured_on: dt.date | None
+    at: dt.datetime
+
+
+class RateOut(Schema):
+    applicable: int
+    filled: int
+    percent: float
+
+
+class CompletenessOut(Schema):
+    by_tier: dict[str, RateOut]
+    by_category: dict[str, RateOut]
+    by_station: dict[str, RateOut]
+    by_field: dict[str, RateOut]
 
 
 def _visible(request: AuthedRequest, account_no: str) -> Customer:
@@ -56,12 +186,35 @@ def _visible(request: AuthedRequest, account_no: str) -> Customer:
     return customer
 
 
+def _raise_http(exc: Exception) -> None:
+    if isinstance(exc, VersionConflict):
+        raise HttpError(409, str(exc)) from exc
+    if isinstance(exc, InvalidFields):
+        raise HttpError(422, str(exc)) from exc
+    if isinstance(exc, ArchiveError):
+        raise HttpError(400, str(exc)) from exc
+    raise exc
+
+
 @router.get("", response=list[CustomerOut], summary="Search customers")
 @paginate(PageNumberPagination, page_size=50)
 def customer_list(request: AuthedRequest, q: str = "") -> Any:
-    """Customers visible to the caller, optionally filtered by account number prefix,
-    part of the name or the address."""
+    """Customers visible to the caller. ``q`` is an account number prefix, a phone (whole
+    or its last four digits), or part of the name or address."""
     return customer_search(user=request.user, query=q[:100])
+
+
+@router.post("", response={201: CustomerOut}, summary="Create a customer")
+def customer_new(request: AuthedRequest, payload: CustomerIn) -> tuple[int, Customer]:
+    """Create a customer; every applicable tier-1 field is required (``GET /api/fields``)."""
+    if not request.user.has_perm("archive.import_customers"):
+        raise PermissionDenied
+    try:
+        customer = customer_create(data=payload.fields, actor=request.user)
+    except ArchiveError as exc:
+        _raise_http(exc)
+        raise
+    return 201, customer
 
 
 @router.get("/{account_no}", response=CustomerOut, summary="One customer")
@@ -70,13 +223,182 @@ def customer_detail(request: AuthedRequest, account_no: str) -> Customer:
     return _visible(request, account_no)
 
 
+@router.get("/{account_no}/archive", response=ArchiveOut, summary="All archive fields")
+def customer_archive(request: AuthedRequest, account_no: str) -> dict[str, Any]:
+    """Every registry field with its category and tier; personal values are masked."""
+    customer = _visible(request, account_no)
+    fields = []
+    for spec in registry.all_specs():
+        if not spec.applies(customer):
+            continue
+        value = spec.get(customer)
+        fields.append(
+            {
+                "name": spec.name,
+                "label": str(spec.label),
+                "category": spec.category.value,
+                "tier": int(spec.tier),
+                "value": spec.masked(value) if spec.is_personal else spec.to_text(value),
+                "missing": spec.is_blank(value),
+            }
+        )
+    return {
+        "account_no": customer.account_no,
+        "version": customer.version,
+        "completeness": customer.completeness,
+        "segment": customer.segment,
+        "segment_overridden": bool(customer.segment_override_reason),
+        "rules_fired": customer.rules_fired,
+        "fields": fields,
+    }
+
+
+@router.patch("/{account_no}", response=CustomerOut, summary="Fill in tier-2/3 fields")
+def customer_patch(request: AuthedRequest, account_no: str, payload: CustomerPatch) -> Customer:
+    """Change tier-2 and tier-3 fields. Send the ``version`` you read: a stale one answers 409
+    and changes nothing. Tier-1 fields answer 400: they need a change request."""
+    customer = _visible(request, account_no)
+    try:
+        return customer_update(
+            customer=customer,
+            changes=payload.fields,
+            actor=request.user,
+            expected_version=payload.version,
+            reason=payload.reason,
+            captured_on=payload.captured_on,
+            contact_channel=payload.contact_channel,
+            source="captured" if payload.contact_channel else "entered",
+        )
+    except ArchiveError as exc:
+        _raise_http(exc)
+        raise
+
+
+@router.get("/{account_no}/history", response=list[HistoryOut], summary="Field history")
+def customer_field_history(request: AuthedRequest, account_no: str) -> list[dict[str, Any]]:
+    """Every recorded change, newest first; personal values are masked."""
+    customer = _visible(request, account_no)
+    specs = {s.name: s for s in registry.all_specs()}
+    rows = []
+    for change in customer_history(customer=customer)[:500]:
+        spec = specs.get(change.field)
+        personal = spec is not None and spec.is_personal
+        rows.append(
+            {
+                "field": change.field,
+                "old_value": spec.masked(change.old_value)
+                if personal and spec
+                else change.old_value,
+                "new_value": spec.masked(change.new_value)
+                if personal and spec
+                else change.new_value,
+                "by": change.actor.username if change.actor else None,
+                "source": change.source,
+                "reason": change.reason,
+                "captured_on": change.captured_on,
+                "at": change.at,
+            }
+        )
+    return rows
+
+
 @router.post("/{account_no}/contact", response=ContactOut, summary="Unmasked contact (logged)")
 def customer_contact(request: AuthedRequest, account_no: str) -> dict[str, str]:
     """The unmasked phone, for roles that need it; every call is logged."""
     customer = _visible(request, account_no)
     phone = customer_contact_reveal(
-        customer=customer,
-        actor=request.user,
-        channel=DisclosureEvent.Channel.API,
+        customer=customer, actor=request.user, channel=DisclosureEvent.Channel.API
     )
     return {"account_no": customer.account_no, "phone": phone}
+
+
+@router.post(
+    "/{account_no}/change-requests",
+    response={201: ChangeRequestOut},
+    summary="Request a tier-1 change",
+)
+def change_request_new(
+    request: AuthedRequest, account_no: str, payload: ChangeRequestIn
+) -> tuple[int, ChangeRequest]:
+    """Ask an archive officer to change a tier-1 field."""
+    customer = _visible(request, account_no)
+    try:
+        change = change_request_submit(
+            customer=customer,
+            field=payload.field,
+            new_value=payload.new_value,
+            reason=payload.reason,
+            actor=request.user,
+        )
+    except ArchiveError as exc:
+        _raise_http(exc)
+        raise
+    return 201, change
+
+
+@changes_router.get("", response=list[ChangeRequestOut], summary="Change requests")
+def change_request_list(request: AuthedRequest, status: str = "pending") -> Any:
+    """Change requests of customers the caller can see, oldest first."""
+    if status == "pending" and request.user.has_perm("archive.approve_customer_change"):
+        return list(change_requests_pending()[:500])
+    return list(
+        change_requests_visible_to(user=request.user).filter(status=status).order_by("pk")[:500]
+    )
+
+
+@changes_router.post("/{pk}/approve", response=ChangeRequestOut, summary="Approve")
+def change_request_approve_api(request: AuthedRequest, pk: int, payload: DecisionIn) -> Any:
+    """Approve and apply; the approver must be an archive officer and not the requester."""
+    change = get_object_or_404(change_requests_visible_to(user=request.user), pk=pk)
+    try:
+        change_request_approve(request=change, approver=request.user, note=payload.note)
+    except ArchiveError as exc:
+        _raise_http(exc)
+    change.refresh_from_db()
+    return change
+
+
+@changes_router.post("/{pk}/reject", response=ChangeRequestOut, summary="Reject")
+def change_request_reject_api(request: AuthedRequest, pk: int, payload: DecisionIn) -> Any:
+    """Reject with a note saying why."""
+    change = get_object_or_404(change_requests_visible_to(user=request.user), pk=pk)
+    try:
+        return change_request_reject(request=change, approver=request.user, note=payload.note)
+    except ArchiveError as exc:
+        _raise_http(exc)
+        raise
+
+
+@fields_router.get("", response=list[FieldSpecOut], summary="The field registry")
+def field_list(request: AuthedRequest) -> list[dict[str, Any]]:
+    """Every customer field with its category, tier, sensitivity, source and choices."""
+    return [
+        {
+            "name": s.name,
+            "label": str(s.label),
+            "category": s.category.value,
+            "tier": int(s.tier),
+            "sensitivity": s.sensitivity.value,
+            "source": s.source.value,
+            "applies_to": sorted(s.applies_to) if s.applies_to is not None else None,
+            "choices": s.choices,
+            "extension": s.custom is not None,
+        }
+        for s in registry.all_specs()
+    ]
+
+
+@fields_router.get("/completeness", response=CompletenessOut, summary="Completeness rates")
+def completeness(request: AuthedRequest) -> dict[str, Any]:
+    """Fill rates of the caller's customers by tier, category, supply station and field."""
+    rates = completeness_rates(user=request.user)
+
+    def out(rate: Any) -> dict[str, Any]:
+        return {"applicable": rate.applicable, "filled": rate.filled, "percent": rate.percent}
+
+    return {
+        "by_tier": {str(k): out(v) for k, v in rates["tier"].items()},
+        "by_category": {k: out(v) for k, v in rates["category"].items()},
+        "by_station": {k: out(v) for k, v in rates["station"].items()},
+        "by_field": {k: out(v) for k, v in rates["field"].items()},
+    }

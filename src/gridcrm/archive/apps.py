@@ -7,5 +7,5 @@ class ArchiveConfig(AppConfig):
     verbose_name = _("Customer archive")
 
     def ready(self) -> None:
-        # Registers the archive's job runners (exports) with the jobs app.
-        from gridcrm.archive import batch, exports  # noqa: F401
+        # Registers the archive's job runners (exports, imports) with the jobs app.
+        from gridcrm.archive import batch, exports, imports  # noqa: F401

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from gridcrm.archive.choices import (
     BillingMethod,
@@ -55,7 +56,9 @@ _NONNEG = [MinValueValidator(0)]
 _COEFFICIENT = [MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("3"))]
 
 
-def _choice(label: str, choices: type[models.TextChoices], **kw: object) -> models.CharField:  # type: ignore[type-arg]
+def _choice(
+    label: StrOrPromise, choices: type[models.TextChoices], **kw: object
+) -> models.CharField:  # type: ignore[type-arg]
     return models.CharField(label, max_length=20, choices=choices.choices, blank=True, **kw)  # type: ignore[arg-type]
 
 

@@ -21,9 +21,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from gridcrm.archive.masking import mask_certificate, mask_phone
 from gridcrm.archive.models import Customer, CustomField
@@ -98,7 +98,7 @@ class FieldSpec:
         return Customer._meta.get_field(self.name)  # type: ignore[return-value]
 
     @property
-    def label(self) -> str | Promise:
+    def label(self) -> StrOrPromise:
         if self.custom is not None:
             return self.custom.label_zh if get_language().startswith("zh") else self.custom.label_en
         return self.column.verbose_name
@@ -113,6 +113,11 @@ class FieldSpec:
     @property
     def is_derived(self) -> bool:
         return self.source == Source.DERIVED
+
+    @property
+    def fillable(self) -> bool:
+        """Whether people fill this field in (it is neither derived nor fed by an import only)."""
+        return not self.is_derived and bool(self.edit_roles)
 
     @property
     def is_personal(self) -> bool:
@@ -300,7 +305,7 @@ def _clean_custom(custom: CustomField, raw: Any) -> Any:
     return text
 
 
-def _custom_form_field(custom: CustomField, label: str | Promise) -> forms.Field:
+def _custom_form_field(custom: CustomField, label: StrOrPromise) -> forms.Field:
     kind = custom.kind
     if kind == CustomField.Kind.INTEGER:
         return forms.IntegerField(label=label, required=False)

@@ -76,14 +76,14 @@ def condition_holds(customer: Customer, condition: dict[str, Any]) -> bool:
     text = field_spec.to_text(actual)
     if op in {"in", "not_in"}:
         options = [o.strip() for o in str(expected).split(",")]
-        return (text in options) == (op == "in")
+        return bool((text in options) == (op == "in"))
     if op == "startswith":
         return any(text.startswith(p.strip()) for p in str(expected).split(","))
     if op in {"gte", "lte"}:
         left, right = _number(actual), _number(expected)
         if left is None or right is None:
             return False
-        return left >= right if op == "gte" else left <= right
+        return bool(left >= right if op == "gte" else left <= right)
     if op == "eq":
         return text == str(expected)
     if op == "ne":

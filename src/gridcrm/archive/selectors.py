@@ -128,7 +128,7 @@ def tier2_worklist(*, user: User | AnonymousUser) -> QuerySet[Customer]:
     """
     missing = Q(pk__in=[])
     for field_spec in all_specs():
-        if field_spec.tier == Tier.TWO and not field_spec.is_derived:
+        if field_spec.tier == Tier.TWO and field_spec.fillable:
             missing |= applies_q(field_spec) & blank_q(field_spec)
     return (
         customers_visible_to(user=user)

@@ -409,7 +409,7 @@ def rules_publish(*, rules: Sequence[Mapping[str, Any]], note: str, actor: User)
     targets = {t.name for t in rule_targets()}
     inputs = {s.name for s in rule_inputs()}
     errors: dict[str, str] = {}
-    cleaned = []
+    cleaned: list[dict[str, Any]] = []
     for index, rule in enumerate(rules, start=1):
         code = str(rule.get("code", "")).strip()
         where = code or f"#{index}"
@@ -431,7 +431,12 @@ def rules_publish(*, rules: Sequence[Mapping[str, Any]], note: str, actor: User)
         except ValidationError as exc:
             errors[where] = " ".join(str(m) for m in exc.messages)
         cleaned.append(
-            {**{k: rule.get(k) for k in _RULE_FIELDS}, "code": code, "conditions": conditions}
+            {
+                **{k: rule.get(k) for k in _RULE_FIELDS},
+                "code": code,
+                "conditions": conditions,
+                "raise_only": bool(rule.get("raise_only", True)),
+            }
         )
     if len({r["code"] for r in cleaned}) != len(cleaned):
         errors["code"] = _("Rule codes must be unique.")
@@ -449,7 +454,7 @@ def rules_publish(*, rules: Sequence[Mapping[str, Any]], note: str, actor: User)
             conditions=r["conditions"],
             target=r["target"],
             value=str(r["value"]),
-            raise_only=bool(r.get("raise_only", True)),
+            raise_only=r["raise_only"],
             priority=int(r.get("priority") or 100),
         )
         for r in cleaned

@@ -270,7 +270,7 @@ def change_request_list(request: AuthedRequest) -> HttpResponse:
     )
     labels = {s.name: s.label for s in registry.all_specs()}
     for change in [*pending, *mine]:
-        change.label = labels.get(change.field, change.field)
+        change.label = labels.get(change.field, change.field)  # type: ignore[attr-defined]
     return render(
         request,
         "archive/change_requests.html",
@@ -333,16 +333,13 @@ def customer_segment(request: AuthedRequest, account_no: str) -> HttpResponse:
 def worklist(request: AuthedRequest) -> HttpResponse:
     """Customers of the user's scope missing tier-2 data, most valuable first."""
     page = Paginator(tier2_worklist(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    specs = [s for s in registry.specs_where(tier=Tier.TWO) if not s.is_derived]
     specs_all = registry.all_specs()
     for customer in page.object_list:
-        customer.missing = [
-            s for s in missing_fields(customer, specs_all, Tier.TWO) if not s.is_derived
-        ]
+        customer.missing = [s for s in missing_fields(customer, specs_all, Tier.TWO) if s.fillable]
         customer.editable = [
             s for s in customer.missing if may_edit(user=request.user, field_spec=s)
         ]
-    return render(request, "archive/worklist.html", {"page": page, "specs": specs})
+    return render(request, "archive/worklist.html", {"page": page})
 
 
 @login_required
@@ -352,7 +349,7 @@ def worklist_fill(request: AuthedRequest, account_no: str) -> HttpResponse:
     specs = [
         s
         for s in missing_fields(customer, registry.all_specs(), Tier.TWO)
-        if not s.is_derived and may_edit(user=request.user, field_spec=s)
+        if s.fillable and may_edit(user=request.user, field_spec=s)
     ]
     form = CustomerFieldsForm(
         request.POST or None,
