@@ -74,7 +74,7 @@ def test_an_archive_officer_cannot_approve_their_own_request(
     change = change_request_submit(
         customer=customer_a, field="contracted_kva", new_value="12", reason="增容", actor=archivist
     )
-    with pytest.raises(PermissionDenied, match="second person|第二人"):
+    with pytest.raises(PermissionDenied, match="second person|另一人"):
         change_request_approve(request=change, approver=archivist)
     assert ChangeRequest.objects.get().status == "pending"
 
