@@ -12,12 +12,15 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from django.utils.translation import get_language
+from ninja import File, Form, Router, Schema
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from gridcrm.archive import registry
 from gridcrm.archive.errors import ArchiveError, InvalidFields, VersionConflict
+from gridcrm.archive.imports import import_start
 from gridcrm.archive.masking import mask_phone
 from gridcrm.archive.models import ChangeRequest, Customer, DisclosureEvent
 from gridcrm.archive.selectors import (
@@ -215,6 +218,29 @@ def customer_new(request: AuthedRequest, payload: CustomerIn) -> tuple[int, Cust
         _raise_http(exc)
         raise
     return 201, customer
+
+
+class ImportJobOut(Schema):
+    job_id: int
+    status: str
+    dry_run: bool
+
+
+# Declared before the "/{account_no}" routes so that "import" is not read as an account.
+@router.post("/import", response=ImportJobOut, summary="Import customers from a file")
+def customer_import_api(
+    request: AuthedRequest, file: File[UploadedFile], dry_run: Form[bool] = False
+) -> dict[str, Any]:
+    """Start an import of a CSV or XLSX file (multipart ``file``, optional ``dry_run``);
+    watch it at ``GET /api/jobs/{job_id}``. Its summary is the job's message."""
+    try:
+        job = import_start(
+            upload=file, actor=request.user, dry_run=dry_run, language=get_language()
+        )
+    except ArchiveError as exc:
+        _raise_http(exc)
+        raise
+    return {"job_id": job.pk, "status": job.status, "dry_run": dry_run}
 
 
 @router.get("/{account_no}", response=CustomerOut, summary="One customer")

@@ -1,15 +1,18 @@
 from django.urls import path
 
-from gridcrm.archive import views
+from gridcrm.archive import import_views, views
 
 app_name = "archive"
 urlpatterns = [
     path("", views.customer_list, name="customer_list"),
     path("export/", views.customer_export, name="customer_export"),
+    path("import/", import_views.customer_import, name="customer_import"),
+    path("import/<int:job_id>/", import_views.import_detail, name="import_detail"),
     path("worklist/", views.worklist, name="worklist"),
     path("completeness/", views.completeness, name="completeness"),
     path("changes/", views.change_request_list, name="change_requests"),
     path("rules/", views.rules, name="rules"),
+    path("credit-lists/", views.credit_lists, name="credit_lists"),
     path(
         "changes/<int:pk>/evidence/",
         views.change_request_evidence,

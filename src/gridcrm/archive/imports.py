@@ -1,0 +1,957 @@
+"""Customer import from CSV (UTF-8, UTF-8 with BOM or GB18030) and XLSX files.
+
+Columns are mapped through the field registry (a header may be a field's code or its
+Chinese or English label). A file whose header is wrong — an unknown column, a column
+named twice, no account-number column, an encoding that is neither UTF-8 nor GB18030 —
+is refused whole and nothing is written.
+
+Each row is judged on its own, and every cell of it through ``FieldSpec.clean``:
+
+- a row with an invalid cell is rejected with a reason per column; so is a row whose
+  account number already appeared higher up in the file ("duplicate of row N");
+- text cells that start like a spreadsheet formula (``= + - @``) are rejected, so an
+  imported ``=HYPERLINK(…)`` never reaches a colleague's spreadsheet. Markup such as
+  ``<script>`` is kept as plain text: it is valid in a name, and every page escapes it;
+- a new account number creates a customer, which needs every applicable tier-1 field;
+- for a known account number, differing tier-2 and tier-3 values are applied with
+  history (source *imported*); differing tier-1 values become pending change requests
+  of the importing user, never a silent overwrite; an identical pending request is not
+  made twice;
+- blank cells never clear stored values: an import adds and corrects, it does not erase;
+- columns of derived fields (segment, coefficients, …) are ignored, so an export can be
+  edited and imported back.
+
+Re-importing the same file changes nothing. Valid rows are written even when others
+are rejected; the rejected ones go, with their original cells and a ``reason``
+column, to a reject file (CSV, UTF-8 with BOM). A dry run does all the judging and
+writes nothing but the report.
+
+Speed: rows are read, judged and written in batches; each batch costs a handful of
+queries whatever its size (one lookup of known accounts, one of pending requests, bulk
+writes, and on PostgreSQL a ``COPY`` for new customers). Cleaning repeats itself a lot
+(a million rows use a few dozen tariff categories and stations), so the result of
+``FieldSpec.clean`` for low-cardinality fields is memoised; the other fields take a fast
+path that runs the same validators. ``tests/archive/test_import.py`` checks both give
+exactly what ``FieldSpec.clean`` gives.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connections, router, transaction
+from django.db.models import Field as ModelField
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from gridcrm.archive import registry
+from gridcrm.archive.completeness import completeness_score, missing_fields
+from gridcrm.archive.errors import ArchiveError
+from gridcrm.archive.exports import neutralise_formula
+from gridcrm.archive.models import ChangeRequest, Customer, CustomField, FieldChange, MappingRule
+from gridcrm.archive.registry import FieldSpec, Tier
+from gridcrm.archive.rules import evaluate, published_version
+from gridcrm.archive.segments import classify_segment
+from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.archive.services import refresh_derived
+from gridcrm.jobs.models import Job, JobKind
+from gridcrm.jobs.services import job_progress, job_runner, job_start
+from gridcrm.users.models import User
+from gridcrm.users.roles import COMPANY_WIDE_ROLES
+from gridcrm.users.selectors import user_roles
+
+BATCH_SIZE = 5000
+FORMULA_STARTS = ("=", "+", "-", "@")
+# Reasons kept in the report itself; every rejected row is in the reject file anyway.
+MAX_REPORTED_ERRORS = 1000
+_MEMO_LIMIT = 100_000
+_ENCODINGS = ("utf-8", "gb18030")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+IMPORT_SUFFIXES = (".csv", ".txt", *XLSX_SUFFIXES)
+
+
+class ImportRefused(ArchiveError):
+    """The file as a whole cannot be imported (header, encoding, format); nothing was written."""
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True)
+class CellError:
+    """Why one row was rejected: a column (or ``""`` for the row as a whole) and a message."""
+
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or would do in a dry run. Row numbers are spreadsheet rows:
+    the header is row 1."""
+
+    filename: str
+    dry_run: bool
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    requested: int = 0  # rows whose only differences were tier-1: change requests made
+    unchanged: int = 0
+    rejected: int = 0
+    change_requests: int = 0
+    columns: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
+    errors_truncated: bool = False
+    reject_file: str = ""
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for people: the counts, and whether anything was written."""
+        text = _(
+            "%(rows)s rows: %(created)s created, %(updated)s updated, %(unchanged)s unchanged,"
+            " %(requests)s change requests, %(rejected)s rejected."
+        ) % {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "requests": self.change_requests,
+            "rejected": self.rejected,
+        }
+        if self.dry_run:
+            text = _("Dry run, nothing was written.") + " " + text
+        if self.rejected:
+            text += " " + _("Rejected rows and their reasons are in the reject file.")
+        return text
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> ImportReport:
+        data = json.loads(text)
+        data["errors"] = [CellError(**e) for e in data.get("errors", [])]
+        return cls(**data)
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+@dataclass
+class Table:
+    """A file's header and its data rows as ``(row number, cells)``; ``total`` is an estimate."""
+
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+    total: int
+    encoding: str
+
+
+def detect_encoding(path: Path) -> str:
+    """``utf-8-sig`` with a byte-order mark, else ``utf-8`` if the whole file decodes, else
+    ``gb18030``; ``ImportRefused`` when neither reads it."""
+    with path.open("rb") as handle:
+        if handle.read(3) == codecs.BOM_UTF8:
+            return "utf-8-sig"
+    for encoding in _ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise ImportRefused(_("The file is neither UTF-8 nor GB18030 text; save it as CSV UTF-8."))
+
+
+def _count_lines(path: Path) -> int:
+    count = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            count += chunk.count(b"\n")
+    return count
+
+
+def read_csv(path: Path) -> Table:
+    encoding = detect_encoding(path)
+    total = max(_count_lines(path) - 1, 0)
+    handle = path.open(encoding=encoding, newline="")
+    reader = csv.reader(handle)
+    try:
+        header = next(reader)
+    except StopIteration:
+        handle.close()
+        header = []
+    except csv.Error as exc:
+        handle.close()
+        raise ImportRefused(_("The file is not valid CSV: %(error)s") % {"error": exc}) from exc
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        with handle:
+            try:
+                for row in reader:
+                    yield reader.line_num, row
+            except csv.Error as exc:
+                raise ImportRefused(
+                    _("The file is not valid CSV after line %(line)s: %(error)s")
+                    % {"line": reader.line_num, "error": exc}
+                ) from exc
+
+    return Table(header=header, rows=rows(), total=total, encoding=encoding)
+
+
+def xlsx_text(value: Any) -> str:
+    """A spreadsheet cell as the text a CSV file would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(path: Path) -> Table:
+    """The first sheet. Formulas are read as their text (``=…``), not their cached values,
+    so they are rejected like any formula rather than imported by accident."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
+        raise ImportRefused(_("The file is not a readable XLSX workbook.")) from exc
+    sheet = workbook.worksheets[0]
+    cells = sheet.iter_rows(values_only=True)
+    try:
+        header = [xlsx_text(v) for v in next(cells)]
+    except StopIteration:
+        header = []
+    total = max((sheet.max_row or 1) - 1, 0)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for number, values in enumerate(cells, start=2):
+                yield number, [xlsx_text(v) for v in values]
+        finally:
+            workbook.close()
+
+    return Table(header=header, rows=rows(), total=total, encoding="xlsx")
+
+
+def read_table(path: Path, *, filename: str = "") -> Table:
+    """Header and rows of a CSV or XLSX file, by the name's suffix."""
+    suffix = Path(filename or path.name).suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        return read_xlsx(path)
+    return read_csv(path)
+
+
+# --------------------------------------------------------------------------- header
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Which spec each column holds (``None``: ignored) and the column of the account number."""
+
+    specs: list[FieldSpec | None]
+    account_index: int
+    ignored: list[str]
+
+
+def _normalise_header(text: str) -> str:
+    return text.replace("\ufeff", "").strip().lower()
+
+
+def map_header(header: Sequence[str], specs: Sequence[FieldSpec]) -> Mapping:
+    """Map header cells to specs; ``ImportRefused`` names every problem at once."""
+    aliases = registry.column_aliases(specs)
+    mapped: list[FieldSpec | None] = []
+    problems: list[str] = []
+    ignored: list[str] = []
+    first_column: dict[str, str] = {}
+    for text in header:
+        key = _normalise_header(text)
+        if not key:
+            mapped.append(None)  # a blank header (trailing separators): the column is ignored
+            continue
+        found = aliases.get(key)
+        if found is None:
+            problems.append(_("Unknown column “%(column)s”.") % {"column": text.strip()})
+            mapped.append(None)
+            continue
+        if found.name in first_column:
+            problems.append(
+                _("Columns “%(first)s” and “%(second)s” both hold %(field)s.")
+                % {"first": first_column[found.name], "second": text.strip(), "field": found.label}
+            )
+        first_column.setdefault(found.name, text.strip())
+        if found.is_derived:
+            ignored.append(text.strip())
+            mapped.append(None)
+            continue
+        mapped.append(found)
+    names = [s.name if s else None for s in mapped]
+    if "account_no" not in names and not problems:
+        problems.append(_("The file needs an account number column (account_no or 户号)."))
+    if not header:
+        problems = [_("The file is empty.")]
+    if problems:
+        raise ImportRefused(_("The file was not imported: ") + " ".join(problems))
+    return Mapping(specs=mapped, account_index=names.index("account_no"), ignored=ignored)
+
+
+# --------------------------------------------------------------------------- cleaning
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would run this cell as a formula."""
+    return text.strip().startswith(FORMULA_STARTS)
+
+
+def is_text_field(field_spec: FieldSpec) -> bool:
+    """Free-text fields, where a formula-looking value is refused on import."""
+    if field_spec.custom is not None:
+        return field_spec.custom.kind == CustomField.Kind.TEXT
+    column = field_spec.column
+    return column.get_internal_type() in {"CharField", "TextField"} and not column.choices
+
+
+class Cleaner:
+    """``FieldSpec.clean`` for one column of an import, made fast and with the import's
+    extra rule on formulas. It returns the stored value or raises ``ValidationError``,
+    exactly as ``spec.clean`` does."""
+
+    def __init__(self, field_spec: FieldSpec) -> None:
+        self.spec = field_spec
+        self.text = is_text_field(field_spec)
+        self.memo: dict[str, tuple[bool, Any]] | None = None
+        self.fast_char: ModelField[Any, Any] | None = None
+        if self.text and field_spec.custom is None:
+            # Plain text column: strip, then its validators (length, NUL, regex) — as
+            # spec.clean does via to_python and run_validators.
+            self.fast_char = field_spec.column
+        elif not self.text:
+            # Choices, numbers, yes/no and stations: few distinct values in a file.
+            self.memo = {}
+
+    def __call__(self, raw: str) -> Any:
+        if self.text and looks_like_formula(raw):
+            raise ValidationError(_("Looks like a spreadsheet formula; not imported."))
+        if self.fast_char is not None:
+            value = raw.strip()
+            if not value:
+                return ""
+            self.fast_char.run_validators(value)
+            return value
+        memo = self.memo
+        if memo is None:
+            return self.spec.clean(raw)
+        hit = memo.get(raw)
+        if hit is None:
+            try:
+                hit = (True, self.spec.clean(raw))
+            except ValidationError as exc:
+                hit = (False, exc)
+            if len(memo) < _MEMO_LIMIT:
+                memo[raw] = hit
+        if hit[0]:
+            return hit[1]
+        raise hit[1]
+
+
+def error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+# --------------------------------------------------------------------------- derived values
+
+
+class _Draft:
+    """A new customer's attributes before it exists: enough for the registry's getters,
+    completeness and the mapping rules, without the cost of a model instance."""
+
+    def __init__(self, attrs: dict[str, Any]) -> None:
+        self.__dict__.update(attrs)
+
+
+class Deriver:
+    """``services.refresh_derived`` for new customers, memoised: the rules' outcome depends
+    only on the fields their conditions read, and completeness only on the segment and
+    which fields are filled. Tests compare it with ``refresh_derived``."""
+
+    def __init__(self, specs: Sequence[FieldSpec], rules: list[MappingRule]) -> None:
+        self.specs = list(specs)
+        self.rules = rules
+        inputs = sorted({str(c["field"]) for r in rules for c in r.conditions})
+        self.inputs = [registry.spec(name) for name in inputs]
+        self.outcomes: dict[tuple[Any, ...], Any] = {}
+        self.scores: dict[tuple[Any, ...], int] = {}
+
+    def derive(self, draft: _Draft, filled: frozenset[str]) -> None:
+        """Set phone_last4, segment, the rule targets, rules_fired and completeness."""
+        customer = cast(Customer, draft)
+        phone = customer.phone
+        customer.phone_last4 = phone[-4:] if phone else ""
+        if not customer.segment_override_reason:
+            customer.segment = classify_segment(
+                tariff_category=customer.tariff_category, industry_code=customer.industry_code
+            ).value
+        key = tuple(s.get(customer) for s in self.inputs)
+        outcome = self.outcomes.get(key)
+        if outcome is None:
+            outcome = self.outcomes[key] = evaluate(customer, self.rules)
+        for name, value in outcome.values.items():
+            setattr(customer, name, value)
+        customer.rules_fired = outcome.fired
+        score_key = (customer.segment, filled, key)
+        score = self.scores.get(score_key)
+        if score is None:
+            score = self.scores[score_key] = completeness_score(customer, self.specs)
+        customer.completeness = score
+
+
+# --------------------------------------------------------------------------- the import
+
+
+@dataclass
+class _Row:
+    number: int
+    cells: list[str]
+    account_no: str
+    values: dict[str, Any]
+
+
+@dataclass
+class _Plan:
+    """What one batch will write."""
+
+    new: list[tuple[_Row, dict[str, Any]]] = field(default_factory=list)
+    updated: list[Customer] = field(default_factory=list)
+    update_fields: set[str] = field(default_factory=set)
+    history: list[FieldChange] = field(default_factory=list)
+    requests: list[ChangeRequest] = field(default_factory=list)
+
+
+class _Import:
+    def __init__(
+        self,
+        *,
+        table: Table,
+        filename: str,
+        actor: User,
+        dry_run: bool,
+        reject_path: Path,
+        progress: Callable[[int, int], None] | None,
+        batch_size: int,
+    ) -> None:
+        self.table = table
+        self.filename = filename
+        self.actor = actor
+        self.dry_run = dry_run
+        self.reject_path = reject_path
+        self.progress = progress
+        self.batch_size = batch_size
+        self.specs = registry.all_specs()
+        self.by_name = {s.name: s for s in self.specs}
+        self.mapping = map_header(table.header, self.specs)
+        self.cleaners = [Cleaner(s) if s else None for s in self.mapping.specs]
+        # Errors name a column as the file does; a field without a column by its label.
+        self.column_text = {
+            s.name: text.strip()
+            for s, text in zip(self.mapping.specs, table.header, strict=False)
+            if s is not None
+        }
+        version = published_version()
+        self.rules = list(version.rules.select_related("version")) if version else []
+        self.deriver = Deriver(self.specs, self.rules)
+        self.seen: dict[str, int] = {}
+        self.report = ImportReport(
+            filename=filename,
+            dry_run=dry_run,
+            columns=[str(s.name) for s in self.mapping.specs if s],
+            ignored_columns=self.mapping.ignored,
+        )
+        self.may_request = actor.has_perm("archive.request_customer_change")
+        self.scoped = not (actor.is_superuser or user_roles(user=actor) & COMPANY_WIDE_ROLES)
+        self.rejected: list[tuple[int, list[str], list[tuple[str, str]]]] = []
+        self.reject_writer: Any = None
+        self.reject_handle: io.TextIOWrapper | None = None
+        self.connection = connections[router.db_for_write(Customer)]
+        self.defaults = self._defaults()
+
+    # -- rejects
+    def reject(self, row_no: int, cells: list[str], errors: list[tuple[str, str]]) -> None:
+        """Count a rejected row; it is written, in row order, when its batch ends."""
+        self.report.rejected += 1
+        self.rejected.append((row_no, cells, errors))
+
+    def flush_rejects(self) -> None:
+        self.rejected.sort(key=lambda item: item[0])
+        for row_no, cells, errors in self.rejected:
+            self._write_reject(row_no, cells, errors)
+        self.rejected = []
+
+    def _write_reject(self, row_no: int, cells: list[str], errors: list[tuple[str, str]]) -> None:
+        for column, message in errors:
+            if len(self.report.errors) < MAX_REPORTED_ERRORS:
+                self.report.errors.append(CellError(row_no, column, message))
+            else:
+                self.report.errors_truncated = True
+        if self.reject_writer is None:
+            self.reject_path.parent.mkdir(parents=True, exist_ok=True)
+            self.reject_handle = self.reject_path.open("w", encoding="utf-8-sig", newline="")
+            self.reject_writer = csv.writer(self.reject_handle)
+            self.reject_writer.writerow([*self.table.header, _("row"), _("reason")])
+            self.report.reject_file = str(self.reject_path)
+        reason = "; ".join(
+            f"{column}: {message}" if column else message for column, message in errors
+        )
+        width = len(self.table.header)
+        padded = (cells + [""] * width)[:width] if len(cells) <= width else cells
+        # Cells are neutralised: the file is meant to be opened in a spreadsheet.
+        self.reject_writer.writerow(
+            [neutralise_formula(c) for c in padded] + [str(row_no), neutralise_formula(reason)]
+        )
+
+    # -- one row
+    def judge(self, row_no: int, cells: list[str]) -> _Row | None:
+        width = len(self.cleaners)
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            self.reject(row_no, cells, [("", _("The row has more cells than the header."))])
+            return None
+        account_raw = (
+            cells[self.mapping.account_index].strip()
+            if len(cells) > self.mapping.account_index
+            else ""
+        )
+        if account_raw:
+            first = self.seen.get(account_raw)
+            if first is not None:
+                self.reject(
+                    row_no,
+                    cells,
+                    [
+                        (
+                            self.column_of(self.by_name["account_no"]),
+                            _("Duplicate of row %(row)s.") % {"row": first},
+                        )
+                    ],
+                )
+                return None
+            self.seen[account_raw] = row_no
+        values: dict[str, Any] = {}
+        errors: list[tuple[str, str]] = []
+        for cleaner, raw in zip(self.cleaners, cells, strict=False):
+            if cleaner is None:
+                continue
+            try:
+                value = cleaner(raw)
+            except ValidationError as exc:
+                errors.append((self.column_text[cleaner.spec.name], error_text(exc)))
+                continue
+            if not FieldSpec.is_blank(value):
+                values[cleaner.spec.name] = value
+        if errors:
+            self.reject(row_no, cells, errors)
+            return None
+        return _Row(row_no, cells, values.get("account_no", ""), values)
+
+    def column_of(self, field_spec: FieldSpec) -> str:
+        return self.column_text.get(field_spec.name) or str(field_spec.label)
+
+    def _reason(self, row: _Row) -> str:
+        return f"import {self.filename} row {row.number}"[:500]
+
+    # -- a new customer
+    def _defaults(self) -> dict[str, Any]:
+        now = timezone.now()
+        defaults: dict[str, Any] = {}
+        for f in Customer._meta.concrete_fields:
+            if f.primary_key:
+                continue
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                defaults[f.attname] = now
+            else:
+                defaults[f.attname] = f.get_default()
+        return defaults
+
+    def plan_new(self, row: _Row, plan: _Plan) -> None:
+        attrs = dict(self.defaults)
+        attrs["extra"] = {}
+        for name, value in row.values.items():
+            field_spec = self.by_name[name]
+            if field_spec.custom is not None:
+                attrs["extra"][name] = value
+            elif name == "region":
+                attrs["region_id"] = value
+            else:
+                attrs[name] = value
+        draft = _Draft(attrs)
+        customer = cast(Customer, draft)
+        if customer.tariff_category:
+            customer.segment = classify_segment(
+                tariff_category=customer.tariff_category, industry_code=customer.industry_code
+            ).value
+        missing = missing_fields(customer, self.specs, Tier.ONE)
+        if missing:
+            self.reject(
+                row.number,
+                row.cells,
+                [(self.column_of(s), _("This tier-1 field is required.")) for s in missing],
+            )
+            return
+        self.deriver.derive(draft, frozenset(row.values))
+        plan.new.append((row, draft.__dict__))
+
+    # -- a known customer
+    def plan_existing(
+        self, row: _Row, customer: Customer, pending: set[tuple[int, str, str]], plan: _Plan
+    ) -> None:
+        direct: list[tuple[FieldSpec, Any, Any]] = []
+        tier1: list[tuple[FieldSpec, Any]] = []
+        for name, value in row.values.items():
+            field_spec = self.by_name[name]
+            old = field_spec.get(customer)
+            if old == value or (field_spec.is_blank(old) and field_spec.is_blank(value)):
+                continue
+            if field_spec.tier == Tier.ONE:
+                tier1.append((field_spec, value))
+            else:
+                direct.append((field_spec, old, value))
+        requests = []
+        for field_spec, value in tier1:
+            text = field_spec.to_text(value)
+            key = (customer.pk, field_spec.name, text)
+            if key in pending:
+                continue
+            pending.add(key)
+            requests.append(
+                ChangeRequest(
+                    customer=customer,
+                    field=field_spec.name,
+                    old_value=field_spec.to_text(field_spec.get(customer)),
+                    new_value=text,
+                    reason=self._reason(row),
+                    requested_by=self.actor,
+                )
+            )
+        if requests and not self.may_request:
+            self.reject(
+                row.number,
+                row.cells,
+                [
+                    (
+                        self.column_of(self.by_name[r.field]),
+                        _("Your role may not request changes of tier-1 data."),
+                    )
+                    for r in requests
+                ],
+            )
+            return
+        plan.requests.extend(requests)
+        self.report.change_requests += len(requests)
+        if not direct:
+            if requests:
+                self.report.requested += 1
+            else:
+                self.report.unchanged += 1
+            return
+        reason = self._reason(row)
+        for field_spec, old, value in direct:
+            field_spec.set(customer, value)
+            plan.history.append(
+                FieldChange(
+                    customer=customer,
+                    field=field_spec.name,
+                    old_value=field_spec.to_text(old),
+                    new_value=field_spec.to_text(value),
+                    actor=self.actor,
+                    source=FieldChange.Source.IMPORTED,
+                    reason=reason,
+                )
+            )
+            plan.update_fields.add("extra" if field_spec.custom else field_spec.column.attname)
+        for name, (old, new) in refresh_derived(customer, self.specs, self.rules).items():
+            plan.update_fields.add(name)
+            if name in self.by_name:
+                plan.history.append(
+                    FieldChange(
+                        customer=customer,
+                        field=name,
+                        old_value=self.by_name[name].to_text(old),
+                        new_value=self.by_name[name].to_text(new),
+                        actor=None,
+                        source=FieldChange.Source.DERIVED,
+                    )
+                )
+        customer.version += 1
+        plan.updated.append(customer)
+        self.report.updated += 1
+
+    # -- a batch
+    def run_batch(self, batch: list[_Row]) -> None:
+        accounts = [r.account_no for r in batch if r.account_no]
+        with transaction.atomic():
+            known = Customer.objects.filter(account_no__in=accounts)
+            if not self.dry_run:
+                known = known.select_for_update()
+            existing = {c.account_no: c for c in known}
+            visible: set[int] | None = None
+            if self.scoped and existing:
+                visible = set(
+                    customers_visible_to(user=self.actor)
+                    .filter(pk__in=[c.pk for c in existing.values()])
+                    .values_list("pk", flat=True)
+                )
+            pending = set(
+                ChangeRequest.objects.filter(
+                    customer__in=[c.pk for c in existing.values()],
+                    status=ChangeRequest.Status.PENDING,
+                ).values_list("customer_id", "field", "new_value")
+            )
+            plan = _Plan()
+            for row in batch:
+                customer = existing.get(row.account_no)
+                if customer is None:
+                    self.plan_new(row, plan)
+                elif visible is not None and customer.pk not in visible:
+                    self.reject(
+                        row.number,
+                        row.cells,
+                        [
+                            (
+                                self.column_of(self.by_name["account_no"]),
+                                _("This customer is outside your scope."),
+                            )
+                        ],
+                    )
+                else:
+                    self.plan_existing(row, customer, pending, plan)
+            self.report.created += len(plan.new)
+            if not self.dry_run:
+                self.write(plan)
+        self.flush_rejects()
+
+    def write(self, plan: _Plan) -> None:
+        if plan.new:
+            if self.connection.vendor == "postgresql":
+                self._copy_new(plan.new)
+            else:
+                self._insert_new(plan.new)
+        if plan.updated:
+            now = timezone.now()
+            for customer in plan.updated:
+                customer.updated_at = now
+            Customer.objects.bulk_update(
+                plan.updated, sorted(plan.update_fields | {"version", "updated_at"}), batch_size=500
+            )
+        if plan.history:
+            FieldChange.objects.bulk_create(plan.history, batch_size=1000)
+        if plan.requests:
+            ChangeRequest.objects.bulk_create(plan.requests, batch_size=1000)
+
+    def _insert_new(self, new: list[tuple[_Row, dict[str, Any]]]) -> None:
+        customers = Customer.objects.bulk_create(
+            [Customer(**attrs) for _row, attrs in new], batch_size=500
+        )
+        FieldChange.objects.bulk_create(
+            [
+                FieldChange(
+                    customer=customer,
+                    field="account_no",
+                    new_value=customer.account_no,
+                    actor=self.actor,
+                    source=FieldChange.Source.IMPORTED,
+                    reason=self._reason(row),
+                )
+                for (row, _attrs), customer in zip(new, customers, strict=True)
+            ],
+            batch_size=1000,
+        )
+
+    def _copy_new(self, new: list[tuple[_Row, dict[str, Any]]]) -> None:
+        """PostgreSQL: ``COPY`` the customers, then their first history row in one INSERT."""
+        fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
+        json_columns = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+        attnames = [f.attname for f in fields]
+        columns = ", ".join(f'"{f.column}"' for f in fields)
+        with self.connection.cursor() as cursor:
+            raw = cast(Any, cursor).cursor  # the psycopg cursor under Django's wrapper
+            table = self.connection.ops.quote_name(Customer._meta.db_table)
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for _row, attrs in new:
+                    copy.write_row(
+                        [
+                            json.dumps(attrs[a], ensure_ascii=False)
+                            if a in json_columns
+                            else attrs[a]
+                            for a in attnames
+                        ]
+                    )
+            cursor.execute(
+                "INSERT INTO archive_fieldchange"
+                " (customer_id, field, old_value, new_value, actor_id, source, reason,"
+                " contact_channel, at)"
+                " SELECT c.id, 'account_no', '', c.account_no, %s, %s, r.reason, '', %s"
+                " FROM unnest(%s::text[], %s::text[]) AS r(account_no, reason)"
+                " JOIN archive_customer c ON c.account_no = r.account_no",
+                [
+                    self.actor.pk,
+                    FieldChange.Source.IMPORTED.value,
+                    timezone.now(),
+                    [attrs["account_no"] for _row, attrs in new],
+                    [self._reason(row) for row, _attrs in new],
+                ],
+            )
+
+    # -- the whole file
+    def run(self) -> ImportReport:
+        started = timezone.now()
+        total = self.table.total
+        done = 0
+        batch: list[_Row] = []
+        try:
+            for row_no, cells in self.table.rows:
+                if not any(c.strip() for c in cells):
+                    continue
+                self.report.rows += 1
+                judged = self.judge(row_no, cells)
+                if judged is not None:
+                    batch.append(judged)
+                if self.report.rows % self.batch_size == 0:
+                    self.run_batch(batch)
+                    batch = []
+                    done = self.report.rows
+                    if self.progress is not None:
+                        self.progress(done, max(total, done))
+            if batch:
+                self.run_batch(batch)
+            self.flush_rejects()
+        finally:
+            if self.reject_handle is not None:
+                self.reject_handle.close()
+        if self.progress is not None:
+            self.progress(self.report.rows, self.report.rows)
+        self.report.seconds = round((timezone.now() - started).total_seconds(), 3)
+        return self.report
+
+
+def customers_import(
+    *,
+    path: Path,
+    actor: User,
+    filename: str = "",
+    dry_run: bool = False,
+    reject_path: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Import customers from a CSV or XLSX file; see the module docstring for the rules.
+
+    Raises ``ImportRefused`` (and writes nothing) when the file as a whole is wrong.
+    ``progress(done, total)`` is called after each batch.
+    """
+    filename = filename or path.name
+    table = read_table(path, filename=filename)
+    if reject_path is None:
+        reject_path = imports_dir() / f"rejects-{uuid.uuid4().hex}.csv"
+    return _Import(
+        table=table,
+        filename=filename,
+        actor=actor,
+        dry_run=dry_run,
+        reject_path=reject_path,
+        progress=progress,
+        batch_size=batch_size,
+    ).run()
+
+
+def imports_dir() -> Path:
+    """Where uploads, reports and reject files of imports live."""
+    path = Path(settings.VAR_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def report_path(job_id: int) -> Path:
+    return imports_dir() / f"import-{job_id}.json"
+
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+
+def import_start(*, upload: UploadedFile, actor: User, dry_run: bool, language: str = "") -> Job:
+    """Keep an uploaded file under ``VAR_DIR/imports`` and queue its import as a job.
+
+    Raises ``PermissionDenied`` for a role that may not import, and ``ImportRefused`` for
+    a file that is not CSV or XLSX by name, or too large.
+    """
+    if not actor.has_perm("archive.import_customers"):
+        raise PermissionDenied(_("Your role may not import customers."))
+    filename = Path(upload.name or "upload.csv").name
+    suffix = Path(filename).suffix.lower()
+    if suffix not in IMPORT_SUFFIXES:
+        raise ImportRefused(_("Upload a CSV (.csv) or Excel (.xlsx) file."))
+    if (upload.size or 0) > MAX_UPLOAD_BYTES:
+        raise ImportRefused(_("The file is larger than 512 MB; split it."))
+    stored = imports_dir() / f"upload-{uuid.uuid4().hex}{suffix}"
+    with stored.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return job_start(
+        kind=JobKind.IMPORT_CUSTOMERS,
+        created_by=actor,
+        params={
+            "path": str(stored),
+            "filename": filename,
+            "dry_run": dry_run,
+            "language": language or settings.LANGUAGE_CODE,
+        },
+    )
+
+
+def import_report_load(*, job: Job) -> ImportReport | None:
+    """The report of a finished import job, if it wrote one."""
+    path = report_path(job.pk)
+    if not path.is_file():
+        return None
+    return ImportReport.from_json(path.read_text(encoding="utf-8"))
+
+
+@job_runner(JobKind.IMPORT_CUSTOMERS)
+def import_customers_job(job: Job) -> str:
+    """Run an uploaded import; the summary goes in ``job.message``, the reject file is the
+    job's result file."""
+    params = job.params
+    with translation.override(params.get("language", settings.LANGUAGE_CODE)):
+        report = customers_import(
+            path=Path(params["path"]),
+            actor=job.created_by,
+            filename=str(params.get("filename", "")),
+            dry_run=bool(params.get("dry_run")),
+            reject_path=imports_dir() / f"import-{job.pk}-rejects.csv",
+            progress=lambda done, total: job_progress(job, done=done, total=total),
+        )
+        report_path(job.pk).write_text(report.to_json(), encoding="utf-8")
+        job.message = report.summary()[:500]  # job_execute saves it with the result
+    return report.reject_file
