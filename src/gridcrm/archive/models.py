@@ -450,3 +450,27 @@ class DisclosureEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} · {self.fields} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class PublicCreditEntry(models.Model):
+    """An entry of an external public credit list (e.g. a list of seriously dishonest
+    entities), matched to customers by certificate number (R10: the interface to public
+    credit information)."""
+
+    certificate_no = models.CharField(_("certificate number"), max_length=18, db_index=True)
+    list_name = models.CharField(_("list"), max_length=100)
+    listed_on = models.DateField(_("listed on"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=200)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate_no", "list_name"], name="credit_entry_unique_per_list"
+            )
+        ]
+        verbose_name = _("public credit entry")
+        verbose_name_plural = _("public credit entries")
+
+    def __str__(self) -> str:
+        return f"{self.list_name}: {self.certificate_no}"

@@ -78,14 +78,14 @@ def clean_values(raw: Mapping[str, Any], specs: Mapping[str, FieldSpec]) -> dict
     return values
 
 
-class _Rules:
-    """The published rules, loaded once per operation."""
+def published_rules() -> list[MappingRule]:
+    """The rules of the published version, loaded once per operation."""
+    version = published_version()
+    return list(version.rules.select_related("version")) if version else []
 
-    def __init__(self) -> None:
-        version = published_version()
-        self.rules: list[MappingRule] = (
-            list(version.rules.select_related("version")) if version else []
-        )
+
+# Columns that refresh_derived may change besides completeness and rules_fired.
+DERIVED_COLUMNS = ("phone_last4", "segment", *[t.name for t in rule_targets()])
 
 
 def refresh_derived(
@@ -170,7 +170,7 @@ def _save(
         )
     if not rows:
         return current
-    for name, (old, new) in refresh_derived(current, specs, _Rules().rules).items():
+    for name, (old, new) in refresh_derived(current, specs, published_rules()).items():
         if name in specs_by_name:
             rows.append(
                 _history(current, specs_by_name[name], old, new, actor=None, source=Source.DERIVED)
@@ -201,7 +201,7 @@ def customer_create(
         raise InvalidFields({s.name: _("This tier-1 field is required.") for s in missing})
     if Customer.objects.filter(account_no=customer.account_no).exists():
         raise InvalidFields({"account_no": _("This account number already exists.")})
-    refresh_derived(customer, specs, _Rules().rules)
+    refresh_derived(customer, specs, published_rules())
     customer.save()
     FieldChange.objects.create(
         customer=customer,
@@ -381,7 +381,7 @@ def segment_override(
         current.segment_override_reason = reason.strip()[:200]
     else:
         current.segment_override_reason = ""
-    refresh_derived(current, registry.all_specs(), _Rules().rules)
+    refresh_derived(current, registry.all_specs(), published_rules())
     current.version += 1
     current.save()
     FieldChange.objects.create(
@@ -468,10 +468,8 @@ def customers_refresh_all(*, progress: Any = None, batch_size: int = 2000) -> in
     ``progress(done, total)`` is called after each batch.
     """
     specs = registry.all_specs()
-    rules = _Rules().rules
-    derived = ["phone_last4", "segment", "completeness", "rules_fired"] + [
-        t.name for t in rule_targets()
-    ]
+    rules = published_rules()
+    derived = [*DERIVED_COLUMNS, "completeness", "rules_fired"]
     total = Customer.objects.count()
     done = changed_count = 0
     last_pk = 0

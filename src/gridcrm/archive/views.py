@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from gridcrm.archive import registry
 from gridcrm.archive.completeness import missing_fields
+from gridcrm.archive.credit_lists import CreditListError, credit_list_import
 from gridcrm.archive.errors import ArchiveError, InvalidFields
 from gridcrm.archive.forms import (
     ChangeRequestForm,
@@ -26,7 +28,13 @@ from gridcrm.archive.forms import (
 )
 from gridcrm.archive.industries import industry_label
 from gridcrm.archive.masking import mask_phone
-from gridcrm.archive.models import ChangeRequest, Customer, DisclosureEvent, RuleSetVersion
+from gridcrm.archive.models import (
+    ChangeRequest,
+    Customer,
+    DisclosureEvent,
+    PublicCreditEntry,
+    RuleSetVersion,
+)
 from gridcrm.archive.panels import customer_panels
 from gridcrm.archive.registry import Category, FieldSpec, Tier
 from gridcrm.archive.rules import OPS, published_version, rule_inputs, rule_targets
@@ -517,4 +525,32 @@ def rules(request: AuthedRequest) -> HttpResponse:
             "inputs": rule_inputs(),
             "ops": OPS.items(),
         },
+    )
+
+
+@login_required
+@permission_required("archive.import_customers", raise_exception=True)
+def credit_lists(request: AuthedRequest) -> HttpResponse:
+    """Upload an external public credit list; customers on it are flagged in behaviour data."""
+    report = None
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        source = request.POST.get("source", "").strip()[:200]
+        if upload is None or not source:
+            error = _("Choose a file and say who publishes the list.")
+        else:
+            try:
+                report = credit_list_import(text=upload.read().decode("utf-8-sig"), source=source)
+            except (UnicodeDecodeError, CreditListError) as exc:
+                error = str(exc)
+    sources = (
+        PublicCreditEntry.objects.values("source", "list_name")
+        .annotate(n=Count("pk"))
+        .order_by("source", "list_name")
+    )
+    return render(
+        request,
+        "archive/credit_lists.html",
+        {"report": report, "error": error, "sources": sources},
     )

@@ -29,6 +29,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("change_requests", reverse("archive:change_requests"), _("Change requests")))
     if user.has_perm("archive.view_customer") and not user_roles(user=user) <= {Role.CUSTOMER}:
         items.append(("completeness", reverse("archive:completeness"), _("Completeness")))
+    if user.has_perm("archive.import_customers"):
+        items.append(("credit_lists", reverse("archive:credit_lists"), _("Credit lists")))
     if user.has_perm("archive.manage_mapping_rules"):
         items.append(("rules", reverse("archive:rules"), _("Mapping rules")))
     items += [

@@ -1,0 +1,130 @@
+"""Import of external public credit lists (blacklists) into the behaviour information."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gridcrm.archive import registry
+from gridcrm.archive.models import Customer, FieldChange, PublicCreditEntry
+from gridcrm.archive.services import DERIVED_COLUMNS, published_rules, refresh_derived
+from gridcrm.archive.validators import resident_id_is_valid, uscc_is_valid
+
+REQUIRED_COLUMNS = ("certificate_no", "list_name")
+
+
+@dataclass
+class CreditListReport:
+    entries: int = 0
+    matched_customers: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+class CreditListError(ValueError):
+    """The file cannot be read as a credit list; nothing was written."""
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise CreditListError(
+            _("The credit list needs the columns %(columns)s.") % {"columns": ", ".join(missing)}
+        )
+    return list(reader)
+
+
+@transaction.atomic
+def credit_list_import(*, text: str, source: str) -> CreditListReport:
+    """Replace the entries of ``source`` with the file's and re-mark every customer.
+
+    A customer is blacklisted when any list holds its certificate number; customers
+    with a certificate number that no list holds are marked as checked and clear.
+    Invalid rows are reported and skipped; a file without the required columns writes
+    nothing.
+    """
+    report = CreditListReport()
+    entries = []
+    seen: set[tuple[str, str]] = set()
+    for number, row in enumerate(_rows(text), start=2):
+        certificate = (row.get("certificate_no") or "").strip().upper()
+        list_name = (row.get("list_name") or "").strip()
+        if not (resident_id_is_valid(certificate) or uscc_is_valid(certificate)):
+            report.rejected.append((number, _("not a valid certificate number")))
+            continue
+        if not list_name:
+            report.rejected.append((number, _("the list name is missing")))
+            continue
+        listed_on = None
+        if row.get("listed_on"):
+            try:
+                listed_on = dt.date.fromisoformat(row["listed_on"].strip())
+            except ValueError:
+                report.rejected.append((number, _("listed_on is not a date (YYYY-MM-DD)")))
+                continue
+        if (certificate, list_name) in seen:
+            continue
+        seen.add((certificate, list_name))
+        entries.append(
+            PublicCreditEntry(
+                certificate_no=certificate, list_name=list_name, listed_on=listed_on, source=source
+            )
+        )
+    PublicCreditEntry.objects.filter(source=source).delete()
+    PublicCreditEntry.objects.bulk_create(entries, ignore_conflicts=True)
+    report.entries = len(entries)
+    report.matched_customers = credit_flags_refresh()
+    return report
+
+
+def credit_flags_refresh() -> int:
+    """Set ``credit_blacklisted`` from the entries; returns how many customers are listed.
+
+    Only customers whose flag changes are touched: their history gets a row (unless the
+    flag was merely unknown and is now clear) and their completeness is recomputed.
+    """
+    listed_numbers = set(PublicCreditEntry.objects.values_list("certificate_no", flat=True))
+    specs = registry.all_specs()
+    rules = published_rules()
+    history = []
+    dirty = []
+    customers = Customer.objects.exclude(certificate_no="").only(
+        *[s.name for s in specs if s.custom is None and s.name != "region"],
+        "region_id",
+        "extra",
+        "completeness",
+        "segment_override_reason",
+        "rules_fired",
+    )
+    for customer in customers.iterator(chunk_size=5000):
+        listed = customer.certificate_no in listed_numbers
+        if customer.credit_blacklisted is listed:
+            continue
+        if listed or customer.credit_blacklisted is not None:
+            history.append(
+                FieldChange(
+                    customer=customer,
+                    field="credit_blacklisted",
+                    old_value=""
+                    if customer.credit_blacklisted is None
+                    else str(int(customer.credit_blacklisted)),
+                    new_value=str(int(listed)),
+                    source=FieldChange.Source.IMPORTED,
+                    reason=_("public credit list"),
+                )
+            )
+        customer.credit_blacklisted = listed
+        refresh_derived(customer, specs, rules)
+        dirty.append(customer)
+    Customer.objects.bulk_update(
+        dirty,
+        ["credit_blacklisted", "completeness", "rules_fired", *DERIVED_COLUMNS],
+        batch_size=2000,
+    )
+    FieldChange.objects.bulk_create(history, batch_size=2000)
+    return Customer.objects.filter(credit_blacklisted=True).count()
