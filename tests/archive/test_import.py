@@ -5,9 +5,9 @@ stored, tier-1 changes as change requests, idempotent, and fast paths that agree
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -432,7 +432,8 @@ def test_an_upload_runs_as_a_job_with_a_report_and_a_reject_file(
     _run_worker()
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.message
-    assert "1 created" in job.message and "1 rejected" in job.message
+    assert "1 created" in job.message
+    assert "1 rejected" in job.message
     assert Customer.objects.filter(account_no="0100001001").exists()
     download = client.get(f"/jobs/{job.pk}/download/")
     assert download.status_code == 200

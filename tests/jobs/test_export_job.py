@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from gridcrm.archive.exports import neutralise_formula
+from gridcrm.archive.exports import export_specs, neutralise_formula
 from gridcrm.archive.models import Customer, DisclosureEvent
 from gridcrm.jobs.models import Job, JobStatus
 from gridcrm.users.models import User
@@ -19,6 +19,10 @@ from tests.conftest import Regions, make_customer, make_user
 
 def _run_worker() -> None:
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+
+def _column(name: str) -> int:
+    return [s.name for s in export_specs()].index(name)
 
 
 def _rows(job: Job) -> list[list[str]]:
@@ -41,7 +45,7 @@ def test_a_collector_exports_their_region_masked_through_the_worker(
     assert (job.done, job.total, job.percent) == (1, 1, 100)
     rows = _rows(job)
     assert [r[0] for r in rows[1:]] == [customer_a.account_no]
-    assert rows[1][8] == "138****7890"
+    assert rows[1][_column("phone")] == "138****7890"
     download = client.get(f"/jobs/{job.pk}/download/")
     assert download.status_code == 200
     assert not DisclosureEvent.objects.exists()
@@ -55,7 +59,7 @@ def test_an_unmasked_export_is_logged(
     client.post("/customers/export/", {"q": "", "unmasked": "on"})
     _run_worker()
     job = Job.objects.get()
-    assert _rows(job)[1][8] == "13834567890"
+    assert _rows(job)[1][_column("phone")] == "13834567890"
     event = DisclosureEvent.objects.get()
     assert (event.actor, event.channel) == (collector_a, "export")
 
@@ -69,7 +73,7 @@ def test_exported_cells_cannot_run_as_spreadsheet_formulas(
     client.force_login(planner)
     client.post("/customers/export/", {"q": ""})
     _run_worker()
-    assert _rows(Job.objects.get())[1][1].startswith("'=")
+    assert _rows(Job.objects.get())[1][_column("name")].startswith("'=")
 
 
 def test_it_neutralises_every_formula_prefix() -> None:

@@ -426,13 +426,14 @@ def completeness(request: AuthedRequest) -> HttpResponse:
 @require_POST
 @permission_required("archive.export_customers", raise_exception=True)
 def customer_export(request: AuthedRequest) -> HttpResponse:
-    """Start a CSV export of the current search as a background job."""
+    """Start a CSV or XLSX export of the current search as a background job."""
     job = job_start(
         kind=JobKind.EXPORT_CUSTOMERS,
         created_by=request.user,
         params={
             "q": request.POST.get("q", "")[:100],
             "unmasked": request.POST.get("unmasked") == "on",
+            "format": "xlsx" if request.POST.get("format") == "xlsx" else "csv",
             "language": get_language(),
         },
     )
