@@ -378,3 +378,4 @@ def test_a_failed_import_is_recorded_with_its_message(
     record.refresh_from_db()
     assert record.status == LakeImport.Status.FAILED
     assert "missing columns" in record.error
+    assert record.error.startswith("bad.csv does not have the columns of readings")

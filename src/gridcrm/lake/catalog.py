@@ -200,6 +200,7 @@ def spark_session() -> SparkSession:
             .config("spark.sql.catalogImplementation", "in-memory")
             .config("spark.local.dir", str(var / "spark-tmp"))
             .config("spark.ui.enabled", "false")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.sql.shuffle.partitions", os.environ.get("GRIDCRM_SPARK_SHUFFLE", "4"))
             .config("spark.driver.memory", os.environ.get("GRIDCRM_SPARK_MEMORY", "2g"))
             .getOrCreate()

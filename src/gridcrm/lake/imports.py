@@ -198,6 +198,7 @@ class _Importer:
         path: Path,
         known_accounts: Iterable[str],
         progress: ProgressCallback | None,
+        source_name: str,
     ) -> None:
         self.schema = schema
         self.path = path
@@ -207,14 +208,15 @@ class _Importer:
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'Asia/Shanghai'")  # local times without offset
         self.con.execute("SET preserve_insertion_order = true")
-        self.report = ImportReport(table=schema.name, source=path.name, sha256="")
+        self.name = source_name or path.name
+        self.report = ImportReport(table=schema.name, source=self.name, sha256="")
 
     # -- reading ------------------------------------------------------------------------
 
     def open_source(self) -> list[str]:
         """Register the file as the view ``src``; return its columns."""
         if not self.path.is_file():
-            raise ImportFailed(_("The file %(name)s does not exist.") % {"name": self.path.name})
+            raise ImportFailed(_("The file %(name)s does not exist.") % {"name": self.name})
         with self.path.open("rb") as handle:
             magic = handle.read(4)
         try:
@@ -224,7 +226,7 @@ class _Importer:
             elif self.path.suffix.lower() == ".parquet":
                 raise ImportFailed(
                     _("%(name)s is not a readable Parquet file (it lacks the Parquet header).")
-                    % {"name": self.path.name}
+                    % {"name": self.name}
                 )
             else:
                 relation = self.con.read_csv(
@@ -240,7 +242,7 @@ class _Importer:
             raise ImportFailed(
                 _("%(name)s could not be read as %(kind)s: %(error)s")
                 % {
-                    "name": self.path.name,
+                    "name": self.name,
                     "kind": kind if "kind" in locals() else "CSV",
                     "error": str(exc).splitlines()[0],
                 }
@@ -265,7 +267,7 @@ class _Importer:
                     "Expected: %(expected)s."
                 )
                 % {
-                    "name": self.path.name,
+                    "name": self.name,
                     "table": self.schema.name,
                     "problems": "; ".join(problems),
                     "expected": ", ".join(self.schema.names),
@@ -489,20 +491,25 @@ def import_file(
     path: Path,
     known_accounts: Iterable[str],
     progress: ProgressCallback | None = None,
+    source_name: str = "",
 ) -> ImportReport:
     """Import one file into ``table``; raise :class:`ImportFailed` if it cannot be read.
 
     The caller holds :func:`catalog.lake_lock` so that two imports never interleave.
     """
     importer = _Importer(
-        schema=fact_schema(table), path=path, known_accounts=known_accounts, progress=progress
+        schema=fact_schema(table),
+        path=path,
+        known_accounts=known_accounts,
+        progress=progress,
+        source_name=source_name,
     )
     try:
         return importer.run()
     except duckdb.Error as exc:
         raise ImportFailed(
             _("%(name)s could not be imported: %(error)s")
-            % {"name": path.name, "error": str(exc).splitlines()[0]}
+            % {"name": importer.name, "error": str(exc).splitlines()[0]}
         ) from exc
     finally:
         shutil.rmtree(catalog.staging_dir(importer.import_id), ignore_errors=True)

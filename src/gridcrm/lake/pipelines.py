@@ -173,16 +173,18 @@ def with_trend(monthly: ir.Table) -> ir.Table:
     previous month and on the same month a year before (null when that month is missing
     or had no consumption). A self-join on the calendar, so gaps are not mistaken for
     the previous month as a row-offset window would."""
-    before = monthly.select("account_no", "month", "kwh_total")
+    # Views: the same table joined to itself must be told apart.
+    before = monthly.view()
     previous = before.select(
         "account_no",
         month=(before.month + ibis.interval(months=1)).cast("date"),
         prev_kwh=before.kwh_total,
     )
-    last_year = before.select(
+    before_year = monthly.view()
+    last_year = before_year.select(
         "account_no",
-        month=(before.month + ibis.interval(months=12)).cast("date"),
-        ly_kwh=before.kwh_total,
+        month=(before_year.month + ibis.interval(months=12)).cast("date"),
+        ly_kwh=before_year.kwh_total,
     )
     joined = monthly.left_join(previous, ["account_no", "month"]).left_join(
         last_year, ["account_no", "month"]

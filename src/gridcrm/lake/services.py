@@ -95,6 +95,7 @@ def lake_import_run(*, lake_import: LakeImport, job: Job | None = None) -> LakeI
                     path=path,
                     known_accounts=known_account_numbers(),
                     progress=progress,
+                    source_name=lake_import.source_name,
                 )
             except ImportFailed as exc:
                 lake_import.status = LakeImport.Status.FAILED
