@@ -1,0 +1,589 @@
+"""Realistic synthetic facts for the demo customers: bills, payments, readings, outages,
+violations — with hidden risk classes for later models to find.
+
+What is modelled:
+
+- **Load shapes** by segment and industry: households peak in the evening; shops and
+  offices by day; three-shift heavy industry (steel, chemicals, non-ferrous) almost
+  flat; other factories two shifts; public lighting at night; water works pump in the
+  night valley and the morning; farms irrigate by day in spring and summer.
+- **Seasons** in Shanxi: summer cooling (July-August) and winter heating (December-
+  February, stronger for households with electric heating); **weekends**; the **Spring
+  Festival** dip (factories and offices stop for about a week, households use more).
+- **Hidden risk classes** (written to ``_demo_truth/customers.parquet``, never to the
+  fact tables): ``reliable``; ``late_payer`` (chronically 5-30 days late, always pays);
+  ``drifter`` (from some month on, later and later, then part payments, then none);
+  ``thief`` (consumption drops by a third to a half from some month; about half are
+  caught, which writes a violation); ``failing`` (a factory whose consumption shrinks
+  month by month before it stops paying).
+
+Deterministic for a seed. ``gridcrm demo_facts`` writes them for the customers in the
+database; the same shape functions feed ``bench/lake_*.py`` at scale.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from gridcrm.archive.models import Customer
+from gridcrm.lake import catalog
+from gridcrm.lake.pipelines import months_before
+from gridcrm.lake.schemas import (
+    BILLS,
+    OUTAGES,
+    PAYMENTS,
+    READINGS,
+    VIOLATIONS,
+    PaymentChannel,
+)
+from gridcrm.lake.services import facts_append, lake_compact, lake_table_clear
+
+logger = logging.getLogger(__name__)
+
+QUARTERS = 96
+RISK_CLASSES = ("reliable", "late_payer", "drifter", "thief", "failing")
+
+# Lunar new year's day: factories stop around it.
+SPRING_FESTIVAL = {
+    2022: date(2022, 2, 1),
+    2023: date(2023, 1, 22),
+    2024: date(2024, 2, 10),
+    2025: date(2025, 1, 29),
+    2026: date(2026, 2, 17),
+    2027: date(2027, 2, 6),
+    2028: date(2028, 1, 26),
+}
+
+# Catalogue prices, yuan per kWh (flat period); TOU multiples below.
+PRICE = {"residential": 0.477, "general_ci": 0.66, "large_industry": 0.58, "agriculture": 0.45}
+TOU_MULTIPLE = {"sharp": 1.8, "peak": 1.5, "flat": 1.0, "valley": 0.5}
+
+
+def _hours(*ranges: tuple[float, float, float]) -> np.ndarray:
+    """A 96-quarter profile from (start hour, end hour, level) ranges over a base of 0."""
+    profile = np.zeros(QUARTERS)
+    for start, end, level in ranges:
+        profile[int(start * 4) : int(end * 4)] = level
+    return profile
+
+
+def _smooth(profile: np.ndarray) -> np.ndarray:
+    kernel = np.array([0.15, 0.7, 0.15])
+    padded = np.concatenate([profile[-1:], profile, profile[:1]])
+    smooth: np.ndarray = np.convolve(padded, kernel, mode="valid")
+    return smooth
+
+
+# (weekday, weekend) profiles, relative to the customer's mean load.
+SHAPES: dict[str, tuple[np.ndarray, np.ndarray]] = {
+    "residential": (
+        _hours(
+            (0, 6, 0.35), (6, 9, 0.9), (9, 17, 0.6), (17, 19, 1.2), (19, 22, 1.9), (22, 24, 0.9)
+        ),
+        _hours(
+            (0, 7, 0.4), (7, 11, 1.1), (11, 17, 0.9), (17, 19, 1.3), (19, 22, 1.8), (22, 24, 1.0)
+        ),
+    ),
+    "commercial": (
+        _hours((0, 8, 0.25), (8, 9, 0.9), (9, 21, 1.7), (21, 23, 0.8), (23, 24, 0.3)),
+        _hours((0, 9, 0.25), (9, 22, 1.5), (22, 24, 0.35)),
+    ),
+    "three_shift": (
+        _hours((0, 8, 0.97), (8, 16, 1.03), (16, 24, 1.0)),
+        _hours((0, 8, 0.95), (8, 16, 1.0), (16, 24, 0.98)),
+    ),
+    "two_shift": (
+        _hours((0, 7, 0.3), (7, 8, 0.8), (8, 23, 1.45), (23, 24, 0.6)),
+        _hours((0, 24, 0.45)),
+    ),
+    "office": (
+        _hours((0, 7, 0.3), (7, 9, 1.0), (9, 18, 1.9), (18, 21, 0.9), (21, 24, 0.35)),
+        _hours((0, 24, 0.5)),
+    ),
+    "lighting": (
+        _hours((0, 6, 2.1), (6, 7, 1.0), (7, 18, 0.05), (18, 19, 1.2), (19, 24, 2.1)),
+        _hours((0, 6, 2.1), (6, 7, 1.0), (7, 18, 0.05), (18, 19, 1.2), (19, 24, 2.1)),
+    ),
+    "water_works": (
+        _hours((0, 6, 1.6), (6, 9, 1.4), (9, 17, 0.6), (17, 21, 0.9), (21, 24, 1.3)),
+        _hours((0, 6, 1.6), (6, 9, 1.4), (9, 17, 0.6), (17, 21, 0.9), (21, 24, 1.3)),
+    ),
+    "farm": (
+        _hours((0, 6, 0.2), (6, 19, 1.7), (19, 24, 0.3)),
+        _hours((0, 6, 0.2), (6, 19, 1.7), (19, 24, 0.3)),
+    ),
+}
+SHAPES = {
+    k: (_smooth(a) / _smooth(a).mean(), _smooth(b) / _smooth(b).mean())
+    for k, (a, b) in SHAPES.items()
+}
+
+# Monthly level (index 1-12) per shape: cooling in summer, heating in winter.
+SEASON: dict[str, np.ndarray] = {
+    "residential": np.array([0, 1.45, 1.35, 1.05, 0.9, 0.85, 1.0, 1.3, 1.3, 0.9, 0.9, 1.1, 1.45]),
+    "commercial": np.array([0, 1.15, 1.1, 0.95, 0.9, 0.95, 1.1, 1.35, 1.35, 1.0, 0.9, 1.0, 1.15]),
+    "three_shift": np.array([0, 1.0, 0.97, 1.0, 1.0, 1.0, 1.0, 1.03, 1.03, 1.0, 1.0, 1.0, 1.0]),
+    "two_shift": np.array([0, 1.0, 0.9, 1.0, 1.0, 1.0, 1.0, 1.05, 1.05, 1.0, 1.0, 1.0, 1.0]),
+    "office": np.array([0, 1.2, 1.1, 0.95, 0.85, 0.9, 1.1, 1.3, 1.3, 1.0, 0.85, 1.0, 1.2]),
+    "lighting": np.array([0, 1.2, 1.1, 1.0, 0.9, 0.85, 0.8, 0.8, 0.85, 0.95, 1.05, 1.15, 1.2]),
+    "water_works": np.array([0, 0.9, 0.9, 0.95, 1.0, 1.05, 1.15, 1.2, 1.2, 1.05, 0.95, 0.9, 0.9]),
+    "farm": np.array([0, 0.2, 0.2, 0.6, 1.4, 1.7, 1.8, 1.6, 1.4, 0.9, 0.5, 0.3, 0.2]),
+}
+# The Spring Festival's effect on a day's load, by shape (±3 days around it, more on the eve).
+FESTIVAL = {
+    "residential": 1.25,
+    "commercial": 0.6,
+    "three_shift": 0.85,
+    "two_shift": 0.25,
+    "office": 0.3,
+    "lighting": 1.0,
+    "water_works": 0.95,
+    "farm": 0.5,
+}
+# Mean load as a share of contracted capacity (kVA ≈ kW at pf 0.9).
+UTILISATION = {
+    "residential": 0.07,
+    "commercial": 0.25,
+    "three_shift": 0.6,
+    "two_shift": 0.35,
+    "office": 0.22,
+    "lighting": 0.3,
+    "water_works": 0.45,
+    "farm": 0.15,
+}
+
+
+def shape_of(segment: str, industry_code: str) -> str:
+    """The load shape of a customer, from its segment and GB/T 4754 industry."""
+    code = industry_code or ""
+    if segment == "residential":
+        return "residential"
+    if code[:3] in {"C31", "C32", "C26", "C30", "C25"}:
+        return "three_shift"
+    if code.startswith("C") or segment == "industrial":
+        return "two_shift"
+    if code.startswith("D46"):
+        return "water_works"
+    if code.startswith("N78") or code.startswith("N77"):
+        return "lighting"
+    if code.startswith("A"):
+        return "farm"
+    if code[:1] in {"P", "Q", "M", "L", "S", "O"} or segment == "public_utility":
+        return "office"
+    return "commercial"
+
+
+def festival_factor(day: date, shape: str) -> float:
+    eve = SPRING_FESTIVAL.get(day.year)
+    if eve is None:
+        return 1.0
+    distance = (day - eve).days
+    if -3 <= distance <= 6:
+        return FESTIVAL[shape]
+    return 1.0
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    account_no: str
+    shape: str
+    tariff: str
+    mean_kw: float
+    metered: bool
+    risk: str
+    event_month: int
+    """Months before the end when the risk starts to show (0 for reliable)."""
+
+
+@dataclass(frozen=True)
+class DemoFactsReport:
+    customers: int
+    metered: int
+    bills: int
+    payments: int
+    readings: int
+    outages: int
+    violations: int
+    risk_counts: dict[str, int]
+    as_of: date
+    """The day the facts run to: payments after it are not yet made."""
+
+
+def demo_customers(rng: np.random.Generator, *, metered_share: float = 0.0) -> list[DemoCustomer]:
+    """The customers in the database with a shape, a mean load and a hidden risk class.
+
+    Key accounts (a key-account manager, or supply at 10 kV and above) are metered.
+    """
+    rows = Customer.objects.order_by("account_no").values_list(
+        "account_no",
+        "segment",
+        "industry_code",
+        "tariff_category",
+        "contracted_kva",
+        "voltage_level",
+        "account_manager_id",
+    )
+    out = []
+    for account_no, segment, industry, tariff, kva, voltage, manager in rows.iterator(
+        chunk_size=5000
+    ):
+        shape = shape_of(segment, industry)
+        mean_kw = float(kva or 0) * UTILISATION[shape] * float(rng.lognormal(0.0, 0.25))
+        metered = bool(manager) or voltage not in {"220V", "380V"} or rng.random() < metered_share
+        u = rng.random()
+        if shape in {"two_shift", "three_shift"} and u < 0.08:
+            risk = "failing"
+        elif u < 0.06:
+            risk = "drifter"
+        elif u < 0.085:
+            risk = "thief"
+        elif u < 0.16:
+            risk = "late_payer"
+        else:
+            risk = "reliable"
+        event = int(rng.integers(3, 13)) if risk != "reliable" else 0
+        out.append(DemoCustomer(account_no, shape, tariff, mean_kw, metered, risk, event))
+    return out
+
+
+def consumption_factor(customer: DemoCustomer, months_to_end: int) -> float:
+    """How the hidden risk bends consumption ``months_to_end`` months before the end."""
+    into = customer.event_month - months_to_end  # months since the event began (≥ 0: begun)
+    if customer.risk == "thief" and into >= 0:
+        return 0.55
+    if customer.risk == "failing" and into >= -6:
+        return max(0.15, 1.0 - 0.11 * (into + 7))
+    return 1.0
+
+
+def interval_kwh(
+    customers: list[DemoCustomer], day: date, rng: np.random.Generator, months_to_end: int
+) -> np.ndarray:
+    """kWh per customer (rows) and quarter of ``day`` (96 columns)."""
+    weekend = day.weekday() >= 5
+    out = np.empty((len(customers), QUARTERS))
+    for i, c in enumerate(customers):
+        profile = SHAPES[c.shape][1 if weekend else 0]
+        level = (
+            c.mean_kw
+            * SEASON[c.shape][day.month]
+            * festival_factor(day, c.shape)
+            * consumption_factor(c, months_to_end)
+        )
+        out[i] = profile * level
+    noise = rng.lognormal(0.0, 0.08, size=out.shape)
+    day_noise = rng.lognormal(0.0, 0.05, size=(len(customers), 1))
+    return np.round(out * noise * day_noise * 0.25, 3)
+
+
+@functools.cache
+def _shape_month_split(shape: str, period: date) -> tuple[float, float, float, float]:
+    """Σ over the month's days of the shape's quarters, by TOU period (sharp, peak, flat,
+    valley), at a mean load of 1 kW before the season."""
+    from gridcrm.lake.pipelines import PEAK_HOURS, SHARP_HOURS, SHARP_MONTHS, VALLEY_HOURS
+
+    hours = np.arange(QUARTERS) // 4
+    sharp = np.isin(hours, SHARP_HOURS) & (period.month in SHARP_MONTHS)
+    peak = np.isin(hours, PEAK_HOURS) & ~sharp
+    valley = np.isin(hours, VALLEY_HOURS)
+    flat = ~(sharp | peak | valley)
+    sums = np.zeros(4)
+    days = (months_before(period, -1) - period).days
+    for offset in range(days):
+        day = period + timedelta(days=offset)
+        profile = SHAPES[shape][1 if day.weekday() >= 5 else 0] * festival_factor(day, shape)
+        sums += [profile[m].sum() for m in (sharp, peak, flat, valley)]
+    return (float(sums[0]), float(sums[1]), float(sums[2]), float(sums[3]))
+
+
+def _month_kwh_split(c: DemoCustomer, period: date, months_to_end: int) -> dict[str, float]:
+    """Billed kWh of a month by TOU period, from the shape (no per-interval noise)."""
+    factor = SEASON[c.shape][period.month] * consumption_factor(c, months_to_end) * c.mean_kw / 4
+    split = _shape_month_split(c.shape, period)
+    return {p: v * factor for p, v in zip(("sharp", "peak", "flat", "valley"), split, strict=True)}
+
+
+def _amount(tariff: str, kwh: dict[str, float]) -> Decimal:
+    price = PRICE.get(tariff, 0.6)
+    yuan = sum(kwh[p] * price * TOU_MULTIPLE[p] for p in kwh)
+    return Decimal(f"{yuan:.2f}")
+
+
+def _payment_plan(
+    c: DemoCustomer, months_to_end: int, rng: np.random.Generator
+) -> list[tuple[int, float]]:
+    """(days after the due date, share of the bill) for each payment of one bill."""
+    into = c.event_month - months_to_end
+    if c.risk == "late_payer":
+        return [(int(rng.integers(5, 31)), 1.0)]
+    if c.risk == "drifter" and into >= 0:
+        if into >= 4 and months_to_end <= 3:
+            return []  # stopped paying
+        if into >= 2:
+            return [(int(rng.integers(10, 40)), 0.5), (int(rng.integers(45, 90)), 0.5)]
+        return [(int(rng.integers(3, 25) + 8 * into), 1.0)]
+    if c.risk == "failing" and into >= 0:
+        return [] if months_to_end <= 3 else [(int(rng.integers(15, 60)), 1.0)]
+    if rng.random() < 0.04:
+        return [(int(rng.integers(1, 8)), 1.0)]
+    return [(-int(rng.integers(0, 20)), 1.0)]
+
+
+_CHANNELS = [ch.value for ch in PaymentChannel]
+_CHANNEL_P = [0.12, 0.3, 0.2, 0.18, 0.12, 0.08]
+
+
+def _bills_and_payments(
+    customers: list[DemoCustomer], periods: list[date], as_of: date, rng: np.random.Generator
+) -> tuple[pa.Table, pa.Table]:
+    bills: dict[str, list[object]] = {n: [] for n in BILLS.names}
+    pays: dict[str, list[object]] = {n: [] for n in PAYMENTS.names}
+    last = len(periods) - 1
+    for c in customers:
+        channel = str(rng.choice(_CHANNELS, p=_CHANNEL_P))
+        for index, period in enumerate(periods):
+            months_to_end = last - index
+            kwh = _month_kwh_split(c, period, months_to_end)
+            noise = float(rng.lognormal(0.0, 0.06))
+            kwh = {p: round(v * noise, 1) for p, v in kwh.items()}
+            amount = _amount(c.tariff, kwh)
+            bill_id = f"{c.account_no}{period:%Y%m}"
+            due = months_before(period, -1) + timedelta(days=24)
+            for name, value in (
+                ("bill_id", bill_id),
+                ("account_no", c.account_no),
+                ("period", period),
+                ("tariff", c.tariff),
+                ("kwh_sharp", kwh["sharp"]),
+                ("kwh_peak", kwh["peak"]),
+                ("kwh_flat", kwh["flat"]),
+                ("kwh_valley", kwh["valley"]),
+                ("amount", amount),
+                ("due_on", due),
+            ):
+                bills[name].append(value)
+            paid = Decimal(0)
+            plan = _payment_plan(c, months_to_end, rng)
+            for n, (days, share) in enumerate(plan):
+                paid_on = due + timedelta(days=days)
+                if paid_on > as_of or amount <= 0:
+                    break
+                part = (
+                    amount - paid
+                    if n == len(plan) - 1
+                    else (amount * Decimal(share)).quantize(Decimal("0.01"))
+                )
+                if part <= 0:
+                    break
+                paid += part
+                for name, value in (
+                    ("payment_id", f"{bill_id}-{n + 1}"),
+                    ("bill_id", bill_id),
+                    ("account_no", c.account_no),
+                    ("paid_on", paid_on),
+                    ("amount", part),
+                    ("channel", channel),
+                ):
+                    pays[name].append(value)
+    return (
+        pa.table(bills, schema=BILLS.arrow),
+        pa.table(pays, schema=PAYMENTS.arrow),
+    )
+
+
+def readings_for_month(
+    customers: list[DemoCustomer],
+    first_day: date,
+    days: int,
+    rng: np.random.Generator,
+    months_to_end: int,
+) -> pa.Table:
+    """15-minute readings of ``customers`` for ``days`` local days from ``first_day``."""
+    n = len(customers)
+    blocks = []
+    for offset in range(days):
+        blocks.append(
+            interval_kwh(customers, first_day + timedelta(days=offset), rng, months_to_end)
+        )
+    kwh = np.concatenate(blocks, axis=1).reshape(-1)  # customer-major, then time
+    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC) - timedelta(
+        hours=8
+    )
+    steps = np.arange(days * QUARTERS, dtype="int64") * 900_000_000
+    ts = np.tile(steps, n) + int(start.timestamp() * 1_000_000)
+    accounts = pa.DictionaryArray.from_arrays(
+        pa.array(np.repeat(np.arange(n, dtype="int32"), days * QUARTERS)),
+        pa.array([c.account_no for c in customers]),
+    )
+    meters = pa.DictionaryArray.from_arrays(
+        accounts.indices, pa.array([f"M{c.account_no}" for c in customers])
+    )
+    return pa.table(
+        {
+            "account_no": accounts.cast(pa.string()),
+            "meter_no": meters.cast(pa.string()),
+            "ts": pa.array(ts, pa.timestamp("us", tz="UTC")),
+            "kwh": kwh,
+            "kw": np.round(kwh * 4 * rng.lognormal(0, 0.03, size=kwh.shape), 2),
+            "power_factor": np.round(np.clip(rng.normal(0.92, 0.03, size=kwh.shape), 0.5, 1.0), 3),
+        },
+        schema=READINGS.arrow,
+    )
+
+
+def generate_demo_facts(
+    *,
+    seed: int = 1,
+    months: int = 24,
+    reading_days: int = 365,
+    end: date | None = None,
+    reset: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> DemoFactsReport:
+    """Write the facts of every customer in the database into the lake.
+
+    ``end`` is the last billed month's next month (default: this month); bills cover the
+    ``months`` before it, readings of metered customers the ``reading_days`` before it.
+    """
+    say = progress or (lambda message: None)
+    rng = np.random.default_rng(seed)
+    today = end or date.today()  # noqa: DTZ011 (a calendar month, not an instant)
+    end_month = date(today.year, today.month, 1)
+    periods = [months_before(end_month, months - i) for i in range(months)]
+    customers = demo_customers(rng)
+    if reset:
+        for table in ("bills", "payments", "readings", "outages", "violations"):
+            lake_table_clear(table=table)
+    say(f"{len(customers)} customers")
+    as_of = end_month + timedelta(days=14)
+    bills_n = payments_n = 0
+    chunk = 2000
+    for start in range(0, len(customers), chunk):
+        bills, payments = _bills_and_payments(customers[start : start + chunk], periods, as_of, rng)
+        facts_append(table="bills", facts=bills)
+        facts_append(table="payments", facts=payments)
+        bills_n += bills.num_rows
+        payments_n += payments.num_rows
+        say(f"bills and payments: {start + chunk}/{len(customers)}")
+    metered = [c for c in customers if c.metered]
+    readings_n = 0
+    first = end_month - timedelta(days=reading_days)
+    day = first
+    while day < end_month:
+        month_end = min(months_before(date(day.year, day.month, 1), -1), end_month)
+        days = (month_end - day).days
+        to_end = (end_month.year - day.year) * 12 + end_month.month - day.month - 1
+        for start in range(0, len(metered), 500):
+            table = readings_for_month(metered[start : start + 500], day, days, rng, to_end)
+            facts_append(table="readings", facts=table)
+            readings_n += table.num_rows
+        say(f"readings: {day:%Y-%m}")
+        day = month_end
+    outages = _outages(customers, periods, rng)
+    facts_append(table="outages", facts=outages)
+    violations = _violations(customers, end_month, rng)
+    if violations.num_rows:
+        facts_append(table="violations", facts=violations)
+    for table in ("bills", "payments", "readings"):
+        lake_compact(table=table)
+    _write_truth(customers)
+    counts = {r: sum(1 for c in customers if c.risk == r) for r in RISK_CLASSES}
+    return DemoFactsReport(
+        customers=len(customers),
+        metered=len(metered),
+        bills=bills_n,
+        payments=payments_n,
+        readings=readings_n,
+        outages=outages.num_rows,
+        violations=violations.num_rows,
+        risk_counts=counts,
+        as_of=as_of,
+    )
+
+
+def _outages(
+    customers: list[DemoCustomer], periods: list[date], rng: np.random.Generator
+) -> pa.Table:
+    rows: dict[str, list[object]] = {n: [] for n in OUTAGES.names}
+    count = max(10, len(customers) // 200) * len(periods) // 12
+    for i in range(count):
+        period = periods[int(rng.integers(0, len(periods)))]
+        planned = bool(rng.random() < 0.4)
+        start = datetime(
+            period.year, period.month, int(rng.integers(1, 28)), tzinfo=UTC
+        ) + timedelta(minutes=15 * int(rng.integers(0, 96)))
+        hours = float(rng.uniform(2, 8) if planned else rng.exponential(1.5) + 0.25)
+        scope = str(rng.choice(["feeder", "transformer", "customer"], p=[0.3, 0.5, 0.2]))
+        scope_id = (
+            customers[int(rng.integers(0, len(customers)))].account_no
+            if scope == "customer"
+            else f"{'FD' if scope == 'feeder' else 'TA'}{int(rng.integers(1, 400)):04d}"
+        )
+        for name, value in (
+            ("event_id", f"OUT{period:%Y%m}{i:05d}"),
+            ("scope", scope),
+            ("scope_id", scope_id),
+            ("planned", planned),
+            ("start_at", start),
+            ("end_at", start + timedelta(hours=hours)),
+            (
+                "cause",
+                "检修" if planned else str(rng.choice(["雷击", "树障", "设备故障", "外力破坏"])),
+            ),
+        ):
+            rows[name].append(value)
+    return pa.table(rows, schema=OUTAGES.arrow)
+
+
+def _violations(
+    customers: list[DemoCustomer], end_month: date, rng: np.random.Generator
+) -> pa.Table:
+    rows: dict[str, list[object]] = {n: [] for n in VIOLATIONS.names}
+    for c in customers:
+        caught = c.risk == "thief" and rng.random() < 0.5 and c.event_month > 1
+        illegal = c.risk == "reliable" and rng.random() < 0.004
+        if not (caught or illegal):
+            continue
+        months_ago = int(rng.integers(0, max(1, c.event_month - 1)))
+        detected = months_before(end_month, months_ago + 1) + timedelta(
+            days=int(rng.integers(0, 27))
+        )
+        kwh = (
+            round(c.mean_kw * 24 * 30 * 0.45 * (c.event_month - months_ago), 1) if caught else None
+        )
+        for name, value in (
+            ("violation_id", f"V{c.account_no}{detected:%Y%m%d}"),
+            ("account_no", c.account_no),
+            ("kind", "theft" if caught else "illegal_use"),
+            ("detected_on", detected),
+            ("kwh_recovered", kwh),
+            ("amount", Decimal(f"{(kwh or 2000) * 0.6 * 3:.2f}")),
+        ):
+            rows[name].append(value)
+    return pa.table(rows, schema=VIOLATIONS.arrow)
+
+
+def _write_truth(customers: list[DemoCustomer]) -> None:
+    folder = catalog.local_root() / "_demo_truth"
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(
+        pa.table(
+            {
+                "account_no": [c.account_no for c in customers],
+                "shape": [c.shape for c in customers],
+                "risk": [c.risk for c in customers],
+                "event_months_before_end": [c.event_month for c in customers],
+                "metered": [c.metered for c in customers],
+            }
+        ),
+        folder / "customers.parquet",
+    )
