@@ -35,6 +35,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("rules", reverse("archive:rules"), _("Mapping rules")))
     items += [
         ("jobs", reverse("jobs:job_list"), _("Jobs")),
+        *(
+            [("lake", reverse("lake:overview"), _("Fact lake"))]
+            if user.has_perm("lake.view_lake")
+            else []
+        ),
         ("api", "/api/docs", _("API")),
     ]
     if user.is_staff:

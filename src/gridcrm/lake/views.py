@@ -1,0 +1,147 @@
+"""Pages of the lake: overview and imports; a customer's load curve (a fragment)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from gridcrm.lake import selectors, services
+from gridcrm.lake.models import LakeImport
+from gridcrm.lake.schemas import FACT_TABLES
+from gridcrm.web.http import AuthedRequest
+
+MAX_UPLOAD_BYTES = 2 * 1024**3
+
+
+class ImportForm(forms.Form):
+    table = forms.ChoiceField(label=_("Table"), choices=[(t, t) for t in FACT_TABLES])
+    file = forms.FileField(label=_("CSV or Parquet file"))
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 GB."))
+        return upload
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+@login_required
+def lake_overview(request: AuthedRequest) -> HttpResponse:
+    """Tables, partitions, row counts and freshness; recent imports; the upload form."""
+    _require(selectors.can_view_lake(user=request.user))
+    return render(
+        request,
+        "lake/overview.html",
+        {
+            "tables": selectors.lake_overview(),
+            "imports": selectors.lake_imports_visible_to(user=request.user)[:20],
+            "form": ImportForm() if selectors.can_import_facts(user=request.user) else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def lake_import_upload(request: AuthedRequest) -> HttpResponse:
+    """Keep the upload and start its import job; the job page shows the progress."""
+    _require(selectors.can_import_facts(user=request.user))
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(
+            request,
+            "lake/overview.html",
+            {
+                "tables": selectors.lake_overview(),
+                "imports": selectors.lake_imports_visible_to(user=request.user)[:20],
+                "form": form,
+            },
+            status=400,
+        )
+    upload = form.cleaned_data["file"]
+    lake_import = services.lake_import_start(
+        table=form.cleaned_data["table"],
+        source_name=upload.name,
+        content=upload,
+        acting_user=request.user,
+    )
+    return redirect("lake:import_detail", import_id=lake_import.pk)
+
+
+def _visible_import(request: AuthedRequest, import_id: int) -> LakeImport:
+    return get_object_or_404(selectors.lake_imports_visible_to(user=request.user), pk=import_id)
+
+
+@login_required
+def lake_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse:
+    """An import's report, with its job's progress while it runs."""
+    lake_import = _visible_import(request, import_id)
+    template = "lake/_import_report.html" if request.htmx else "lake/import_detail.html"
+    return render(request, template, {"imp": lake_import})
+
+
+@login_required
+def lake_import_rejects(request: AuthedRequest, import_id: int) -> FileResponse:
+    """The reject file of an import: the refused rows and why."""
+    lake_import = _visible_import(request, import_id)
+    path = Path(lake_import.reject_file)
+    if not lake_import.reject_file or not path.is_file():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+
+
+@login_required
+@require_POST
+def lake_pipelines_start(request: AuthedRequest) -> HttpResponse:
+    """Recompute load features and payment behaviour in the background."""
+    _require(selectors.can_import_facts(user=request.user))
+    job = services.pipelines_start(acting_user=request.user)
+    return redirect("jobs:job_detail", job_id=job.pk)
+
+
+@login_required
+def customer_load(request: AuthedRequest, account_no: str) -> HttpResponse:
+    """The load curve and monthly features of one visible customer (an htmx fragment).
+
+    Out of scope answers 404, like an unknown account number.
+    """
+    customer = selectors.visible_customer(user=request.user, account_no=account_no)
+    if customer is None:
+        raise Http404
+    try:
+        days = min(max(int(request.GET.get("days", "7")), 1), 31)
+    except ValueError:
+        days = 7
+    curve = selectors.load_curve(customer=customer, days=days)
+    features = selectors.customer_load_features(customer=customer)
+    chart = {
+        "times": curve.times,
+        "kw": curve.kw,
+        "typical": curve.typical_kw,
+        "labels": {
+            "kw": str(_("Demand (kW)")),
+            "typical": str(_("Typical day, last 30 days (kW)")),
+        },
+    }
+    return render(
+        request,
+        "lake/_load_curve.html",
+        {
+            "customer": customer,
+            "curve": curve,
+            "days": days,
+            "features": features,
+            "behaviour": selectors.customer_payment_behaviour(customer=customer),
+            "chart": chart,
+        },
+    )
