@@ -42,8 +42,10 @@ import csv
 import datetime as dt
 import io
 import json
+import operator
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -350,19 +352,27 @@ class Cleaner:
             # Plain text column: strip, then its validators (length, NUL, regex) — as
             # spec.clean does via to_python and run_validators.
             self.fast_char = field_spec.column
+            self.validators = list(field_spec.column.validators)
         elif not self.text:
             # Choices, numbers, yes/no and stations: few distinct values in a file.
             self.memo = {}
 
     def __call__(self, raw: str) -> Any:
-        if self.text and looks_like_formula(raw):
-            raise ValidationError(_("Looks like a spreadsheet formula; not imported."))
-        if self.fast_char is not None:
+        fast = self.fast_char
+        if fast is not None:
             value = raw.strip()
             if not value:
                 return ""
-            self.fast_char.run_validators(value)
+            if value.startswith(FORMULA_STARTS):
+                raise ValidationError(_("Looks like a spreadsheet formula; not imported."))
+            try:
+                for validator in self.validators:
+                    validator(value)
+            except ValidationError:
+                fast.run_validators(value)  # raises with every message, as clean() would
             return value
+        if self.text and looks_like_formula(raw):
+            raise ValidationError(_("Looks like a spreadsheet formula; not imported."))
         memo = self.memo
         if memo is None:
             return self.spec.clean(raw)
@@ -485,6 +495,7 @@ class _Import:
         self.rules = list(version.rules.select_related("version")) if version else []
         self.deriver = Deriver(self.specs, self.rules)
         self.seen: dict[str, int] = {}
+        self.missing: dict[tuple[str, frozenset[str]], list[FieldSpec]] = {}
         self.report = ImportReport(
             filename=filename,
             dry_run=dry_run,
@@ -498,6 +509,14 @@ class _Import:
         self.reject_handle: io.TextIOWrapper | None = None
         self.connection = connections[router.db_for_write(Customer)]
         self.defaults = self._defaults()
+        copy_fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
+        attnames = [f.attname for f in copy_fields]
+        self.copy_columns = [f.column for f in copy_fields]
+        self.copy_getter = operator.itemgetter(*attnames)
+        self.copy_json = (attnames.index("extra"), attnames.index("rules_fired"))
+        # Inside a caller's transaction (tests) another connection would not see its rows.
+        threaded = self.connection.vendor == "postgresql" and not self.connection.in_atomic_block
+        self.pg_writer = _PgWriter(threaded=threaded and not dry_run)
 
     # -- rejects
     def reject(self, row_no: int, cells: list[str], errors: list[tuple[str, str]]) -> None:
@@ -612,7 +631,13 @@ class _Import:
             customer.segment = classify_segment(
                 tariff_category=customer.tariff_category, industry_code=customer.industry_code
             ).value
-        missing = missing_fields(customer, self.specs, Tier.ONE)
+        filled = frozenset(row.values)
+        # Which tier-1 fields are missing depends only on the segment and which fields
+        # the row fills (the others hold the column defaults): memoised.
+        missing_key = (customer.segment, filled)
+        missing = self.missing.get(missing_key)
+        if missing is None:
+            missing = self.missing[missing_key] = missing_fields(customer, self.specs, Tier.ONE)
         if missing:
             self.reject(
                 row.number,
@@ -620,7 +645,7 @@ class _Import:
                 [(self.column_of(s), _("This tier-1 field is required.")) for s in missing],
             )
             return
-        self.deriver.derive(draft, frozenset(row.values))
+        self.deriver.derive(draft, filled)
         plan.new.append((row, draft.__dict__))
 
     # -- a known customer
@@ -790,39 +815,30 @@ class _Import:
         )
 
     def _copy_new(self, new: list[tuple[_Row, dict[str, Any]]]) -> None:
-        """PostgreSQL: ``COPY`` the customers, then their first history row in one INSERT."""
-        fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
-        json_columns = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-        attnames = [f.attname for f in fields]
-        columns = ", ".join(f'"{f.column}"' for f in fields)
-        with self.connection.cursor() as cursor:
-            raw = cast(Any, cursor).cursor  # the psycopg cursor under Django's wrapper
-            table = self.connection.ops.quote_name(Customer._meta.db_table)
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for _row, attrs in new:
-                    copy.write_row(
-                        [
-                            json.dumps(attrs[a], ensure_ascii=False)
-                            if a in json_columns
-                            else attrs[a]
-                            for a in attnames
-                        ]
-                    )
-            cursor.execute(
-                "INSERT INTO archive_fieldchange"
-                " (customer_id, field, old_value, new_value, actor_id, source, reason,"
-                " contact_channel, at)"
-                " SELECT c.id, 'account_no', '', c.account_no, %s, %s, r.reason, '', %s"
-                " FROM unnest(%s::text[], %s::text[]) AS r(account_no, reason)"
-                " JOIN archive_customer c ON c.account_no = r.account_no",
-                [
-                    self.actor.pk,
-                    FieldChange.Source.IMPORTED.value,
-                    timezone.now(),
-                    [attrs["account_no"] for _row, attrs in new],
-                    [self._reason(row) for row, _attrs in new],
-                ],
-            )
+        """PostgreSQL: the rows for ``COPY``, made here; written by the ``_PgWriter``."""
+        copy_rows = []
+        dumped: dict[int, str] = {}
+        get = self.copy_getter
+        extra_at, fired_at = self.copy_json
+        for _row, attrs in new:
+            values = list(get(attrs))
+            extra = values[extra_at]
+            values[extra_at] = json.dumps(extra, ensure_ascii=False) if extra else "{}"
+            fired = values[fired_at]
+            text = dumped.get(id(fired))
+            if text is None:
+                text = dumped[id(fired)] = json.dumps(fired, ensure_ascii=False)
+            values[fired_at] = text
+            copy_rows.append(values)
+        self.pg_writer.submit(
+            _copy_customers,
+            self.connection.alias,
+            self.copy_columns,
+            copy_rows,
+            self.actor.pk,
+            [attrs["account_no"] for _row, attrs in new],
+            [self._reason(row) for row, _attrs in new],
+        )
 
     # -- the whole file
     def run(self) -> ImportReport:
@@ -847,13 +863,79 @@ class _Import:
             if batch:
                 self.run_batch(batch)
             self.flush_rejects()
+            self.pg_writer.close()
         finally:
+            self.pg_writer.shutdown()
             if self.reject_handle is not None:
                 self.reject_handle.close()
         if self.progress is not None:
             self.progress(self.report.rows, self.report.rows)
         self.report.seconds = round((timezone.now() - started).total_seconds(), 3)
         return self.report
+
+
+def _copy_customers(
+    alias: str,
+    columns: list[str],
+    rows: list[list[Any]],
+    actor_id: int,
+    accounts: list[str],
+    reasons: list[str],
+) -> None:
+    """``COPY`` new customers, then their first history row in one INSERT … SELECT."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    table = quote(Customer._meta.db_table)
+    column_list = ", ".join(quote(c) for c in columns)
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        raw = cast(Any, cursor).cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+            for values in rows:
+                copy.write_row(values)
+        cursor.execute(
+            "INSERT INTO archive_fieldchange"
+            " (customer_id, field, old_value, new_value, actor_id, source, reason,"
+            " contact_channel, at)"
+            " SELECT c.id, 'account_no', '', c.account_no, %s, %s, r.reason, '', %s"
+            " FROM unnest(%s::text[], %s::text[]) AS r(account_no, reason)"
+            " JOIN archive_customer c ON c.account_no = r.account_no",
+            [actor_id, FieldChange.Source.IMPORTED.value, timezone.now(), accounts, reasons],
+        )
+
+
+class _PgWriter:
+    """Runs the COPY of each batch's new customers on a thread with its own connection,
+    so PostgreSQL stores one batch while Python judges the next; at most one batch is in
+    flight, and its error surfaces at the next batch. Without a thread it runs inline."""
+
+    def __init__(self, *, threaded: bool) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1) if threaded else None
+        self.pending: Future[None] | None = None
+
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        self.wait()
+        if self.pool is None:
+            fn(*args)
+        else:
+            self.pending = self.pool.submit(fn, *args)
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        """Wait for the last batch; raises its error."""
+        self.wait()
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            try:
+                self.wait()
+            finally:
+                self.pool.submit(connections.close_all).result()
+                self.pool.shutdown()
+                self.pool = None
 
 
 def customers_import(

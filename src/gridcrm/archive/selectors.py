@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from gridcrm.archive.models import ChangeRequest, Customer, FieldChange
 from gridcrm.archive.registry import TIER_WEIGHTS, FieldSpec, Tier, all_specs
@@ -68,7 +70,19 @@ def customer_search(*, user: User | AnonymousUser, query: str) -> QuerySet[Custo
         if len(digits) > 10:  # a landline with its area code, typed with or without the dash
             return customers.filter(phone__in=[query, digits, f"{digits[:4]}-{digits[4:]}"])
         return customers.filter(account_no__startswith=digits)
-    return customers.filter(Q(name__contains=query) | Q(address__contains=query))
+    matches = customers.filter(Q(name__contains=query) | Q(address__contains=query))
+    if len(query) == 2 and connection.vendor == "postgresql":
+        # Trigram indexes need three characters; two go through the bigram indexes of
+        # migration 0004 (``gridcrm_bigrams``), which PostgreSQL alone has.
+        matches = matches.filter(
+            RawSQL(
+                "(gridcrm_bigrams(archive_customer.name) @> ARRAY[%s]"
+                " OR gridcrm_bigrams(archive_customer.address) @> ARRAY[%s])",
+                [query, query],
+                output_field=BooleanField(),
+            )
+        )
+    return matches
 
 
 def customer_get(*, user: User | AnonymousUser, account_no: str) -> Customer | None:
