@@ -12,6 +12,7 @@ from gridcrm.archive.api import changes_router, fields_router
 from gridcrm.archive.api import router as archive_router
 from gridcrm.jobs.api import router as jobs_router
 from gridcrm.lake.api import router as lake_router
+from gridcrm.service.api import router as service_router
 from gridcrm.users.api import router as users_router
 from gridcrm.users.selectors import user_for_token
 
@@ -39,3 +40,4 @@ api.add_router("/change-requests", changes_router)
 api.add_router("/fields", fields_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("/lake", lake_router)
+api.add_router("/service", service_router)

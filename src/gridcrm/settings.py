@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "gridcrm.archive",
     "gridcrm.jobs",
     "gridcrm.lake",
+    "gridcrm.service",
     "gridcrm.demo",
     "gridcrm.web",
 ]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("gridcrm.web.urls")),
     path("customers/", include("gridcrm.archive.urls")),
     path("jobs/", include("gridcrm.jobs.urls")),
+    path("service/", include("gridcrm.service.urls")),
     path("lake/", include("gridcrm.lake.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

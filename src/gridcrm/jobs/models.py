@@ -20,6 +20,7 @@ class JobKind(models.TextChoices):
     IMPORT_CUSTOMERS = "import_customers", _("Customer import")
     LAKE_IMPORT = "lake_import", _("Fact import")
     LAKE_PIPELINES = "lake_pipelines", _("Load and payment analytics")
+    SERVICE_TIMERS = "service_timers", _("Service time limits and notices")
 
 
 class Job(models.Model):

@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _install_defaults_after_migrate(**kwargs: object) -> None:
+    # Like the role groups: after every migrate (and a test database's flush) the
+    # default workflows and service matrix exist, unless an administrator made others.
+    from gridcrm.service.defaults import defaults_install
+
+    defaults_install()
+
+
+class ServiceConfig(AppConfig):
+    name = "gridcrm.service"
+    verbose_name = _("Service requests and notices")
+
+    def ready(self) -> None:
+        from gridcrm.archive.panels import Panel, register_panel
+        from gridcrm.service import batch  # noqa: F401  (registers the job runner)
+
+        post_migrate.connect(_install_defaults_after_migrate, sender=self)
+        register_panel(
+            Panel(
+                key="service",
+                title=_("Service requests, notices and payment terms"),
+                template="service/_customer_panel.html",
+                order=50,
+            )
+        )

@@ -1,0 +1,164 @@
+"""Forms of the service pages; they only parse input, the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gridcrm.archive.choices import ImportanceClass, Segment
+from gridcrm.service.models import (
+    Channel,
+    CreditGrade,
+    HolidayDay,
+    MatrixRule,
+    Notice,
+    NoticeTarget,
+    Package,
+    RequestType,
+)
+
+
+class RequestTypeChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class RequestForm(forms.Form):
+    account_no = forms.CharField(
+        label=_("account number"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "numeric"}),
+    )
+    request_type = RequestTypeChoiceField(
+        label=_("request type"), queryset=RequestType.objects.filter(active=True)
+    )
+    channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices)
+    summary = forms.CharField(label=_("summary"), max_length=500)
+
+
+class StepForm(forms.Form):
+    code = forms.SlugField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("note"), max_length=500, required=False)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("note"), max_length=500)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=500)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("file"))
+
+
+class NoticeForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=Notice.Kind.choices)
+    topic = forms.ChoiceField(
+        label=_("topic"),
+        choices=[c for c in Notice.Topic.choices if c[0] != Notice.Topic.OUTAGE],
+        required=False,
+    )
+    title = forms.CharField(
+        label=_("title"), max_length=200, widget=forms.TextInput(attrs={"autofocus": True})
+    )
+    body = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 5}))
+    effective_on = forms.DateField(
+        label=_("effective on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    outage_start = forms.DateTimeField(
+        label=_("outage starts"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    outage_end = forms.DateTimeField(
+        label=_("outage ends"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    targets = forms.CharField(
+        label=_("audience"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One per line: “station YQ0101”, “region YQ01”, or “area 德胜街1号台区” "
+            "(optionally “area YQ0101 德胜街1号台区” to name the station)."
+        ),
+    )
+
+    def clean_targets(self) -> list[tuple[str, str, str]]:
+        words = {
+            "station": NoticeTarget.Scope.STATION,
+            "region": NoticeTarget.Scope.REGION,
+            "area": NoticeTarget.Scope.TRANSFORMER_AREA,
+        }
+        parsed: list[tuple[str, str, str]] = []
+        for line in self.cleaned_data["targets"].splitlines():
+            parts = line.split()
+            if not parts:
+                continue
+            if parts[0] not in words or len(parts) < 2:
+                raise forms.ValidationError(_("Cannot read this line: %(line)s") % {"line": line})
+            scope = words[parts[0]]
+            if scope == NoticeTarget.Scope.TRANSFORMER_AREA and len(parts) >= 3:
+                parsed.append((scope, " ".join(parts[2:]), parts[1]))
+            else:
+                parsed.append((scope, " ".join(parts[1:]), ""))
+        return parsed
+
+
+class HolidayForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = HolidayDay
+        fields = ["day", "kind", "name"]
+        widgets = {"day": forms.DateInput(attrs={"type": "date", "autofocus": True})}
+
+
+class GraceForm(forms.Form):
+    bill_id = forms.CharField(label=_("bill"), max_length=40)
+    due_on = forms.DateField(
+        label=_("due on (from billing)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    days = forms.IntegerField(label=_("days of grace"), min_value=1, max_value=60)
+    reason = forms.CharField(label=_("reason"), max_length=500)
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("note"), max_length=500, required=False)
+
+
+def _blank(choices: Any) -> list[tuple[str, Any]]:
+    return [("", "—"), *choices]
+
+
+class MatrixRuleForm(forms.Form):
+    """One row of the matrix editor; JSON-ish fields are typed as comma-separated text."""
+
+    segment = forms.ChoiceField(label=_("segment"), choices=_blank(Segment.choices), required=False)
+    credit_grade = forms.ChoiceField(
+        label=_("credit grade"), choices=_blank(CreditGrade.choices), required=False
+    )
+    importance = forms.ChoiceField(
+        label=_("important customer class"),
+        choices=_blank(
+            [(MatrixRule.IMPORTANT, _("Any important class")), *ImportanceClass.choices]
+        ),
+        required=False,
+    )
+    request_types = forms.CharField(label=_("only for request types"), required=False)
+    priority = forms.IntegerField(label=_("priority"), required=False)
+    limit_factor = forms.DecimalField(label=_("time limit factor"), required=False)
+    package = forms.ChoiceField(label=_("package"), choices=_blank(Package.choices), required=False)
+    notice_lead_days = forms.IntegerField(label=_("outage notice lead (days)"), required=False)
+    due_shift_days = forms.IntegerField(label=_("payment due date shift (days)"), required=False)
+    grace_max_days = forms.IntegerField(label=_("grace allowed (days)"), required=False)
+    reminder_days = forms.CharField(label=_("payment reminders (days before due)"), required=False)
+    extra_steps = forms.CharField(widget=forms.HiddenInput, required=False)
+    note = forms.CharField(label=_("why"), max_length=200, required=False)
+
+
+MatrixFormSet = forms.formset_factory(MatrixRuleForm, extra=2, can_delete=True)

@@ -1,0 +1,245 @@
+"""Notices (R5, R7): policy publications every customer can read, and planned-outage notices
+sent to the customers under the chosen regions, supply stations or transformer areas, each
+as many days ahead as their credit policy says and never fewer than seven."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridcrm.archive.models import Customer
+from gridcrm.service.channels import CHANNELS, channels_for
+from gridcrm.service.errors import InvalidConfiguration, ServiceError
+from gridcrm.service.matrix import MIN_NOTICE_DAYS, decide, matrix_current, matrix_rules
+from gridcrm.service.models import Notice, NoticeDelivery, NoticeTarget
+from gridcrm.users.models import Region, User
+
+
+@dataclass(frozen=True)
+class Target:
+    scope: str
+    value: str
+    station: str = ""
+
+
+def _may_publish(user: User, kind: str) -> bool:
+    perm = "publish_outage_notice" if kind == Notice.Kind.OUTAGE else "publish_policy_notice"
+    return user.has_perm(f"service.{perm}")
+
+
+def _clean_targets(targets: Iterable[Target]) -> list[Target]:
+    errors: dict[str, str] = {}
+    clean: list[Target] = []
+    for n, target in enumerate(targets, start=1):
+        value = target.value.strip()
+        station = target.station.strip()
+        if target.scope not in NoticeTarget.Scope.values:
+            errors[f"target {n}"] = _("Unknown kind of audience.")
+        elif not value:
+            errors[f"target {n}"] = _("Name the region, supply station or transformer area.")
+        elif target.scope in (NoticeTarget.Scope.REGION, NoticeTarget.Scope.STATION):
+            if not Region.objects.filter(code=value).exists():
+                errors[f"target {n}"] = _("There is no region with the code %(code)s.") % {
+                    "code": value
+                }
+        elif station and not Region.objects.filter(code=station).exists():
+            errors[f"target {n}"] = _("There is no region with the code %(code)s.") % {
+                "code": station
+            }
+        clean.append(Target(target.scope, value, station))
+    if errors:
+        raise InvalidConfiguration(errors)
+    return list(dict.fromkeys(clean))
+
+
+@transaction.atomic
+def notice_create(
+    *,
+    kind: str,
+    topic: str,
+    title: str,
+    body: str,
+    actor: User,
+    targets: Iterable[Target] = (),
+    effective_on: dt.date | None = None,
+    outage_start: dt.datetime | None = None,
+    outage_end: dt.datetime | None = None,
+) -> Notice:
+    """Write a draft notice; publishing sends it."""
+    if kind not in Notice.Kind.values:
+        raise InvalidConfiguration({"kind": _("Choose policy or planned outage.")})
+    if not _may_publish(actor, kind):
+        raise PermissionDenied(_("Your role may not write this kind of notice."))
+    errors: dict[str, str] = {}
+    if not title.strip():
+        errors["title"] = _("Give the notice a title.")
+    if not body.strip():
+        errors["body"] = _("Write the text of the notice.")
+    if kind == Notice.Kind.OUTAGE:
+        topic = Notice.Topic.OUTAGE
+        if outage_start is None or outage_end is None:
+            errors["outage_start"] = _("Say when the outage starts and ends.")
+        elif outage_end <= outage_start:
+            errors["outage_end"] = _("The outage must end after it starts.")
+    elif topic not in Notice.Topic.values or topic == Notice.Topic.OUTAGE:
+        errors["topic"] = _("Choose what the policy is about.")
+    if errors:
+        raise InvalidConfiguration(errors)
+    clean_targets = _clean_targets(targets)
+    notice = Notice.objects.create(
+        kind=kind,
+        topic=topic,
+        title=title.strip()[:200],
+        body=body.strip(),
+        effective_on=effective_on,
+        outage_start=outage_start,
+        outage_end=outage_end,
+        created_by=actor,
+    )
+    NoticeTarget.objects.bulk_create(
+        NoticeTarget(notice=notice, scope=t.scope, value=t.value, station=t.station)
+        for t in clean_targets
+    )
+    return notice
+
+
+def notice_audience(*, notice: Notice) -> QuerySet[Customer]:
+    """The customers a notice is for (every customer for an untargeted policy notice)."""
+    targets = list(notice.targets.all())
+    if not targets:
+        if notice.kind == Notice.Kind.POLICY:
+            return Customer.objects.all()
+        return Customer.objects.none()
+    where = Q(pk__in=[])
+    for t in targets:
+        if t.scope == NoticeTarget.Scope.REGION:
+            path = Region.objects.get(code=t.value).path
+            where |= Q(region__path=path) | Q(region__path__startswith=f"{path}.")
+        elif t.scope == NoticeTarget.Scope.STATION:
+            where |= Q(region__code=t.value)
+        else:
+            cond = Q(transformer_area=t.value)
+            if t.station:
+                cond &= Q(region__code=t.station)
+            where |= cond
+    return Customer.objects.filter(where)
+
+
+@transaction.atomic
+def notice_publish(
+    *, notice: Notice, actor: User, now: dt.datetime | None = None, batch_size: int = 2000
+) -> Notice:
+    """Publish. An outage notice needs an audience and must start at least seven days from
+    now; it schedules one delivery per affected customer and channel, at the lead their
+    credit policy asks for (a customer whose lead has already begun is sent at once, and the
+    log says so). Deliveries due now are sent in this call."""
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if not _may_publish(actor, notice.kind):
+        raise PermissionDenied(_("Your role may not publish this kind of notice."))
+    if notice.status != Notice.Status.DRAFT:
+        raise ServiceError(_("Only a draft can be published."))
+    now = now or timezone.now()
+    if notice.kind == Notice.Kind.OUTAGE:
+        if notice.outage_start is None:  # pragma: no cover - notice_create requires it
+            raise ServiceError(_("Say when the outage starts and ends."))
+        if notice.outage_start - now < dt.timedelta(days=MIN_NOTICE_DAYS):
+            raise ServiceError(
+                _("A planned outage must be announced at least %(days)s days ahead.")
+                % {"days": MIN_NOTICE_DAYS}
+            )
+        audience = notice_audience(notice=notice)
+        if not audience.exists():
+            raise ServiceError(_("No customer is under the chosen audience; nothing was sent."))
+        _schedule(notice, audience, now=now, batch_size=batch_size)
+    notice.status = Notice.Status.PUBLISHED
+    notice.published_at = now
+    notice.published_by = actor
+    notice.save(update_fields=["status", "published_at", "published_by"])
+    deliveries_send_due(now=now, notice=notice)
+    return notice
+
+
+def _schedule(
+    notice: Notice, audience: QuerySet[Customer], *, now: dt.datetime, batch_size: int
+) -> int:
+    start = notice.outage_start
+    if start is None:
+        return 0
+    version = matrix_current()
+    rules = matrix_rules(version)
+    batch: list[NoticeDelivery] = []
+    created = 0
+    for customer in audience.select_related("region").iterator(chunk_size=batch_size):
+        lead = decide(customer=customer, rules=rules, version=version).notice_lead_days
+        send_at = start - dt.timedelta(days=lead)
+        late = send_at < now
+        for channel in channels_for(customer):
+            batch.append(
+                NoticeDelivery(
+                    notice=notice,
+                    customer=customer,
+                    channel=channel,
+                    send_at=now if late else send_at,
+                    lead_days=lead,
+                    detail=_("later than the customer's policy asks") if late else "",
+                )
+            )
+        if len(batch) >= batch_size:
+            created += len(NoticeDelivery.objects.bulk_create(batch, ignore_conflicts=True))
+            batch = []
+    if batch:
+        created += len(NoticeDelivery.objects.bulk_create(batch, ignore_conflicts=True))
+    return created
+
+
+def deliveries_send_due(
+    *, now: dt.datetime | None = None, notice: Notice | None = None, limit: int = 5000
+) -> int:
+    """Send the scheduled deliveries whose time has come; returns how many were handled."""
+    now = now or timezone.now()
+    due = NoticeDelivery.objects.filter(
+        status=NoticeDelivery.Status.SCHEDULED,
+        send_at__lte=now,
+        notice__status=Notice.Status.PUBLISHED,
+    ).select_related("notice", "customer")
+    if notice is not None:
+        due = due.filter(notice=notice)
+    handled = 0
+    for delivery in due[:limit]:
+        channel = CHANNELS[delivery.channel]
+        try:
+            status, detail = channel.send(notice=delivery.notice, customer=delivery.customer)
+        except Exception as exc:  # a failing gateway must not stop the other deliveries
+            status, detail = NoticeDelivery.Status.FAILED, str(exc)
+        NoticeDelivery.objects.filter(
+            pk=delivery.pk, status=NoticeDelivery.Status.SCHEDULED
+        ).update(
+            status=status,
+            sent_at=now,
+            detail=" · ".join(d for d in (delivery.detail, detail) if d)[:300],
+        )
+        handled += 1
+    return handled
+
+
+@transaction.atomic
+def notice_withdraw(*, notice: Notice, actor: User) -> Notice:
+    """Withdraw a published notice; deliveries not yet sent are cancelled."""
+    if not _may_publish(actor, notice.kind):
+        raise PermissionDenied(_("Your role may not withdraw this kind of notice."))
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.status != Notice.Status.PUBLISHED:
+        raise ServiceError(_("Only a published notice can be withdrawn."))
+    notice.deliveries.filter(status=NoticeDelivery.Status.SCHEDULED).update(
+        status=NoticeDelivery.Status.CANCELLED
+    )
+    notice.status = Notice.Status.WITHDRAWN
+    notice.save(update_fields=["status"])
+    return notice

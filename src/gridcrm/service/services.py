@@ -1,0 +1,467 @@
+"""Writes of service requests: create, take, complete a step, note, attach, cancel, and the
+timers sweep (warnings, breaches, escalation). Each is one transaction that also writes
+the request's timeline events (its audit trail)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridcrm.archive.errors import MissingTier1
+from gridcrm.archive.models import Customer
+from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.archive.services import customer_require_tier1
+from gridcrm.service.calendar import deadline
+from gridcrm.service.errors import ServiceError, StaleRequest, StepOutOfOrder
+from gridcrm.service.matrix import Decision, ExtraStep, decide
+from gridcrm.service.models import (
+    AreaKind,
+    Attachment,
+    Breach,
+    Channel,
+    RegionArea,
+    RequestEvent,
+    RequestStep,
+    RequestType,
+    ServiceRequest,
+    WorkflowStep,
+)
+from gridcrm.users.models import User
+from gridcrm.users.roles import Role
+from gridcrm.users.selectors import user_roles
+
+# Who hears of a breach: the step's owners first, then the marketing manager (领导).
+ESCALATION_ROLE = Role.MARKETING_MANAGER.value
+
+
+class MissingData(ServiceError):
+    """The request type needs tier-1 fields the archive lacks; ``labels`` names them."""
+
+    def __init__(self, message: str, labels: list[str]) -> None:
+        self.labels = labels
+        super().__init__(message)
+
+
+def area_for(customer: Customer) -> str:
+    """City, rural or remote: the nearest region up the tree that says so; city by default."""
+    codes = customer.region.path.split(".")
+    found = dict(
+        RegionArea.objects.filter(region__code__in=codes).values_list("region__code", "area")
+    )
+    for code in reversed(codes):
+        if code in found:
+            return found[code]
+    return AreaKind.CITY
+
+
+def may_work_on(*, user: User, role: str, also: list[str] | tuple[str, ...] = ()) -> bool:
+    """Whether the user holds the owner role of a step (or one allowed to complete it)."""
+    if not user.is_active or not user.has_perm("service.work_servicerequest"):
+        return False
+    if user.is_superuser:
+        return True
+    roles = {r.value for r in user_roles(user=user)}
+    return role in roles or bool(roles & set(also))
+
+
+def _scaled(value: int, factor: Decimal) -> int:
+    return max(1, math.ceil(value * factor))
+
+
+def _event(
+    request: ServiceRequest,
+    kind: str,
+    *,
+    actor: User | None,
+    at: dt.datetime,
+    text: str = "",
+    step: RequestStep | None = None,
+) -> RequestEvent:
+    return RequestEvent.objects.create(
+        request=request,
+        customer_id=request.customer_id,
+        kind=kind,
+        actor=actor,
+        at=at,
+        text=text[:500],
+        step_name=step.name_zh if step else "",
+    )
+
+
+def _activate(step: RequestStep, *, at: dt.datetime, warn_percent: int) -> None:
+    step.status = RequestStep.Status.ACTIVE
+    step.started_at = at
+    step.due_at = deadline(start=at, unit=step.limit_unit, value=step.limit_value)
+    step.warn_at = at + (step.due_at - at) * warn_percent / 100
+
+
+def _plan_steps(
+    workflow: list[WorkflowStep], extra: list[ExtraStep], *, area: str, factor: Decimal
+) -> list[RequestStep]:
+    steps = [
+        RequestStep(
+            code=w.code,
+            name_zh=w.name_zh,
+            name_en=w.name_en,
+            owner_role=w.owner_role,
+            also_roles=list(w.also_roles),
+            limit_unit=w.limit_unit,
+            limit_value=_scaled(w.limit_for(area), factor),
+        )
+        for w in workflow
+    ]
+    for add in extra:
+        step = RequestStep(
+            code=add.code,
+            name_zh=add.name_zh,
+            name_en=add.name_en,
+            owner_role=add.owner_role,
+            also_roles=[],
+            limit_unit=add.limit_unit,
+            limit_value=int(add.limit_value),
+            from_matrix=True,
+        )
+        codes = [s.code for s in steps]
+        at = codes.index(add.before) if add.before in codes else min(1, len(steps))
+        steps.insert(at, step)
+    for n, step in enumerate(steps, start=1):
+        step.position = n
+    return steps
+
+
+@transaction.atomic
+def request_create(
+    *,
+    customer: Customer,
+    request_type: RequestType,
+    channel: str,
+    summary: str,
+    actor: User,
+    now: dt.datetime | None = None,
+    decision: Decision | None = None,
+) -> ServiceRequest:
+    """Open a request: the matrix decides its priority, limits and extra steps; the first
+    step starts at once. Refused, changing nothing, when the customer is out of the actor's
+    scope, the type needs tier-1 data the archive lacks, or the input is incomplete."""
+    if not actor.has_perm("service.add_servicerequest"):
+        raise PermissionDenied(_("Your role may not open service requests."))
+    if not customers_visible_to(user=actor).filter(pk=customer.pk).exists():
+        raise Customer.DoesNotExist
+    if not request_type.active:
+        raise ServiceError(_("This request type is no longer offered."))
+    if channel not in Channel.values:
+        raise ServiceError(_("Choose the channel the request came through."))
+    if not summary.strip():
+        raise ServiceError(_("Describe the request in a few words."))
+    if request_type.needs_tier1:
+        try:
+            customer_require_tier1(customer=customer, action=request_type.name)
+        except MissingTier1 as exc:
+            raise MissingData(str(exc), exc.labels) from exc
+    workflow = list(request_type.steps.order_by("position"))
+    if not workflow:
+        raise ServiceError(_("This request type has no steps; ask an administrator."))
+    now = now or timezone.now()
+    area = area_for(customer)
+    decision = decision or decide(customer=customer, request_type=request_type.code)
+    factor = decision.limit_factor
+    steps = _plan_steps(workflow, decision.extra_steps, area=area, factor=factor)
+    first = steps[0]
+    _activate(first, at=now, warn_percent=request_type.warn_percent)
+    request = ServiceRequest.objects.create(
+        customer=customer,
+        region_id=customer.region_id,
+        request_type=request_type,
+        channel=channel,
+        summary=summary.strip()[:500],
+        area=area,
+        priority=decision.priority,
+        limit_factor=factor,
+        package=decision.package,
+        matrix_version_id=_version_pk(decision.matrix_version),
+        decision=decision.as_json(),
+        current_position=first.position,
+        current_role=first.owner_role,
+        step_due_at=first.due_at,
+        due_at=deadline(
+            start=now,
+            unit=request_type.limit_unit,
+            value=_scaled(request_type.limit_for(area), factor),
+        ),
+        created_by=actor,
+        created_at=now,
+    )
+    for step in steps:
+        step.request = request
+    RequestStep.objects.bulk_create(steps)
+    _event(request, RequestEvent.Kind.CREATED, actor=actor, at=now, text=request.summary)
+    return request
+
+
+def _version_pk(number: int | None) -> int | None:
+    from gridcrm.service.models import MatrixVersion
+
+    if number is None:
+        return None
+    return MatrixVersion.objects.filter(number=number).values_list("pk", flat=True).first()
+
+
+def _locked(request: ServiceRequest) -> ServiceRequest:
+    return ServiceRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def current_step(request: ServiceRequest) -> RequestStep | None:
+    if request.current_position is None:
+        return None
+    return request.steps.filter(position=request.current_position).first()
+
+
+@transaction.atomic
+def request_take(
+    *, request: ServiceRequest, actor: User, now: dt.datetime | None = None
+) -> ServiceRequest:
+    """Take a request from the queue; one person at a time holds it."""
+    request = _locked(request)
+    if request.status != ServiceRequest.Status.OPEN:
+        raise ServiceError(_("This request is closed."))
+    step = current_step(request)
+    if step is None or not may_work_on(user=actor, role=step.owner_role, also=step.also_roles):
+        raise PermissionDenied(_("The current step belongs to another role."))
+    if request.assignee_id == actor.pk:
+        return request
+    if request.assignee_id is not None:
+        raise ServiceError(
+            _("%(name)s has already taken this request.") % {"name": request.assignee}
+        )
+    now = now or timezone.now()
+    request.assignee = actor
+    request.version += 1
+    request.save(update_fields=["assignee", "version"])
+    _event(request, RequestEvent.Kind.TAKEN, actor=actor, at=now, step=step)
+    return request
+
+
+@transaction.atomic
+def request_release(
+    *, request: ServiceRequest, actor: User, now: dt.datetime | None = None
+) -> ServiceRequest:
+    """Put a taken request back into its queue."""
+    request = _locked(request)
+    if request.assignee_id != actor.pk:
+        raise ServiceError(_("Only the person who took a request can release it."))
+    request.assignee = None
+    request.version += 1
+    request.save(update_fields=["assignee", "version"])
+    _event(request, RequestEvent.Kind.RELEASED, actor=actor, at=now or timezone.now())
+    return request
+
+
+@transaction.atomic
+def request_step_complete(
+    *,
+    request: ServiceRequest,
+    step_code: str,
+    actor: User,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> ServiceRequest:
+    """Complete the current step and start the next (or close the request after the last).
+
+    Naming a step other than the current one is refused (``StepOutOfOrder``) and changes
+    nothing; so is a stale ``expected_version`` (``StaleRequest``)."""
+    request = _locked(request)
+    if expected_version is not None and expected_version != request.version:
+        raise StaleRequest(
+            _("Someone else changed this request while you were working on it; reload it.")
+        )
+    if request.status != ServiceRequest.Status.OPEN:
+        raise ServiceError(_("This request is closed."))
+    step = current_step(request)
+    if step is None:  # an open request always has a current step
+        raise ServiceError(_("This request has no current step."))
+    if step_code != step.code:
+        named = request.steps.filter(code=step_code).first()
+        raise StepOutOfOrder(
+            _("“%(named)s” is not the current step; the current step is “%(current)s”.")
+            % {"named": named.name if named else step_code, "current": step.name}
+        )
+    if not may_work_on(user=actor, role=step.owner_role, also=step.also_roles):
+        raise PermissionDenied(_("The current step belongs to another role."))
+    if request.assignee_id not in (None, actor.pk):
+        raise ServiceError(
+            _("%(name)s has taken this request; ask them to release it.")
+            % {"name": request.assignee}
+        )
+    now = now or timezone.now()
+    step.status = RequestStep.Status.DONE
+    step.completed_at = now
+    step.completed_by = actor
+    step.note = note.strip()[:500]
+    step.save(update_fields=["status", "completed_at", "completed_by", "note"])
+    _event(request, RequestEvent.Kind.STEP_DONE, actor=actor, at=now, text=step.note, step=step)
+    following = request.steps.filter(position__gt=step.position).order_by("position").first()
+    fields = ["current_position", "current_role", "step_due_at", "assignee", "version"]
+    if following is None:
+        request.status = ServiceRequest.Status.DONE
+        request.closed_at = now
+        request.current_position = None
+        request.current_role = ""
+        request.step_due_at = None
+        request.assignee = None
+        fields += ["status", "closed_at"]
+        _event(request, RequestEvent.Kind.CLOSED, actor=actor, at=now)
+    else:
+        _activate(following, at=now, warn_percent=request.request_type.warn_percent)
+        following.save(update_fields=["status", "started_at", "due_at", "warn_at"])
+        request.current_position = following.position
+        request.current_role = following.owner_role
+        request.step_due_at = following.due_at
+        # Whoever can go on keeps the request; otherwise it goes to the next role's queue.
+        if not may_work_on(user=actor, role=following.owner_role, also=following.also_roles):
+            request.assignee = None
+    request.version += 1
+    request.save(update_fields=fields)
+    return request
+
+
+@transaction.atomic
+def request_note_add(
+    *, request: ServiceRequest, actor: User, text: str, now: dt.datetime | None = None
+) -> RequestEvent:
+    if not actor.has_perm("service.work_servicerequest"):
+        raise PermissionDenied(_("Your role may not work on service requests."))
+    if not text.strip():
+        raise ServiceError(_("Write the note first."))
+    return _event(
+        request, RequestEvent.Kind.NOTE, actor=actor, at=now or timezone.now(), text=text.strip()
+    )
+
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+@transaction.atomic
+def request_attach(*, request: ServiceRequest, actor: User, upload: UploadedFile) -> Attachment:
+    if not actor.has_perm("service.work_servicerequest"):
+        raise PermissionDenied(_("Your role may not work on service requests."))
+    if upload.size is not None and upload.size > MAX_ATTACHMENT_BYTES:
+        raise ServiceError(_("An attachment may have at most 10 MB."))
+    name = (upload.name or "file").rsplit("/", 1)[-1][:200]
+    attachment = Attachment.objects.create(
+        request=request, file=upload, name=name, uploaded_by=actor
+    )
+    _event(request, RequestEvent.Kind.ATTACHMENT, actor=actor, at=timezone.now(), text=name)
+    return attachment
+
+
+@transaction.atomic
+def request_cancel(
+    *, request: ServiceRequest, actor: User, reason: str, now: dt.datetime | None = None
+) -> ServiceRequest:
+    request = _locked(request)
+    if request.status != ServiceRequest.Status.OPEN:
+        raise ServiceError(_("This request is closed."))
+    if not actor.has_perm("service.work_servicerequest"):
+        raise PermissionDenied(_("Your role may not work on service requests."))
+    if not reason.strip():
+        raise ServiceError(_("Give a reason for the cancellation."))
+    now = now or timezone.now()
+    request.steps.filter(status__in=["active", "pending"]).update(status=RequestStep.Status.SKIPPED)
+    request.status = ServiceRequest.Status.CANCELLED
+    request.closed_at = now
+    request.current_position = None
+    request.current_role = ""
+    request.step_due_at = None
+    request.assignee = None
+    request.version += 1
+    request.save()
+    _event(request, RequestEvent.Kind.CANCELLED, actor=actor, at=now, text=reason.strip())
+    return request
+
+
+# --- timers ----------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    warned: int = 0
+    breached: int = 0
+    escalated: int = 0
+
+
+def timers_sweep(*, now: dt.datetime | None = None, batch_size: int = 500) -> SweepResult:
+    """Warn before limits, record breaches and escalate; safe to run again at any time.
+
+    Each step is warned once and breached once (unique constraints make a concurrent
+    second sweep harmless); a request whose total limit passes is breached once more and
+    escalated a second level."""
+    now = now or timezone.now()
+    result = SweepResult()
+    warn = RequestStep.objects.filter(
+        status=RequestStep.Status.ACTIVE, warn_at__lte=now, warned_at__isnull=True, due_at__gt=now
+    ).select_related("request")
+    for step in warn[: batch_size * 20]:
+        with transaction.atomic():
+            if RequestStep.objects.filter(pk=step.pk, warned_at__isnull=True).update(warned_at=now):
+                _event(step.request, RequestEvent.Kind.WARNED, actor=None, at=now, step=step)
+                result.warned += 1
+    late = RequestStep.objects.filter(status=RequestStep.Status.ACTIVE, due_at__lte=now).exclude(
+        pk__in=Breach.objects.filter(step__isnull=False).values("step_id")
+    )
+    for step in late.select_related("request")[: batch_size * 20]:
+        if _breach(step.request, step=step, due_at=step.due_at or now, now=now, level=1):
+            result.breached += 1
+            result.escalated += 1
+    total_late = ServiceRequest.objects.filter(
+        status=ServiceRequest.Status.OPEN, due_at__lte=now
+    ).exclude(pk__in=Breach.objects.filter(step__isnull=True).values("request_id"))
+    for request in total_late[: batch_size * 20]:
+        if _breach(request, step=None, due_at=request.due_at, now=now, level=2):
+            result.breached += 1
+            result.escalated += 1
+    return result
+
+
+def _breach(
+    request: ServiceRequest,
+    *,
+    step: RequestStep | None,
+    due_at: dt.datetime,
+    now: dt.datetime,
+    level: int,
+) -> bool:
+    try:
+        with transaction.atomic():
+            Breach.objects.create(
+                request=request,
+                step=step,
+                owner_role=step.owner_role if step else request.current_role,
+                due_at=due_at,
+                detected_at=now,
+                escalated_to=ESCALATION_ROLE,
+            )
+            _event(request, RequestEvent.Kind.BREACHED, actor=None, at=now, step=step)
+            ServiceRequest.objects.filter(pk=request.pk, escalation_level__lt=level).update(
+                escalation_level=level, version=F("version") + 1
+            )
+            _event(
+                request,
+                RequestEvent.Kind.ESCALATED,
+                actor=None,
+                at=now,
+                text=ESCALATION_ROLE,
+                step=step,
+            )
+    except IntegrityError:
+        return False  # another sweep recorded it first
+    return True

@@ -1,0 +1,72 @@
+"""Template helpers of the service pages: time left, role names, the customer panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+
+from gridcrm.archive.models import Customer
+from gridcrm.service.models import GraceRequest, ServiceRequest
+from gridcrm.service.payments import payment_terms
+from gridcrm.service.selectors import customer_timeline
+from gridcrm.users.models import User
+from gridcrm.users.roles import Role
+
+register = template.Library()
+
+
+@register.filter
+def duration(value: dt.timedelta | None) -> str:
+    """“2 d 3 h”, “45 min”; “overdue 1 h” when negative."""
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds())
+    overdue = seconds < 0
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        text = _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    elif hours:
+        text = _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    else:
+        text = _("%(minutes)s min") % {"minutes": minutes}
+    return _("overdue %(time)s") % {"time": text} if overdue else text
+
+
+@register.filter
+def urgency(value: dt.timedelta | None) -> str:
+    """A CSS class for time left: overdue, soon (under 4 hours), or ok."""
+    if value is None:
+        return ""
+    if value.total_seconds() < 0:
+        return "overdue"
+    return "soon" if value.total_seconds() < 4 * 3600 else "ok"
+
+
+@register.filter
+def role_label(code: str) -> str:
+    return str(Role(code).label) if code in Role.values else code
+
+
+@register.simple_tag
+def service_panel(customer: Customer, user: User) -> dict[str, Any]:
+    """What the customer 360° page shows of service: open requests, terms, the timeline."""
+    if not user.has_perm("service.view_servicerequest"):
+        return {"visible": False}
+    terms = payment_terms(customer=customer)
+    return {
+        "visible": True,
+        "open": ServiceRequest.objects.filter(
+            customer=customer, status=ServiceRequest.Status.OPEN
+        ).select_related("request_type"),
+        "terms": terms,
+        "grace": GraceRequest.objects.filter(customer=customer)[:10],
+        "timeline": customer_timeline(customer=customer, limit=50),
+        "can_create": user.has_perm("service.add_servicerequest"),
+        "can_grace": user.has_perm("service.request_grace") and terms.grace_max_days > 0,
+    }

@@ -1,0 +1,521 @@
+"""Staff pages of service requests, notices, the matrix and the calendar.
+
+Every customer and request lookup goes through the scoping selectors: out of scope answers
+404 exactly like an unknown number. Views parse input and call a service; they decide nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridcrm.archive.selectors import customer_get
+from gridcrm.jobs.models import JobKind
+from gridcrm.jobs.services import job_start
+from gridcrm.service import forms
+from gridcrm.service.errors import InvalidConfiguration, ServiceError
+from gridcrm.service.matrix import matrix_current, matrix_publish, rule_as_dict
+from gridcrm.service.models import (
+    Attachment,
+    Breach,
+    GraceRequest,
+    HolidayDay,
+    MatrixVersion,
+    RequestType,
+    ServiceRequest,
+)
+from gridcrm.service.notices import Target, notice_audience, notice_create, notice_publish
+from gridcrm.service.notices import notice_withdraw as notice_withdraw_service
+from gridcrm.service.payments import grace_request_decide, grace_request_submit
+from gridcrm.service.selectors import (
+    grace_pending,
+    notices_visible_to,
+    request_get,
+    work_queue,
+)
+from gridcrm.service.services import (
+    current_step,
+    may_work_on,
+    request_attach,
+    request_cancel,
+    request_create,
+    request_note_add,
+    request_release,
+    request_step_complete,
+    request_take,
+)
+from gridcrm.users.models import Region
+from gridcrm.users.selectors import user_roles
+from gridcrm.web.http import AuthedRequest
+
+QUEUE_SIZE = 50
+
+
+def _visible_request(request: AuthedRequest, pk: int) -> ServiceRequest:
+    found = request_get(user=request.user, pk=pk)
+    if found is None:
+        raise Http404(_("No such service request."))
+    return found
+
+
+@login_required
+@permission_required("service.view_servicerequest", raise_exception=True)
+def queue(request: AuthedRequest) -> HttpResponse:
+    """The user's work queue: most urgent first, then least time left."""
+    view = request.GET.get("view", "queue")
+    role = request.GET.get("role") or None
+    region_code = request.GET.get("region", "").strip()
+    region = Region.objects.filter(code=region_code).first() if region_code else None
+    rows = work_queue(
+        user=request.user,
+        role=role,
+        region_path=region.path if region else None,
+        mine=view == "mine",
+        escalated=view == "escalated",
+    )
+    page = Paginator(rows, QUEUE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for row in page.object_list:
+        row.left = row.step_due_at - now if row.step_due_at else None
+    roles = sorted(user_roles(user=request.user), key=lambda r: str(r.label))
+    return render(
+        request,
+        "service/queue.html",
+        {
+            "page": page,
+            "view": view,
+            "role": role or "",
+            "region": region_code,
+            "roles": roles,
+            "stations": Region.objects.exclude(level="company").only("code", "name"),
+            "can_escalations": request.user.has_perm("service.view_escalations"),
+            "can_create": request.user.has_perm("service.add_servicerequest"),
+            "now": now,
+        },
+    )
+
+
+@login_required
+@require_POST
+@permission_required("service.work_servicerequest", raise_exception=True)
+def take_next(request: AuthedRequest) -> HttpResponse:
+    """Take the first untaken request of the queue and open it."""
+    for candidate in work_queue(user=request.user).filter(assignee__isnull=True)[:10]:
+        try:
+            request_take(request=candidate, actor=request.user)
+        except (ServiceError, PermissionDenied):
+            continue  # someone else was quicker: try the next one
+        return redirect(candidate.get_absolute_url())
+    messages.info(request, _("Your queue is empty."))
+    return redirect("service:queue")
+
+
+@login_required
+@permission_required("service.add_servicerequest", raise_exception=True)
+def request_new(request: AuthedRequest) -> HttpResponse:
+    """Open a request for a customer in the user's scope."""
+    form = forms.RequestForm(
+        request.POST or None, initial={"account_no": request.GET.get("customer", "")}
+    )
+    if request.method == "POST" and form.is_valid():
+        customer = customer_get(user=request.user, account_no=form.cleaned_data["account_no"])
+        if customer is None:
+            raise Http404(_("No such customer."))
+        try:
+            created = request_create(
+                customer=customer,
+                request_type=form.cleaned_data["request_type"],
+                channel=form.cleaned_data["channel"],
+                summary=form.cleaned_data["summary"],
+                actor=request.user,
+            )
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Request %(number)s opened.") % {"number": created.number})
+            return redirect(created.get_absolute_url())
+    return render(request, "service/request_new.html", {"form": form})
+
+
+@login_required
+@permission_required("service.view_servicerequest", raise_exception=True)
+def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One request: its steps and deadlines, why it is urgent, its timeline."""
+    found = _visible_request(request, pk)
+    step = current_step(found)
+    can_work = step is not None and may_work_on(
+        user=request.user, role=step.owner_role, also=step.also_roles
+    )
+    return render(
+        request,
+        "service/request_detail.html",
+        {
+            "req": found,
+            "steps": found.steps.select_related("completed_by"),
+            "step": step,
+            "can_work": can_work and found.assignee_id in (None, request.user.pk),
+            "can_take": can_work and found.assignee_id is None,
+            "can_release": found.assignee_id == request.user.pk,
+            "can_note": request.user.has_perm("service.work_servicerequest"),
+            "events": found.events.select_related("actor"),
+            "attachments": found.attachments.all(),
+            "breaches": found.breaches.select_related("step"),
+            "decision": found.decision,
+            "step_form": forms.StepForm(
+                initial={"code": step.code if step else "", "version": found.version}
+            ),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _act(request: AuthedRequest, pk: int, action: Any) -> HttpResponse:
+    found = _visible_request(request, pk)
+    try:
+        action(found)
+    except (ServiceError, PermissionDenied) as exc:
+        messages.error(request, str(exc) or _("You may not do this."))
+    return redirect(found.get_absolute_url())
+
+
+@login_required
+@require_POST
+def request_take_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, lambda r: request_take(request=r, actor=request.user))
+
+
+@login_required
+@require_POST
+def request_release_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    found = _visible_request(request, pk)
+    try:
+        request_release(request=found, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect(found.get_absolute_url())
+    return redirect("service:queue")
+
+
+@login_required
+@require_POST
+def request_step_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    form = forms.StepForm(request.POST)
+    if not form.is_valid():
+        found = _visible_request(request, pk)
+        messages.error(request, _("The form was incomplete; nothing changed."))
+        return redirect(found.get_absolute_url())
+    return _act(
+        request,
+        pk,
+        lambda r: request_step_complete(
+            request=r,
+            step_code=form.cleaned_data["code"],
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def request_note_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    text = request.POST.get("text", "")
+    return _act(request, pk, lambda r: request_note_add(request=r, actor=request.user, text=text))
+
+
+@login_required
+@require_POST
+def request_cancel_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _act(request, pk, lambda r: request_cancel(request=r, actor=request.user, reason=reason))
+
+
+@login_required
+@require_POST
+def request_attach_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    form = forms.AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        found = _visible_request(request, pk)
+        messages.error(request, _("Choose a file."))
+        return redirect(found.get_absolute_url())
+    upload = form.cleaned_data["file"]
+    return _act(request, pk, lambda r: request_attach(request=r, actor=request.user, upload=upload))
+
+
+@login_required
+def attachment_download(request: AuthedRequest, pk: int, attachment_id: int) -> FileResponse:
+    found = _visible_request(request, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, request=found)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+# --- notices ---------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("service.view_servicerequest", raise_exception=True)
+def notice_list(request: AuthedRequest) -> HttpResponse:
+    notices = (
+        notices_visible_to(user=request.user)
+        .annotate(n_deliveries=Count("deliveries"))
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(notices, 25).get_page(request.GET.get("page"))
+    can_write = request.user.has_perm("service.publish_policy_notice") or request.user.has_perm(
+        "service.publish_outage_notice"
+    )
+    return render(request, "service/notices.html", {"page": page, "can_write": can_write})
+
+
+@login_required
+def notice_new(request: AuthedRequest) -> HttpResponse:
+    if not (
+        request.user.has_perm("service.publish_policy_notice")
+        or request.user.has_perm("service.publish_outage_notice")
+    ):
+        raise PermissionDenied
+    form = forms.NoticeForm(
+        request.POST or None, initial={"kind": request.GET.get("kind", "outage")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            notice = notice_create(
+                kind=data["kind"],
+                topic=data["topic"] or "outage",
+                title=data["title"],
+                body=data["body"],
+                actor=request.user,
+                targets=[Target(*t) for t in data["targets"]],
+                effective_on=data["effective_on"],
+                outage_start=data["outage_start"],
+                outage_end=data["outage_end"],
+            )
+        except InvalidConfiguration as exc:
+            for message in exc.errors.values():
+                form.add_error(None, message)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect(notice.get_absolute_url())
+    return render(request, "service/notice_new.html", {"form": form})
+
+
+@login_required
+@permission_required("service.view_servicerequest", raise_exception=True)
+def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(notices_visible_to(user=request.user), pk=pk)
+    deliveries = notice.deliveries.select_related("customer").order_by("send_at", "pk")
+    page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
+    audience = notice_audience(notice=notice).count() if notice.status == "draft" else None
+    return render(
+        request,
+        "service/notice_detail.html",
+        {
+            "notice": notice,
+            "targets": notice.targets.all(),
+            "page": page,
+            "audience": audience,
+            "by_status": notice.deliveries.values("channel", "status")
+            .annotate(n=Count("pk"))
+            .order_by("channel", "status"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def notice_publish_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(notices_visible_to(user=request.user), pk=pk)
+    try:
+        notice_publish(notice=notice, actor=request.user)
+    except (ServiceError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Published."))
+    return redirect(notice.get_absolute_url())
+
+
+@login_required
+@require_POST
+def notice_withdraw_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(notices_visible_to(user=request.user), pk=pk)
+    try:
+        notice_withdraw_service(notice=notice, actor=request.user)
+    except (ServiceError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    return redirect(notice.get_absolute_url())
+
+
+# --- configuration ---------------------------------------------------------------------
+
+
+def _matrix_initial(version: MatrixVersion | None) -> list[dict[str, Any]]:
+    rows = []
+    for rule in version.rules.order_by("position") if version else []:
+        data = rule_as_dict(rule)
+        data["request_types"] = ", ".join(data["request_types"])
+        data["reminder_days"] = (
+            ", ".join(str(d) for d in data["reminder_days"]) if data["reminder_days"] else ""
+        )
+        data["extra_steps"] = json.dumps(data["extra_steps"], ensure_ascii=False)
+        rows.append(data)
+    return rows
+
+
+@login_required
+@permission_required("service.view_servicerequest", raise_exception=True)
+def matrix(request: AuthedRequest) -> HttpResponse:
+    """The service matrix; a marketing manager edits it and publishes a new version."""
+    current = matrix_current()
+    can_edit = request.user.has_perm("service.manage_service_matrix")
+    formset = forms.MatrixFormSet(
+        request.POST if request.method == "POST" else None, initial=_matrix_initial(current)
+    )
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if formset.is_valid():
+            rules = []
+            for form in formset.forms:
+                data = form.cleaned_data
+                if (
+                    not data
+                    or data.get("DELETE")
+                    or not any(v not in (None, "") for k, v in data.items() if k != "DELETE")
+                ):
+                    continue
+                data = {k: v for k, v in data.items() if k != "DELETE"}
+                data["extra_steps"] = json.loads(data["extra_steps"] or "[]")
+                data["reminder_days"] = data["reminder_days"] or None
+                rules.append(data)
+            try:
+                version = matrix_publish(
+                    rules=rules, note=request.POST.get("version_note", ""), actor=request.user
+                )
+            except InvalidConfiguration as exc:
+                errors = exc.errors
+            else:
+                messages.success(
+                    request,
+                    _("Version %(n)s of the service matrix is in force.") % {"n": version.number},
+                )
+                return redirect("service:matrix")
+    return render(
+        request,
+        "service/matrix.html",
+        {
+            "current": current,
+            "formset": formset,
+            "can_edit": can_edit,
+            "errors": errors,
+            "versions": MatrixVersion.objects.all()[:20],
+            "types": RequestType.objects.prefetch_related("steps"),
+        },
+    )
+
+
+@login_required
+@permission_required("service.view_servicerequest", raise_exception=True)
+def calendar(request: AuthedRequest) -> HttpResponse:
+    """The holiday calendar; an administrator adds and removes days."""
+    can_edit = request.user.has_perm("service.manage_calendar")
+    form = forms.HolidayForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if "delete" in request.POST:
+            HolidayDay.objects.filter(pk=request.POST["delete"]).delete()
+            return redirect("service:calendar")
+        if form.is_valid():
+            day = form.save(commit=False)
+            day.updated_by = request.user
+            day.save()
+            return redirect("service:calendar")
+    year = int(request.GET.get("year") or timezone.localdate().year)
+    return render(
+        request,
+        "service/calendar.html",
+        {
+            "form": form,
+            "can_edit": can_edit,
+            "days": HolidayDay.objects.filter(day__year=year),
+            "year": year,
+        },
+    )
+
+
+@login_required
+@require_POST
+@permission_required("service.manage_calendar", raise_exception=True)
+def timers_run(request: AuthedRequest) -> HttpResponse:
+    job = job_start(kind=JobKind.SERVICE_TIMERS, created_by=request.user)
+    return redirect("jobs:job_detail", job_id=job.pk)
+
+
+@login_required
+@permission_required("service.view_escalations", raise_exception=True)
+def breaches(request: AuthedRequest) -> HttpResponse:
+    rows = Breach.objects.select_related("request__customer", "request__request_type", "step")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "service/breaches.html", {"page": page})
+
+
+# --- payment grace ---------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def grace_new(request: AuthedRequest, account_no: str) -> HttpResponse:
+    customer = customer_get(user=request.user, account_no=account_no)
+    if customer is None:
+        raise Http404(_("No such customer."))
+    form = forms.GraceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete; nothing changed."))
+    else:
+        try:
+            grace_request_submit(customer=customer, actor=request.user, **form.cleaned_data)
+        except (ServiceError, PermissionDenied) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Grace requested; it waits for approval."))
+    return redirect(customer.get_absolute_url())
+
+
+@login_required
+@permission_required("service.approve_grace", raise_exception=True)
+def grace_list(request: AuthedRequest) -> HttpResponse:
+    return render(request, "service/grace.html", {"pending": grace_pending()})
+
+
+@login_required
+@require_POST
+@permission_required("service.approve_grace", raise_exception=True)
+def grace_decide(request: AuthedRequest, pk: int, decision: str) -> HttpResponse:
+    grace = get_object_or_404(GraceRequest, pk=pk)
+    if customer_get(user=request.user, account_no=grace.customer.account_no) is None:
+        raise Http404
+    try:
+        grace_request_decide(
+            grace=grace,
+            approver=request.user,
+            approve=decision == "approve",
+            note=request.POST.get("note", ""),
+        )
+    except (ServiceError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    return redirect("service:grace")

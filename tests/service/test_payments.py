@@ -1,0 +1,93 @@
+"""Payment terms by credit policy, and grace requests that move a due date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from gridcrm.archive.models import Customer
+from gridcrm.service.errors import ServiceError
+from gridcrm.service.models import GraceRequest
+from gridcrm.service.payments import (
+    grace_request_decide,
+    grace_request_submit,
+    payment_due_on,
+    payment_terms,
+)
+from gridcrm.users.models import User
+
+pytestmark = pytest.mark.django_db
+
+DUE = dt.date(2025, 7, 15)
+
+
+def _ask(customer: Customer, actor: User, days: int = 10) -> GraceRequest:
+    return grace_request_submit(
+        customer=customer,
+        bill_id="B202506-0001",
+        due_on=DUE,
+        days=days,
+        reason="疫情期间资金周转困难",
+        actor=actor,
+    )
+
+
+def test_an_approved_grace_request_moves_the_due_date(
+    customer_b: Customer, agent: User, manager: User, grades: dict[str, str]
+) -> None:
+    grades[customer_b.account_no] = "AAA"
+    grace = _ask(customer_b, agent)
+    assert payment_due_on(customer=customer_b, bill_id="B202506-0001", billed_due_on=DUE) == DUE
+    grace_request_decide(grace=grace, approver=manager, approve=True, note="同意")
+    moved = payment_due_on(customer=customer_b, bill_id="B202506-0001", billed_due_on=DUE)
+    assert moved == DUE + dt.timedelta(days=10)
+    # Other bills keep their date.
+    assert payment_due_on(customer=customer_b, bill_id="B202507-0001", billed_due_on=DUE) == DUE
+
+
+def test_a_rejected_grace_request_moves_nothing(
+    customer_b: Customer, agent: User, manager: User, grades: dict[str, str]
+) -> None:
+    grades[customer_b.account_no] = "AAA"
+    grace = _ask(customer_b, agent)
+    with pytest.raises(ServiceError):
+        grace_request_decide(grace=grace, approver=manager, approve=False, note="")
+    grace_request_decide(grace=grace, approver=manager, approve=False, note="欠费记录")
+    assert payment_due_on(customer=customer_b, bill_id="B202506-0001", billed_due_on=DUE) == DUE
+
+
+def test_grace_is_limited_by_the_credit_policy(
+    customer_a: Customer, customer_b: Customer, agent: User, grades: dict[str, str]
+) -> None:
+    with pytest.raises(ServiceError):
+        _ask(customer_a, agent)  # grade A: no grace
+    grades[customer_b.account_no] = "AA"
+    with pytest.raises(ServiceError):
+        _ask(customer_b, agent, days=11)  # AA: at most 10 days
+    assert not GraceRequest.objects.exists()
+
+
+def test_a_grace_request_needs_a_second_person_with_the_right(
+    customer_b: Customer, agent: User, manager: User, grades: dict[str, str]
+) -> None:
+    grades[customer_b.account_no] = "AAA"
+    with pytest.raises(PermissionDenied):
+        _ask(customer_b, manager)  # managers approve, they do not ask
+    grace = _ask(customer_b, agent)
+    with pytest.raises(PermissionDenied):
+        grace_request_decide(grace=grace, approver=agent, approve=True)
+    grace.refresh_from_db()
+    assert grace.status == "pending"
+
+
+def test_poor_credit_shortens_the_term_and_adds_reminders(
+    customer_a: Customer, grades: dict[str, str]
+) -> None:
+    grades[customer_a.account_no] = "B"
+    terms = payment_terms(customer=customer_a)
+    assert (terms.due_shift_days, terms.reminder_days) == (-5, [7, 3, 1])
+    assert payment_due_on(
+        customer=customer_a, bill_id="x", billed_due_on=DUE
+    ) == DUE - dt.timedelta(days=5)
