@@ -215,7 +215,10 @@ def _version_pk(number: int | None) -> int | None:
     return MatrixVersion.objects.filter(number=number).values_list("pk", flat=True).first()
 
 
-def _locked(request: ServiceRequest) -> ServiceRequest:
+def _locked(request: ServiceRequest, actor: User) -> ServiceRequest:
+    """The request, locked, if the actor may see its customer (``DoesNotExist`` otherwise)."""
+    if not customers_visible_to(user=actor).filter(pk=request.customer_id).exists():
+        raise ServiceRequest.DoesNotExist
     return ServiceRequest.objects.select_for_update().get(pk=request.pk)
 
 
@@ -230,7 +233,7 @@ def request_take(
     *, request: ServiceRequest, actor: User, now: dt.datetime | None = None
 ) -> ServiceRequest:
     """Take a request from the queue; one person at a time holds it."""
-    request = _locked(request)
+    request = _locked(request, actor)
     if request.status != ServiceRequest.Status.OPEN:
         raise ServiceError(_("This request is closed."))
     step = current_step(request)
@@ -255,7 +258,7 @@ def request_release(
     *, request: ServiceRequest, actor: User, now: dt.datetime | None = None
 ) -> ServiceRequest:
     """Put a taken request back into its queue."""
-    request = _locked(request)
+    request = _locked(request, actor)
     if request.assignee_id != actor.pk:
         raise ServiceError(_("Only the person who took a request can release it."))
     request.assignee = None
@@ -279,7 +282,7 @@ def request_step_complete(
 
     Naming a step other than the current one is refused (``StepOutOfOrder``) and changes
     nothing; so is a stale ``expected_version`` (``StaleRequest``)."""
-    request = _locked(request)
+    request = _locked(request, actor)
     if expected_version is not None and expected_version != request.version:
         raise StaleRequest(
             _("Someone else changed this request while you were working on it; reload it.")
@@ -368,7 +371,7 @@ def request_attach(*, request: ServiceRequest, actor: User, upload: UploadedFile
 def request_cancel(
     *, request: ServiceRequest, actor: User, reason: str, now: dt.datetime | None = None
 ) -> ServiceRequest:
-    request = _locked(request)
+    request = _locked(request, actor)
     if request.status != ServiceRequest.Status.OPEN:
         raise ServiceError(_("This request is closed."))
     if not actor.has_perm("service.work_servicerequest"):

@@ -1,0 +1,303 @@
+"""Demo data of the service app: the 2025–2026 holiday calendar, service areas, requests in
+every state (some overdue and escalated), notices with their delivery log.
+
+``demo_service_data(seed=…, stdout=…)`` is called by the demo command after the customers
+and the demo logins exist. Everything goes through the services, so the timelines, breaches
+and deliveries are what real use would leave. Deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any, TextIO
+
+from django.db import transaction
+from django.utils import timezone
+
+from gridcrm.archive.models import Customer
+from gridcrm.service.calendar import deadline
+from gridcrm.service.errors import ServiceError
+from gridcrm.service.models import (
+    AreaKind,
+    HolidayDay,
+    RegionArea,
+    RequestType,
+    ServiceRequest,
+)
+from gridcrm.service.notices import Target, notice_create, notice_publish
+from gridcrm.service.services import (
+    request_create,
+    request_step_complete,
+    request_take,
+    timers_sweep,
+)
+from gridcrm.users.models import Region, RegionLevel, User
+
+# The State Council's published schedules (国务院办公厅 节假日安排): holidays and the
+# weekend days worked in exchange (调休上班).
+HOLIDAYS: dict[str, list[tuple[str, str]]] = {
+    "元旦": [("2025-01-01", "2025-01-01"), ("2026-01-01", "2026-01-03")],
+    "春节": [("2025-01-28", "2025-02-04"), ("2026-02-15", "2026-02-23")],
+    "清明节": [("2025-04-04", "2025-04-06"), ("2026-04-04", "2026-04-06")],
+    "劳动节": [("2025-05-01", "2025-05-05"), ("2026-05-01", "2026-05-05")],
+    "端午节": [("2025-05-31", "2025-06-02"), ("2026-06-19", "2026-06-21")],
+    "中秋节": [("2026-09-25", "2026-09-27")],
+    "国庆节、中秋节": [("2025-10-01", "2025-10-08")],
+    "国庆节": [("2026-10-01", "2026-10-07")],
+}
+MAKE_UP_DAYS = [
+    "2025-01-26",
+    "2025-02-08",
+    "2025-04-27",
+    "2025-09-28",
+    "2025-10-11",
+    "2026-01-04",
+    "2026-02-14",
+    "2026-02-28",
+    "2026-05-09",
+    "2026-09-20",
+    "2026-10-10",
+]
+
+# What households and businesses ask for, with weights.
+RESIDENTIAL_MIX = [
+    ("fault_repair", 30),
+    ("enquiry", 20),
+    ("billing_dispute", 12),
+    ("new_lv_residential", 12),
+    ("complaint", 6),
+    ("transfer", 6),
+    ("rename", 4),
+    ("move_meter", 4),
+    ("terminate", 3),
+]
+BUSINESS_MIX = [
+    ("increase_lv", 10),
+    ("new_lv_business", 10),
+    ("fault_repair", 14),
+    ("billing_dispute", 8),
+    ("suspend", 6),
+    ("resume_early", 3),
+    ("reduce", 5),
+    ("restore", 3),
+    ("change_tariff", 4),
+    ("temporary", 5),
+    ("complaint", 4),
+    ("enquiry", 8),
+    ("new_hv_single", 3),
+    ("increase_hv", 3),
+    ("transfer", 3),
+    ("merge_accounts", 1),
+    ("split_account", 1),
+]
+SUMMARIES = {
+    "fault_repair": [
+        "家中突然停电，邻居也停了",
+        "表箱冒烟，请尽快处理",
+        "电压忽高忽低，电器无法使用",
+    ],
+    "enquiry": ["咨询阶梯电价标准", "咨询峰谷电价如何申请", "咨询电费账单明细"],
+    "billing_dispute": ["本月电费比上月高出一倍", "怀疑电能表计量不准，申请校验"],
+    "new_lv_residential": ["新建住宅申请一户一表", "自建房申请新装用电"],
+    "complaint": ["抢修人员到达超时", "停电未提前通知"],
+    "transfer": ["房屋买卖，申请过户"],
+    "rename": ["户名变更为现产权人"],
+    "move_meter": ["房屋改造，申请移表"],
+    "terminate": ["房屋拆迁，申请销户"],
+}
+DEFAULT_SUMMARY = ["企业生产需要，申请办理", "按客户来函办理", "客户经理代为提交"]
+
+STEP_ACTORS = {
+    "service_agent": "agent",
+    "archive_officer": "archivist",
+    "marketing_manager": "manager",
+}
+COLLECTORS = {"YQ0101": "collector", "YQ0201": "collector2"}
+
+
+def holidays_install() -> int:
+    """Put the 2025–2026 calendar in place (days already present are left as they are)."""
+    rows: list[HolidayDay] = []
+    for name, spans in HOLIDAYS.items():
+        for start, end in spans:
+            day = dt.date.fromisoformat(start)
+            while day <= dt.date.fromisoformat(end):
+                rows.append(HolidayDay(day=day, kind=HolidayDay.Kind.HOLIDAY, name=name))
+                day += dt.timedelta(days=1)
+    rows += [
+        HolidayDay(day=dt.date.fromisoformat(d), kind=HolidayDay.Kind.WORKDAY, name="调休上班")
+        for d in MAKE_UP_DAYS
+    ]
+    return len(HolidayDay.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+def areas_install() -> None:
+    """Counties are rural; their station furthest out (盂县) remote; districts are city."""
+    for region in Region.objects.filter(level=RegionLevel.DISTRICT):
+        area = AreaKind.RURAL if region.name.endswith("县") else AreaKind.CITY
+        RegionArea.objects.update_or_create(region=region, defaults={"area": area})
+
+
+def _pick(rng: random.Random, mix: list[tuple[str, int]]) -> str:
+    codes, weights = zip(*mix, strict=True)
+    return str(rng.choices(codes, weights=weights)[0])
+
+
+def _actor_for(role: str, customer: Customer, users: dict[str, User]) -> User | None:
+    if role == "regional_collector":
+        station = customer.region.code
+        return users.get(COLLECTORS.get(station, ""))
+    return users.get(STEP_ACTORS.get(role, ""))
+
+
+@transaction.atomic
+def demo_service_data(*, seed: int, stdout: TextIO, requests: int = 400) -> dict[str, Any]:
+    """Create the service app's demo data for the existing demo customers and logins."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=["agent", "collector", "collector2", "archivist", "manager", "planner"]
+        )
+    }
+    agent = users.get("agent")
+    if agent is None:
+        stdout.write("No demo agent: skipping service requests.\n")
+        return {}
+    holidays_install()
+    areas_install()
+    types = {t.code: t for t in RequestType.objects.filter(active=True)}
+    pool = list(
+        Customer.objects.select_related("region").order_by("pk").values_list("pk", flat=True)
+    )
+    if not pool:
+        return {}
+    chosen = rng.sample(pool, min(requests, len(pool)))
+    # Stations with a demo collector get a bigger share, so their queue is worth a look.
+    local = list(
+        Customer.objects.filter(region__code__in=COLLECTORS).values_list("pk", flat=True)[:2000]
+    )
+    chosen += rng.sample(local, min(len(local), requests // 4))
+    now = timezone.now()
+    made = closed = 0
+    for pk in chosen:
+        customer = Customer.objects.select_related("region").get(pk=pk)
+        mix = RESIDENTIAL_MIX if customer.segment == "residential" else BUSINESS_MIX
+        request_type = types.get(_pick(rng, mix))
+        if request_type is None:
+            continue
+        # Received within the last two weeks (faults within the last day), office hours.
+        if request_type.category == "fault":
+            received = now - dt.timedelta(minutes=rng.randint(5, 600))
+        else:
+            day = now - dt.timedelta(days=rng.randint(0, 14))
+            received = day.replace(hour=rng.randint(8, 17), minute=rng.randint(0, 59))
+        channel = rng.choice(["counter", "phone", "phone", "app", "portal"])
+        if customer.account_manager_id and rng.random() < 0.5:
+            channel = "fast_channel"
+        summary = rng.choice(SUMMARIES.get(request_type.code, DEFAULT_SUMMARY))
+        try:
+            request = request_create(
+                customer=customer,
+                request_type=request_type,
+                channel=channel,
+                summary=summary,
+                actor=agent,
+                now=received,
+            )
+        except ServiceError:
+            continue  # e.g. a customer missing tier-1 data for this type
+        made += 1
+        # Work each step for a while; most requests get some way, a few stall and breach.
+        at = received
+        for step in list(request.steps.order_by("position")):
+            actor = _actor_for(step.owner_role, customer, users)
+            due = deadline(start=at, unit=step.limit_unit, value=step.limit_value)
+            finish = at + (due - at) * rng.uniform(0.2, 1.1)
+            if actor is None or finish > now or rng.random() < 0.25:
+                break
+            try:
+                if step.position == 1:
+                    request_take(request=request, actor=actor, now=at)
+                request = request_step_complete(
+                    request=request,
+                    step_code=step.code,
+                    actor=actor,
+                    note=rng.choice(["已处理", "已联系客户", "现场核实完毕", "资料齐全"]),
+                    now=finish,
+                )
+            except ServiceError:
+                break
+            at = finish
+        if request.status == ServiceRequest.Status.DONE:
+            closed += 1
+    sweep = timers_sweep(now=now)
+    notices = _demo_notices(rng, users, now)
+    stdout.write(
+        f"Service: {made} requests ({closed} closed), {sweep.breached} breaches, "
+        f"{notices} notices.\n"
+    )
+    return {"requests": made, "closed": closed, "breaches": sweep.breached, "notices": notices}
+
+
+def _demo_notices(rng: random.Random, users: dict[str, User], now: dt.datetime) -> int:
+    manager, planner = users.get("manager"), users.get("planner")
+    count = 0
+    if manager is not None:
+        for topic, title, body in (
+            (
+                "tariff",
+                "关于居民阶梯电价年度电量标准的公告",
+                "居民生活用电实行阶梯电价，年度第一档电量2760千瓦时，第二档电量2761至4800千瓦时。",
+            ),
+            (
+                "procedure",
+                "低压居民新装“一证办、零跑腿”办理指南",
+                "凭身份证件即可线上申请新装用电，供电公司上门装表接电，全程不超过5个工作日。",
+            ),
+        ):
+            notice = notice_create(
+                kind="policy",
+                topic=topic,
+                title=title,
+                body=body,
+                actor=manager,
+                effective_on=now.date(),
+            )
+            notice_publish(notice=notice, actor=manager, now=now)
+            count += 1
+    if planner is not None:
+        areas = list(
+            Customer.objects.filter(region__code="YQ0101")
+            .exclude(transformer_area="")
+            .values_list("transformer_area", flat=True)
+            .distinct()
+            .order_by("transformer_area")[:20]
+        )
+        if areas:
+            start = (now + dt.timedelta(days=10)).replace(hour=8, minute=0, second=0)
+            targets = [Target("transformer_area", a, "YQ0101") for a in rng.sample(areas, 2)]
+            outage = notice_create(
+                kind="outage",
+                topic="outage",
+                title="10kV线路检修计划停电通知",
+                body="因10kV线路设备检修，以下台区计划停电，请提前做好准备。",
+                actor=planner,
+                targets=targets,
+                outage_start=start,
+                outage_end=start + dt.timedelta(hours=8),
+            )
+            notice_publish(notice=outage, actor=planner, now=now)
+            notice_create(
+                kind="outage",
+                topic="outage",
+                title="配变增容改造停电通知（草稿）",
+                body="配电变压器增容改造。",
+                actor=planner,
+                targets=[Target("station", "YQ0101")],
+                outage_start=start + dt.timedelta(days=5),
+                outage_end=start + dt.timedelta(days=5, hours=6),
+            )
+            count += 2
+    return count
