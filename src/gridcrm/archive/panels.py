@@ -1,7 +1,8 @@
 """Places on the customer 360° page where other capabilities plug in.
 
 An app registers a panel with a template (rendered with ``customer`` and ``user`` in
-its context) from its ``AppConfig.ready``; the page shows the panels in order.
+its context; it draws its own card) from its ``AppConfig.ready``; the page shows the
+panels in order.
 """
 
 from __future__ import annotations

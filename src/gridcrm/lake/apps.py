@@ -8,4 +8,7 @@ class LakeConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the lake's job runners (imports, pipelines) with the jobs app.
+        from gridcrm.archive.panels import Panel, register_panel
         from gridcrm.lake import services  # noqa: F401
+
+        register_panel(Panel("load", _("Load"), "lake/_load_curve_panel.html", order=20))

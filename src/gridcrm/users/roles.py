@@ -53,6 +53,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.publish_policy_notice",
         "service.publish_outage_notice",
         "service.approve_grace",
+        "lake.view_lake",
     ],
     Role.KEY_ACCOUNT_MANAGER: [
         *_VIEW,
@@ -94,12 +95,15 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "archive.override_segment",
         "service.view_servicerequest",
         "service.work_servicerequest",
+        "lake.view_lake",
+        "lake.import_facts",
     ],
     Role.DEMAND_PLANNER: [
         *_VIEW,
         *_EXPORT,
         "service.view_servicerequest",
         "service.publish_outage_notice",
+        "lake.view_lake",
     ],
     Role.ADMINISTRATOR: [
         *_VIEW,
@@ -113,6 +117,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.manage_workflows",
         "service.manage_calendar",
         "service.view_escalations",
+        "lake.view_lake",
+        "lake.import_facts",
     ],
     Role.CUSTOMER: ["archive.view_customer"],
 }
