@@ -146,6 +146,8 @@ class RequestOut(Schema):
     def resolve_current_step(obj: ServiceRequest) -> str | None:
         if obj.current_position is None:
             return None
+        if hasattr(obj, "current_step_code"):  # annotated by the queue selector
+            return str(obj.current_step_code)
         step = obj.steps.filter(position=obj.current_position).first()
         return step.code if step else None
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from gridcrm.archive.models import Customer
@@ -16,6 +16,7 @@ from gridcrm.service.models import (
     Notice,
     NoticeDelivery,
     RequestEvent,
+    RequestStep,
     ServiceRequest,
 )
 from gridcrm.users.models import User
@@ -70,8 +71,13 @@ def work_queue(
         queryset = queryset.filter(
             Q(region__path=region_path) | Q(region__path__startswith=f"{region_path}.")
         )
-    return queryset.select_related("customer", "request_type", "assignee", "region").order_by(
-        "priority", "step_due_at", "pk"
+    current = RequestStep.objects.filter(
+        request=OuterRef("pk"), position=OuterRef("current_position")
+    ).values("code")[:1]
+    return (
+        queryset.select_related("customer", "request_type", "assignee", "region")
+        .annotate(current_step_code=Subquery(current))
+        .order_by("priority", "step_due_at", "pk")
     )
 
 
