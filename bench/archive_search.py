@@ -47,12 +47,14 @@ def build(customers: int, reuse: bool) -> None:
     call_command("migrate", verbosity=0)
     if reuse and Customer.objects.count() == customers:
         print(f"reusing {customers:,} customers")
-        return
-    started = time.perf_counter()
-    call_command("demo_data", customers=customers, seed=1, reset=True, verbosity=0)
-    print(f"built {customers:,} customers in {time.perf_counter() - started:.0f} s")
+    else:
+        started = time.perf_counter()
+        call_command("demo_data", customers=customers, seed=1, reset=True, verbosity=0)
+        print(f"built {customers:,} customers in {time.perf_counter() - started:.0f} s")
+    # As autovacuum would have by the time people search: statistics and the visibility
+    # map (without it an index-only count still visits every heap page).
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE archive_customer")
 
 
 def _chinese(text: str) -> bool:
