@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 from gridcrm.archive.models import Customer
@@ -54,3 +55,16 @@ def test_the_list_pages_through_many_customers(
     assert len(second["items"]) == 10
     page = client.get("/customers/", {"page": 3}).content.decode()
     assert "01000001" in page
+
+
+def test_a_broad_search_says_more_than_the_cap_instead_of_counting_all(
+    regions: Regions, agent: User, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("gridcrm.web.paging.COUNT_CAP", 5)
+    for i in range(8):
+        make_customer(regions.station_a1, f"01000002{i:02d}", f"王{i}")
+    client.force_login(agent)
+    assert client.get("/api/customers", {"q": "王"}).json()["count"] == 6
+    html = client.get("/customers/", {"q": "王"}).content.decode()
+    assert 'data-testid="result-count"' in html
+    assert "8" not in html.split('data-testid="result-count">')[1].split("<")[0]

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from ninja import File, Form, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from gridcrm.archive import registry
 from gridcrm.archive.errors import ArchiveError, InvalidFields, VersionConflict
@@ -40,6 +40,7 @@ from gridcrm.archive.services import (
     customer_update,
 )
 from gridcrm.web.http import AuthedRequest
+from gridcrm.web.paging import CappedPageNumberPagination
 
 router = Router(tags=["customers"])
 changes_router = Router(tags=["change requests"])
@@ -200,10 +201,11 @@ def _raise_http(exc: Exception) -> None:
 
 
 @router.get("", response=list[CustomerOut], summary="Search customers")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(CappedPageNumberPagination, page_size=50)
 def customer_list(request: AuthedRequest, q: str = "") -> Any:
     """Customers visible to the caller. ``q`` is an account number prefix, a phone (whole
-    or its last four digits), or part of the name or address."""
+    or its last four digits), or part of the name or address. ``count`` stops at 1001,
+    meaning "more than 1,000": narrow the search."""
     return customer_search(user=request.user, query=q[:100])
 
 

@@ -69,7 +69,9 @@ class Customer(models.Model):
     account_no = models.CharField(
         _("account number"), max_length=10, unique=True, validators=[account_no_validator]
     )
-    name = models.CharField(_("account name"), max_length=200, db_index=True)
+    # Searched by any part through trigram and bigram indexes (migrations 0002, 0004),
+    # never by prefix: a b-tree index would only slow imports down.
+    name = models.CharField(_("account name"), max_length=200)
     certificate_type = _choice(_("certificate type"), CertificateType)
     certificate_no = models.CharField(
         _("certificate number"), max_length=18, blank=True, validators=[validate_certificate_no]

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -61,6 +60,7 @@ from gridcrm.archive.services import (
 from gridcrm.jobs.models import JobKind
 from gridcrm.jobs.services import job_start
 from gridcrm.web.http import AuthedRequest
+from gridcrm.web.paging import CappedPaginator
 
 PAGE_SIZE = 25
 
@@ -77,7 +77,7 @@ def _visible_customer(request: AuthedRequest, account_no: str) -> Customer:
 def customer_list(request: AuthedRequest) -> HttpResponse:
     """Search and page through the customers the user may see."""
     query = request.GET.get("q", "").strip()[:100]
-    page = Paginator(customer_search(user=request.user, query=query), PAGE_SIZE).get_page(
+    page = CappedPaginator(customer_search(user=request.user, query=query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     for customer in page.object_list:
@@ -340,7 +340,9 @@ def customer_segment(request: AuthedRequest, account_no: str) -> HttpResponse:
 @login_required
 def worklist(request: AuthedRequest) -> HttpResponse:
     """Customers of the user's scope missing tier-2 data, most valuable first."""
-    page = Paginator(tier2_worklist(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(tier2_worklist(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     specs_all = registry.all_specs()
     for customer in page.object_list:
         customer.missing = [s for s in missing_fields(customer, specs_all, Tier.TWO) if s.fillable]

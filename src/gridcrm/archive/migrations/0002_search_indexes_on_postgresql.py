@@ -1,5 +1,8 @@
 """Trigram indexes for searching names and addresses by any part, on PostgreSQL only.
 
+(Account-number prefixes need no index of their own: Django gives a unique CharField
+a ``varchar_pattern_ops`` twin on PostgreSQL.)
+
 SQLite has no trigram index; its LIKE scan stays usable at demo sizes. The
 indexes are made here rather than in Meta.indexes because they must not exist
 on SQLite.
@@ -22,16 +25,12 @@ def create(apps, schema_editor):
             f"CREATE INDEX IF NOT EXISTS {index} ON archive_customer "
             f"USING gin ({column} gin_trgm_ops)"
         )
-    schema_editor.execute(
-        "CREATE INDEX IF NOT EXISTS archive_customer_account_no_prefix "
-        "ON archive_customer (account_no varchar_pattern_ops)"
-    )
 
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for index, _column in [*INDEXES, ("archive_customer_account_no_prefix", "")]:
+    for index, _column in INDEXES:
         schema_editor.execute(f"DROP INDEX IF EXISTS {index}")
 
 
