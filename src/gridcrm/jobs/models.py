@@ -21,6 +21,7 @@ class JobKind(models.TextChoices):
     LAKE_IMPORT = "lake_import", _("Fact import")
     LAKE_PIPELINES = "lake_pipelines", _("Load and payment analytics")
     SERVICE_TIMERS = "service_timers", _("Service time limits and notices")
+    CREDIT_RATING = "credit_rating", _("Credit rating")
 
 
 class Job(models.Model):

@@ -42,6 +42,14 @@ _EDIT = ["archive.edit_customer_data", "archive.request_customer_change"]
 # "app_label.codename" permissions of each role.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.MARKETING_MANAGER: [
+        "credit.view_credit",
+        "credit.manage_credit_models",
+        "credit.run_credit_batch",
+        "credit.record_credit_event",
+        "credit.request_grade_override",
+        "credit.approve_grade_override",
+        "credit.handle_credit_review",
+        "credit.manage_credit_policy",
         *_VIEW,
         *_EXPORT,
         "archive.override_segment",
@@ -56,6 +64,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "lake.view_lake",
     ],
     Role.KEY_ACCOUNT_MANAGER: [
+        "credit.view_credit",
+        "credit.record_credit_event",
+        "credit.request_grade_override",
         *_VIEW,
         *_CONTACT,
         *_EXPORT,
@@ -65,9 +76,12 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.work_servicerequest",
         "service.request_grace",
     ],
-    Role.BUSINESS_SPECIALIST: [*_VIEW],
+    Role.BUSINESS_SPECIALIST: [*_VIEW, "credit.view_credit"],
     # Agents answer the 95598 line: they must call customers back.
     Role.SERVICE_AGENT: [
+        "credit.view_credit",
+        "credit.handle_credit_review",
+        "credit.record_credit_event",
         *_VIEW,
         *_CONTACT,
         *_EDIT,
@@ -77,6 +91,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.request_grace",
     ],
     Role.REGIONAL_COLLECTOR: [
+        "credit.view_credit",
+        "credit.record_credit_event",
+        "credit.request_grade_override",
         *_VIEW,
         *_CONTACT,
         *_EXPORT,
@@ -87,6 +104,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.publish_outage_notice",
     ],
     Role.ARCHIVE_OFFICER: [
+        "credit.view_credit",
+        "credit.approve_grade_override",
         *_VIEW,
         *_CONTACT,
         *_EDIT,
@@ -99,6 +118,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "lake.import_facts",
     ],
     Role.DEMAND_PLANNER: [
+        "credit.view_credit",
         *_VIEW,
         *_EXPORT,
         "service.view_servicerequest",
@@ -106,6 +126,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "lake.view_lake",
     ],
     Role.ADMINISTRATOR: [
+        "credit.view_credit",
+        "credit.run_credit_batch",
         *_VIEW,
         *_CONTACT,
         *_EXPORT,
@@ -120,5 +142,5 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "lake.view_lake",
         "lake.import_facts",
     ],
-    Role.CUSTOMER: ["archive.view_customer"],
+    Role.CUSTOMER: ["archive.view_customer", "credit.view_credit"],
 }

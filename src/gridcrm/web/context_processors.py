@@ -33,6 +33,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("credit_lists", reverse("archive:credit_lists"), _("Credit lists")))
     if user.has_perm("archive.manage_mapping_rules"):
         items.append(("rules", reverse("archive:rules"), _("Mapping rules")))
+    if user.has_perm("credit.view_credit") and not user_roles(user=user) <= {Role.CUSTOMER}:
+        items.append(("credit", reverse("credit:overview"), _("Credit")))
     if user.has_perm("service.view_servicerequest"):
         items.append(("service", reverse("service:queue"), _("Service requests")))
     items += [

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CreditConfig(AppConfig):
+    name = "gridcrm.credit"
+    verbose_name = _("Credit rating")
+
+    def ready(self) -> None:
+        from gridcrm.archive.panels import Panel, register_panel
+        from gridcrm.credit import services  # noqa: F401  (registers the job runner)
+
+        register_panel(Panel("credit", _("Credit"), "credit/_customer_panel.html", order=30))

@@ -1,0 +1,207 @@
+"""Reads of the credit app. Customer data only through ``customers_visible_to``.
+
+``credit_grade_for`` and ``credit_policy_for`` are what other apps use (the service
+app's seam ``gridcrm.service.credit.credit_grade_provider_set(credit_grade_for)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, QuerySet
+
+from gridcrm.archive.models import Customer
+from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.credit.models import (
+    GRADES_BEST_FIRST,
+    CreditEvent,
+    CreditRating,
+    CreditRun,
+    CustomerCredit,
+    Decision,
+    GradeChange,
+    GradeOverride,
+    ModelKind,
+    PolicyRule,
+    PolicyVersion,
+    ReviewRequest,
+    ScorecardVersion,
+)
+from gridcrm.users.models import User
+
+UNRATED_GRADE = "B"
+"""The grade of a customer not rated yet: new customers start at B."""
+
+
+def credit_grade_for(customer: Customer) -> str:
+    """The customer's credit grade (AAA, AA, A, B or C); B until first rated."""
+    grade = (
+        CustomerCredit.objects.filter(customer_id=customer.pk)
+        .values_list("grade", flat=True)
+        .first()
+    )
+    return grade or UNRATED_GRADE
+
+
+@dataclass(frozen=True)
+class CreditPolicy:
+    """What the customer's grade and segment get under the policies in force (R7)."""
+
+    grade: str
+    segment: str
+    payment_term_days: int
+    grace_eligible: bool
+    grace_max_days: int
+    grace_needs_approval: bool
+    deposit: str
+    deposit_months: int
+    connection_priority: bool
+    outage_notice_days: int
+    watch_actions: list[str] = field(default_factory=list)
+    version: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def policy_rules_current() -> tuple[int, list[dict[str, Any]]]:
+    """The version number and rows of the policies in force (built-in when none saved)."""
+    from gridcrm.credit.services import DEFAULT_POLICY, POLICY_FIELDS
+
+    version = PolicyVersion.objects.order_by("-number").first()
+    if version is None:
+        return 0, [dict(r) for r in DEFAULT_POLICY]
+    rows = PolicyRule.objects.filter(version=version).values("grade", "segment", *POLICY_FIELDS)
+    return version.number, [dict(r) for r in rows]
+
+
+def policy_for(*, grade: str, segment: str) -> CreditPolicy:
+    number, rules = policy_rules_current()
+    match = next((r for r in rules if r["grade"] == grade and r["segment"] == segment), None)
+    match = match or next(r for r in rules if r["grade"] == grade and not r["segment"])
+    values = {k: v for k, v in match.items() if k not in ("grade", "segment")}
+    return CreditPolicy(grade=grade, segment=segment, version=number, **values)
+
+
+def credit_policy_for(customer: Customer) -> CreditPolicy:
+    """The credit policy that applies to the customer: payment term, grace, deposit,
+    connection priority, outage-notice lead, watch-list actions."""
+    return policy_for(grade=credit_grade_for(customer), segment=customer.segment)
+
+
+def can_view_credit(*, user: User | AnonymousUser) -> bool:
+    return bool(user.is_active and user.has_perm("credit.view_credit"))
+
+
+def visible_customer(*, user: User | AnonymousUser, account_no: str) -> Customer | None:
+    return customers_visible_to(user=user).filter(account_no=account_no).first()
+
+
+@dataclass(frozen=True)
+class CustomerCreditView:
+    customer: Customer
+    credit: CustomerCredit | None
+    grade: str
+    policy: CreditPolicy
+    reasons: list[dict[str, Any]]
+    history: list[CreditRating]
+    changes: list[GradeChange]
+    events: list[CreditEvent]
+    overrides: list[GradeOverride]
+    reviews: list[ReviewRequest]
+
+
+def reasons_of(raw: list[Any]) -> list[dict[str, Any]]:
+    return [{"indicator": r[0], "value": r[1], "points_lost": r[2]} for r in raw or []]
+
+
+def customer_credit(*, customer: Customer) -> CustomerCreditView:
+    """Everything the 360° panel and the API show about one (visible) customer."""
+    credit = CustomerCredit.objects.filter(customer=customer).first()
+    grade = credit.grade if credit else UNRATED_GRADE
+    return CustomerCreditView(
+        customer=customer,
+        credit=credit,
+        grade=grade,
+        policy=policy_for(grade=grade, segment=customer.segment),
+        reasons=reasons_of(credit.reasons if credit else []),
+        history=list(CreditRating.objects.filter(customer=customer).order_by("-as_of")[:24]),
+        changes=list(GradeChange.objects.filter(customer=customer).select_related("actor")[:20]),
+        events=list(CreditEvent.objects.filter(customer=customer)[:20]),
+        overrides=list(
+            GradeOverride.objects.filter(customer=customer).select_related(
+                "requested_by", "decided_by"
+            )[:10]
+        ),
+        reviews=list(ReviewRequest.objects.filter(customer=customer)[:10]),
+    )
+
+
+def grade_distribution(*, user: User | AnonymousUser) -> dict[str, int]:
+    """Visible customers per current grade (unrated ones not counted)."""
+    visible = customers_visible_to(user=user).values("pk")
+    rows = (
+        CustomerCredit.objects.filter(customer__in=visible).values("grade").annotate(n=Count("pk"))
+    )
+    counts = {r["grade"]: r["n"] for r in rows}
+    return {g: counts.get(g, 0) for g in GRADES_BEST_FIRST}
+
+
+def rating_days() -> list[date]:
+    return list(
+        CreditRun.objects.order_by("-as_of").values_list("as_of", flat=True).distinct()[:24]
+    )
+
+
+def migration_matrix(
+    *, user: User | AnonymousUser, before: date, after: date
+) -> dict[str, dict[str, int]]:
+    """How many visible customers moved from each grade on ``before`` to each on
+    ``after`` (rows: the earlier grade, columns: the later)."""
+    visible = customers_visible_to(user=user).values("pk")
+    earlier = dict(
+        CreditRating.objects.filter(as_of=before, customer__in=visible).values_list(
+            "customer_id", "grade"
+        )
+    )
+    matrix = {g: {h: 0 for h in GRADES_BEST_FIRST} for g in GRADES_BEST_FIRST}
+    later = CreditRating.objects.filter(as_of=after, customer__in=visible).values_list(
+        "customer_id", "grade"
+    )
+    for pk, grade in later.iterator(chunk_size=20_000):
+        old = earlier.get(pk)
+        if old is not None:
+            matrix[old][grade] += 1
+    return matrix
+
+
+def runs_recent() -> QuerySet[CreditRun]:
+    return CreditRun.objects.select_related("created_by")[:12]
+
+
+def scorecard_current(kind: str) -> ScorecardVersion | None:
+    return ScorecardVersion.objects.filter(kind=kind).order_by("-number").first()
+
+
+def scorecard_versions() -> QuerySet[ScorecardVersion]:
+    return ScorecardVersion.objects.select_related("created_by").order_by("kind", "-number")
+
+
+def overrides_pending() -> QuerySet[GradeOverride]:
+    return GradeOverride.objects.filter(status=Decision.PENDING).select_related(
+        "customer", "requested_by"
+    )
+
+
+def reviews_open(*, user: User | AnonymousUser) -> QuerySet[ReviewRequest]:
+    visible = customers_visible_to(user=user).values("pk")
+    return ReviewRequest.objects.filter(
+        status=ReviewRequest.Status.OPEN, customer__in=visible
+    ).select_related("customer", "submitted_by")
+
+
+FITTED = ModelKind.FITTED
+EXPERT = ModelKind.EXPERT

@@ -1,0 +1,162 @@
+"""Overrides with four eyes, review requests (PIPL art. 24), credit policies (R7)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from gridcrm.archive.models import Customer
+from gridcrm.credit.models import CustomerCredit, Decision, GradeChange, ReviewRequest
+from gridcrm.credit.selectors import credit_grade_for, credit_policy_for
+from gridcrm.credit.services import (
+    DEFAULT_POLICY,
+    CreditError,
+    credit_rate_all,
+    override_decide,
+    override_request,
+    policy_publish,
+    review_request_answer,
+    review_request_submit,
+)
+from gridcrm.users.models import User
+from tests.credit.conftest import AS_OF, LakeWriter
+
+pytestmark = pytest.mark.django_db
+
+
+def until() -> date:
+    return timezone.localdate() + timedelta(days=90)
+
+
+def test_an_override_needs_a_second_person(customer_a: Customer, manager: User) -> None:
+    override = override_request(
+        customer=customer_a,
+        grade="AA",
+        reason="临时困难已解决",
+        valid_until=until(),
+        acting_user=manager,
+    )
+
+    with pytest.raises(PermissionDenied):
+        override_decide(override=override, approve=True, note="", acting_user=manager)
+
+    override.refresh_from_db()
+    assert override.status == Decision.PENDING
+    assert not GradeChange.objects.exists()
+
+
+def test_an_approved_override_sets_the_grade_and_holds_in_the_batch(
+    lake: LakeWriter, customer_a: Customer, manager: User, manager2: User
+) -> None:
+    lake.customer(customer_a.account_no, pay=lambda p: [(20, 1.0)])
+    lake.write()
+    credit_rate_all(as_of=AS_OF, engine="duckdb")
+    before = credit_grade_for(customer_a)
+    override = override_request(
+        customer=customer_a,
+        grade="AAA",
+        reason="复核后上调",
+        valid_until=until(),
+        acting_user=manager,
+    )
+
+    override_decide(override=override, approve=True, note="同意", acting_user=manager2)
+    credit_rate_all(as_of=AS_OF + timedelta(days=1), engine="duckdb")
+
+    assert before != "AAA"
+    assert credit_grade_for(customer_a) == "AAA"
+    assert CustomerCredit.objects.get(customer=customer_a).rule == "override"
+    change = GradeChange.objects.filter(source="override").get()
+    assert (change.old_grade, change.new_grade, change.actor) == (before, "AAA", manager2)
+
+
+def test_a_rejected_override_changes_nothing(
+    customer_a: Customer, manager: User, manager2: User
+) -> None:
+    override = override_request(
+        customer=customer_a,
+        grade="C",
+        reason="x",
+        valid_until=until(),
+        acting_user=manager,
+    )
+    override_decide(override=override, approve=False, note="no", acting_user=manager2)
+
+    assert credit_grade_for(customer_a) == "B"  # not rated yet: B
+    assert not GradeChange.objects.exists()
+
+
+def test_a_collector_cannot_approve_overrides(
+    customer_a: Customer, manager: User, collector_a: User
+) -> None:
+    override = override_request(
+        customer=customer_a,
+        grade="A",
+        reason="x",
+        valid_until=until(),
+        acting_user=manager,
+    )
+    with pytest.raises(PermissionDenied):
+        override_decide(override=override, approve=True, note="", acting_user=collector_a)
+
+
+def test_a_review_request_is_tracked_to_its_answer(
+    customer_a: Customer, manager: User, agent: User
+) -> None:
+    review = review_request_submit(
+        customer=customer_a, kind="human_review", message="请人工复核", acting_user=agent
+    )
+    assert review.status == ReviewRequest.Status.OPEN
+    assert review.due_on == timezone.localdate() + timedelta(days=15)
+
+    review_request_answer(
+        review=review, answer="已复核，等级维持。", outcome="confirmed", acting_user=agent
+    )
+    with pytest.raises(CreditError):
+        review_request_answer(review=review, answer="again", outcome="confirmed", acting_user=agent)
+
+    review.refresh_from_db()
+    assert (review.status, review.outcome, review.handled_by) == ("answered", "confirmed", agent)
+
+
+def test_the_built_in_policy_differentiates_grades_and_segments(customer_a: Customer) -> None:
+    policy = credit_policy_for(customer_a)  # unrated: B
+
+    assert (policy.grade, policy.version) == ("B", 0)
+    assert policy.payment_term_days == 20
+    assert not policy.grace_eligible
+    CustomerCredit.objects.create(
+        customer=customer_a,
+        grade="C",
+        score=0,
+        score_grade="C",
+        model="",
+        as_of=AS_OF,
+        since=AS_OF,
+    )
+    c = credit_policy_for(customer_a)
+    assert c.deposit == "prepaid"  # the residential row for C
+    assert "field_check" not in c.watch_actions
+
+
+def test_a_manager_publishes_a_new_policy_version(customer_a: Customer, manager: User) -> None:
+    rules = [dict(r) for r in DEFAULT_POLICY]
+    for r in rules:
+        if r["grade"] == "B" and not r["segment"]:
+            r["payment_term_days"] = 18
+
+    version = policy_publish(rules=rules, note="B 缩短", acting_user=manager)
+
+    assert version.number == 1
+    assert credit_policy_for(customer_a).payment_term_days == 18
+
+
+def test_a_policy_without_every_grade_is_refused(manager: User, kam: User) -> None:
+    rules = [r for r in DEFAULT_POLICY if r["grade"] != "AAA"]
+    with pytest.raises(CreditError):
+        policy_publish(rules=rules, note="x", acting_user=manager)
+    with pytest.raises(PermissionDenied):
+        policy_publish(rules=DEFAULT_POLICY, note="x", acting_user=kam)
