@@ -214,3 +214,22 @@ def test_search_by_phone_whole_or_last_four(
     for q in ["13834567890", "7890"]:
         items = client.get("/api/customers", {"q": q}).json()["items"]
         assert [i["account_no"] for i in items] == [customer_a.account_no], q
+
+
+def test_facts_fill_derived_fields_and_never_overwrite_entered_ones(
+    customer_b: Customer,
+) -> None:
+    from gridcrm.archive.services import customers_facts_apply
+
+    before = customer_b.completeness
+    changed = customers_facts_apply(
+        values={customer_b.pk: {"annual_kwh": 52_000_000, "max_demand_kw": 14_250.4}}
+    )
+    customer_b.refresh_from_db()
+    assert changed == 1
+    assert customer_b.annual_kwh == 52_000_000
+    assert customer_b.max_demand_kw == Decimal("14250.4")
+    assert customer_b.completeness > before
+    with pytest.raises(InvalidFields):
+        customers_facts_apply(values={customer_b.pk: {"name": "x"}})
+    assert customers_facts_apply(values={customer_b.pk: {"annual_kwh": 52_000_000}}) == 0

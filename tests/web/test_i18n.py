@@ -80,3 +80,13 @@ def test_pages_are_chinese_by_default_and_english_on_request(
     page = client.get(customer_a.get_absolute_url()).content.decode()
     assert "account number" in page
     assert "户号" not in page
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(
+    agent: User, client: Client
+) -> None:
+    client.force_login(agent)
+    page = client.get("/customers/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert "户号" in page.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "account number" in client.get("/customers/").content.decode()

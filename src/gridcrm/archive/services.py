@@ -493,3 +493,37 @@ def customers_refresh_all(*, progress: Any = None, batch_size: int = 2000) -> in
         if progress is not None:
             progress(done, total)
     return changed_count
+
+
+def customers_facts_apply(*, values: Mapping[int, Mapping[str, Any]]) -> int:
+    """Store values that analytics derived from facts (annual kWh, maximum demand, days
+    to pay …) by customer id, then re-run rules and completeness for those customers.
+
+    Only derived fields are accepted: facts never overwrite what people entered.
+    Returns how many customers changed.
+    """
+    specs = registry.all_specs()
+    by_name = {s.name: s for s in specs}
+    names = {name for row in values.values() for name in row}
+    refused = [n for n in names if n not in by_name or not by_name[n].is_derived]
+    if refused:
+        raise InvalidFields({n: _("Only derived fields can be set from facts.") for n in refused})
+    rules = published_rules()
+    changed: list[Customer] = []
+    ids = sorted(values)
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        for customer in Customer.objects.filter(pk__in=chunk):
+            row = values[customer.pk]
+            before = {n: by_name[n].get(customer) for n in row}
+            for name, raw in row.items():
+                by_name[name].set(customer, by_name[name].clean(raw))
+            if any(by_name[n].get(customer) != before[n] for n in row):
+                refresh_derived(customer, specs, rules)
+                changed.append(customer)
+    Customer.objects.bulk_update(
+        changed,
+        [*sorted(names), *DERIVED_COLUMNS, "completeness", "rules_fired"],
+        batch_size=2000,
+    )
+    return len(changed)

@@ -21,9 +21,11 @@ import duckdb
 import pyarrow as pa
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max, Sum
 from django.utils import timezone, translation
 
 from gridcrm.archive.models import Customer
+from gridcrm.archive.services import customers_facts_apply
 from gridcrm.jobs.models import Job, JobKind
 from gridcrm.jobs.services import job_progress, job_runner, job_start
 from gridcrm.lake import catalog, pipelines
@@ -328,6 +330,30 @@ def payment_behaviour_upsert(*, behaviour: pa.Table, as_of: date) -> int:
     return count
 
 
+def archive_facts_refresh(*, as_of: date) -> int:
+    """Feed the archive's derived value and behaviour fields from the stored results:
+    annual consumption and maximum demand over the last 12 months, average days to pay."""
+    since = date(as_of.year - 1, as_of.month, 1)
+    values: dict[int, dict[str, Any]] = {}
+    yearly = (
+        MonthlyLoadFeature.objects.filter(month__gte=since, month__lte=as_of)
+        .values("customer_id")
+        .annotate(kwh=Sum("kwh_total"), demand=Max("max_demand_kw"))
+    )
+    for row in yearly:
+        values[row["customer_id"]] = {
+            "annual_kwh": round(row["kwh"] or 0),
+            "max_demand_kw": None if row["demand"] is None else round(row["demand"], 1),
+        }
+    for customer_id, days in PaymentBehaviour.objects.values_list(
+        "customer_id", "mean_days_late_12m"
+    ):
+        values.setdefault(customer_id, {})["avg_days_to_pay"] = (
+            None if days is None else round(max(days, 0.0), 1)
+        )
+    return customers_facts_apply(values=values)
+
+
 def pipelines_run(
     *, engine: str | None = None, as_of: date | None = None, job: Job | None = None
 ) -> PipelineRun:
@@ -340,7 +366,8 @@ def pipelines_run(
     readings = catalog.table(con, "readings")
     if job is not None:
         job_progress(job, done=0, total=4)
-    features = con.to_pyarrow(pipelines.customer_month_features(bills, readings))
+    clock = pipelines.current_tou_clock()
+    features = con.to_pyarrow(pipelines.customer_month_features(bills, readings, clock))
     if job is not None:
         job_progress(job, done=1)
     feature_rows = load_features_upsert(features=features)
@@ -350,6 +377,7 @@ def pipelines_run(
     if job is not None:
         job_progress(job, done=3)
     behaviour_rows = payment_behaviour_upsert(behaviour=behaviour, as_of=as_of)
+    archive_facts_refresh(as_of=as_of)
     if job is not None:
         job_progress(job, done=4)
     return PipelineRun(

@@ -13,6 +13,16 @@ from gridcrm.archive.selectors import station_segment_counts
 from gridcrm.web.http import AuthedRequest
 
 
+# The badge colours of app.css, so a segment looks the same in charts and tables.
+SEGMENT_COLOURS = {
+    Segment.PUBLIC_UTILITY: "#0284c7",
+    Segment.INDUSTRIAL: "#dc2626",
+    Segment.COMMERCIAL: "#d97706",
+    Segment.RESIDENTIAL: "#16a34a",
+    Segment.OTHER: "#64748b",
+}
+
+
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
     """Customers the user can see, by segment and supply station, as a chart."""
@@ -24,6 +34,7 @@ def home(request: AuthedRequest) -> HttpResponse:
             "name": str(segment.label),
             "x": stations,
             "y": [counts.get((station, segment.value), 0) for station in stations],
+            "marker": {"color": SEGMENT_COLOURS[segment]},
         }
         for segment in Segment
     ]

@@ -13,15 +13,18 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from gridcrm.demo.enrich import demo_enrich
 from gridcrm.demo.generator import COMPANY_NAME, DEMO_PASSWORD
 from gridcrm.demo.management.commands.demo_data import (
     DEFAULT_CUSTOMERS,
     customer_count,
     write_logins,
 )
-from gridcrm.demo.services import demo_logins
+from gridcrm.demo.services import demo_logins, demo_state
 
 RULE = "=" * 78
+# Facts, requests and rules need a seed even when the customers got a random one.
+DEFAULT_ENRICH_SEED = 1
 # How long the worker and the server get to finish their current work on Ctrl-C.
 STOP_TIMEOUT_S = 10
 
@@ -63,6 +66,7 @@ class Command(BaseCommand):
         port: int = options["port"]
         self.stdout.write("Migrating the database …")
         call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
+        fresh = demo_state().empty
         call_command(
             "demo_data",
             customers=options["customers"],
@@ -72,6 +76,9 @@ class Command(BaseCommand):
             stdout=self.stdout,
             stderr=self.stderr,
         )
+        if fresh:
+            seed = options["seed"] if options["seed"] is not None else DEFAULT_ENRICH_SEED
+            demo_enrich(seed=seed, stdout=self.stdout)
 
         url = f"http://127.0.0.1:{port}"
         self.stdout.write("")
