@@ -12,7 +12,6 @@ from gridcrm.archive.models import Segment
 from gridcrm.archive.selectors import station_segment_counts
 from gridcrm.web.http import AuthedRequest
 
-
 # The badge colours of app.css, so a segment looks the same in charts and tables.
 SEGMENT_COLOURS = {
     Segment.PUBLIC_UTILITY: "#0284c7",
