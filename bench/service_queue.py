@@ -20,6 +20,7 @@ import datetime as dt
 import http.client
 import os
 import random
+import signal
 import socketserver
 import statistics
 import sys
@@ -143,8 +144,21 @@ def seed_requests(target: int, *, batch: int = 5000, seed: int = 1) -> int:
 
 
 class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
+    """Threads per connection, at most ``slots`` requests at once (a worker's thread pool)."""
+
     daemon_threads = True
-    request_queue_size = 256
+    request_queue_size = 512
+    slots = threading.BoundedSemaphore(8)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.slots.acquire()
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -152,7 +166,11 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-def serve(port: int) -> _ThreadingServer:
+def serve(port: int, workers: int, threads: int) -> list[int]:
+    """Pre-fork ``workers`` processes sharing one listening socket; returns their pids."""
+    from django.db import connections
+
+    _ThreadingServer.slots = threading.BoundedSemaphore(threads)
     server = make_server(
         "127.0.0.1",
         port,
@@ -160,8 +178,18 @@ def serve(port: int) -> _ThreadingServer:
         server_class=_ThreadingServer,
         handler_class=_QuietHandler,
     )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    connections.close_all()  # children must not share the parent's database connection
+    pids = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: serve until killed
+            try:
+                server.serve_forever()
+            finally:
+                os._exit(0)
+        pids.append(pid)
+    server.socket.close()
+    return pids
 
 
 @dataclass
@@ -194,6 +222,7 @@ def load(
     *,
     users: int,
     seconds: float,
+    think: float,
 ) -> Result:
     result = Result(name)
     lock = threading.Lock()
@@ -219,6 +248,8 @@ def load(
                 mine.append(time.perf_counter() - t0)
             else:
                 errors += 1
+            if think:  # an agent reads the page before the next click
+                time.sleep(rng.uniform(0.5 * think, 1.5 * think))
         conn.close()
         with lock:
             result.latencies.extend(mine)
@@ -240,10 +271,18 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean seconds between a user's requests"
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int, default=4, help="requests at once per worker")
     args = parser.parse_args()
 
     customers = Customer.objects.count()
     seed_requests(args.open_requests)
+    if connection.vendor == "postgresql":  # a bulk-built demo has no planner statistics yet
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     open_requests = ServiceRequest.objects.filter(status="open").count()
     agent = User.objects.get(username="agent")
     collector = User.objects.get(username="collector")
@@ -257,7 +296,8 @@ def main() -> None:
 
     agent_cookie, collector_cookie = session(agent), session(collector)
     ids = list(ServiceRequest.objects.filter(status="open").values_list("pk", flat=True)[:5000])
-    server = serve(args.port)
+    pids = serve(args.port, args.workers, args.threads)
+    time.sleep(1)
     try:
         scenarios = [
             ("baseline: GET /api/me (agent, token)", lambda r: "/api/me", bearer),
@@ -278,16 +318,30 @@ def main() -> None:
                 bearer,
             ),
         ]
+        for name, paths, headers in scenarios:  # warm up every worker: templates, caches
+            load(name, args.port, paths, headers, users=8, seconds=3, think=0)
         results = [
-            load(name, args.port, paths, headers, users=args.users, seconds=args.seconds)
+            load(
+                name,
+                args.port,
+                paths,
+                headers,
+                users=args.users,
+                seconds=args.seconds,
+                think=args.think,
+            )
             for name, paths, headers in scenarios
         ]
     finally:
-        server.shutdown()
+        for pid in pids:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
     print(
         f"\n{connection.vendor}, {customers:,} customers, {open_requests:,} open requests, "
-        f"{args.users} concurrent users, {args.seconds:.0f} s per scenario, "
-        f"{os.cpu_count()} CPUs (server and clients on the same machine)\n"
+        f"{args.users} concurrent users thinking {args.think:g} s on average, "
+        f"{args.seconds:.0f} s per scenario; {args.workers} server processes × "
+        f"{args.threads} threads; {os.cpu_count()} CPUs shared by server, clients and "
+        f"PostgreSQL\n"
     )
     print("| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | errors |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")

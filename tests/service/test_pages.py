@@ -3,6 +3,8 @@ affordances, and the panel on the customer 360° page."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -203,3 +205,21 @@ def test_an_agent_cannot_change_the_calendar(client: Client, agent: User) -> Non
     response = client.post("/service/calendar/", {"day": "2025-10-01", "kind": "holiday"})
     assert response.status_code == 403
     assert not HolidayDay.objects.exists()
+
+
+def test_the_queue_page_and_api_take_the_same_queries_for_many_rows(
+    client: Client, agent: User, customer_a: Customer, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(30):
+        request_create(
+            customer=customer_a,
+            request_type=rtype("enquiry"),
+            channel="phone",
+            summary=f"咨询{n}",
+            actor=agent,
+        )
+    client.force_login(agent)
+    with django_assert_max_num_queries(10):
+        assert client.get("/service/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get("/api/service/requests").status_code == 200

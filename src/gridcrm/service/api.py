@@ -41,6 +41,8 @@ from gridcrm.service.payments import (
     payment_terms,
 )
 from gridcrm.service.selectors import (
+    COUNT_CAP,
+    capped_count,
     customer_timeline,
     notices_visible_to,
     request_get,
@@ -348,16 +350,24 @@ class DecisionIn(Schema):
 # --- requests --------------------------------------------------------------------------
 
 
-@router.get("/requests", response=list[RequestOut], summary="Work queue")
-@paginate(PageNumberPagination, page_size=50)
+class QueueOut(Schema):
+    items: list[RequestOut]
+    count: int
+    count_capped: bool
+    page: int
+
+
+@router.get("/requests", response=QueueOut, summary="Work queue")
 def queue(
     request: AuthedRequest,
     view: str = "queue",
     role: str = "",
     region: str = "",
-) -> Any:
+    page: int = 1,
+) -> dict[str, Any]:
     """Open requests for the caller's roles (``view=mine``: taken by the caller;
-    ``view=escalated``), most urgent first, then least time left."""
+    ``view=escalated``), most urgent first, then least time left, 50 a page. ``count``
+    is exact up to 1,000 (``count_capped`` says when there are more)."""
     if not request.user.has_perm("service.view_servicerequest"):
         raise PermissionDenied
     from gridcrm.users.models import Region
@@ -365,13 +375,21 @@ def queue(
     found = Region.objects.filter(code=region).first() if region else None
     if region and found is None:
         raise HttpError(400, "Unknown region.")
-    return work_queue(
+    rows = work_queue(
         user=request.user,
         role=role or None,
         region_path=found.path if found else None,
         mine=view == "mine",
         escalated=view == "escalated",
     )
+    page = max(1, page)
+    count = capped_count(rows)
+    return {
+        "items": list(rows[(page - 1) * 50 : page * 50]),
+        "count": min(count, COUNT_CAP),
+        "count_capped": count > COUNT_CAP,
+        "page": page,
+    }
 
 
 @router.post("/requests", response={201: RequestDetailOut}, summary="Open a request")

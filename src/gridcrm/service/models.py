@@ -356,6 +356,10 @@ class ServiceRequest(models.Model):
             models.Index(fields=["status", "step_due_at"], name="svc_open_due"),
             models.Index(fields=["customer", "created_at"], name="svc_customer"),
             models.Index(fields=["status", "region"], name="svc_region"),
+            models.Index(
+                fields=["status", "current_role", "region", "priority", "step_due_at"],
+                name="svc_queue_region",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ Every customer and request lookup goes through the scoping selectors: out of sco
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -39,6 +40,8 @@ from gridcrm.service.notices import Target, notice_audience, notice_create, noti
 from gridcrm.service.notices import notice_withdraw as notice_withdraw_service
 from gridcrm.service.payments import grace_request_decide, grace_request_submit
 from gridcrm.service.selectors import (
+    COUNT_CAP,
+    capped_count,
     grace_pending,
     notices_visible_to,
     request_get,
@@ -60,6 +63,20 @@ from gridcrm.users.selectors import user_roles
 from gridcrm.web.http import AuthedRequest
 
 QUEUE_SIZE = 50
+
+
+@dataclass
+class QueuePage:
+    """One page of a queue; the total is exact up to COUNT_CAP, then "more than"."""
+
+    object_list: list[ServiceRequest]
+    number: int
+    total: int
+    more: bool
+
+    @property
+    def capped(self) -> bool:
+        return self.total > COUNT_CAP
 
 
 def _visible_request(request: AuthedRequest, pk: int) -> ServiceRequest:
@@ -84,10 +101,20 @@ def queue(request: AuthedRequest) -> HttpResponse:
         mine=view == "mine",
         escalated=view == "escalated",
     )
-    page = Paginator(rows, QUEUE_SIZE).get_page(request.GET.get("page"))
+    total = capped_count(rows)
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    page = QueuePage(
+        object_list=list(rows[(number - 1) * QUEUE_SIZE : number * QUEUE_SIZE]),
+        number=number,
+        total=total,
+        more=total > number * QUEUE_SIZE,
+    )
     now = timezone.now()
     for row in page.object_list:
-        row.left = row.step_due_at - now if row.step_due_at else None
+        row.left = row.step_due_at - now if row.step_due_at else None  # type: ignore[attr-defined]
     roles = sorted(user_roles(user=request.user), key=lambda r: str(r.label))
     return render(
         request,
