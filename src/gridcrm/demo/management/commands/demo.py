@@ -91,7 +91,10 @@ class Command(BaseCommand):
         write_logins(self.stdout, demo_logins())
         self.stdout.write("")
         if options["serve"]:
-            self.stdout.write("  The task worker runs beside the web server; Ctrl-C stops both.")
+            self.stdout.write(
+                "  The task worker and the service timers run beside the web server;"
+                " Ctrl-C stops all three."
+            )
         self.stdout.write(RULE)
         if options["serve"]:
             self._serve(port)
@@ -109,6 +112,8 @@ class Command(BaseCommand):
         graceful = signal.SIGINT if os.name == "posix" else signal.SIGTERM
         commands = {
             "task worker": ([*gridcrm, "db_worker"], graceful),
+            # Service time limits: warnings, breaches and escalation every minute.
+            "service timers": ([*gridcrm, "service_timers", "--every", "60"], signal.SIGTERM),
             "web server": (
                 [*gridcrm, "runserver", f"127.0.0.1:{port}", "--noreload"],
                 signal.SIGTERM,
@@ -126,7 +131,7 @@ class Command(BaseCommand):
                 time.sleep(0.5)
                 stopped = next((n for n, (p, _) in children.items() if p.poll() is not None), None)
         except KeyboardInterrupt:
-            self.stdout.write("\nStopping the web server and the task worker …")
+            self.stdout.write("\nStopping the web server, the task worker and the service timers …")
         finally:
             _stop(list(children.values()))
             signal.signal(signal.SIGTERM, previous)
