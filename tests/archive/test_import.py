@@ -423,10 +423,9 @@ def test_an_upload_runs_as_a_job_with_a_report_and_a_reject_file(
         tmp_path / "up.csv", [household("0100001001"), household("0100001002", phone="1")]
     )
     client.force_login(officer)
+    client.cookies["django_language"] = "en"
     with path.open("rb") as handle:
-        response = client.post(
-            "/customers/import/", {"file": handle}, headers={"accept-language": "en"}
-        )
+        response = client.post("/customers/import/", {"file": handle})
     job = Job.objects.get()
     assert response.status_code == 302
     _run_worker()
@@ -445,12 +444,9 @@ def test_an_upload_runs_as_a_job_with_a_report_and_a_reject_file(
 def test_an_api_dry_run_writes_nothing(officer: User, tmp_path: Path, client: Client) -> None:
     path = write_csv(tmp_path / "api.csv", [household("0100001101")])
     client.force_login(officer)
+    client.cookies["django_language"] = "en"
     with path.open("rb") as handle:
-        response = client.post(
-            "/api/customers/import",
-            {"file": handle, "dry_run": "true"},
-            headers={"accept-language": "en"},
-        )
+        response = client.post("/api/customers/import", {"file": handle, "dry_run": "true"})
     assert response.status_code == 200, response.content
     job = Job.objects.get(pk=response.json()["job_id"])
     _run_worker()
