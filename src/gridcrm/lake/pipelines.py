@@ -12,6 +12,8 @@ behaviour differs between engines.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 import ibis
@@ -77,15 +79,71 @@ def _local(ts: ir.TimestampValue) -> ir.TimestampValue:
     return ts + ibis.interval(hours=LOCAL_UTC_OFFSET_HOURS)
 
 
-def tou_period(local: ir.TimestampValue) -> ir.StringValue:
-    """The TOU period (sharp / peak / flat / valley) of an interval starting at ``local``."""
+@dataclass(frozen=True)
+class TouRule:
+    """The TOU period of each local hour (24 names, hour 0 first) in some months, for
+    local days in ``[start, end)`` (open where ``None``)."""
+
+    hours: tuple[str, ...]
+    months: tuple[int, ...] = tuple(range(1, 13))
+    start: date | None = None
+    end: date | None = None
+
+
+TouClock = tuple[TouRule, ...]
+"""Rules in order; the first that matches an interval's local day decides its period."""
+
+
+def _default_hours(sharp: bool) -> tuple[str, ...]:
+    def period(hour: int) -> str:
+        if sharp and hour in SHARP_HOURS:
+            return "sharp"
+        if hour in PEAK_HOURS:
+            return "peak"
+        return "valley" if hour in VALLEY_HOURS else "flat"
+
+    return tuple(period(h) for h in range(24))
+
+
+DEFAULT_TOU_CLOCK: TouClock = (
+    TouRule(_default_hours(True), months=SHARP_MONTHS),
+    TouRule(_default_hours(False)),
+)
+
+# Where the clock comes from when a pipeline is not given one: the built-in default
+# unless an app that keeps TOU configuration (``gridcrm.load``) registers a source.
+_clock_source: Callable[[], TouClock] | None = None
+
+
+def use_tou_clock(source: Callable[[], TouClock] | None) -> None:
+    """Register the function that gives the configured TOU clock (``None``: the default)."""
+    global _clock_source
+    _clock_source = source
+
+
+def current_tou_clock() -> TouClock:
+    """The configured TOU clock (it may read the database), or the built-in default."""
+    clock = _clock_source() if _clock_source is not None else ()
+    return clock or DEFAULT_TOU_CLOCK
+
+
+def tou_period(local: ir.TimestampValue, clock: TouClock | None = None) -> ir.StringValue:
+    """The TOU period (sharp / peak / flat / valley) of an interval starting at ``local``,
+    by ``clock`` (default: ``DEFAULT_TOU_CLOCK``); flat where no rule matches."""
     hour = local.hour()
-    return ibis.cases(
-        (local.month().isin(SHARP_MONTHS) & hour.isin(SHARP_HOURS), "sharp"),
-        (hour.isin(PEAK_HOURS), "peak"),
-        (hour.isin(VALLEY_HOURS), "valley"),
-        else_="flat",
-    )
+    day = local.date()
+    cases = []
+    for rule in clock or DEFAULT_TOU_CLOCK:
+        when = local.month().isin(rule.months)
+        if rule.start is not None:
+            when &= day >= rule.start
+        if rule.end is not None:
+            when &= day < rule.end
+        for period in TOU_PERIODS:
+            hours = [h for h, name in enumerate(rule.hours) if name == period]
+            if hours:
+                cases.append((when & hour.isin(hours), period))
+    return ibis.cases(*cases, else_="flat")
 
 
 def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.FloatingValue:
@@ -99,13 +157,13 @@ def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.Float
 # -- load shape from 15-minute readings -------------------------------------------------
 
 
-def daily_periods(readings: ir.Table) -> ir.Table:
+def daily_periods(readings: ir.Table, clock: TouClock | None = None) -> ir.Table:
     """Per customer, local day and TOU period: kWh, intervals, highest and lowest kW.
 
     The only step that scans the readings; everything monthly derives from it.
     """
     local = _local(readings.ts)
-    tagged = readings.mutate(day=local.date(), period=tou_period(local))
+    tagged = readings.mutate(day=local.date(), period=tou_period(local, clock))
     return tagged.group_by("account_no", "day", "period").aggregate(
         kwh=tagged.kwh.sum(),
         intervals=tagged.kwh.count(),
@@ -197,12 +255,14 @@ def with_trend(monthly: ir.Table) -> ir.Table:
     return result
 
 
-def customer_month_features(bills: ir.Table, readings: ir.Table) -> ir.Table:
+def customer_month_features(
+    bills: ir.Table, readings: ir.Table, clock: TouClock | None = None
+) -> ir.Table:
     """Per customer and month: consumption by TOU period (from the bills, or from the
     readings for a month not billed), the load's shape (from readings; null where the
     customer is not metered), and the consumption trend. Columns: ``FEATURE_COLUMNS``."""
     billed = billed_consumption(bills)
-    shape = load_shape(daily_periods(readings))
+    shape = load_shape(daily_periods(readings, clock))
     keys = (
         billed.select("account_no", "month").union(shape.select("account_no", "month")).distinct()
     )
