@@ -141,3 +141,14 @@ def manager2(regions: Regions) -> User:
 @pytest.fixture
 def kam(regions: Regions) -> User:
     return make_user("kam", Role.KEY_ACCOUNT_MANAGER)
+
+
+@pytest.fixture(scope="session")
+def spark_con() -> object:
+    """One SparkSession for the test session (shared with the lake's tests)."""
+    import os
+
+    from gridcrm.lake import catalog
+
+    os.environ.setdefault("GRIDCRM_SPARK_SHUFFLE", "1")
+    return catalog.connect("spark")

@@ -548,15 +548,14 @@ def ratings_store(
     prev_since = table.column("prev_since").to_pylist()
     labels = {s: m.label for s, m in models.items()}
     reason_json = [json.dumps(r, ensure_ascii=False) for r in reasons]
-    n = len(accounts)
+    # Rows in primary-key order: the indexes then grow at their end instead of taking
+    # a million random inserts (several times faster at a city company's size).
+    keyed = sorted((pk, i) for i, a in enumerate(accounts) if (pk := ids.get(a)) is not None)
     current: list[tuple[Any, ...]] = []
     history: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
     counts: dict[str, int] = {}
-    for i in range(n):
-        pk = ids.get(accounts[i])
-        if pk is None:
-            continue
+    for pk, i in keyed:
         grade = grades[i]
         counts[grade] = counts.get(grade, 0) + 1
         score = round(float(scores[i]), 2)
@@ -574,6 +573,9 @@ def ratings_store(
                 (pk, prev[i] or "", grade, code, f"{model}: {score}", "batch", run.pk, now)
             )
     with transaction.atomic():
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size = -262144")  # 256 MB for the batch
         _executemany(
             _upsert_sql(
                 CustomerCredit,
