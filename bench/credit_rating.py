@@ -409,7 +409,7 @@ def main() -> None:
     print(f"  ready in {time.perf_counter() - t0:.0f} s", flush=True)
     results = {}
     for kind in ("engine", *(() if args.skip_pandas else ("pandas",))):
-        proc = subprocess.run(
+        proc = subprocess.run(  # noqa: S603 (this script, this interpreter)
             [
                 sys.executable,
                 __file__,
