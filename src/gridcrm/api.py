@@ -12,6 +12,7 @@ from gridcrm.archive.api import changes_router, fields_router
 from gridcrm.archive.api import router as archive_router
 from gridcrm.credit.api import router as credit_router
 from gridcrm.jobs.api import router as jobs_router
+from gridcrm.keyaccounts.api import router as keyaccounts_router
 from gridcrm.lake.api import router as lake_router
 from gridcrm.service.api import router as service_router
 from gridcrm.users.api import router as users_router
@@ -43,3 +44,4 @@ api.add_router("/jobs", jobs_router)
 api.add_router("/lake", lake_router)
 api.add_router("/service", service_router)
 api.add_router("/credit", credit_router)
+api.add_router("/keyaccounts", keyaccounts_router)

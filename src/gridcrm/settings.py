@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "gridcrm.lake",
     "gridcrm.service",
     "gridcrm.credit",
+    "gridcrm.keyaccounts",
     "gridcrm.demo",
     "gridcrm.web",
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("service/", include("gridcrm.service.urls")),
     path("lake/", include("gridcrm.lake.urls")),
     path("credit/", include("gridcrm.credit.urls")),
+    path("keyaccounts/", include("gridcrm.keyaccounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

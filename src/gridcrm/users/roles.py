@@ -62,6 +62,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.publish_outage_notice",
         "service.approve_grace",
         "lake.view_lake",
+        "keyaccounts.view_keyaccount",
+        "keyaccounts.manage_roster",
     ],
     Role.KEY_ACCOUNT_MANAGER: [
         "credit.view_credit",
@@ -75,8 +77,15 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.add_servicerequest",
         "service.work_servicerequest",
         "service.request_grace",
+        "keyaccounts.view_keyaccount",
+        "keyaccounts.work_keyaccounts",
     ],
-    Role.BUSINESS_SPECIALIST: [*_VIEW, "credit.view_credit"],
+    Role.BUSINESS_SPECIALIST: [
+        *_VIEW,
+        "credit.view_credit",
+        "keyaccounts.view_keyaccount",
+        "keyaccounts.screen_needs",
+    ],
     # Agents answer the 95598 line: they must call customers back.
     Role.SERVICE_AGENT: [
         "credit.view_credit",
@@ -141,6 +150,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.view_escalations",
         "lake.view_lake",
         "lake.import_facts",
+        "keyaccounts.view_keyaccount",
+        "keyaccounts.manage_roster",
     ],
     Role.CUSTOMER: ["archive.view_customer", "credit.view_credit"],
 }

@@ -35,6 +35,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("rules", reverse("archive:rules"), _("Mapping rules")))
     if user.has_perm("credit.view_credit") and not user_roles(user=user) <= {Role.CUSTOMER}:
         items.append(("credit", reverse("credit:overview"), _("Credit")))
+    if user.has_perm("keyaccounts.view_keyaccount"):
+        items.append(("keyaccounts", reverse("keyaccounts:portfolio"), _("Key accounts")))
+        items.append(("keyaccounts_board", reverse("keyaccounts:board"), _("Needs board")))
     if user.has_perm("service.view_servicerequest"):
         items.append(("service", reverse("service:queue"), _("Service requests")))
     items += [

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from gridcrm.keyaccounts import views
+
+app_name = "keyaccounts"
+urlpatterns = [
+    path("", views.portfolio, name="portfolio"),
+    path("nominate/", views.nominate, name="nominate"),
+    path("board/", views.board, name="board"),
+    path("reports/", views.report_list, name="reports"),
+    path("a/<str:account_no>/", views.account_detail, name="account"),
+    path("a/<str:account_no>/visit/", views.visit_new, name="visit_new"),
+    path("a/<str:account_no>/report/", views.report_new, name="report_new"),
+    path("a/<str:account_no>/latent/", views.latent_add, name="latent_add"),
+    path("needs/<int:need_id>/screen/", views.need_screen, name="need_screen"),
+    path("needs/<int:need_id>/move/", views.need_move, name="need_move"),
+    path("customers/<str:account_no>/panel/", views.customer_panel, name="customer_panel"),
+]

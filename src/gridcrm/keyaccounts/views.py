@@ -1,0 +1,302 @@
+"""Pages of the key-account platform. Thin: selectors read, services write."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.keyaccounts import latent, selectors, services
+from gridcrm.keyaccounts.errors import KeyAccountError
+from gridcrm.keyaccounts.models import KeyAccount, Need, Stage, Topic
+from gridcrm.keyaccounts.roster import RULE_LABELS
+from gridcrm.web.http import AuthedRequest
+
+BOARD_STAGES = [
+    Stage.REPORTED,
+    Stage.ANALYSED,
+    Stage.PROPOSED,
+    Stage.CONFIRMED,
+    Stage.DECLINED,
+    Stage.FULFILLED,
+]
+# What the manager may do next from each stage (the pipeline's non-screening moves).
+MANAGER_MOVES = {
+    Stage.ANALYSED: [Stage.PROPOSED],
+    Stage.PROPOSED: [Stage.CONFIRMED, Stage.DECLINED],
+    Stage.CONFIRMED: [Stage.FULFILLED],
+}
+
+
+def _viewer(request: AuthedRequest) -> None:
+    if not request.user.has_perm("keyaccounts.view_keyaccount"):
+        raise PermissionDenied
+
+
+def _account(request: AuthedRequest, account_no: str) -> KeyAccount:
+    _viewer(request)
+    account = selectors.keyaccount_get(user=request.user, account_no=account_no)
+    if account is None:
+        raise Http404
+    return account
+
+
+def _need(request: AuthedRequest, need_id: int) -> Need:
+    _viewer(request)
+    need = selectors.needs_visible_to(user=request.user).filter(pk=need_id).first()
+    if need is None:
+        raise Http404
+    return need
+
+
+@login_required
+def portfolio(request: AuthedRequest) -> HttpResponse:
+    """The user's accounts with their next visit, most urgent first (the visit calendar)."""
+    _viewer(request)
+    rows = selectors.visit_calendar(user=request.user, today=timezone.localdate())
+    counts = {s: sum(1 for r in rows if r.status == s) for s in ("overdue", "due", "ok")}
+    return render(
+        request,
+        "keyaccounts/portfolio.html",
+        {"rows": rows, "counts": counts, "rule_labels": RULE_LABELS},
+    )
+
+
+@login_required
+@require_POST
+def nominate(request: AuthedRequest) -> HttpResponse:
+    _viewer(request)
+    account_no = request.POST.get("account_no", "").strip()
+    customer = customers_visible_to(user=request.user).filter(account_no=account_no).first()
+    if customer is None:
+        messages.error(request, _("No such customer."))
+        return redirect("keyaccounts:portfolio")
+    try:
+        services.keyaccount_nominate(
+            customer=customer, reason=request.POST.get("reason", ""), actor=request.user
+        )
+    except KeyAccountError as exc:
+        messages.error(request, str(exc))
+        return redirect("keyaccounts:portfolio")
+    messages.success(request, _("Nominated as a key account."))
+    return redirect("keyaccounts:account", account_no=account_no)
+
+
+@login_required
+def account_detail(request: AuthedRequest, account_no: str) -> HttpResponse:
+    """One key account: managers, visits, needs with their next moves, latent suggestions."""
+    account = _account(request, account_no)
+    user = request.user
+    needs = list(selectors.needs_visible_to(user=user).filter(key_account=account))
+    is_manager = user.pk in (account.manager_id, account.backup_manager_id) and user.has_perm(
+        "keyaccounts.work_keyaccounts"
+    )
+    can_screen = user.has_perm("keyaccounts.screen_needs")
+    return render(
+        request,
+        "keyaccounts/account.html",
+        {
+            "account": account,
+            "customer": account.customer,
+            "visits": selectors.visits_of(account=account)[:50],
+            "needs": needs,
+            "open_needs": [n for n in needs if n.stage == Stage.REPORTED],
+            "is_manager": is_manager,
+            "can_screen": can_screen,
+            "manager_moves": MANAGER_MOVES,
+            "suggestions": latent.suggestions_for(account=account) if can_screen else [],
+            "rule_labels": RULE_LABELS,
+            "topics": dict(Topic.choices),
+        },
+    )
+
+
+@login_required
+def visit_new(request: AuthedRequest, account_no: str) -> HttpResponse:
+    """A visit record in a minute, from a phone."""
+    account = _account(request, account_no)
+    values = {"visited_on": timezone.localdate().isoformat(), "people_met": "", "notes": ""}
+    chosen: list[str] = []
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in values}
+        chosen = request.POST.getlist("topics")
+        try:
+            visited_on = dt.date.fromisoformat(values["visited_on"])
+        except ValueError:
+            messages.error(request, _("Enter the visit date."))
+        else:
+            try:
+                services.visit_record(
+                    account=account,
+                    visited_on=visited_on,
+                    people_met=values["people_met"],
+                    topics=chosen,
+                    notes=values["notes"],
+                    actor=request.user,
+                )
+            except KeyAccountError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("Visit recorded."))
+                return redirect("keyaccounts:account", account_no=account_no)
+    elif request.user.pk not in (account.manager_id, account.backup_manager_id):
+        raise PermissionDenied
+    return render(
+        request,
+        "keyaccounts/visit_form.html",
+        {"account": account, "values": values, "chosen": chosen, "topics": Topic.choices},
+    )
+
+
+@login_required
+def report_new(request: AuthedRequest, account_no: str) -> HttpResponse:
+    """Turn visit notes into a needs report for a business specialist."""
+    account = _account(request, account_no)
+    visits = list(selectors.visits_of(account=account)[:10])
+    specialists = list(selectors.specialists())
+    values = {"summary": "", "needs": "", "specialist": "", "visit": "", "topic": ""}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in values}
+        specialist = next((s for s in specialists if str(s.pk) == values["specialist"]), None)
+        visit = next((v for v in visits if str(v.pk) == values["visit"]), None)
+        if specialist is None:
+            messages.error(request, _("Send the report to a business specialist."))
+        else:
+            try:
+                services.report_send(
+                    account=account,
+                    specialist=specialist,
+                    summary=values["summary"],
+                    needs=values["needs"].splitlines(),
+                    visit=visit,
+                    topic=values["topic"],
+                    actor=request.user,
+                )
+            except KeyAccountError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("Needs report sent."))
+                return redirect("keyaccounts:account", account_no=account_no)
+    elif request.user.pk not in (account.manager_id, account.backup_manager_id):
+        raise PermissionDenied
+    return render(
+        request,
+        "keyaccounts/report_form.html",
+        {
+            "account": account,
+            "values": values,
+            "visits": visits,
+            "specialists": specialists,
+            "topics": Topic.choices,
+        },
+    )
+
+
+@login_required
+def report_list(request: AuthedRequest) -> HttpResponse:
+    """Needs reports: a specialist's inbox, a manager's sent reports."""
+    _viewer(request)
+    reports = selectors.reports_visible_to(user=request.user).prefetch_related("needs")[:200]
+    return render(request, "keyaccounts/reports.html", {"reports": reports})
+
+
+@login_required
+def board(request: AuthedRequest) -> HttpResponse:
+    """The needs pipeline as columns by stage."""
+    _viewer(request)
+    needs = selectors.need_board(user=request.user)
+    columns = [(stage, Stage(stage).label, needs[stage]) for stage in BOARD_STAGES]
+    return render(request, "keyaccounts/board.html", {"columns": columns})
+
+
+@login_required
+@require_POST
+def need_screen(request: AuthedRequest, need_id: int) -> HttpResponse:
+    need = _need(request, need_id)
+    merge_into = None
+    if request.POST.get("merge_into"):
+        merge_into = (
+            selectors.needs_visible_to(user=request.user)
+            .filter(pk=request.POST["merge_into"], key_account=need.key_account)
+            .first()
+        )
+    try:
+        services.need_screen(
+            need=need,
+            action=request.POST.get("action", ""),
+            reason=request.POST.get("reason", ""),
+            merge_into=merge_into,
+            actor=request.user,
+        )
+    except KeyAccountError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Need screened."))
+    return redirect("keyaccounts:account", account_no=need.key_account.customer.account_no)
+
+
+@login_required
+@require_POST
+def need_move(request: AuthedRequest, need_id: int) -> HttpResponse:
+    need = _need(request, need_id)
+    try:
+        services.need_transition(
+            need=need,
+            to_stage=request.POST.get("to_stage", ""),
+            outcome=request.POST.get("outcome", ""),
+            actor=request.user,
+        )
+    except KeyAccountError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Need moved."))
+    return redirect("keyaccounts:account", account_no=need.key_account.customer.account_no)
+
+
+@login_required
+@require_POST
+def latent_add(request: AuthedRequest, account_no: str) -> HttpResponse:
+    account = _account(request, account_no)
+    try:
+        services.latent_need_add(
+            account=account,
+            rule=request.POST.get("rule", ""),
+            title=request.POST.get("title", ""),
+            detail=request.POST.get("detail", ""),
+            actor=request.user,
+        )
+    except KeyAccountError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Latent need added."))
+    return redirect("keyaccounts:account", account_no=account_no)
+
+
+@login_required
+def customer_panel(request: AuthedRequest, account_no: str) -> HttpResponse:
+    """The key-account fragment of the customer 360° page (htmx)."""
+    if not request.user.has_perm("keyaccounts.view_keyaccount"):
+        return HttpResponse("")
+    account = selectors.keyaccount_get(user=request.user, account_no=account_no)
+    needs: list[Need] = []
+    last_visit = None
+    if account is not None:
+        needs = list(
+            selectors.needs_visible_to(user=request.user)
+            .filter(key_account=account)
+            .exclude(stage__in=[Stage.MERGED, Stage.REJECTED, Stage.FULFILLED, Stage.DECLINED])[:10]
+        )
+        last_visit = account.visits.first()
+    return render(
+        request,
+        "keyaccounts/_customer_panel_body.html",
+        {"account": account, "needs": needs, "last_visit": last_visit},
+    )

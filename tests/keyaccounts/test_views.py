@@ -1,0 +1,143 @@
+"""Pages and API of the key-account platform: who may do what, and nothing happens otherwise."""
+
+from __future__ import annotations
+
+import json
+
+from django.test import Client
+from django.utils import timezone
+
+from gridcrm.keyaccounts.models import Need, Stage, Visit
+from gridcrm.keyaccounts.services import need_screen, report_send
+from tests.keyaccounts.conftest import Cast
+
+
+def _report(cast: Cast) -> Need:
+    report = report_send(
+        account=cast.mine,
+        specialist=cast.specialist,
+        summary="走访",
+        needs=["增容"],
+        actor=cast.owner,
+    )
+    return report.needs.get()
+
+
+def test_the_portfolio_lists_only_the_managers_accounts(cast: Cast, client: Client) -> None:
+    client.force_login(cast.owner)
+    response = client.get("/keyaccounts/")
+    assert response.status_code == 200
+    assert b'data-testid="account-0300000001"' in response.content
+    assert b'data-testid="account-0300000002"' not in response.content
+
+
+def test_a_manager_records_a_visit_from_the_form(cast: Cast, client: Client) -> None:
+    client.force_login(cast.backup)
+    response = client.post(
+        "/keyaccounts/a/0300000001/visit/",
+        {
+            "visited_on": timezone.localdate().isoformat(),
+            "people_met": "王厂长",
+            "topics": ["supply_quality", "tariff_bill"],
+            "notes": "反映上月两次晃电,影响生产线。",
+        },
+    )
+    assert response.status_code == 302
+    visit = Visit.objects.get()
+    assert (visit.recorded_by, visit.topics) == (cast.backup, ["supply_quality", "tariff_bill"])
+
+
+def test_another_manager_cannot_record_a_visit(cast: Cast, client: Client) -> None:
+    client.force_login(cast.colleague)
+    response = client.post(
+        "/keyaccounts/a/0300000001/visit/",
+        {"visited_on": "2026-01-05", "people_met": "x", "topics": ["complaint"]},
+    )
+    assert response.status_code == 404
+    assert not Visit.objects.exists()
+
+
+def test_a_manager_sends_a_report_from_the_form(cast: Cast, client: Client) -> None:
+    client.force_login(cast.owner)
+    response = client.post(
+        "/keyaccounts/a/0300000001/report/",
+        {
+            "specialist": str(cast.specialist.pk),
+            "summary": "二期项目",
+            "needs": "增容 1600 kVA\n双电源改造\n",
+            "topic": "capacity_change",
+        },
+    )
+    assert response.status_code == 302
+    assert sorted(Need.objects.values_list("title", flat=True)) == ["双电源改造", "增容 1600 kVA"]
+
+
+def test_the_wrong_specialist_cannot_screen_and_nothing_changes(cast: Cast, client: Client) -> None:
+    need = _report(cast)
+    client.force_login(cast.other_specialist)
+    response = client.post(f"/keyaccounts/needs/{need.pk}/screen/", {"action": "accept"})
+    assert response.status_code == 404
+    client.force_login(cast.specialist)
+    response = client.post(f"/keyaccounts/needs/{need.pk}/screen/", {"action": "reject"})
+    need.refresh_from_db()
+    assert need.stage == Stage.REPORTED  # a rejection without a reason is refused
+    client.post(f"/keyaccounts/needs/{need.pk}/screen/", {"action": "accept"})
+    need.refresh_from_db()
+    assert need.stage == Stage.ANALYSED
+
+
+def test_the_board_puts_each_need_in_its_column(cast: Cast, client: Client) -> None:
+    need = _report(cast)
+    need_screen(need=need, action="accept", actor=cast.specialist)
+    client.force_login(cast.owner)
+    body = client.get("/keyaccounts/board/").content.decode()
+    analysed = body.index('data-testid="column-analysed"')
+    proposed = body.index('data-testid="column-proposed"')
+    assert analysed < body.index(f'data-testid="card-{need.pk}"') < proposed
+    client.force_login(cast.colleague)
+    assert f'data-testid="card-{need.pk}"' not in client.get("/keyaccounts/board/").content.decode()
+
+
+def test_the_customer_page_shows_the_key_account_panel(cast: Cast, client: Client) -> None:
+    client.force_login(cast.owner)
+    page = client.get(cast.mine.customer.get_absolute_url())
+    assert b'data-testid="keyaccount-panel"' in page.content
+    fragment = client.get("/keyaccounts/customers/0300000001/panel/")
+    assert fragment.status_code == 200
+    assert b"/keyaccounts/a/0300000001/" in fragment.content
+
+
+def test_the_api_lists_the_portfolio_and_refuses_a_wrong_move(cast: Cast, client: Client) -> None:
+    need = _report(cast)
+    client.force_login(cast.owner)
+    accounts = client.get("/api/keyaccounts").json()
+    assert [a["account_no"] for a in accounts] == ["0300000001"]
+    response = client.post(
+        f"/api/keyaccounts/needs/{need.pk}/move",
+        json.dumps({"to_stage": "confirmed"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    need.refresh_from_db()
+    assert need.stage == Stage.REPORTED
+    assert client.get("/api/keyaccounts/0300000002").status_code == 404
+    client.force_login(cast.outsider)
+    assert client.get("/api/keyaccounts").status_code == 403
+
+
+def test_the_api_records_a_visit(cast: Cast, client: Client) -> None:
+    client.force_login(cast.owner)
+    response = client.post(
+        "/api/keyaccounts/0300000001/visits",
+        json.dumps(
+            {
+                "visited_on": timezone.localdate().isoformat(),
+                "people_met": "李总",
+                "topics": ["energy_efficiency"],
+                "notes": "探讨屋顶光伏",
+            }
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert Visit.objects.get().people_met == "李总"
