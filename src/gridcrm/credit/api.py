@@ -18,6 +18,7 @@ router = Router(tags=["credit"])
 
 class ReasonOut(Schema):
     indicator: str
+    label: str
     value: float | None
     points_lost: float
 
@@ -53,6 +54,7 @@ class CreditOut(Schema):
     score: float | None
     model: str
     rule: str
+    rule_label: str
     as_of: date | None
     since: date | None
     reasons: list[ReasonOut]
@@ -95,6 +97,7 @@ def customer_credit(request: AuthedRequest, account_no: str) -> CreditOut:
         score=c.score if c else None,
         model=c.model if c else "",
         rule=c.rule if c else "",
+        rule_label=view.rule_label,
         as_of=c.as_of if c else None,
         since=c.since if c else None,
         reasons=[ReasonOut(**r) for r in view.reasons],

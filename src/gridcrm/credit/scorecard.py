@@ -195,7 +195,7 @@ def _compile(scorecard: Any, names: Sequence[str]) -> dict[str, Any]:
     for name in names:
         rows = table[table["Variable"] == name]
         optb = bp.get_binned_variable(name)
-        splits = [float(s) for s in optb.splits]
+        splits = [round(float(s), 4) for s in optb.splits]
         regular = rows[~rows["Bin"].astype(str).isin(["Special", "Missing"])]
         points = [float(p) for p in regular["Points"].tolist()]
         missing = float(rows[rows["Bin"].astype(str) == "Missing"]["Points"].iloc[0])
@@ -222,6 +222,46 @@ def card_score(card: dict[str, Any], frame: pd.DataFrame) -> np.ndarray:
     return total
 
 
+def _fit_signed(
+    train: pd.DataFrame, y: np.ndarray, names: list[str], min_iv: float
+) -> tuple[Any, list[str]]:
+    """Bin, select by IV, regress; then drop any indicator whose coefficient has the wrong
+    sign (more risk earning points, which collinear indicators can cause) and refit."""
+    from optbinning import BinningProcess, Scorecard
+    from sklearn.linear_model import LogisticRegression
+
+    names = list(names)
+    while True:
+        params = {n: {"monotonic_trend": MONOTONE.get(n, "auto_asc_desc")} for n in names}
+        process = BinningProcess(
+            names,
+            min_prebin_size=0.02,
+            selection_criteria={"iv": {"min": min_iv}},
+            binning_fit_params=params,
+        )
+        scorecard = Scorecard(
+            binning_process=process,
+            estimator=LogisticRegression(max_iter=1000),
+            scaling_method="pdo_odds",
+            scaling_method_params={
+                "pdo": PDO,
+                "odds": BASE_ODDS,
+                "scorecard_points": BASE_SCORE,
+            },
+        )
+        scorecard.fit(train[names], y)
+        fitted = scorecard.binning_process_
+        selected = [n for n in names if n in set(fitted.get_support(names=True))]
+        if not selected:
+            raise FitError("no indicator carries information")
+        # WoE is high where arrears are rare, so every coefficient must be negative.
+        coefs = dict(zip(selected, scorecard.estimator_.coef_[0], strict=True))
+        wrong = [n for n, c in coefs.items() if c > 0]
+        if not wrong:
+            return scorecard, selected
+        names.remove(max(wrong, key=lambda n: coefs[n]))
+
+
 def fit_scorecard(
     sample: pd.DataFrame,
     *,
@@ -231,9 +271,6 @@ def fit_scorecard(
 ) -> FittedCard:
     """Fit on the earlier snapshots of ``sample`` (columns: ``snapshot``, ``bad`` and the
     indicators), validate on the later ones. Deterministic for a given sample."""
-    from optbinning import BinningProcess, Scorecard
-    from sklearn.linear_model import LogisticRegression
-
     days = sorted(sample["snapshot"].unique())
     if len(days) < 2:
         raise FitError("at least two observation days are needed for an out-of-time test")
@@ -247,22 +284,7 @@ def fit_scorecard(
     names = [c for c in candidates if c in train and train[c].nunique(dropna=True) > 1]
     if not names:
         raise FitError("no indicator varies in the development sample")
-    params = {n: {"monotonic_trend": MONOTONE.get(n, "auto_asc_desc")} for n in names}
-    process = BinningProcess(
-        names,
-        min_prebin_size=0.02,
-        selection_criteria={"iv": {"min": min_iv}},
-        binning_fit_params=params,
-    )
-    scorecard = Scorecard(
-        binning_process=process,
-        estimator=LogisticRegression(max_iter=1000),
-        scaling_method="pdo_odds",
-        scaling_method_params={"pdo": PDO, "odds": BASE_ODDS, "scorecard_points": BASE_SCORE},
-    )
-    scorecard.fit(train[names], y_train)
-    fitted = scorecard.binning_process_
-    selected = [n for n in names if n in set(fitted.get_support(names=True))]
+    scorecard, selected = _fit_signed(train, y_train, names, min_iv)
     card = _compile(scorecard, selected)
 
     s_train = card_score(card, train)

@@ -15,6 +15,7 @@ from django.db.models import Count, QuerySet
 
 from gridcrm.archive.models import Customer
 from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.credit.labels import indicator_label, rule_label
 from gridcrm.credit.models import (
     GRADES_BEST_FIRST,
     CreditEvent,
@@ -113,9 +114,17 @@ class CustomerCreditView:
     overrides: list[GradeOverride]
     reviews: list[ReviewRequest]
 
+    @property
+    def rule_label(self) -> str:
+        return rule_label(self.credit.rule) if self.credit else ""
+
 
 def reasons_of(raw: list[Any]) -> list[dict[str, Any]]:
-    return [{"indicator": r[0], "value": r[1], "points_lost": r[2]} for r in raw or []]
+    """Reason codes as stored (``[indicator, value, points lost]``) with their labels."""
+    return [
+        {"indicator": r[0], "label": indicator_label(r[0]), "value": r[1], "points_lost": r[2]}
+        for r in raw or []
+    ]
 
 
 def customer_credit(*, customer: Customer) -> CustomerCreditView:

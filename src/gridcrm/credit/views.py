@@ -191,6 +191,13 @@ def credit_models(request: AuthedRequest) -> HttpResponse:
             "fitted": fitted,
             "report": fitted.detail if fitted else None,
             "charts": _report_charts(fitted.detail if fitted else {}),
+            "grade_rows": [
+                {
+                    **g,
+                    "pct": None if g["bad_rate"] is None else round(100 * g["bad_rate"], 2),
+                }
+                for g in (fitted.detail.get("grades_oot", []) if fitted else [])
+            ],
             "expert": expert,
             "expert_cutoffs": expert_model.cutoffs if expert_model else {},
             "criteria": [
