@@ -14,6 +14,7 @@ from gridcrm.credit.api import router as credit_router
 from gridcrm.jobs.api import router as jobs_router
 from gridcrm.keyaccounts.api import router as keyaccounts_router
 from gridcrm.lake.api import router as lake_router
+from gridcrm.load.api import router as load_router
 from gridcrm.service.api import router as service_router
 from gridcrm.users.api import router as users_router
 from gridcrm.users.selectors import user_for_token
@@ -42,6 +43,7 @@ api.add_router("/change-requests", changes_router)
 api.add_router("/fields", fields_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("/lake", lake_router)
+api.add_router("/load", load_router)
 api.add_router("/service", service_router)
 api.add_router("/credit", credit_router)
 api.add_router("/keyaccounts", keyaccounts_router)

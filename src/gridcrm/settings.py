@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "gridcrm.jobs",
     "gridcrm.lake",
     "gridcrm.service",
+    "gridcrm.load",
     "gridcrm.credit",
     "gridcrm.keyaccounts",
     "gridcrm.demo",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("jobs/", include("gridcrm.jobs.urls")),
     path("service/", include("gridcrm.service.urls")),
     path("lake/", include("gridcrm.lake.urls")),
+    path("load/", include("gridcrm.load.urls")),
     path("credit/", include("gridcrm.credit.urls")),
     path("keyaccounts/", include("gridcrm.keyaccounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

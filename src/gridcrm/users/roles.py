@@ -64,6 +64,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "lake.view_lake",
         "keyaccounts.view_keyaccount",
         "keyaccounts.manage_roster",
+        "load.view_plans",
+        "load.view_load_knowledge",
     ],
     Role.KEY_ACCOUNT_MANAGER: [
         "credit.view_credit",
@@ -79,6 +81,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.request_grace",
         "keyaccounts.view_keyaccount",
         "keyaccounts.work_keyaccounts",
+        "load.edit_production_data",
+        "load.view_load_knowledge",
     ],
     Role.BUSINESS_SPECIALIST: [
         *_VIEW,
@@ -111,6 +115,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.add_servicerequest",
         "service.work_servicerequest",
         "service.publish_outage_notice",
+        "load.edit_production_data",
+        "load.view_load_knowledge",
     ],
     Role.ARCHIVE_OFFICER: [
         "credit.view_credit",
@@ -133,6 +139,11 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.view_servicerequest",
         "service.publish_outage_notice",
         "lake.view_lake",
+        "load.view_plans",
+        "load.make_plans",
+        "load.manage_tou",
+        "load.view_load_knowledge",
+        "load.edit_production_data",
     ],
     Role.ADMINISTRATOR: [
         "credit.view_credit",
@@ -152,6 +163,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "lake.import_facts",
         "keyaccounts.view_keyaccount",
         "keyaccounts.manage_roster",
+        "load.view_plans",
+        "load.manage_tou",
     ],
     Role.CUSTOMER: ["archive.view_customer", "credit.view_credit"],
 }

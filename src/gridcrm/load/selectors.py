@@ -1,0 +1,192 @@
+"""Reads of the load app; customer data only through ``customers_visible_to``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+
+from gridcrm.archive.models import Customer
+from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.lake import catalog
+from gridcrm.load import clustering, knowledge, pipelines
+from gridcrm.load.models import (
+    Plan,
+    ProductionProfile,
+    Schedule,
+    ScheduleNotice,
+    TypicalCurve,
+)
+from gridcrm.load.services import region_customers
+from gridcrm.users.models import Region, User
+
+GROUPINGS = ("station", "segment", "industry")
+
+
+def can_plan(*, user: User | AnonymousUser) -> bool:
+    return user.is_active and user.has_perm("load.make_plans")
+
+
+def can_view_plans(*, user: User | AnonymousUser) -> bool:
+    return user.is_active and (user.has_perm("load.view_plans") or can_plan(user=user))
+
+
+def can_view_knowledge(*, user: User | AnonymousUser) -> bool:
+    return user.is_active and user.has_perm("load.view_load_knowledge")
+
+
+def visible_customer(*, user: User | AnonymousUser, account_no: str) -> Customer | None:
+    return customers_visible_to(user=user).filter(account_no=account_no).first()
+
+
+def plans_visible_to(*, user: User | AnonymousUser) -> QuerySet[Plan]:
+    """Plans are company documents: those who may see plans see them all."""
+    if not can_view_plans(user=user):
+        return Plan.objects.none()
+    return Plan.objects.select_related("region", "created_by")
+
+
+def plan_schedules(*, plan: Plan, user: User | AnonymousUser) -> QuerySet[Schedule]:
+    """A plan's schedules of the customers the user can see, largest first."""
+    return (
+        plan.schedules.filter(customer__in=customers_visible_to(user=user))
+        .select_related("customer", "customer__region")
+        .order_by("day", "-reduction_kwh", "customer__account_no")
+    )
+
+
+def customer_profile(*, customer: Customer) -> ProductionProfile | None:
+    return ProductionProfile.objects.filter(customer=customer).first()
+
+
+def customer_schedules(*, customer: Customer) -> QuerySet[Schedule]:
+    """A customer's schedules of published plans, latest days first."""
+    return (
+        Schedule.objects.filter(customer=customer, plan__status=Plan.Status.PUBLISHED)
+        .select_related("plan")
+        .order_by("-day", "-pk")
+    )
+
+
+def customer_notices(*, customer: Customer) -> QuerySet[ScheduleNotice]:
+    return ScheduleNotice.objects.filter(customer=customer).select_related("plan")
+
+
+def customer_curves(*, customer: Customer) -> QuerySet[TypicalCurve]:
+    return TypicalCurve.objects.filter(customer=customer).order_by("season", "day_type")
+
+
+def stations() -> QuerySet[Region]:
+    return Region.objects.exclude(level="company").order_by("path")
+
+
+def peak_demand_estimate(*, region: Region, day: dt.date) -> float:
+    """The region's expected peak (kW): the highest slot of the sum of its customers'
+    typical curves for the season and day type, plus capacity-based estimates for
+    customers without one."""
+    customers = region_customers(region=region)
+    curves = TypicalCurve.objects.filter(
+        customer__in=customers,
+        season=knowledge.season_of(day),
+        day_type=knowledge.day_type_of(day),
+    )
+    total = [0.0] * 96
+    with_curve: set[int] = set()
+    for customer_id, kw in curves.values_list("customer_id", "kw").iterator(chunk_size=2000):
+        with_curve.add(customer_id)
+        for s in range(96):
+            total[s] += float(kw[s])
+    rest = 0.0
+    for c in (
+        customers.exclude(pk__in=with_curve)
+        .select_related("production_profile")
+        .only("contracted_kva", "segment", "production_profile__typical_load_kw")
+        .iterator(chunk_size=2000)
+    ):
+        profile = getattr(c, "production_profile", None)
+        rest += knowledge.expected_curve(c, profile, None).kw[0]
+    return round(max(total) + rest, 1)
+
+
+@dataclass(frozen=True)
+class Composition:
+    groups: list[str]
+    kw: dict[str, list[float]]
+    start: dt.date
+    end: dt.date
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+
+def _group_key(customer: Customer, grouping: str) -> str:
+    if grouping == "station":
+        return customer.region.name
+    if grouping == "industry":
+        return (customer.industry_code or "—")[:3]
+    return str(customer.get_segment_display())
+
+
+def composition(
+    *,
+    user: User | AnonymousUser,
+    region: Region,
+    grouping: str,
+    start: dt.date,
+    end: dt.date,
+    engine: str | None = None,
+) -> Composition:
+    """Mean demand per slot of the visible customers of ``region``, by station, segment
+    or industry (GB/T 4754 class prefix), from the lake's readings in ``[start, end)``."""
+    customers = (
+        customers_visible_to(user=user)
+        .filter(pk__in=region_customers(region=region))
+        .select_related("region")
+        .only("account_no", "segment", "industry_code", "region__name")
+    )
+    mapping = {c.account_no: _group_key(c, grouping) for c in customers.iterator(chunk_size=5000)}
+    if not mapping or not catalog.partition_files("readings"):
+        return Composition([], {}, start, end)
+    import ibis
+    import pyarrow as pa
+
+    con = catalog.connect(engine)
+    groups = ibis.memtable(pa.table({"account_no": list(mapping), "group": list(mapping.values())}))
+    rows = con.to_pyarrow(
+        pipelines.group_load(catalog.table(con, "readings"), groups, start=start, end=end)
+    ).to_pylist()
+    kw: dict[str, list[float]] = {}
+    for row in rows:
+        kw.setdefault(row["group"], [0.0] * 96)[int(row["slot"])] = round(float(row["kw"]), 2)
+    ordered = sorted(kw, key=lambda g: -sum(kw[g]))
+    return Composition(ordered, kw, start, end)
+
+
+@dataclass(frozen=True)
+class PatternSummary:
+    centroids: dict[str, list[float]]
+    sizes: dict[str, int]
+
+
+def pattern_summary(
+    *, user: User | AnonymousUser, region: Region, season: str, day_type: str
+) -> PatternSummary:
+    """Clusters of the normalised typical curves of the region's visible customers."""
+    curves = list(
+        TypicalCurve.objects.filter(
+            customer__in=customers_visible_to(user=user).filter(
+                pk__in=region_customers(region=region)
+            ),
+            season=season,
+            day_type=day_type,
+        ).values_list("kw", flat=True)[:20000]
+    )
+    if not curves:
+        return PatternSummary({}, {})
+    import numpy as np
+
+    result = clustering.cluster(np.array(curves, dtype=float))
+    return PatternSummary(result.centroids, result.sizes)

@@ -1,0 +1,357 @@
+"""Pages of orderly power use: plans, composition, TOU periods, a customer's panel and
+declared production data. Views validate and orchestrate; services do the work."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridcrm.load import selectors, services, tou
+from gridcrm.load.forms import PlanForm, ProfileForm
+from gridcrm.load.models import Plan, TouSchedule, TypicalCurve
+from gridcrm.users.models import Region
+from gridcrm.web.http import AuthedRequest
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _slot_labels() -> list[str]:
+    return [f"{s // 4:02d}:{(s % 4) * 15:02d}" for s in range(96)]
+
+
+@login_required
+def plan_list(request: AuthedRequest) -> HttpResponse:
+    _require(selectors.can_view_plans(user=request.user))
+    form = PlanForm(initial={"first_day": timezone.localdate() + dt.timedelta(days=2)})
+    return render(
+        request,
+        "load/plan_list.html",
+        {
+            "plans": selectors.plans_visible_to(user=request.user)[:50],
+            "form": form if selectors.can_plan(user=request.user) else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_new(request: AuthedRequest) -> HttpResponse:
+    _require(selectors.can_plan(user=request.user))
+    form = PlanForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        gap = data.get("gap") or services.gap_from_target(
+            target_kw=data["target_kw"], start=data["window_start"], end=data["window_end"]
+        )
+        first: dt.date = data["first_day"]
+        days = [first + dt.timedelta(days=k) for k in range(data["day_count"])]
+        region: Region = data["region"]
+        peak = data.get("peak_demand_kw") or selectors.peak_demand_estimate(
+            region=region, day=first
+        )
+        try:
+            plan = services.plan_create(
+                name=data["name"],
+                region=region,
+                days=days,
+                gap_kw=gap,
+                peak_demand_kw=peak,
+                fairness_cap=data["fairness_cap"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect("load:plan_detail", plan_id=plan.pk)
+    return render(
+        request,
+        "load/plan_list.html",
+        {"plans": selectors.plans_visible_to(user=request.user)[:50], "form": form},
+        status=400,
+    )
+
+
+def _plan(request: AuthedRequest, plan_id: int) -> Plan:
+    return get_object_or_404(selectors.plans_visible_to(user=request.user), pk=plan_id)
+
+
+@login_required
+def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(request, plan_id)
+    days = plan.days
+    day = request.GET.get("day") or (days[0] if days else "")
+    if day not in days:
+        day = days[0] if days else ""
+    x = _slot_labels()
+    chart = [
+        {"name": _("Expected gap (kW)"), "x": x, "y": plan.gap_kw, "mode": "lines"},
+        {
+            "name": _("Closed by the plan (kW)"),
+            "x": x,
+            "y": plan.covered_kw.get(day, []),
+            "mode": "lines",
+            "fill": "tozeroy",
+        },
+    ]
+    if plan.status == Plan.Status.INFEASIBLE:
+        chart.append(
+            {
+                "name": _("Shortfall (kW)"),
+                "x": x,
+                "y": plan.shortfall_kw.get(day, []),
+                "mode": "lines",
+                "fill": "tozeroy",
+            }
+        )
+    schedules = list(selectors.plan_schedules(plan=plan, user=request.user))
+    shortfall_slots = [
+        (label, value)
+        for label, value in zip(_slot_labels(), plan.shortfall_kw.get(day, []), strict=False)
+        if value > 0
+    ]
+    return render(
+        request,
+        "load/plan_detail.html",
+        {
+            "plan": plan,
+            "day": day,
+            "chart": json.dumps(chart, ensure_ascii=False),
+            "schedules": [s for s in schedules if s.day.isoformat() == day],
+            "customers": len({s.customer_id for s in schedules}),
+            "shortfall_slots": shortfall_slots,
+            "can_plan": selectors.can_plan(user=request.user),
+            "gap_max": max(plan.gap_kw, default=0),
+        },
+    )
+
+
+def _plan_action(request: AuthedRequest, plan_id: int, action: Any) -> HttpResponse:
+    _require(selectors.can_plan(user=request.user))
+    plan = _plan(request, plan_id)
+    try:
+        action(plan)
+    except services.LoadError as exc:
+        messages.error(request, str(exc))
+    return redirect("load:plan_detail", plan_id=plan.pk)
+
+
+@login_required
+@require_POST
+def plan_solve(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    return _plan_action(
+        request, plan_id, lambda p: services.plan_solve(plan=p, acting_user=request.user)
+    )
+
+
+@login_required
+@require_POST
+def plan_member(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    """Pin, release, exclude or include one customer (then solve again)."""
+    account_no = request.POST.get("account_no", "")
+    what = request.POST.get("what", "")
+    if selectors.visible_customer(user=request.user, account_no=account_no) is None:
+        raise Http404
+
+    def act(plan: Plan) -> None:
+        if what in ("pin", "unpin"):
+            services.plan_pin(
+                plan=plan, account_no=account_no, pinned=what == "pin", acting_user=request.user
+            )
+        elif what in ("exclude", "include"):
+            services.plan_exclude(
+                plan=plan,
+                account_no=account_no,
+                excluded=what == "exclude",
+                acting_user=request.user,
+            )
+
+    return _plan_action(request, plan_id, act)
+
+
+@login_required
+@require_POST
+def plan_publish(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    return _plan_action(
+        request, plan_id, lambda p: services.plan_publish(plan=p, acting_user=request.user)
+    )
+
+
+@login_required
+@require_POST
+def plan_check(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    return _plan_action(
+        request, plan_id, lambda p: services.plan_check(plan=p, acting_user=request.user)
+    )
+
+
+def _date(raw: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw) if raw else default
+    except ValueError:
+        return default
+
+
+@login_required
+def composition(request: AuthedRequest) -> HttpResponse:
+    """Stacked load curves of a region by station, segment or industry, and the load
+    patterns of its customers: the evidence for a plan."""
+    _require(selectors.can_view_knowledge(user=request.user))
+    regions = list(Region.objects.order_by("path"))
+    region = next((r for r in regions if r.code == request.GET.get("region")), None)
+    region = region or (regions[0] if regions else None)
+    grouping = request.GET.get("by", "segment")
+    if grouping not in selectors.GROUPINGS:
+        grouping = "segment"
+    end = _date(request.GET.get("end"), timezone.localdate())
+    start = _date(request.GET.get("start"), end - dt.timedelta(days=28))
+    season = request.GET.get("season", TypicalCurve.Season.SUMMER)
+    day_type = request.GET.get("day_type", TypicalCurve.DayType.WORKDAY)
+    result = (
+        selectors.composition(
+            user=request.user, region=region, grouping=grouping, start=start, end=end
+        )
+        if region
+        else None
+    )
+    patterns = (
+        selectors.pattern_summary(
+            user=request.user, region=region, season=season, day_type=day_type
+        )
+        if region
+        else None
+    )
+    series = (
+        [
+            {"name": g, "x": _slot_labels(), "y": result.kw[g], "stackgroup": "one"}
+            for g in result.groups
+        ]
+        if result
+        else []
+    )
+    pattern_series = (
+        [
+            {"name": f"{_pattern_label(n)} ({patterns.sizes[n]})", "x": _slot_labels(), "y": c}
+            for n, c in patterns.centroids.items()
+        ]
+        if patterns
+        else []
+    )
+    return render(
+        request,
+        "load/composition.html",
+        {
+            "regions": regions,
+            "region": region,
+            "grouping": grouping,
+            "start": start,
+            "end": end,
+            "season": season,
+            "day_type": day_type,
+            "seasons": TypicalCurve.Season.choices,
+            "day_types": TypicalCurve.DayType.choices,
+            "series": json.dumps(series, ensure_ascii=False),
+            "pattern_series": json.dumps(pattern_series, ensure_ascii=False),
+            "empty": not series,
+        },
+    )
+
+
+def _pattern_label(name: str) -> str:
+    labels = {
+        "three_shift_flat": _("Three-shift flat"),
+        "daytime_single_shift": _("Daytime single shift"),
+        "two_shift": _("Two shifts"),
+        "evening_peak": _("Evening residential peak"),
+        "night_load": _("Night load"),
+        "midday_peak": _("Midday peak"),
+    }
+    return labels.get(name, name)
+
+
+@login_required
+def tou_page(request: AuthedRequest) -> HttpResponse:
+    """The configured time-of-use schedules; planners may install the Shanxi defaults."""
+    _require(
+        selectors.can_view_plans(user=request.user) or request.user.has_perm("load.manage_tou")
+    )
+    can_manage = request.user.has_perm("load.manage_tou")
+    if request.method == "POST":
+        _require(can_manage)
+        region = get_object_or_404(Region, code=request.POST.get("region", ""))
+        tou.tou_defaults_install(region=region)
+        return redirect("load:tou")
+    return render(
+        request,
+        "load/tou.html",
+        {
+            "schedules": TouSchedule.objects.select_related("region"),
+            "regions": Region.objects.order_by("path"),
+            "can_manage": can_manage,
+            "hours": list(range(24)),
+        },
+    )
+
+
+@login_required
+def customer_panel(request: AuthedRequest, account_no: str) -> HttpResponse:
+    """A customer's declared data, schedules, notices and load patterns (htmx fragment)."""
+    customer = selectors.visible_customer(user=request.user, account_no=account_no)
+    if customer is None:
+        raise Http404
+    curves = list(selectors.customer_curves(customer=customer))
+    schedules = list(selectors.customer_schedules(customer=customer)[:10])
+    return render(
+        request,
+        "load/_customer_panel_body.html",
+        {
+            "customer": customer,
+            "profile": selectors.customer_profile(customer=customer),
+            "schedules": schedules,
+            "notices": selectors.customer_notices(customer=customer)[:5],
+            "patterns": [(c, _pattern_label(c.pattern)) for c in curves],
+            "can_edit": request.user.has_perm("load.edit_production_data"),
+        },
+    )
+
+
+@login_required
+def profile_edit(request: AuthedRequest, account_no: str) -> HttpResponse:
+    customer = selectors.visible_customer(user=request.user, account_no=account_no)
+    if customer is None:
+        raise Http404
+    _require(request.user.has_perm("load.edit_production_data"))
+    profile = selectors.customer_profile(customer=customer)
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.profile_save(
+                customer=customer,
+                data=data,
+                acting_user=request.user,
+                version=form.cleaned_data.get("version"),
+            )
+        except services.StaleProfile as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect(customer.get_absolute_url())
+    if profile is not None and not form.is_bound:
+        form.initial["version"] = profile.version
+    return render(request, "load/profile_edit.html", {"customer": customer, "form": form})
