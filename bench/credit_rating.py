@@ -63,7 +63,7 @@ def prepare(folder: Path, customers: int) -> None:
     generate_bills(lake, customers, MONTHS)
     _setup_django(folder)
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
 
     from gridcrm.archive.models import Customer
     from gridcrm.users.models import Region
@@ -99,7 +99,7 @@ def prepare(folder: Path, customers: int) -> None:
         f"INSERT INTO {qn(Customer._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         batch = []
         for c in range(customers):
             row = dict(values, account_no=f"{c:010d}", name=f"户{c}")

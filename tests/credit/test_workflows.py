@@ -160,3 +160,45 @@ def test_a_policy_without_every_grade_is_refused(manager: User, kam: User) -> No
         policy_publish(rules=rules, note="x", acting_user=manager)
     with pytest.raises(PermissionDenied):
         policy_publish(rules=DEFAULT_POLICY, note="x", acting_user=kam)
+
+
+def test_the_migration_matrix_counts_moves_between_two_rating_days(
+    lake: LakeWriter, customer_a: Customer, customer_b: Customer, manager: User
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from gridcrm.credit.selectors import migration_matrix, rating_days
+
+    lake.customer(customer_a.account_no)
+    lake.customer(customer_b.account_no)
+    lake.write()
+    out = StringIO()
+    call_command("credit_rate", "--as-of", AS_OF.isoformat(), "--engine", "duckdb", stdout=out)
+    # customer B is caught stealing: automatic C on the next rating
+    services_event(customer_b)
+    call_command(
+        "credit_rate",
+        "--as-of",
+        (AS_OF + timedelta(days=1)).isoformat(),
+        "--engine",
+        "duckdb",
+        stdout=out,
+        verbosity=0,
+    )
+
+    days = rating_days()
+    matrix = migration_matrix(user=manager, before=days[1], after=days[0])
+
+    assert "Rated 2 customers" in out.getvalue()
+    assert matrix["AAA"]["AAA"] == 1
+    assert matrix["AAA"]["C"] == 1
+
+
+def services_event(customer: Customer) -> None:
+    from gridcrm.credit.services import credit_event_record
+
+    credit_event_record(
+        customer=customer, kind="theft", occurred_on=AS_OF, acting_user=None, note="用电检查"
+    )

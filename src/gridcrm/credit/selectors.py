@@ -199,10 +199,11 @@ def scorecard_versions() -> QuerySet[ScorecardVersion]:
     return ScorecardVersion.objects.select_related("created_by").order_by("kind", "-number")
 
 
-def overrides_pending() -> QuerySet[GradeOverride]:
-    return GradeOverride.objects.filter(status=Decision.PENDING).select_related(
-        "customer", "requested_by"
-    )
+def overrides_pending(*, user: User | AnonymousUser) -> QuerySet[GradeOverride]:
+    visible = customers_visible_to(user=user).values("pk")
+    return GradeOverride.objects.filter(
+        status=Decision.PENDING, customer__in=visible
+    ).select_related("customer", "requested_by")
 
 
 def reviews_open(*, user: User | AnonymousUser) -> QuerySet[ReviewRequest]:

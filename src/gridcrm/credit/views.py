@@ -99,7 +99,7 @@ def credit_overview(request: AuthedRequest) -> HttpResponse:
             if matrix
             else None,
             "grades": GRADES_BEST_FIRST,
-            "overrides": selectors.overrides_pending()
+            "overrides": selectors.overrides_pending(user=user)
             if user.has_perm("credit.approve_grade_override")
             else [],
             "reviews": selectors.reviews_open(user=user)
