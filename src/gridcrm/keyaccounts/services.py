@@ -127,11 +127,15 @@ def keyaccount_nominate(*, customer: Customer, reason: str, actor: User) -> KeyA
 
 @transaction.atomic
 def keyaccount_assign(
-    *, account: KeyAccount, manager: User | None, backup_manager: User | None, actor: User
+    *, account: KeyAccount, manager: User | None, backup_manager: User | None, actor: User | None
 ) -> KeyAccount:
     """Set an account's manager and backup; the only writer of both ``KeyAccount.manager``
-    and ``Customer.account_manager`` (the archive's scope for the manager), kept equal."""
-    _require(actor.has_perm("keyaccounts.manage_roster"), _("Your role may not change the roster."))
+    and ``Customer.account_manager`` (the archive's scope for the manager), kept equal.
+    ``actor=None`` is the system itself (the demo, a future import)."""
+    if actor is not None:
+        _require(
+            actor.has_perm("keyaccounts.manage_roster"), _("Your role may not change the roster.")
+        )
     for user in (manager, backup_manager):
         if user is not None and (
             not user.is_active or Role.KEY_ACCOUNT_MANAGER not in user_roles(user=user)
@@ -151,9 +155,15 @@ def keyaccount_assign(
 
 
 @transaction.atomic
-def group_assign(*, account: KeyAccount, group_name: str, actor: User) -> AccountGroup | None:
-    """Put an account in a corporate group (created on first use); a blank name removes it."""
-    _require(actor.has_perm("keyaccounts.manage_roster"), _("Your role may not change the roster."))
+def group_assign(
+    *, account: KeyAccount, group_name: str, actor: User | None
+) -> AccountGroup | None:
+    """Put an account in a corporate group (created on first use); a blank name removes it.
+    ``actor=None`` is the system itself."""
+    if actor is not None:
+        _require(
+            actor.has_perm("keyaccounts.manage_roster"), _("Your role may not change the roster.")
+        )
     group = None
     if group_name.strip():
         group, _created = AccountGroup.objects.get_or_create(name=group_name.strip())

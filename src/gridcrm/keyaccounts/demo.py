@@ -1,0 +1,248 @@
+"""Demo data of the key-account platform: the roster from the demo archive, managers and
+backups, a year of visits with notes in realistic Chinese, needs reports, needs in every
+stage of the pipeline, and latent needs where the data suggests them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any, TextIO
+
+from django.db import transaction
+from django.utils import timezone
+
+from gridcrm.keyaccounts import latent
+from gridcrm.keyaccounts.models import KeyAccount, Need, Stage, Topic, Visit
+from gridcrm.keyaccounts.roster import VISIT_INTERVAL_DAYS
+from gridcrm.keyaccounts.services import (
+    group_assign,
+    keyaccount_assign,
+    latent_need_add,
+    need_screen,
+    need_transition,
+    report_send,
+    roster_refresh,
+)
+from gridcrm.users.models import User
+from gridcrm.users.roles import Role
+
+MAX_ACCOUNTS = 240  # accounts that get a year of visits; the rest keep the roster only
+
+PEOPLE = [
+    "设备动力部{surname}部长",
+    "总经理{surname}总",
+    "电气车间{surname}主任",
+    "财务部{surname}科长",
+    "能源管理员{surname}工",
+    "后勤处{surname}处长",
+    "基建办{surname}主任",
+    "安全环保部{surname}经理",
+]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+
+NOTES: dict[str, list[str]] = {
+    Topic.SUPPLY_QUALITY: [
+        "客户反映上月{month}月中旬两次电压暂降,造成{line}停机约{n}分钟,希望查明原因。",
+        "客户关注迎峰度夏期间供电可靠性,询问{line}所在线路的检修计划。",
+        "车间变频设备对电压波动敏感,客户希望我方协助做一次电能质量测试。",
+    ],
+    Topic.TARIFF_BILL: [
+        "财务部对{month}月电费中基本电费有疑问,已现场解释按需量计费规则。",
+        "客户咨询分时电价调整后峰谷时段变化,已提供最新电价文件。",
+        "客户希望了解市场化交易购电方式,已说明代理购电价格构成。",
+    ],
+    Topic.CAPACITY_CHANGE: [
+        "客户计划明年新增{line},预计新增负荷约{kw}千瓦,需提前办理增容。",
+        "淡季部分生产线停产,客户询问暂停部分变压器容量的办理流程。",
+        "客户拟将两台变压器合并运行,咨询减容及基本电费影响。",
+    ],
+    Topic.ENERGY_EFFICIENCY: [
+        "客户对空压机系统节能改造感兴趣,建议开展一次能效诊断。",
+        "厂房屋顶面积约{area}平方米,客户有意建设分布式光伏,希望了解并网流程。",
+        "客户功率因数偏低被考核,建议加装无功补偿装置。",
+    ],
+    Topic.NEW_PROJECT: [
+        "客户二期项目已取得环评批复,预计{month}月开工,需要施工临时用电。",
+        "集团计划在开发区新建生产基地,客户希望提前沟通供电方案。",
+        "客户拟建设电动汽车充电站,咨询报装容量和电价政策。",
+    ],
+    Topic.COMPLAINT: [
+        "客户对上次故障抢修到场时间不满意,已记录并承诺回复处理结果。",
+        "客户反映计划停电通知时间偏短,影响排产,已向调度反映。",
+    ],
+}
+LINES = ["一号生产线", "熔炼车间", "空压站", "冷库", "数据机房", "锅炉房", "污水处理站"]
+NEEDS: dict[str, list[str]] = {
+    Topic.SUPPLY_QUALITY: ["电能质量测试与治理方案", "双电源改造提升供电可靠性"],
+    Topic.TARIFF_BILL: ["需量核定方式优化", "峰谷用电安排建议"],
+    Topic.CAPACITY_CHANGE: ["二期项目增容", "季节性暂停部分容量"],
+    Topic.ENERGY_EFFICIENCY: ["空压机系统节能改造", "分布式光伏并网", "无功补偿装置加装"],
+    Topic.NEW_PROJECT: ["新建基地供电方案", "充电站报装"],
+    Topic.COMPLAINT: ["抢修响应改进回复"],
+}
+# Where demo needs end up, so that every stage has some.
+STAGE_PATHS: list[list[str]] = [
+    [],
+    [Stage.ANALYSED],
+    [Stage.ANALYSED, Stage.PROPOSED],
+    [Stage.ANALYSED, Stage.PROPOSED, Stage.CONFIRMED],
+    [Stage.ANALYSED, Stage.PROPOSED, Stage.DECLINED],
+    [Stage.ANALYSED, Stage.PROPOSED, Stage.CONFIRMED, Stage.FULFILLED],
+    [Stage.REJECTED],
+    [Stage.MERGED],
+]
+GROUPS = ["晋能控股集团", "阳煤集团", "华润电力"]
+
+
+def _users(role: Role) -> list[User]:
+    return list(User.objects.filter(is_active=True, groups__name=role.value).order_by("username"))
+
+
+def _note(rng: random.Random, topic: str) -> str:
+    template = rng.choice(NOTES[topic])
+    return template.format(
+        month=rng.randint(1, 12),
+        line=rng.choice(LINES),
+        n=rng.randint(10, 90),
+        kw=rng.choice([400, 630, 800, 1250, 2000]),
+        area=rng.choice([3000, 8000, 12000, 20000]),
+    )
+
+
+def _visits(rng: random.Random, account: KeyAccount, manager: User, today: dt.date) -> list[Visit]:
+    interval = VISIT_INTERVAL_DAYS[account.tier]
+    day = today - dt.timedelta(days=365 - rng.randint(0, interval))
+    rows = []
+    while day <= today:
+        # Most visits on time, some late: the calendar shows both.
+        if rng.random() < 0.85:
+            topics = rng.sample(list(Topic.values), rng.choice([1, 1, 2, 2, 3]))
+            people = "、".join(
+                rng.choice(PEOPLE).format(surname=rng.choice(SURNAMES))
+                for _ in range(rng.randint(1, 2))
+            )
+            rows.append(
+                Visit(
+                    key_account=account,
+                    visited_on=day,
+                    people_met=people,
+                    topics=topics,
+                    notes="".join(_note(rng, t) for t in topics),
+                    recorded_by=manager,
+                )
+            )
+        day += dt.timedelta(days=interval + rng.randint(-7, 20))
+    return Visit.objects.bulk_create(rows)
+
+
+def _advance(rng: random.Random, need: Need, path: list[str], specialist: User) -> None:
+    manager = need.key_account.manager
+    if manager is None:
+        return
+    for stage in path:
+        if stage == Stage.ANALYSED:
+            need_screen(need=need, action="accept", reason="需求明确,可实施", actor=specialist)
+        elif stage == Stage.REJECTED:
+            need_screen(need=need, action="reject", reason="不属于供电业务范围", actor=specialist)
+        elif stage == Stage.MERGED:
+            others = (
+                Need.objects.filter(key_account=need.key_account)
+                .exclude(pk=need.pk)
+                .exclude(stage__in=[Stage.MERGED, Stage.REJECTED])
+            )
+            target = others.first()
+            if target is None:
+                return
+            need_screen(
+                need=need,
+                action="merge",
+                reason="与已有需求重复",
+                merge_into=target,
+                actor=specialist,
+            )
+        else:
+            outcomes: dict[str, str] = {
+                Stage.PROPOSED: "",
+                Stage.CONFIRMED: rng.choice(["客户同意实施", "客户确认,列入年度计划"]),
+                Stage.DECLINED: rng.choice(["客户暂无预算", "客户决定自行解决"]),
+                Stage.FULFILLED: "已完成,客户满意",
+            }
+            need_transition(need=need, to_stage=stage, outcome=outcomes[stage], actor=manager)
+
+
+def _backdate(need: Need, start: dt.datetime, rng: random.Random) -> None:
+    """Spread a demo need's dates over the weeks after its visit."""
+    at = start
+    changes: dict[str, Any] = {"created_at": at}
+    for name in ("analysed_at", "proposed_at", "decided_at", "fulfilled_at"):
+        if getattr(need, name) is not None:
+            at += dt.timedelta(days=rng.randint(3, 30))
+            changes[name] = min(at, timezone.now())
+    changes["stage_changed_at"] = min(at, timezone.now())
+    Need.objects.filter(pk=need.pk).update(**changes)
+
+
+@transaction.atomic
+def demo_keyaccount_data(*, seed: int, stdout: TextIO) -> dict[str, int]:
+    """Create the key-account demo data over the existing demo customers and logins."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    managers, specialists = _users(Role.KEY_ACCOUNT_MANAGER), _users(Role.BUSINESS_SPECIALIST)
+    refreshed = roster_refresh(actor=None)
+    if not managers or not specialists:
+        stdout.write("No key-account manager or specialist login: roster only.\n")
+        return {"accounts": refreshed.added}
+    accounts = list(
+        KeyAccount.objects.filter(active=True).select_related("customer").order_by("pk")
+    )
+    by_id = {m.pk: m for m in managers}
+    for i, account in enumerate(accounts):
+        manager = by_id.get(account.customer.account_manager_id or 0) or managers[i % len(managers)]
+        others = [m for m in managers if m.pk != manager.pk]
+        keyaccount_assign(
+            account=account,
+            manager=manager,
+            backup_manager=rng.choice(others) if others else None,
+            actor=None,
+        )
+    for group, account in zip(rng.sample(GROUPS, len(GROUPS)) * 2, accounts[:6], strict=False):
+        group_assign(account=account, group_name=group, actor=None)
+    today = timezone.localdate()
+    visits = needs = latent_count = 0
+    chosen = rng.sample(accounts, min(MAX_ACCOUNTS, len(accounts)))
+    for n, account in enumerate(chosen):
+        owner = account.manager
+        if owner is None:
+            continue
+        made = _visits(rng, account, owner, today)
+        visits += len(made)
+        if not made or rng.random() < 0.3:
+            continue
+        visit = rng.choice(made)
+        topic = visit.topics[0]
+        specialist = rng.choice(specialists)
+        titles = rng.sample(NEEDS[topic], min(len(NEEDS[topic]), rng.choice([1, 2])))
+        report = report_send(
+            account=account,
+            specialist=specialist,
+            summary=f"{visit.visited_on:%m月%d日}走访{account.customer.name}:{visit.notes[:60]}",
+            needs=titles,
+            visit=visit,
+            topic=topic,
+            actor=owner,
+        )
+        start = timezone.make_aware(dt.datetime.combine(visit.visited_on, dt.time(16, 0)))
+        for k, need in enumerate(report.needs.order_by("pk")):
+            _advance(rng, need, STAGE_PATHS[(n + k) % len(STAGE_PATHS)], specialist)
+            need.refresh_from_db()
+            _backdate(need, start, rng)
+            needs += 1
+        for suggestion in latent.suggestions_for(account=account)[:1]:
+            found = latent_need_add(account=account, rule=suggestion.rule, actor=specialist)
+            if rng.random() < 0.5:
+                need_transition(need=found, to_stage=Stage.PROPOSED, actor=owner)
+            latent_count += 1
+    stdout.write(
+        f"Key accounts: {len(accounts)} on the roster, {visits} visits, {needs} reported needs, "
+        f"{latent_count} latent needs.\n"
+    )
+    return {"accounts": len(accounts), "visits": visits, "needs": needs, "latent": latent_count}
