@@ -11,7 +11,8 @@
    numbers; tier-2/3 values with gaps) is written once and reused.
 3. Baseline: ``services.customer_create`` row by row on the first ``--baseline-rows``
    rows (the ORM, one service call per row), timed, then emptied again.
-4. Bulk: ``imports.customers_import`` on the whole file, timed.
+4. Bulk: ``imports.customers_import`` on the whole file, timed (into the empty archive
+   it drops the GIN search indexes and builds them again at the end; that is in the time).
 
 Prints rows/s of each and their ratio. Target: at least 20,000 rows/s on PostgreSQL.
 """
@@ -40,7 +41,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import translation  # noqa: E402
 
-from gridcrm.archive.imports import customers_import  # noqa: E402
+from gridcrm.archive.imports import BATCH_SIZE, customers_import  # noqa: E402
 from gridcrm.archive.models import ChangeRequest, Customer, DisclosureEvent, FieldChange  # noqa: E402
 from gridcrm.archive.services import customer_create  # noqa: E402
 from gridcrm.archive.validators import resident_id_check_char, uscc_check_char  # noqa: E402
@@ -224,8 +225,20 @@ def empty_archive() -> None:
             model.objects.all().delete()
 
 
+# Made by an earlier migration 0002 and dropped from it since (Django's ``…_like`` index
+# serves account-number prefixes); a database migrated before still has it, a new one not.
+STALE_INDEXES = ["archive_customer_account_no_prefix"]
+
+
 def prepare() -> User:
     call_command("migrate", verbosity=0)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for index in STALE_INDEXES:
+                cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [index])
+                if cursor.fetchone():
+                    print(f"note: dropping {index}, which the migrations no longer make")
+                    cursor.execute(f"DROP INDEX {index}")
     try:
         call_command("demo_data", customers=1, seed=1, reset=True, verbosity=0)
     except Exception as exc:  # the demo command is young; say what failed and stop
@@ -255,7 +268,7 @@ def main() -> None:
     parser.add_argument("--baseline-rows", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--csv", type=Path, default=None, help="reuse or write this file")
-    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     args = parser.parse_args()
     path = args.csv or ROOT / "var" / "bench" / f"customers-{args.rows}-{args.seed}.csv"
     translation.activate("en")

@@ -40,21 +40,35 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import importlib
 import io
 import json
 import operator
+import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import (
+    MaxLengthValidator,
+    MinLengthValidator,
+    ProhibitNullCharactersValidator,
+    RegexValidator,
+)
 from django.db import connections, router, transaction
+from django.db.models import BooleanField
 from django.db.models import Field as ModelField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -62,19 +76,21 @@ from gridcrm.archive import registry
 from gridcrm.archive.completeness import completeness_score, missing_fields
 from gridcrm.archive.errors import ArchiveError
 from gridcrm.archive.exports import neutralise_formula
+from gridcrm.archive.industries import INDUSTRY_CODE_RE
 from gridcrm.archive.models import ChangeRequest, Customer, CustomField, FieldChange, MappingRule
 from gridcrm.archive.registry import FieldSpec, Tier
 from gridcrm.archive.rules import evaluate, published_version
 from gridcrm.archive.segments import classify_segment
 from gridcrm.archive.selectors import customers_visible_to
 from gridcrm.archive.services import refresh_derived
+from gridcrm.archive.validators import validate_certificate_no, validate_industry_code
 from gridcrm.jobs.models import Job, JobKind
 from gridcrm.jobs.services import job_progress, job_runner, job_start
 from gridcrm.users.models import User
 from gridcrm.users.roles import COMPANY_WIDE_ROLES
 from gridcrm.users.selectors import user_roles
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 20_000
 FORMULA_STARTS = ("=", "+", "-", "@")
 # Reasons kept in the report itself; every rejected row is in the reject file anyway.
 MAX_REPORTED_ERRORS = 1000
@@ -388,6 +404,162 @@ class Cleaner:
             return hit[1]
         raise hit[1]
 
+    def clean_column(self, raws: Sequence[str]) -> tuple[list[Any], dict[int, ValidationError]]:
+        """The cells of a whole column of a batch: the stored values (``None`` where the
+        cell is invalid) and the error of each invalid cell by its index. Gives what
+        calling the cleaner cell by cell gives, with less Python per cell: choices and
+        numbers are cleaned once per distinct value, plain text columns are checked
+        over the whole column with Arrow kernels (``column_checks``) and only the cells
+        those do not accept go through the cleaner one by one."""
+        errors: dict[int, ValidationError] = {}
+        if self.memo is not None:
+            lookup: dict[str, Any] = {}
+            bad: dict[str, ValidationError] = {}
+            for raw in set(raws):
+                try:
+                    lookup[raw] = self(raw)
+                except ValidationError as exc:
+                    bad[raw] = exc
+            if not bad:
+                return list(map(lookup.__getitem__, raws)), errors
+            values: list[Any] = [lookup.get(raw) for raw in raws]
+            for index, raw in enumerate(raws):
+                if raw in bad:
+                    errors[index] = bad[raw]
+            return values, errors
+        checks = self.column_checks
+        if checks is None:
+            values = []
+            for index, raw in enumerate(raws):
+                try:
+                    values.append(self(raw))
+                except ValidationError as exc:
+                    values.append(None)
+                    errors[index] = exc
+            return values, errors
+        accepted = _accepted(raws, checks)
+        values = list(raws)
+        if accepted.all():
+            return values, errors
+        for index in np.flatnonzero(~accepted).tolist():
+            try:
+                values[index] = self(raws[index])
+            except ValidationError as exc:
+                values[index] = None
+                errors[index] = exc
+        return values, errors
+
+    @property
+    def column_checks(self) -> list[Check] | None:
+        """Arrow checks that accept only cells the fast text path would return unchanged
+        (already stripped, not a formula, every validator passes); ``None`` when a
+        validator has no column form, and then the column is cleaned cell by cell."""
+        if self.fast_char is None:
+            return None
+        if not hasattr(self, "_checks"):
+            self._checks = _column_checks(self.validators)
+        return self._checks
+
+
+# A cell the column checks accept starts and ends with a letter, digit, punctuation or
+# symbol (never whitespace, so it is already stripped) and does not start like a formula.
+_STRIPPED = r"^[\p{L}\p{N}\p{P}\p{S}]((?s:.*)[\p{L}\p{N}\p{P}\p{S}])?$"
+_FORMULA = r"^[=+\-@]"
+# Regular expressions whose meaning is the same (or narrower) in RE2 as in Python: only
+# literal characters, \d (ASCII in RE2, wider in Python), classes without negation.
+_SAFE_REGEX = re.compile(r"^(?:[^\\\[]|\\d|\[[^\^\]\\]*\])*$")
+
+
+Check = Callable[[pa.Array], Any]
+
+
+def _regex_check(pattern: str) -> Check:
+    return lambda array: pc.match_substring_regex(array, pattern)
+
+
+def _length_check(compare: Callable[[Any, int], Any], limit: int) -> Check:
+    return lambda array: compare(pc.utf8_length(array), limit)
+
+
+def _no_nul(array: pa.Array) -> Any:
+    return pc.invert(pc.match_substring(array, "\x00"))
+
+
+def _no_formula(array: pa.Array) -> Any:
+    return pc.invert(pc.match_substring_regex(array, _FORMULA))
+
+
+def _column_checks(validators: Sequence[Any]) -> list[Check] | None:
+    checks: list[Check] = [_regex_check(_STRIPPED), _no_formula]
+    for validator in validators:
+        if isinstance(validator, MaxLengthValidator) and isinstance(validator.limit_value, int):
+            checks.append(_length_check(pc.less_equal, validator.limit_value))
+        elif isinstance(validator, MinLengthValidator) and isinstance(validator.limit_value, int):
+            checks.append(_length_check(pc.greater_equal, validator.limit_value))
+        elif isinstance(validator, ProhibitNullCharactersValidator):
+            checks.append(_no_nul)
+        elif type(validator) is RegexValidator and not validator.inverse_match:
+            pattern = str(getattr(validator.regex, "pattern", validator.regex))
+            if validator.flags or "(?" in pattern or not _SAFE_REGEX.match(pattern):
+                return None
+            checks.append(_regex_check(pattern))
+        elif validator is validate_industry_code:
+            checks.append(_regex_check(INDUSTRY_CODE_RE.pattern))
+        elif validator is validate_certificate_no:
+            checks.append(_certificates_valid)
+        else:
+            return None
+    return checks
+
+
+def _accepted(raws: Sequence[str], checks: list[Check]) -> Any:
+    """A boolean array: which cells pass every check (blank cells pass as they are)."""
+    array = pa.array(raws, type=pa.string())
+    ok = pc.equal(array, "")
+    passing = checks[0](array)
+    for check in checks[1:]:
+        passing = pc.and_(passing, check(array))
+    return pc.or_(ok, passing).to_numpy(zero_copy_only=False)
+
+
+_ID_WEIGHTS = np.array((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), dtype=np.int64)
+_ID_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
+_USCC_ALPHABET = b"0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = np.array(
+    (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28), dtype=np.int64
+)
+_USCC_INDEX = np.zeros(256, dtype=np.int64)
+_USCC_INDEX[np.frombuffer(_USCC_ALPHABET, dtype=np.uint8)] = np.arange(31)
+
+
+def _certificates_valid(array: pa.Array) -> Any:
+    """``validate_certificate_no`` over a column (non-blank cells): a resident ID number
+    or a unified social credit code with a correct check character."""
+    resident = pc.match_substring_regex(array, r"^[0-9]{17}[0-9X]$").to_numpy(zero_copy_only=False)
+    uscc = pc.match_substring_regex(
+        array, r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+    ).to_numpy(zero_copy_only=False)
+    valid = np.zeros(len(array), dtype=bool)
+    for mask, check in ((resident, _resident_checked), (uscc, _uscc_checked)):
+        if mask.any():
+            chosen = array.filter(pa.array(mask))
+            codes = np.frombuffer(
+                "".join(chosen.to_pylist()).encode("ascii"), dtype=np.uint8
+            ).reshape(-1, 18)
+            valid[mask] |= check(codes)
+    return pa.array(valid)
+
+
+def _resident_checked(codes: Any) -> Any:
+    total = (codes[:, :17].astype(np.int64) - 48) @ _ID_WEIGHTS
+    return _ID_CHECK[total % 11] == codes[:, 17]
+
+
+def _uscc_checked(codes: Any) -> Any:
+    total = _USCC_INDEX[codes[:, :17]] @ _USCC_WEIGHTS
+    alphabet = np.frombuffer(_USCC_ALPHABET, dtype=np.uint8)
+    return alphabet[(31 - total % 31) % 31] == codes[:, 17]
+
 
 def error_text(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
@@ -443,6 +615,9 @@ class Deriver:
 # --------------------------------------------------------------------------- the import
 
 
+_BLANKS: tuple[Any, ...] = (None, "", [])
+
+
 @dataclass
 class _Row:
     number: int
@@ -495,6 +670,7 @@ class _Import:
         self.rules = list(version.rules.select_related("version")) if version else []
         self.deriver = Deriver(self.specs, self.rules)
         self.seen: dict[str, int] = {}
+        self._originals: dict[int, list[str]] = {}
         self.missing: dict[tuple[str, frozenset[str]], list[FieldSpec]] = {}
         self.report = ImportReport(
             filename=filename,
@@ -552,12 +728,57 @@ class _Import:
             [neutralise_formula(c) for c in padded] + [str(row_no), neutralise_formula(reason)]
         )
 
-    # -- one row
-    def judge(self, row_no: int, cells: list[str]) -> _Row | None:
+    # -- a batch of rows, column by column
+    def judge_batch(self, rows: list[tuple[int, list[str]]]) -> list[_Row]:
+        """``judge`` for many rows at once: the same rows, values and errors, with the
+        cells cleaned a column at a time (``Cleaner.clean_column``)."""
+        width = len(self.cleaners)
+        candidates: list[tuple[int, list[str]]] = []
+        for row_no, cells in rows:
+            if self._row_refused(row_no, cells):
+                continue
+            if len(cells) != width:
+                cells = (cells + [""] * width)[:width]  # missing cells are blank
+            candidates.append((row_no, cells))
+        if not candidates:
+            return []
+        columns = list(zip(*(cells for _no, cells in candidates), strict=True))
+        names: list[str] = []
+        cleaned: list[list[Any]] = []
+        errors: dict[int, list[tuple[str, str]]] = {}
+        for cleaner, raws in zip(self.cleaners, columns, strict=True):
+            if cleaner is None:
+                continue
+            values, failed = cleaner.clean_column(raws)
+            names.append(cleaner.spec.name)
+            cleaned.append(values)
+            if failed:
+                column = self.column_text[cleaner.spec.name]
+                for index, exc in failed.items():
+                    errors.setdefault(index, []).append((column, error_text(exc)))
+        judged: list[_Row] = []
+        blanks = _BLANKS
+        account_at = names.index("account_no")
+        for index, row in enumerate(zip(*cleaned, strict=True)):
+            row_no, cells = candidates[index]
+            cells = self._originals.get(row_no, cells)
+            if index in errors:
+                self.reject(row_no, cells, errors[index])
+                continue
+            row_values = {n: v for n, v in zip(names, row, strict=True) if v not in blanks}
+            judged.append(_Row(row_no, cells, row[account_at] or "", row_values))
+        self._originals.clear()
+        return judged
+
+    def _row_refused(self, row_no: int, cells: list[str]) -> bool:
+        """The checks of a row as a whole (too many cells, a duplicate account number);
+        rejects it and answers ``True`` when one fails."""
         width = len(self.cleaners)
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             self.reject(row_no, cells, [("", _("The row has more cells than the header."))])
-            return None
+            return True
+        if len(cells) != width:
+            self._originals[row_no] = cells  # rejects keep the cells as the file has them
         account_raw = (
             cells[self.mapping.account_index].strip()
             if len(cells) > self.mapping.account_index
@@ -576,24 +797,15 @@ class _Import:
                         )
                     ],
                 )
-                return None
+                return True
             self.seen[account_raw] = row_no
-        values: dict[str, Any] = {}
-        errors: list[tuple[str, str]] = []
-        for cleaner, raw in zip(self.cleaners, cells, strict=False):
-            if cleaner is None:
-                continue
-            try:
-                value = cleaner(raw)
-            except ValidationError as exc:
-                errors.append((self.column_text[cleaner.spec.name], error_text(exc)))
-                continue
-            if not FieldSpec.is_blank(value):
-                values[cleaner.spec.name] = value
-        if errors:
-            self.reject(row_no, cells, errors)
-            return None
-        return _Row(row_no, cells, values.get("account_no", ""), values)
+        return False
+
+    # -- one row
+    def judge(self, row_no: int, cells: list[str]) -> _Row | None:
+        """One row: its values, or ``None`` when it is rejected (with its reasons)."""
+        judged = self.judge_batch([(row_no, cells)])
+        return judged[0] if judged else None
 
     def column_of(self, field_spec: FieldSpec) -> str:
         return self.column_text.get(field_spec.name) or str(field_spec.label)
@@ -737,7 +949,18 @@ class _Import:
     def run_batch(self, batch: list[_Row]) -> None:
         accounts = [r.account_no for r in batch if r.account_no]
         with transaction.atomic():
-            known = Customer.objects.filter(account_no__in=accounts)
+            known = Customer.objects.all()
+            if self.connection.vendor == "postgresql":
+                # One array parameter rather than thousands of placeholders to build.
+                known = known.filter(
+                    RawSQL(
+                        "archive_customer.account_no = ANY(%s)",
+                        (accounts,),
+                        output_field=BooleanField(),
+                    )
+                )
+            else:
+                known = known.filter(account_no__in=accounts)
             if not self.dry_run:
                 known = known.select_for_update()
             existing = {c.account_no: c for c in known}
@@ -841,31 +1064,65 @@ class _Import:
         )
 
     # -- the whole file
+    @contextmanager
+    def search_indexes_deferred(self) -> Iterator[None]:
+        """A first load on PostgreSQL (the archive is empty) runs without the GIN search
+        indexes of migrations 0002 and 0004, and builds them once at the end, whether the
+        import ends well or not: building a GIN index over a million rows costs a
+        fraction of updating it row by row. The definitions are the migrations' own."""
+        if (
+            self.dry_run
+            or self.connection.vendor != "postgresql"
+            or self.connection.in_atomic_block
+            or Customer.objects.using(self.connection.alias).exists()
+        ):
+            yield
+            return
+        migrations = [importlib.import_module(f"{_MIGRATIONS}.{name}") for name in _GIN_MIGRATIONS]
+        quote = self.connection.ops.quote_name
+        with self.connection.cursor() as cursor:
+            for migration in migrations:
+                for index, _column in migration.INDEXES:
+                    cursor.execute(f"DROP INDEX IF EXISTS {quote(index)}")
+        try:
+            yield
+        finally:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '256MB'")
+            try:
+                with self.connection.schema_editor() as schema_editor:
+                    for migration in migrations:
+                        migration.create(None, schema_editor)
+            finally:
+                with self.connection.cursor() as cursor:
+                    cursor.execute("RESET maintenance_work_mem")
+
     def run(self) -> ImportReport:
         started = timezone.now()
         total = self.table.total
         done = 0
-        batch: list[_Row] = []
+        batch: list[tuple[int, list[str]]] = []
         try:
-            for row_no, cells in self.table.rows:
-                if not any(c.strip() for c in cells):
-                    continue
-                self.report.rows += 1
-                judged = self.judge(row_no, cells)
-                if judged is not None:
-                    batch.append(judged)
-                if self.report.rows % self.batch_size == 0:
-                    self.run_batch(batch)
-                    batch = []
-                    done = self.report.rows
-                    if self.progress is not None:
-                        self.progress(done, max(total, done))
-            if batch:
-                self.run_batch(batch)
-            self.flush_rejects()
-            self.pg_writer.close()
+            with self.search_indexes_deferred():
+                try:
+                    for row_no, cells in self.table.rows:
+                        if not "".join(cells).strip():  # a blank row
+                            continue
+                        self.report.rows += 1
+                        batch.append((row_no, cells))
+                        if len(batch) == self.batch_size:
+                            self.run_batch(self.judge_batch(batch))
+                            batch = []
+                            done = self.report.rows
+                            if self.progress is not None:
+                                self.progress(done, max(total, done))
+                    if batch:
+                        self.run_batch(self.judge_batch(batch))
+                    self.flush_rejects()
+                    self.pg_writer.close()
+                finally:
+                    self.pg_writer.shutdown()
         finally:
-            self.pg_writer.shutdown()
             if self.reject_handle is not None:
                 self.reject_handle.close()
         if self.progress is not None:
@@ -901,6 +1158,14 @@ def _copy_customers(
             " JOIN archive_customer c ON c.account_no = r.account_no",
             [actor_id, FieldChange.Source.IMPORTED.value, timezone.now(), accounts, reasons],
         )
+
+
+_MIGRATIONS = "gridcrm.archive.migrations"
+# The migrations that make the GIN search indexes; each has INDEXES and create().
+_GIN_MIGRATIONS = (
+    "0002_search_indexes_on_postgresql",
+    "0004_bigram_search_indexes_on_postgresql",
+)
 
 
 class _PgWriter:

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import BooleanField, Count, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Collate
 
 from gridcrm.archive.models import ChangeRequest, Customer, FieldChange
 from gridcrm.archive.registry import TIER_WEIGHTS, FieldSpec, Tier, all_specs
@@ -64,12 +65,12 @@ def customer_search(*, user: User | AnonymousUser, query: str) -> QuerySet[Custo
     digits = query.replace("-", "").replace(" ", "")
     if digits.isdigit():
         if len(digits) == 4:
-            return customers.filter(Q(phone_last4=digits) | Q(account_no__startswith=digits))
+            return customers.filter(Q(phone_last4=digits) | _account_prefix_q(digits))
         if len(digits) == 11 and digits.startswith("1"):
             return customers.filter(Q(phone=digits) | Q(phone_alt=digits))
         if len(digits) > 10:  # a landline with its area code, typed with or without the dash
             return customers.filter(phone__in=[query, digits, f"{digits[:4]}-{digits[4:]}"])
-        return customers.filter(account_no__startswith=digits)
+        return customers.filter(_account_prefix_q(digits))
     matches = customers.filter(Q(name__contains=query) | Q(address__contains=query))
     if len(query) == 2 and connection.vendor == "postgresql":
         # Trigram indexes need three characters; two go through the bigram indexes of
@@ -82,7 +83,35 @@ def customer_search(*, user: User | AnonymousUser, query: str) -> QuerySet[Custo
                 output_field=BooleanField(),
             )
         )
+    if connection.vendor == "postgresql" and len(query) > 2 and _fewer_than(matches, SEARCH_PROBE):
+        # Not many matches: take them all through the trigram indexes and sort them
+        # (two characters already go that way, through the bigram indexes). Walking the
+        # account number's index instead stops early only when matches are spread out;
+        # those of a street sit together (one supply station's accounts), often far down
+        # it. The C collation sorts account numbers (ten digits) the same way but keeps
+        # the planner off that index.
+        matches = matches.order_by(Collate("account_no", "C"))
     return matches
+
+
+# Up to this many matches a text search sorts them rather than walking the account index.
+SEARCH_PROBE = 20_000
+
+
+def _fewer_than(customers: QuerySet[Customer], limit: int) -> bool:
+    """Whether the queryset has fewer than ``limit`` rows; one unordered, capped count."""
+    return customers.order_by()[:limit].count() < limit
+
+
+def _account_prefix_q(digits: str) -> Q:
+    """Account numbers starting with ``digits``, also written as a range so the b-tree of
+    ``account_no`` serves it (with a non-C collation PostgreSQL does not turn LIKE into an
+    index range, and would walk the whole index in account order instead)."""
+    condition = Q(account_no__startswith=digits, account_no__gte=digits)
+    stem = digits.rstrip("9")
+    if stem:  # the next prefix: "0399" -> "04"; "99" has none
+        condition &= Q(account_no__lt=stem[:-1] + str(int(stem[-1]) + 1))
+    return condition
 
 
 def customer_get(*, user: User | AnonymousUser, account_no: str) -> Customer | None:
