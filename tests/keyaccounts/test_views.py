@@ -141,3 +141,56 @@ def test_the_api_records_a_visit(cast: Cast, client: Client) -> None:
     )
     assert response.status_code == 201
     assert Visit.objects.get().people_met == "李总"
+
+
+def test_a_marketing_manager_assigns_managers_and_a_group(cast: Cast, client: Client) -> None:
+    client.force_login(cast.marketing)
+    response = client.post(
+        "/keyaccounts/a/0300000002/assign/",
+        {
+            "manager": str(cast.owner.pk),
+            "backup_manager": str(cast.colleague.pk),
+            "group": "冀中能源集团",
+        },
+    )
+    assert response.status_code == 302
+    cast.theirs.refresh_from_db()
+    cast.theirs.customer.refresh_from_db()
+    assert cast.theirs.manager == cast.owner == cast.theirs.customer.account_manager
+    assert cast.theirs.backup_manager == cast.colleague
+    assert cast.theirs.group is not None
+    assert cast.theirs.group.name == "冀中能源集团"
+
+
+def test_a_manager_cannot_reassign_accounts(cast: Cast, client: Client) -> None:
+    client.force_login(cast.owner)
+    client.post("/keyaccounts/a/0300000001/assign/", {"manager": str(cast.colleague.pk)})
+    cast.mine.refresh_from_db()
+    assert cast.mine.manager == cast.owner
+
+
+def test_the_overview_counts_coverage_stages_and_latent_conversion(
+    cast: Cast, client: Client
+) -> None:
+    need = _report(cast)
+    client.force_login(cast.owner)
+    response = client.get("/keyaccounts/overview/")
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert [(c.manager, c.accounts, c.visited_in_time) for c in report.coverage] == [
+        ("kam_owner", 1, 0)
+    ]
+    stages = {s.stage: s.count for s in report.stages}
+    assert stages["reported"] == 1
+    assert need.stage == "reported"
+    assert report.latent_total == 0
+
+
+def test_the_refresh_command_applies_the_roster_rules(cast: Cast) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("keyaccounts_refresh", stdout=out)
+    assert "0 added" in out.getvalue()

@@ -143,3 +143,72 @@ def specialists() -> QuerySet[User]:
     return User.objects.filter(
         is_active=True, groups__name=Role.BUSINESS_SPECIALIST.value
     ).order_by("username")
+
+
+def key_account_managers() -> QuerySet[User]:
+    """Active users holding the key-account-manager role, to assign accounts to."""
+    return User.objects.filter(
+        is_active=True, groups__name=Role.KEY_ACCOUNT_MANAGER.value
+    ).order_by("username")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    manager: str
+    accounts: int
+    visited_in_time: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.visited_in_time / self.accounts) if self.accounts else 0
+
+
+@dataclass(frozen=True)
+class StageAge:
+    stage: str
+    label: str
+    count: int
+    avg_days: float | None
+
+
+@dataclass(frozen=True)
+class KeyAccountReport:
+    coverage: list[Coverage]
+    stages: list[StageAge]
+    latent_total: int
+    latent_confirmed: int
+    latent_declined: int
+
+
+def keyaccount_report(*, user: User | AnonymousUser, today: dt.date) -> KeyAccountReport:
+    """Visit coverage per manager, needs by stage and age, conversion of latent needs —
+    over what the user may see."""
+    by_manager: dict[str, list[int]] = {}
+    for row in visit_calendar(user=user, today=today):
+        name = row.account.manager.username if row.account.manager else "—"
+        counts = by_manager.setdefault(name, [0, 0])
+        counts[0] += 1
+        counts[1] += row.status != "overdue" and row.last_visit is not None
+    coverage = [Coverage(m, c[0], c[1]) for m, c in sorted(by_manager.items())]
+    now = dt.datetime.combine(today, dt.time(23, 59), tzinfo=dt.UTC)
+    ages: dict[str, list[float]] = {s: [] for s in Stage.values}
+    needs = needs_visible_to(user=user)
+    for stage, changed in needs.values_list("stage", "stage_changed_at"):
+        ages[stage].append((now - changed).total_seconds() / 86400)
+    stages = [
+        StageAge(
+            stage=s,
+            label=str(Stage(s).label),
+            count=len(ages[s]),
+            avg_days=round(sum(ages[s]) / len(ages[s]), 1) if ages[s] else None,
+        )
+        for s in Stage.values
+    ]
+    latent = needs.filter(origin="latent")
+    return KeyAccountReport(
+        coverage=coverage,
+        stages=stages,
+        latent_total=latent.count(),
+        latent_confirmed=latent.filter(stage__in=[Stage.CONFIRMED, Stage.FULFILLED]).count(),
+        latent_declined=latent.filter(stage=Stage.DECLINED).count(),
+    )

@@ -115,6 +115,11 @@ def account_detail(request: AuthedRequest, account_no: str) -> HttpResponse:
             "suggestions": latent.suggestions_for(account=account) if can_screen else [],
             "rule_labels": RULE_LABELS,
             "topics": dict(Topic.choices),
+            "managers": (
+                list(selectors.key_account_managers())
+                if user.has_perm("keyaccounts.manage_roster")
+                else []
+            ),
         },
     )
 
@@ -198,6 +203,37 @@ def report_new(request: AuthedRequest, account_no: str) -> HttpResponse:
             "topics": Topic.choices,
         },
     )
+
+
+@login_required
+@require_POST
+def assign(request: AuthedRequest, account_no: str) -> HttpResponse:
+    """Marketing managers set an account's manager, backup and corporate group."""
+    account = _account(request, account_no)
+    managers = {str(u.pk): u for u in selectors.key_account_managers()}
+    try:
+        services.keyaccount_assign(
+            account=account,
+            manager=managers.get(request.POST.get("manager", "")),
+            backup_manager=managers.get(request.POST.get("backup_manager", "")),
+            actor=request.user,
+        )
+        services.group_assign(
+            account=account, group_name=request.POST.get("group", ""), actor=request.user
+        )
+    except KeyAccountError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Managers saved."))
+    return redirect("keyaccounts:account", account_no=account_no)
+
+
+@login_required
+def reports_overview(request: AuthedRequest) -> HttpResponse:
+    """Visit coverage per manager, needs by stage and age, conversion of latent needs."""
+    _viewer(request)
+    report = selectors.keyaccount_report(user=request.user, today=timezone.localdate())
+    return render(request, "keyaccounts/overview.html", {"report": report})
 
 
 @login_required
