@@ -234,6 +234,7 @@ class Event(models.Model):
         REPORT = "report", _("Needs report sent")
         STAGE = "stage", _("Need moved")
         LATENT = "latent", _("Latent need added")
+        FAST = "fast", _("Fast-channel request filed")
 
     key_account = models.ForeignKey(KeyAccount, on_delete=models.CASCADE, related_name="events")
     need = models.ForeignKey(

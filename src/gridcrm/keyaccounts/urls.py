@@ -10,6 +10,7 @@ urlpatterns = [
     path("reports/", views.report_list, name="reports"),
     path("overview/", views.reports_overview, name="overview"),
     path("a/<str:account_no>/assign/", views.assign, name="assign"),
+    path("a/<str:account_no>/fast/", views.fast_request, name="fast_request"),
     path("a/<str:account_no>/", views.account_detail, name="account"),
     path("a/<str:account_no>/visit/", views.visit_new, name="visit_new"),
     path("a/<str:account_no>/report/", views.report_new, name="report_new"),

@@ -13,11 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gridcrm.archive.models import Customer
 from gridcrm.archive.selectors import customers_visible_to
-from gridcrm.keyaccounts import latent, selectors, services
+from gridcrm.keyaccounts import fastchannel, latent, selectors, services
 from gridcrm.keyaccounts.errors import KeyAccountError
 from gridcrm.keyaccounts.models import KeyAccount, Need, Stage, Topic
 from gridcrm.keyaccounts.roster import RULE_LABELS
+from gridcrm.service.errors import ServiceError
+from gridcrm.service.models import RequestType
 from gridcrm.web.http import AuthedRequest
 
 BOARD_STAGES = [
@@ -115,6 +118,12 @@ def account_detail(request: AuthedRequest, account_no: str) -> HttpResponse:
             "suggestions": latent.suggestions_for(account=account) if can_screen else [],
             "rule_labels": RULE_LABELS,
             "topics": dict(Topic.choices),
+            "fast_requests": fastchannel.fast_requests_of(account=account)[:10],
+            "request_types": (
+                list(RequestType.objects.filter(active=True).order_by("name_zh"))
+                if user.has_perm("service.add_servicerequest")
+                else []
+            ),
             "managers": (
                 list(selectors.key_account_managers())
                 if user.has_perm("keyaccounts.manage_roster")
@@ -225,6 +234,33 @@ def assign(request: AuthedRequest, account_no: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Managers saved."))
+    return redirect("keyaccounts:account", account_no=account_no)
+
+
+@login_required
+@require_POST
+def fast_request(request: AuthedRequest, account_no: str) -> HttpResponse:
+    """File a request through the fast channel (the manager, or an agent taking a call)."""
+    account = _account(request, account_no)
+    request_type = RequestType.objects.filter(
+        active=True, pk=request.POST.get("request_type") or 0
+    ).first()
+    if request_type is None:
+        messages.error(request, _("Choose the request type."))
+        return redirect("keyaccounts:account", account_no=account_no)
+    try:
+        made = fastchannel.fast_request_create(
+            account=account,
+            request_type=request_type,
+            summary=request.POST.get("summary", ""),
+            actor=request.user,
+        )
+    except (KeyAccountError, ServiceError) as exc:
+        messages.error(request, str(exc))
+    except Customer.DoesNotExist as exc:
+        raise Http404 from exc
+    else:
+        messages.success(request, _("Fast-channel request #%(id)s filed.") % {"id": made.pk})
     return redirect("keyaccounts:account", account_no=account_no)
 
 
