@@ -1,5 +1,6 @@
 """What the demo adds after its customers exist: mapping rules, change requests, a public
-credit list, tier-3 captures, facts in the lake, service requests and notices.
+credit list, tier-3 captures, facts in the lake, credit ratings, service requests and
+notices, orderly-use plans, key-account visits and needs.
 
 Each capability keeps its own demo function next to its code; this module only calls
 them in order, so the demo shows every capability with data that follows from the
@@ -190,8 +191,26 @@ def demo_enrich(*, seed: int, stdout: TextIO) -> None:
         "bills, payments and 15-minute readings in the lake (about a minute)",
         lambda: call_command("demo_facts", seed=seed, stdout=stdout),
     )
+    from gridcrm.credit.demo import demo_credit_data
+    from gridcrm.keyaccounts.demo import demo_keyaccount_data
+    from gridcrm.load.demo import demo_load_data
     from gridcrm.service.demo import demo_service_data
 
     _step(
+        stdout,
+        "credit scorecard fitted on the facts, every customer rated",
+        lambda: demo_credit_data(seed=seed, stdout=stdout),
+    )
+    _step(
         stdout, "service requests and notices", lambda: demo_service_data(seed=seed, stdout=stdout)
+    )
+    _step(
+        stdout,
+        "time-of-use periods, declared production data, orderly-use plans",
+        lambda: demo_load_data(seed=seed, stdout=stdout),
+    )
+    _step(
+        stdout,
+        "key accounts: a year of visits, needs reports, latent needs",
+        lambda: demo_keyaccount_data(seed=seed, stdout=stdout),
     )
