@@ -111,3 +111,8 @@ def test_a_latent_need_from_a_rule_keeps_its_evidence_and_is_not_suggested_again
 def test_a_rule_that_does_not_fire_cannot_be_added(cast: Cast) -> None:
     with pytest.raises(KeyAccountError):
         latent_need_add(account=cast.mine, rule="growth", actor=cast.specialist)
+
+
+def test_peak_share_stays_silent_for_a_flat_round_the_clock_load(cast: Cast) -> None:
+    _months(cast.mine.customer, [100_000.0] * 12, peak_share=0.42)
+    assert _rules(cast.mine.customer) == set()

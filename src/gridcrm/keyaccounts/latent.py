@@ -25,8 +25,9 @@ from gridcrm.lake.models import MonthlyLoadFeature
 
 # Maximum demand at or above this share of the contracted capacity suggests more capacity.
 CAPACITY_USE_RATIO = 0.85
-# Critical-peak plus peak consumption at or above this share suggests shifting or storage.
-PEAK_SHARE = 0.40
+# Critical-peak plus peak consumption at or above this share suggests shifting or storage
+# (a flat round-the-clock load puts about 0.37 into Shanxi's peak and critical-peak hours).
+PEAK_SHARE = 0.45
 # The latest three months at least this much above the same months a year before.
 GROWTH_RATIO = 1.20
 MIN_MONTHS = 3
