@@ -165,13 +165,12 @@ def pandas_rating(lake: Path, customers: Any, models: dict[str, Any], as_of: dat
     pays = read("payments", ["payment_id", "bill_id", "paid_on", "amount"])
     pays["paid_on"] = pd.to_datetime(pays["paid_on"])
     pays["amount"] = pays["amount"].astype(float)
-    pays = pays[pays["paid_on"] <= day].sort_values(["bill_id", "paid_on", "payment_id"])
-    pays["so_far"] = pays.groupby("bill_id", sort=False)["amount"].cumsum()
-    pays = pays.merge(bills[["bill_id", "amount"]].rename(columns={"amount": "due"}), "inner")
-    settled = pays[pays["so_far"] >= pays["due"]].groupby("bill_id")["paid_on"].min()
-    per_bill = pays.groupby("bill_id").agg(n=("amount", "size"), total=("amount", "sum"))
-    due = bills[bills["due_on"] < day].set_index("bill_id")
-    due = due.join(per_bill).join(settled.rename("settled_on"))
+    pays = pays[pays["paid_on"] <= day]
+    per_bill = pays.groupby("bill_id").agg(
+        n=("amount", "size"), total=("amount", "sum"), last_paid=("paid_on", "max")
+    )
+    due = bills[bills["due_on"] < day].set_index("bill_id").join(per_bill)
+    due["settled_on"] = due["last_paid"].where(due["total"].fillna(0.0) >= due["amount"])
     total = due["total"].fillna(0.0)
     outstanding = np.maximum(due["amount"] - total, 0.0)
     late = np.where(
@@ -189,6 +188,7 @@ def pandas_rating(lake: Path, customers: Any, models: dict[str, Any], as_of: dat
             "days_late": np.maximum(late, 0).astype(float),
             "outstanding": outstanding.to_numpy(),
             "partial": ((due["n"].fillna(0) > 1) | ((total > 0) & (outstanding > 0))).to_numpy(),
+            "amount": due["amount"].to_numpy(),
         }
     )
     start12 = pd.Timestamp(months_before(as_of, 12))
@@ -202,6 +202,7 @@ def pandas_rating(lake: Path, customers: Any, models: dict[str, Any], as_of: dat
     s["late_older"] = s["days_late"].where(in12 & ~recent)
     s["partial12"] = in12 & s["partial"]
     s["overdue"] = s["outstanding"] > 0
+    s["amount12"] = s["amount"].where(in12)
     g = s.groupby("account_no").agg(
         bills_12m=("in12", "sum"),
         on12=("on12", "sum"),
@@ -212,9 +213,8 @@ def pandas_rating(lake: Path, customers: Any, models: dict[str, Any], as_of: dat
         partial12=("partial12", "sum"),
         arrears=("outstanding", "sum"),
         arrears_months=("overdue", "sum"),
+        mean_bill=("amount12", "mean"),
     )
-    mean_bill = bills[bills["due_on"] >= start12].groupby("account_no")["amount"].mean()
-    g = g.join(mean_bill.rename("mean_bill"))
     b12 = g["bills_12m"].where(g["bills_12m"] > 0)
     pay = pd.DataFrame(index=g.index)
     pay["on_time_share_12m"] = g["on12"] / b12

@@ -150,8 +150,13 @@ class CustomerCredit(models.Model):
 class CreditRating(models.Model):
     """The rating history: one row per customer and rating day."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="credit_ratings")
-    run = models.ForeignKey(CreditRun, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Indexed by the unique (customer, as_of); a million rows a month: no extra indexes.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="credit_ratings", db_index=False
+    )
+    run = models.ForeignKey(
+        CreditRun, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
+    )
     as_of = models.DateField(_("as of"))
     grade = models.CharField(_("credit grade"), max_length=3, choices=Grade.choices)
     score = models.FloatField(_("score"))
@@ -181,7 +186,10 @@ class GradeChange(models.Model):
         OVERRIDE = "override", _("Approved override")
         REVIEW = "review", _("Human review")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="grade_changes")
+    # Indexed by (customer, at).
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="grade_changes", db_index=False
+    )
     old_grade = models.CharField(_("old grade"), max_length=3, blank=True)
     new_grade = models.CharField(_("new grade"), max_length=3)
     reason_code = models.CharField(_("reason code"), max_length=30)
@@ -190,7 +198,9 @@ class GradeChange(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    run = models.ForeignKey(CreditRun, on_delete=models.SET_NULL, null=True, related_name="+")
+    run = models.ForeignKey(
+        CreditRun, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
+    )
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -28,7 +28,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from gridcrm.lake.pipelines import bill_settlement, months_before
+from gridcrm.lake.pipelines import months_before
 
 CUSTOMER_COLUMNS = (
     "account_no",
@@ -121,6 +121,40 @@ def known_bills(bills: ir.Table, *, as_of: date) -> ir.Table:
     return bills.filter(bills.period <= _lit(months_before(as_of, 1)))
 
 
+def settlement(bills: ir.Table, payments: ir.Table, *, as_of: date) -> ir.Table:
+    """Per bill due before ``as_of``: paid on time, days late, outstanding, paid in parts.
+
+    Like ``lake.pipelines.bill_settlement``, but a bill paid in full counts as settled
+    on the day of its last payment by ``as_of`` — one aggregation instead of a running
+    total over every payment, which is what makes a million customers fast. The two
+    differ only when money keeps coming for a bill after it was paid in full; billing
+    books such money to the account's balance, not to the bill.
+    """
+    paid = payments.filter(payments.paid_on <= _lit(as_of))
+    per_bill = paid.group_by("bill_id").aggregate(
+        payments=paid.bill_id.count(), total_paid=paid.amount.sum(), last_paid=paid.paid_on.max()
+    )
+    due = bills.filter(bills.due_on < _lit(as_of))
+    j = due.left_join(per_bill, "bill_id")
+    total = j.total_paid.coalesce(0)
+    outstanding = j.amount - total
+    settled = ibis.cases((total >= j.amount, j.last_paid), else_=ibis.null("date"))
+    days_late = ibis.cases(
+        (settled.notnull(), _days_between(settled, j.due_on)),
+        else_=_days_between(_lit(as_of), j.due_on),
+    )
+    return j.select(
+        "bill_id",
+        "account_no",
+        "due_on",
+        amount=j.amount.cast("float64"),
+        on_time=settled.notnull() & (settled <= j.due_on),
+        days_late=ibis.greatest(days_late, 0),
+        outstanding=ibis.greatest(outstanding, 0),
+        partial=(j.payments.coalesce(0) > 1) | ((total > 0) & (outstanding > 0)),
+    )
+
+
 def payment_indicators(bills: ir.Table, payments: ir.Table, *, as_of: date) -> ir.Table:
     """Per customer: punctuality, lateness and its trend, arrears, part payments.
 
@@ -130,10 +164,10 @@ def payment_indicators(bills: ir.Table, payments: ir.Table, *, as_of: date) -> i
     later the bills due in the last 3 months were paid than the 9 before (days, 0 when not
     later); over all bills:
     ``arrears`` (yuan outstanding past the due date), ``arrears_months`` (overdue bills,
-    one a month) and ``arrears_ratio`` (arrears ÷ the mean bill of 12 months).
+    one a month) and ``arrears_ratio`` (arrears ÷ the mean of the bills due in 12 months).
     """
     issued = known_bills(bills, as_of=as_of)
-    s = bill_settlement(issued, payments, as_of=as_of)
+    s = settlement(issued, payments, as_of=as_of)
     start12, start3 = _lit(months_before(as_of, 12)), _lit(months_before(as_of, 3))
     in12 = s.due_on >= start12
     recent = s.due_on >= start3
@@ -149,13 +183,9 @@ def payment_indicators(bills: ir.Table, payments: ir.Table, *, as_of: date) -> i
         partial_12m=(in12 & s.partial).cast("int64").sum(),
         arrears=s.outstanding.sum().cast("float64"),
         arrears_months=(s.outstanding > 0).cast("int64").sum(),
+        mean_bill=s.amount.mean(where=in12),
     )
-    mean_bill = (
-        issued.filter(issued.due_on >= start12)
-        .group_by("account_no")
-        .aggregate(mean_bill=issued.amount.mean().cast("float64"))
-    )
-    joined = agg.left_join(mean_bill, "account_no")
+    joined = agg
     return joined.select(
         "account_no",
         on_time_share_12m=_ratio(joined.on_time_12m, joined.bills_12m),
@@ -356,7 +386,7 @@ def serious_arrears_outcome(
     (``as_of``, ``as_of`` + ``horizon_months``], seen with the payments made by ``until``
     (the window is cut at ``until`` when the data end sooner)."""
     end = min(months_before(as_of, -horizon_months), until)
-    s = bill_settlement(bills, payments, as_of=until)
+    s = settlement(bills, payments, as_of=until)
     # The day the bill crossed the line, if it did: due + days, unless settled before.
     crossed = s.due_on + ibis.interval(days=days)
     serious = (s.days_late > days) & (crossed > _lit(as_of)) & (crossed <= _lit(end))
