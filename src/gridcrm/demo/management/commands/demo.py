@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from argparse import ArgumentParser
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -78,7 +78,8 @@ class Command(BaseCommand):
         )
         if fresh:
             seed = options["seed"] if options["seed"] is not None else DEFAULT_ENRICH_SEED
-            demo_enrich(seed=seed, stdout=self.stdout)
+            # OutputWrapper writes like a TextIO; the stubs just don't say so.
+            demo_enrich(seed=seed, stdout=cast(TextIO, self.stdout))
 
         url = f"http://127.0.0.1:{port}"
         self.stdout.write("")
