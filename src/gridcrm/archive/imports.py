@@ -26,13 +26,18 @@ are rejected; the rejected ones go, with their original cells and a ``reason``
 column, to a reject file (CSV, UTF-8 with BOM). A dry run does all the judging and
 writes nothing but the report.
 
-Speed: rows are read, judged and written in batches; each batch costs a handful of
-queries whatever its size (one lookup of known accounts, one of pending requests, bulk
-writes, and on PostgreSQL a ``COPY`` for new customers). Cleaning repeats itself a lot
-(a million rows use a few dozen tariff categories and stations), so the result of
-``FieldSpec.clean`` for low-cardinality fields is memoised; the other fields take a fast
-path that runs the same validators. ``tests/archive/test_import.py`` checks both give
-exactly what ``FieldSpec.clean`` gives.
+Speed: rows are read, judged and written in batches (``BATCH_SIZE``); each batch costs a
+handful of queries whatever its size (one lookup of known accounts, one of pending
+requests, bulk writes, and on PostgreSQL a ``COPY`` for new customers, on a writer
+thread so PostgreSQL stores one batch while Python judges the next). Cells are cleaned a
+column at a time (``Cleaner.clean_column``): choices, numbers, yes/no and stations once
+per distinct value; plain text columns through Arrow kernels that accept only cells the
+column's validators surely accept unchanged (regular expressions, lengths, check
+characters of certificate numbers); every other cell goes through ``FieldSpec.clean``'s
+fast twin one by one, so messages are the registry's. ``tests/archive/test_import.py``
+and ``test_import_columns.py`` check all three give exactly what ``FieldSpec.clean``
+gives. A first load into an empty archive on PostgreSQL builds the GIN search indexes
+once at the end instead of updating them row by row (``search_indexes_deferred``).
 """
 
 from __future__ import annotations
@@ -1087,15 +1092,14 @@ class _Import:
         try:
             yield
         finally:
-            with self.connection.cursor() as cursor:
-                cursor.execute("SET maintenance_work_mem = '256MB'")
-            try:
-                with self.connection.schema_editor() as schema_editor:
-                    for migration in migrations:
-                        migration.create(None, schema_editor)
-            finally:
-                with self.connection.cursor() as cursor:
-                    cursor.execute("RESET maintenance_work_mem")
+            # Each migration's indexes on a connection of their own, side by side.
+            with ThreadPoolExecutor(max_workers=len(migrations)) as pool:
+                builds = [
+                    pool.submit(_indexes_build, self.connection.alias, migration)
+                    for migration in migrations
+                ]
+            for build in builds:
+                build.result()
 
     def run(self) -> ImportReport:
         started = timezone.now()
@@ -1166,6 +1170,19 @@ _GIN_MIGRATIONS = (
     "0002_search_indexes_on_postgresql",
     "0004_bigram_search_indexes_on_postgresql",
 )
+
+
+def _indexes_build(alias: str, migration: Any) -> None:
+    """Run a migration's ``create`` (its ``CREATE INDEX IF NOT EXISTS``) on this thread's
+    connection, with room to sort in memory."""
+    connection = connections[alias]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '256MB'")
+        with connection.schema_editor() as schema_editor:
+            migration.create(None, schema_editor)
+    finally:
+        connection.close()
 
 
 class _PgWriter:
