@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.test import Client
 from django.utils import timezone
 
 from gridcrm.keyaccounts.models import Need, Stage, Visit
 from gridcrm.keyaccounts.services import need_screen, report_send
+from tests.conftest import Regions
 from tests.keyaccounts.conftest import Cast
 
 
@@ -194,3 +196,29 @@ def test_the_refresh_command_applies_the_roster_rules(cast: Cast) -> None:
     out = StringIO()
     call_command("keyaccounts_refresh", stdout=out)
     assert "0 added" in out.getvalue()
+
+
+def test_list_pages_do_not_query_per_account(
+    cast: Cast, client: Client, regions: Regions, django_assert_max_num_queries: Any
+) -> None:
+    from gridcrm.keyaccounts.services import keyaccount_assign, keyaccount_nominate
+    from tests.keyaccounts.conftest import make_plant
+
+    for i in range(10, 20):
+        plant = make_plant(regions, f"03000000{i}", f"阳泉市第{i}机械厂")
+        account = keyaccount_nominate(customer=plant, reason="重点", actor=cast.marketing)
+        keyaccount_assign(
+            account=account, manager=cast.owner, backup_manager=None, actor=cast.marketing
+        )
+        report_send(
+            account=account,
+            specialist=cast.specialist,
+            summary="s",
+            needs=["增容"],
+            actor=cast.owner,
+        )
+    client.force_login(cast.owner)
+    client.get("/keyaccounts/")  # warm the session and permission caches
+    for url in ("/keyaccounts/", "/keyaccounts/board/", "/keyaccounts/reports/"):
+        with django_assert_max_num_queries(14):
+            assert client.get(url).status_code == 200
