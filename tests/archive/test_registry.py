@@ -111,3 +111,9 @@ def test_files_may_name_columns_by_code_or_either_label() -> None:
     assert aliases["account_no"].name == "account_no"
     assert aliases["户号"].name == "account_no"
     assert aliases["account number"].name == "account_no"
+
+
+@pytest.mark.parametrize("name", ["name", "region", "contracted_kva", "address"])
+def test_a_nul_character_is_refused_before_it_reaches_the_database(name: str, db: None) -> None:
+    with pytest.raises(ValidationError):
+        spec(name).clean("北大街\x00供电所")

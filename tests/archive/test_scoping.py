@@ -136,3 +136,17 @@ def test_anonymous_callers_are_sent_to_login_or_refused(
     assert web.status_code == 302
     assert "/login/" in web["Location"]
     assert client.get("/api/customers").status_code == 401
+
+
+def test_a_backup_key_account_manager_sees_the_account_they_cover(
+    regions: Regions, customer_b: Customer, client: Client
+) -> None:
+    from gridcrm.keyaccounts.models import KeyAccount
+
+    manager = make_user("manager_kam", Role.KEY_ACCOUNT_MANAGER)
+    backup = make_user("backup_kam", Role.KEY_ACCOUNT_MANAGER)
+    other = make_user("other_kam", Role.KEY_ACCOUNT_MANAGER)
+    Customer.objects.filter(pk=customer_b.pk).update(account_manager=manager)
+    KeyAccount.objects.create(customer=customer_b, manager=manager, backup_manager=backup)
+    assert _status(client, backup, customer_b) == (200, 200)
+    assert _status(client, other, customer_b) == (404, 404)

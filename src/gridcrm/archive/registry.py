@@ -154,6 +154,8 @@ class FieldSpec:
         """
         if isinstance(raw, str):
             raw = raw.strip()
+            if "\x00" in raw:  # PostgreSQL text cannot hold NUL; refuse it here, clearly
+                raise ValidationError(_("Null characters are not allowed."))
         if self.is_blank(raw):
             return None if self._nullable else ""
         if self.custom is not None:

@@ -24,7 +24,7 @@ def customers_visible_to(*, user: User | AnonymousUser) -> QuerySet[Customer]:
     - company-wide roles (managers, agents, archive officers, planners, administrators)
       see every customer;
     - a regional collector sees the customers of their region and the regions below it;
-    - a key-account manager sees their portfolio;
+    - a key-account manager sees their portfolio and the accounts they back up;
     - a business specialist sees the key accounts (customers with a manager);
     - a customer sees only themself;
     - anyone else sees nothing.
@@ -42,7 +42,8 @@ def customers_visible_to(*, user: User | AnonymousUser) -> QuerySet[Customer]:
         region_path = user.region.path  # type: ignore[union-attr]
         scope |= Q(region__path=region_path) | Q(region__path__startswith=f"{region_path}.")
     if Role.KEY_ACCOUNT_MANAGER in roles:
-        scope |= Q(account_manager=user)
+        # A backup manager covers the account while its manager is away.
+        scope |= Q(account_manager=user) | Q(key_account__backup_manager=user)
     if Role.BUSINESS_SPECIALIST in roles:
         scope |= Q(account_manager__isnull=False)
     if Role.CUSTOMER in roles:
