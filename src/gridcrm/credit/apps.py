@@ -10,4 +10,9 @@ class CreditConfig(AppConfig):
         from gridcrm.archive.panels import Panel, register_panel
         from gridcrm.credit import services  # noqa: F401  (registers the job runner)
 
+        from gridcrm.credit.selectors import credit_grade_for
+        from gridcrm.service.credit import credit_grade_provider_set
+
         register_panel(Panel("credit", _("Credit"), "credit/_customer_panel.html", order=30))
+        # Service requests, payment terms and notices follow the customer's real grade.
+        credit_grade_provider_set(credit_grade_for)

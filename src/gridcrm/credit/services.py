@@ -481,15 +481,17 @@ def rating_expr(
     )
 
 
-def reason_codes(
-    table: pa.Table, models: dict[str, ActiveModel], *, top: int = 3
-) -> list[list[list[Any]]]:
-    """Per row, the ``top`` indicators that cost the customer most points: ``[indicator,
-    value, points lost]``, where points lost = the indicator's best points − its points."""
+def reason_codes(table: pa.Table, models: dict[str, ActiveModel], *, top: int = 3) -> list[str]:
+    """Per row, as JSON, the ``top`` indicators that cost the customer most points:
+    ``[[indicator, value, points lost], …]``, points lost = the indicator's best points −
+    its points; indicators that cost nothing are left out. Vectorised: a million rows in
+    seconds."""
+    import pyarrow.compute as pc
+
+    n = table.num_rows
     names = sorted({v for m in models.values() for v in m.card["variables"]})
-    if not names or table.num_rows == 0:
-        return [[] for _ in range(table.num_rows)]
-    segments = table.column("segment").to_numpy(zero_copy_only=False)
+    if not names or n == 0:
+        return ["[]"] * n
     seg_index = {s: i for i, s in enumerate(models)}
     best = np.zeros((len(models), len(names)))
     for s, m in models.items():
@@ -497,25 +499,37 @@ def reason_codes(
             spec = m.card["variables"].get(name)
             if spec:
                 best[seg_index[s], j] = max([*spec["points"], spec["missing"]])
-    rows = np.array([seg_index.get(s, 0) for s in segments], dtype=np.int64)
+    segments = table.column("segment").combine_chunks().dictionary_encode()
+    seg_of_code = np.array(
+        [seg_index.get(s, 0) for s in segments.dictionary.to_pylist()], dtype=np.int64
+    )
+    rows = seg_of_code[segments.indices.to_numpy(zero_copy_only=False)]
     pts = np.column_stack(
-        [table.column(f"pts_{n}").to_numpy(zero_copy_only=False).astype(float) for n in names]
+        [table.column(f"pts_{c}").to_numpy(zero_copy_only=False).astype(float) for c in names]
+    )
+    values = np.column_stack(
+        [table.column(c).to_numpy(zero_copy_only=False).astype(float) for c in names]
     )
     lost = np.round(best[rows] - pts, 2)
-    values = np.column_stack(
-        [table.column(n).to_numpy(zero_copy_only=False).astype(float) for n in names]
-    )
     order = np.argsort(-lost, axis=1, kind="stable")[:, :top]
-    out: list[list[list[Any]]] = []
-    for i in range(len(rows)):
-        codes = []
-        for j in order[i]:
-            if lost[i, j] <= 0.005:
-                break
-            v = values[i, j]
-            codes.append([names[j], None if v != v else round(float(v), 3), float(lost[i, j])])
-        out.append(codes)
-    return out
+    at = np.arange(n)[:, None]
+    top_lost, top_values = lost[at, order], np.round(values[at, order], 3)
+    label = np.asarray(names, dtype=object)
+    items = []
+    for k in range(order.shape[1]):
+        v = pa.array(top_values[:, k], from_pandas=True)  # NaN → null
+        item = pc.binary_join_element_wise(
+            pa.array(label[order[:, k]], pa.string()),
+            pc.fill_null(pc.cast(v, pa.string()), "null"),
+            pc.cast(pa.array(top_lost[:, k]), pa.string()),
+            '","',
+        )
+        # '["name", value, lost]' from 'name","value","lost': unquote the numbers
+        item = pc.replace_substring_regex(item, r'^(.*)","(.*)","(.*)$', r'["\1",\2,\3]')
+        # the losses are sorted, so the empty items are the last ones
+        items.append(pc.if_else(pa.array(top_lost[:, k] > 0.005), item, ""))
+    joined = pc.replace_substring_regex(pc.binary_join_element_wise(*items, ","), r",+$", "")
+    return pc.binary_join_element_wise("[", joined, "]", "").to_pylist()  # type: ignore[no-any-return]
 
 
 def _executemany(sql: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -545,7 +559,7 @@ def _upsert_sql(model: type[Any], columns: Sequence[str], conflict: Sequence[str
 def ratings_store(
     *,
     table: pa.Table,
-    reasons: list[list[list[Any]]],
+    reasons: Sequence[str],
     ids: dict[str, int],
     models: dict[str, ActiveModel],
     run: CreditRun,
@@ -564,7 +578,7 @@ def ratings_store(
     prev = table.column("prev_grade").to_pylist()
     prev_since = table.column("prev_since").to_pylist()
     labels = {s: m.label for s, m in models.items()}
-    reason_json = [json.dumps(r, ensure_ascii=False) for r in reasons]
+    reason_json = reasons
     # Rows in primary-key order: the indexes then grow at their end instead of taking
     # a million random inserts (several times faster at a city company's size).
     keyed = sorted((pk, i) for i, a in enumerate(accounts) if (pk := ids.get(a)) is not None)
