@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gridcrm.archive.models import Customer
+from gridcrm.service import credit as service_credit
 from gridcrm.service.credit import credit_grade_provider_set
 from gridcrm.service.models import RequestType
 from gridcrm.users.models import User
@@ -45,17 +46,19 @@ def planner(regions: Regions) -> User:
     return make_user("planner", Role.DEMAND_PLANNER)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def grades() -> Iterator[dict[str, str]]:
-    """Credit grades by account number (others are A) while a test runs."""
+    """Credit grades by account number (others are A) while a test runs; service tests
+    set the grades they need instead of rating customers through the credit app."""
     table: dict[str, str] = {}
 
     def provider(customer: Customer) -> str:
         return table.get(customer.account_no, "A")
 
+    previous = service_credit._provider
     credit_grade_provider_set(provider)
     yield table
-    credit_grade_provider_set(None)
+    credit_grade_provider_set(previous)
 
 
 def rtype(code: str) -> RequestType:
