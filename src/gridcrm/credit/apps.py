@@ -9,7 +9,6 @@ class CreditConfig(AppConfig):
     def ready(self) -> None:
         from gridcrm.archive.panels import Panel, register_panel
         from gridcrm.credit import services  # noqa: F401  (registers the job runner)
-
         from gridcrm.credit.selectors import credit_grade_for
         from gridcrm.service.credit import credit_grade_provider_set
 
