@@ -12,7 +12,8 @@ Two implementations, each in a fresh process (so its peak memory is its own), ov
 same lake and database:
 
 - **engine**: ``gridcrm.credit.services.credit_rate_all`` — the Ibis expression run by
-  the embedded engine (DuckDB);
+  the embedded engine (DuckDB) — as a first rating (every customer gets a grade change),
+  then **monthly**: the next month's run over those results (updates, few changes);
 - **pandas**: the same indicators, scoring and grade rules written in plain pandas and
   numpy, then the same reason codes and the same upsert.
 
@@ -349,13 +350,18 @@ def pandas_rating(lake: Path, customers: Any, models: dict[str, Any], as_of: dat
 def run(kind: str, folder: Path) -> dict[str, Any]:
     """One measurement in this process; prints and returns its figures."""
     _setup_django(folder)
-    _reset_credit()
+    as_of = AS_OF
+    if kind == "monthly":
+        # the next month's run over the first rating's results: updates, few changes
+        as_of = date(AS_OF.year, AS_OF.month + 1, AS_OF.day) if AS_OF.month < 12 else AS_OF
+    else:
+        _reset_credit()
     from gridcrm.credit import services
     from gridcrm.credit.models import CustomerCredit
 
     started = time.perf_counter()
-    if kind == "engine":
-        result = services.credit_rate_all(as_of=AS_OF, engine="duckdb")
+    if kind in ("engine", "monthly"):
+        result = services.credit_rate_all(as_of=as_of, engine="duckdb")
         seconds = dict(result.seconds)
         grades = result.run.grade_counts
     else:
@@ -386,6 +392,7 @@ def run(kind: str, folder: Path) -> dict[str, Any]:
         "steps": {k: round(v, 2) for k, v in seconds.items()},
         "rated": rated,
         "grades": dict(sorted(grades.items())),
+        "changes": result.run.changes if kind != "pandas" else None,
         "peak_rss_gb": round(rss_gb, 2),
     }
     print(json.dumps(out), flush=True)
@@ -408,7 +415,7 @@ def main() -> None:
     prepare(folder, args.customers)
     print(f"  ready in {time.perf_counter() - t0:.0f} s", flush=True)
     results = {}
-    for kind in ("engine", *(() if args.skip_pandas else ("pandas",))):
+    for kind in ("engine", "monthly", *(() if args.skip_pandas else ("pandas",))):
         proc = subprocess.run(  # noqa: S603 (this script, this interpreter)
             [
                 sys.executable,
