@@ -386,6 +386,8 @@ class Cleaner:
                 return ""
             if value.startswith(FORMULA_STARTS):
                 raise ValidationError(_("Looks like a spreadsheet formula; not imported."))
+            if "\x00" in value:
+                raise ValidationError(_("Null characters are not allowed."))
             try:
                 for validator in self.validators:
                     validator(value)
@@ -495,7 +497,8 @@ def _no_formula(array: pa.Array) -> Any:
 
 
 def _column_checks(validators: Sequence[Any]) -> list[Check] | None:
-    checks: list[Check] = [_regex_check(_STRIPPED), _no_formula]
+    # NUL is refused in every field (FieldSpec.clean), whatever the column's validators.
+    checks: list[Check] = [_regex_check(_STRIPPED), _no_formula, _no_nul]
     for validator in validators:
         if isinstance(validator, MaxLengthValidator) and isinstance(validator.limit_value, int):
             checks.append(_length_check(pc.less_equal, validator.limit_value))
