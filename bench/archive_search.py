@@ -6,7 +6,7 @@
 Builds the database with ``gridcrm migrate`` and
 ``gridcrm demo_data --customers N --seed 1 --reset`` (skipped with ``--reuse`` when it
 already holds N customers). Each kind of search of
-``gridcrm.archive.selectors.customer_search`` runs on queries drawn from the stored
+``gridcrm.archive.selectors.customer_list_rows`` runs on queries drawn from the stored
 customers (seeded), timed as the customer list page runs it: the pager's count
 (capped at 1,001 rows by ``web.paging.CappedPaginator``, as the page does) and the
 first page of 25. The baseline is the same query in the same run with index use
@@ -37,7 +37,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from gridcrm.archive.models import Customer  # noqa: E402
-from gridcrm.archive.selectors import customer_search  # noqa: E402
+from gridcrm.archive.selectors import customer_list_rows  # noqa: E402
 from gridcrm.users.models import User  # noqa: E402
 from gridcrm.web.paging import CappedPaginator  # noqa: E402
 
@@ -106,7 +106,7 @@ def queries(per_kind: int, seed: int) -> dict[str, list[str]]:
 def run_once(user: User, query: str) -> float:
     """Milliseconds for the list page's work: the pager's count and the first page."""
     started = time.perf_counter()
-    page = CappedPaginator(customer_search(user=user, query=query), PAGE).get_page(1)
+    page = CappedPaginator(customer_list_rows(user=user, query=query), PAGE).get_page(1)
     list(page.object_list)
     return 1000 * (time.perf_counter() - started)
 

@@ -68,3 +68,42 @@ def test_a_broad_search_says_more_than_the_cap_instead_of_counting_all(
     html = client.get("/customers/", {"q": "王"}).content.decode()
     assert 'data-testid="result-count"' in html
     assert "8" not in html.split('data-testid="result-count">')[1].split("<")[0]
+
+
+def test_a_broad_name_search_lists_the_first_matches_found_in_account_order(
+    regions: Regions,
+    agent: User,
+    collector_a: User,
+    client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("gridcrm.web.paging.COUNT_CAP", 5)
+    # Created out of account order, in two districts.
+    for i in (7, 2, 9, 4, 1, 8, 3):
+        make_customer(regions.station_a1, f"01000003{i:02d}", f"赵{i}")
+    make_customer(regions.station_b1, "0300000399", "赵外")
+    client.force_login(agent)
+    found = client.get("/api/customers", {"q": "赵"}).json()
+    assert found["count"] == 6  # "more than 5": the first six found are listed
+    listed = [c["account_no"] for c in found["items"]]
+    assert len(listed) == 6 and listed == sorted(listed)
+    assert {c["name"][0] for c in found["items"]} == {"赵"}
+    # Within the cap: every match, in account order, and the scope still holds.
+    client.force_login(collector_a)
+    mine = [c["account_no"] for c in client.get("/api/customers", {"q": "赵"}).json()["items"]]
+    assert mine == sorted(mine) and "0300000399" not in mine
+    html = client.get("/customers/", {"q": "赵"}).content.decode()
+    assert [a for a in sorted(mine) if f">{a}<" in html] == sorted(mine)[:6]
+
+
+def test_an_account_number_prefix_finds_exactly_that_prefix(
+    regions: Regions, agent: User, client: Client
+) -> None:
+    for account in ("0199999999", "0200000000", "0200000001", "0209999999", "0210000000"):
+        make_customer(regions.station_a1, account, "钱" + account[-2:])
+    make_customer(regions.station_a1, "9999999999", "孙九")
+    client.force_login(agent)
+    assert _accounts(client, "020") == ["0200000000", "0200000001", "0209999999"]
+    assert _accounts(client, "0209") == ["0209999999"]  # four digits: phone or prefix
+    assert _accounts(client, "99") == ["9999999999"]
+    assert _accounts(client, "0199999999") == ["0199999999"]

@@ -29,7 +29,7 @@ from gridcrm.archive.selectors import (
     completeness_rates,
     customer_get,
     customer_history,
-    customer_search,
+    customer_list_rows,
 )
 from gridcrm.archive.services import (
     change_request_approve,
@@ -204,9 +204,10 @@ def _raise_http(exc: Exception) -> None:
 @paginate(CappedPageNumberPagination, page_size=50)
 def customer_list(request: AuthedRequest, q: str = "") -> Any:
     """Customers visible to the caller. ``q`` is an account number prefix, a phone (whole
-    or its last four digits), or part of the name or address. ``count`` stops at 1001,
-    meaning "more than 1,000": narrow the search."""
-    return customer_search(user=request.user, query=q[:100])
+    or its last four digits), or part of the name or address, in account number order.
+    ``count`` stops at 1001, meaning "more than 1,000": narrow the search (a name or address
+    search then pages through the first 1,001 matches found)."""
+    return customer_list_rows(user=request.user, query=q[:100])
 
 
 @router.post("", response={201: CustomerOut}, summary="Create a customer")

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import itemgetter
+from typing import Any, overload
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import BooleanField, Count, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Collate
 
 from gridcrm.archive.models import ChangeRequest, Customer, FieldChange
 from gridcrm.archive.registry import TIER_WEIGHTS, FieldSpec, Tier, all_specs
 from gridcrm.users.models import User
 from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
 from gridcrm.users.selectors import user_roles
+from gridcrm.web import paging
 
 
 def customers_visible_to(*, user: User | AnonymousUser) -> QuerySet[Customer]:
@@ -63,8 +65,8 @@ def customer_search(*, user: User | AnonymousUser, query: str) -> QuerySet[Custo
     query = query.strip()
     if not query:
         return customers
-    digits = query.replace("-", "").replace(" ", "")
-    if digits.isdigit():
+    digits = _as_number(query)
+    if digits is not None:
         if len(digits) == 4:
             return customers.filter(Q(phone_last4=digits) | _account_prefix_q(digits))
         if len(digits) == 11 and digits.startswith("1"):
@@ -72,11 +74,12 @@ def customer_search(*, user: User | AnonymousUser, query: str) -> QuerySet[Custo
         if len(digits) > 10:  # a landline with its area code, typed with or without the dash
             return customers.filter(phone__in=[query, digits, f"{digits[:4]}-{digits[4:]}"])
         return customers.filter(_account_prefix_q(digits))
-    matches = customers.filter(Q(name__contains=query) | Q(address__contains=query))
     if len(query) == 2 and connection.vendor == "postgresql":
         # Trigram indexes need three characters; two go through the bigram indexes of
-        # migration 0004 (``gridcrm_bigrams``), which PostgreSQL alone has.
-        matches = matches.filter(
+        # migration 0004 (``gridcrm_bigrams``), which PostgreSQL alone has. A string of
+        # two characters holds them exactly when its bigrams do, so no LIKE is added:
+        # its selectivity, multiplied in, made the planner expect one row.
+        return customers.filter(
             RawSQL(
                 "(gridcrm_bigrams(archive_customer.name) @> ARRAY[%s]"
                 " OR gridcrm_bigrams(archive_customer.address) @> ARRAY[%s])",
@@ -84,31 +87,71 @@ def customer_search(*, user: User | AnonymousUser, query: str) -> QuerySet[Custo
                 output_field=BooleanField(),
             )
         )
-    if connection.vendor == "postgresql" and len(query) > 2 and _fewer_than(matches, SEARCH_PROBE):
-        # Not many matches: take them all through the trigram indexes and sort them
-        # (two characters already go that way, through the bigram indexes). Walking the
-        # account number's index instead stops early only when matches are spread out;
-        # those of a street sit together (one supply station's accounts), often far down
-        # it. The C collation sorts account numbers (ten digits) the same way but keeps
-        # the planner off that index.
-        matches = matches.order_by(Collate("account_no", "C"))
-    return matches
+    return customers.filter(Q(name__contains=query) | Q(address__contains=query))
 
 
-# Up to this many matches a text search sorts them rather than walking the account index.
-SEARCH_PROBE = 20_000
+def customer_list_rows(
+    *, user: User | AnonymousUser, query: str
+) -> QuerySet[Customer] | CustomerShortlist:
+    """The rows the customer list (page and API) pages through for ``query``, in account
+    number order.
+
+    A search by part of a name or an address ("王", a street) can match tens of thousands
+    of customers spread over the whole table; sorting them all on every page view costs
+    seconds on a million customers, and nobody pages through them: they narrow the
+    search. So such a search lists the first ``COUNT_CAP + 1`` matches found (one scan of
+    the search indexes that stops there), sorted by account number, and the list says
+    "more than 1,000" (``web.paging``). With at most ``COUNT_CAP`` matches, that is every
+    match. Number searches use the account number's and the phones' b-trees, which give
+    the order directly, and are left whole.
+    """
+    matches = customer_search(user=user, query=query)
+    if not query.strip() or _as_number(query.strip()) is not None:
+        return matches
+    found = matches.order_by().values_list("pk", "account_no")[: paging.COUNT_CAP + 1]
+    return CustomerShortlist([pk for pk, _account_no in sorted(found, key=itemgetter(1))])
 
 
-def _fewer_than(customers: QuerySet[Customer], limit: int) -> bool:
-    """Whether the queryset has fewer than ``limit`` rows; one unordered, capped count."""
-    return customers.order_by()[:limit].count() < limit
+class CustomerShortlist(Sequence[Customer]):
+    """Customers by id in a fixed order, read a page at a time: what a paginator needs
+    (length and slices) without asking the database to sort or count them again."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Customer: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Customer]: ...
+
+    def __getitem__(self, index: int | slice) -> Customer | list[Customer]:
+        ids = self.ids[index] if isinstance(index, slice) else [self.ids[index]]
+        # The ids were read through the caller's visible customers.
+        rows = Customer.objects.select_related("region").in_bulk(ids)
+        customers = [rows[pk] for pk in ids if pk in rows]  # a row deleted meanwhile is skipped
+        if isinstance(index, slice):
+            return customers
+        if not customers:
+            raise IndexError(index)
+        return customers[0]
+
+
+def _as_number(query: str) -> str | None:
+    """The digits of a query typed as a number (dashes and spaces allowed), else None."""
+    digits = query.replace("-", "").replace(" ", "")
+    return digits if digits.isdigit() else None
 
 
 def _account_prefix_q(digits: str) -> Q:
-    """Account numbers starting with ``digits``, also written as a range so the b-tree of
-    ``account_no`` serves it (with a non-C collation PostgreSQL does not turn LIKE into an
-    index range, and would walk the whole index in account order instead)."""
-    condition = Q(account_no__startswith=digits, account_no__gte=digits)
+    """Account numbers starting with ``digits``, written as a range so the b-tree of
+    ``account_no`` serves it in order (account numbers are ten digits, so the range is
+    exactly the prefix). A LIKE beside it made PostgreSQL pick the pattern index, which
+    has no order, and sort every match of a short prefix."""
+    condition = Q(account_no__gte=digits)
     stem = digits.rstrip("9")
     if stem:  # the next prefix: "0399" -> "04"; "99" has none
         condition &= Q(account_no__lt=stem[:-1] + str(int(stem[-1]) + 1))

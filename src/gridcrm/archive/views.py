@@ -43,7 +43,7 @@ from gridcrm.archive.selectors import (
     completeness_rates,
     customer_get,
     customer_history,
-    customer_search,
+    customer_list_rows,
     tier2_worklist,
 )
 from gridcrm.archive.services import (
@@ -77,7 +77,7 @@ def _visible_customer(request: AuthedRequest, account_no: str) -> Customer:
 def customer_list(request: AuthedRequest) -> HttpResponse:
     """Search and page through the customers the user may see."""
     query = request.GET.get("q", "").strip()[:100]
-    page = CappedPaginator(customer_search(user=request.user, query=query), PAGE_SIZE).get_page(
+    page = CappedPaginator(customer_list_rows(user=request.user, query=query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     for customer in page.object_list:
