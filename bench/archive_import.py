@@ -13,6 +13,10 @@
    rows (the ORM, one service call per row), timed, then emptied again.
 4. Bulk: ``imports.customers_import`` on the whole file, timed (into the empty archive
    it drops the GIN search indexes and builds them again at the end; that is in the time).
+5. Floor (PostgreSQL): the database's own share alone — the imported rows copied out,
+   ``COPY``-ed into a bare copy of the table, and every index of ``archive_customer``
+   built on it, each timed. No import of these rows with these indexes can be faster on
+   this machine, whatever the Python side does.
 
 Prints rows/s of each and their ratio. Target: at least 20,000 rows/s on PostgreSQL.
 """
@@ -262,6 +266,38 @@ def baseline(path: Path, count: int, actor: User) -> float:
     return seconds
 
 
+def floor() -> list[tuple[str, float]]:
+    """Seconds PostgreSQL alone needs to store the archive's rows and build its indexes."""
+    steps: list[tuple[str, float]] = []
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's, for COPY
+        data = bytearray()
+        with raw.copy("COPY archive_customer TO STDOUT") as copy:
+            for chunk in copy:
+                data += chunk
+        cursor.execute("DROP TABLE IF EXISTS bench_floor")
+        cursor.execute("CREATE TABLE bench_floor (LIKE archive_customer INCLUDING DEFAULTS)")
+        started = time.perf_counter()
+        with raw.copy("COPY bench_floor FROM STDIN") as copy:
+            copy.write(bytes(data))
+        steps.append(("COPY into a table without indexes", time.perf_counter() - started))
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'archive_customer'"
+            " ORDER BY indexname"
+        )
+        for name, definition in cursor.fetchall():
+            started = time.perf_counter()
+            cursor.execute(
+                definition.replace(f"INDEX {name} ON", "INDEX ON", 1).replace(
+                    "public.archive_customer", "public.bench_floor", 1
+                )
+            )
+            steps.append((f"index {name}", time.perf_counter() - started))
+        cursor.execute("DROP TABLE bench_floor")
+    return steps
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -311,6 +347,17 @@ def main() -> None:
         f"speed-up: {rate / base_rate:.1f}x; target 20,000 rows/s: "
         f"{'met' if rate >= 20_000 else 'NOT met'}"
     )
+    if connection.vendor == "postgresql":
+        print()
+        print("floor: PostgreSQL alone (same rows, same indexes, no Python)")
+        steps = floor()
+        for step, step_seconds in steps:
+            print(f"  {step:<60}{step_seconds:>8.1f} s")
+        total = sum(step_seconds for _step, step_seconds in steps)
+        print(
+            f"  {'in all':<60}{total:>8.1f} s = {report.created / total:,.0f} rows/s;"
+            f" the import reaches {total / seconds:.0%} of it"
+        )
 
 
 if __name__ == "__main__":
