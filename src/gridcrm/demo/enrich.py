@@ -134,7 +134,10 @@ def archive_demo_data(*, seed: int, stdout: TextIO) -> None:
             change_request_submit(
                 customer=customer,
                 field="contracted_kva",
-                new_value=str(rng.choice([12, 16, 20])),
+                # A step up from what the household has: never the same value.
+                new_value=str(
+                    rng.choice([k for k in (12, 16, 20, 25) if k > (customer.contracted_kva or 0)])
+                ),
                 reason="居民申请增容,已现场勘查",
                 actor=users["agent"],
             )
