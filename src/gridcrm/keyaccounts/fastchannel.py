@@ -252,11 +252,10 @@ def feedback_call_record(
             )
     except IntegrityError as exc:
         raise KeyAccountError(_("The feedback call is already recorded.")) from exc
-    summary = (
-        _("waived: %(reason)s") % {"reason": call.waive_reason}
-        if waived
-        else f"{Satisfaction(call.satisfaction).label} {call.notes}".strip()
-    )
+    if satisfaction is None or waived:
+        summary = _("waived: %(reason)s") % {"reason": call.waive_reason}
+    else:
+        summary = f"{Satisfaction(satisfaction).label} {call.notes}".strip()
     Event.objects.create(
         key_account=account,
         kind=Event.Kind.FEEDBACK,

@@ -31,7 +31,7 @@ from gridcrm.users.models import User
 
 OPEN_NEED_STAGES = (Stage.REPORTED, Stage.ANALYSED, Stage.PROPOSED, Stage.CONFIRMED)
 # What moves each open stage on, and whose move it is.
-NEXT_MOVE = {
+NEXT_MOVE: dict[str, str] = {
     Stage.REPORTED: "screen",
     Stage.ANALYSED: "propose",
     Stage.PROPOSED: "answer",
