@@ -256,3 +256,36 @@ def test_the_manager_reads_messages_and_records_the_call_from_the_pages(
     assert (
         client.post(f"/keyaccounts/feedback/{fast.pk}/", {"satisfaction": "1"}).status_code == 404
     )
+
+
+def test_the_api_lists_messages_and_records_the_feedback_call(
+    cast: Cast, agent: User, client: Client
+) -> None:
+    fast = fast_request_create(
+        account=cast.mine,
+        request_type=RequestType.objects.get(code="enquiry"),
+        summary="电价咨询",
+        actor=cast.owner,
+        now=NOW,
+    )
+    client.force_login(cast.backup)
+    kinds = [m["kind"] for m in client.get("/api/keyaccounts/messages").json()]
+    assert sorted(kinds) == ["feedback_due", "step"]
+    assert [d["request_id"] for d in client.get("/api/keyaccounts/feedback").json()] == [fast.pk]
+    refused = client.post(
+        f"/api/keyaccounts/feedback/{fast.pk}", "{}", content_type="application/json"
+    )
+    assert refused.status_code == 400
+    client.force_login(agent)  # the agent answers the enquiry and records the call at once
+    made = client.post(
+        f"/api/keyaccounts/feedback/{fast.pk}",
+        '{"satisfaction": 5, "notes": "答复清楚"}',
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    assert made.json()["request_status"] == "done"
+    client.force_login(cast.colleague)
+    again = client.post(
+        f"/api/keyaccounts/feedback/{fast.pk}", "{}", content_type="application/json"
+    )
+    assert again.status_code == 404

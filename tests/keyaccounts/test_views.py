@@ -324,3 +324,20 @@ def test_the_overview_draws_charts_and_counts_fast_channel_limits(
         assert json.loads(response.context["charts"][chart])
     total = response.context["report"].fast_total
     assert (total.open_in_time, total.closed) == (1, 0)
+
+
+def test_the_api_gives_the_topics_of_the_visit_notes(cast: Cast, client: Client) -> None:
+    for days, notes in ((50, "客户功率因数偏低被考核。"), (5, "再次谈到力调电费。")):
+        visit_record(
+            account=cast.mine,
+            visited_on=timezone.localdate() - dt.timedelta(days=days),
+            people_met="张部长",
+            topics=["energy_efficiency"],
+            notes=notes,
+            actor=cast.owner,
+        )
+    client.force_login(cast.owner)
+    themes = client.get("/api/keyaccounts/0300000001/topics").json()
+    assert [(t["theme"], t["recurring"]) for t in themes] == [("reactive_power", True)]
+    client.force_login(cast.colleague)
+    assert client.get("/api/keyaccounts/0300000001/topics").status_code == 404
