@@ -11,7 +11,7 @@ import random
 from typing import Any, TextIO
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gridcrm.keyaccounts import latent
 from gridcrm.keyaccounts.fastchannel import fast_request_create, feedback_call_record
@@ -340,9 +340,17 @@ def _answer(rng: random.Random, need: Need, owner: User) -> None:
         need_transition(need=need, to_stage=Stage.DECLINED, outcome="客户暂无预算", actor=owner)
 
 
-@transaction.atomic
 def demo_keyaccount_data(*, seed: int, stdout: TextIO) -> dict[str, int]:
-    """Create the key-account demo data over the existing demo customers and logins."""
+    """Create the key-account demo data over the existing demo customers and logins.
+
+    Written in Chinese, the default language: latent needs keep their rule's title and
+    evidence, and messages their text, in the language they were made in."""
+    with translation.override("zh-hans"):
+        return _demo(seed=seed, stdout=stdout)
+
+
+@transaction.atomic
+def _demo(*, seed: int, stdout: TextIO) -> dict[str, int]:
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     managers, specialists = _users(Role.KEY_ACCOUNT_MANAGER), _users(Role.BUSINESS_SPECIALIST)
     refreshed = roster_refresh(actor=None)

@@ -158,7 +158,7 @@ def on_request_event(request: ServiceRequest, event: RequestEvent) -> None:
         raise ServiceError(
             _(
                 "A key account's fast-channel request closes only after its feedback call is "
-                "recorded or waived (Key accounts › Feedback calls)."
+                "recorded or waived, on the feedback calls page (/keyaccounts/feedback/)."
             )
         )
     actor = event.actor
