@@ -51,6 +51,8 @@ def test_a_need_goes_from_a_visit_to_confirmed_on_the_board(
     )
     page.get_by_test_id("save-visit").click()
     expect(page.get_by_test_id("visits")).to_contain_text("张部长")
+    # The notes are mined for topics at once: 增容 and 生产线 belong to "capacity".
+    expect(page.get_by_test_id("theme-capacity")).to_contain_text("增容")
     visit = Visit.objects.get()
     assert visit.topics == ["capacity_change", "new_project"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,17 @@ from tests.conftest import Regions, make_customer, make_user, uscc
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def lake(settings: Any, tmp_path: Path) -> Path:
+    """An empty lake of this test's own: the latent-need rules read the lake, and a
+    developer's demo lake must not leak into a test."""
+    root = tmp_path / "lake"
+    root.mkdir()
+    settings.LAKE_URL = str(root)
+    settings.VAR_DIR = tmp_path / "var"
+    return root
 
 
 def make_plant(regions: Regions, account_no: str, name: str, **extra: object) -> Customer:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from django.test import Client
 from django.utils import timezone
 
+from gridcrm.keyaccounts.fastchannel import fast_request_create
 from gridcrm.keyaccounts.models import Need, Stage, Visit
-from gridcrm.keyaccounts.services import need_screen, report_send
+from gridcrm.keyaccounts.services import need_screen, report_send, visit_record
+from gridcrm.lake.models import MonthlyLoadFeature
+from gridcrm.service.models import RequestType
+from gridcrm.service.services import request_create
 from tests.conftest import Regions
 from tests.keyaccounts.conftest import Cast
 
@@ -222,3 +227,117 @@ def test_list_pages_do_not_query_per_account(
     for url in ("/keyaccounts/", "/keyaccounts/board/", "/keyaccounts/reports/"):
         with django_assert_max_num_queries(14):
             assert client.get(url).status_code == 200
+
+
+def test_the_account_plan_shows_everything_in_one_place(
+    cast: Cast, client: Client, agent: Any
+) -> None:
+    customer = cast.mine.customer
+    for month in range(1, 13):
+        MonthlyLoadFeature.objects.create(
+            customer=customer,
+            month=dt.date(2026, month, 1),
+            kwh_total=500_000,
+            kwh_sharp=50_000,
+            kwh_peak=100_000,
+            kwh_flat=150_000,
+            kwh_valley=200_000,
+            max_demand_kw=1500 + 10 * month,
+        )
+    visit_record(
+        account=cast.mine,
+        visited_on=timezone.localdate() - dt.timedelta(days=30),
+        people_met="设备动力部张部长、财务部李科长",
+        topics=["energy_efficiency"],
+        notes="客户功率因数偏低,上月力调电费增加。",
+        actor=cast.owner,
+    )
+    visit_record(
+        account=cast.mine,
+        visited_on=timezone.localdate(),
+        people_met="设备动力部张部长",
+        topics=["energy_efficiency"],
+        notes="再次谈到功率因数考核,考虑加装无功补偿装置。",
+        actor=cast.owner,
+    )
+    need = _report(cast)
+    request_create(
+        customer=customer,
+        request_type=RequestType.objects.get(code="billing_dispute"),
+        channel="phone",
+        summary="基本电费有疑问",
+        actor=agent,
+    )
+    client.force_login(cast.owner)
+    response = client.get("/keyaccounts/a/0300000001/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    for section in (
+        "summary",
+        "credit",
+        "capacity-chart",
+        "open-requests",
+        "needs",
+        "visits",
+        "topics",
+        "contacts",
+        "next-steps",
+    ):
+        assert f'data-testid="{section}"' in body, section
+    assert 'id="load-panel"' in body  # the lake's load curve, loaded by htmx
+    assert "基本电费有疑问" in body
+    assert 'data-testid="theme-reactive_power"' in body
+    assert "李科长" in body
+    plan = response.context["plan"]
+    assert [s.kind for s in plan.next_steps] == ["visit", "need"]
+    assert plan.next_steps[1].owner == str(cast.specialist)  # the report awaits screening
+    assert need.title in plan.next_steps[1].text
+    assert plan.credit is not None
+    assert len(plan.capacity_chart[0]["y"]) == 12
+
+
+def test_the_plan_is_reachable_from_the_portfolio_and_scope_checked(
+    cast: Cast, client: Client
+) -> None:
+    client.force_login(cast.backup)
+    assert b"/keyaccounts/a/0300000001/" in client.get("/keyaccounts/").content
+    assert client.get("/keyaccounts/a/0300000001/").status_code == 200
+    assert client.get("/keyaccounts/a/0300000002/").status_code == 404
+    client.force_login(cast.specialist)  # specialists see the roster to mine it
+    assert client.get("/keyaccounts/a/0300000002/").status_code == 200
+
+
+def test_the_overview_draws_charts_and_counts_fast_channel_limits(
+    cast: Cast, client: Client
+) -> None:
+    fast_request_create(
+        account=cast.mine,
+        request_type=RequestType.objects.get(code="enquiry"),
+        summary="电价咨询",
+        actor=cast.owner,
+    )
+    client.force_login(cast.marketing)
+    response = client.get("/keyaccounts/overview/")
+    body = response.content.decode()
+    for chart in ("coverage", "stages", "latent", "fast", "themes"):
+        assert f'data-testid="{chart}-chart"' in body
+        assert json.loads(response.context["charts"][chart])
+    total = response.context["report"].fast_total
+    assert (total.open_in_time, total.closed) == (1, 0)
+
+
+def test_the_api_gives_the_topics_of_the_visit_notes(cast: Cast, client: Client) -> None:
+    for days, notes in ((50, "客户功率因数偏低被考核。"), (5, "再次谈到力调电费。")):
+        visit_record(
+            account=cast.mine,
+            visited_on=timezone.localdate() - dt.timedelta(days=days),
+            people_met="张部长",
+            topics=["energy_efficiency"],
+            notes=notes,
+            actor=cast.owner,
+        )
+    client.force_login(cast.owner)
+    themes = client.get("/api/keyaccounts/0300000001/topics").json()
+    assert [(t["theme"], t["recurring"]) for t in themes] == [("reactive_power", True)]
+    client.force_login(cast.colleague)
+    assert client.get("/api/keyaccounts/0300000001/topics").status_code == 404

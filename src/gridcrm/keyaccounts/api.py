@@ -8,13 +8,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from gridcrm.keyaccounts import latent, selectors, services
+from gridcrm.keyaccounts import fastchannel, latent, selectors, services, topics
 from gridcrm.keyaccounts.errors import KeyAccountError
 from gridcrm.keyaccounts.models import KeyAccount, Need
+from gridcrm.service.errors import ServiceError
 from gridcrm.web.http import AuthedRequest
 
 router = Router(tags=["key accounts"])
@@ -69,6 +71,47 @@ class SuggestionOut(Schema):
     rule: str
     title: str
     evidence: dict[str, Any]
+
+
+class MessageOut(Schema):
+    id: int
+    account_no: str
+    request_id: int | None
+    kind: str
+    text: str
+    at: dt.datetime
+    read: bool
+
+
+class FeedbackDueOut(Schema):
+    request_id: int
+    account_no: str
+    request_type: str
+    summary: str
+    due_at: dt.datetime
+
+
+class FeedbackIn(Schema):
+    satisfaction: int | None = None
+    notes: str = ""
+    waive_reason: str = ""
+
+
+class FeedbackOut(Schema):
+    request_id: int
+    satisfaction: int | None
+    notes: str
+    waived: bool
+    waive_reason: str
+    request_status: str
+
+
+class ThemeOut(Schema):
+    theme: str
+    label: str
+    visits: list[str]
+    words: str
+    recurring: bool
 
 
 def _viewer(request: AuthedRequest) -> None:
@@ -147,6 +190,76 @@ def need_move(request: AuthedRequest, need_id: int, payload: MoveIn) -> NeedOut:
     return _need_out(need)
 
 
+@router.get("/messages", response=list[MessageOut])
+def message_list(request: AuthedRequest, unread: bool = False) -> list[MessageOut]:
+    """The caller's messages about their accounts' fast-channel requests, newest first."""
+    _viewer(request)
+    rows = selectors.notifications_of(user=request.user)
+    if unread:
+        rows = rows.filter(read_at__isnull=True)
+    return [
+        MessageOut(
+            id=n.pk,
+            account_no=n.key_account.customer.account_no,
+            request_id=n.request_id,
+            kind=n.kind,
+            text=n.text,
+            at=n.at,
+            read=n.read_at is not None,
+        )
+        for n in rows[:500]
+    ]
+
+
+@router.get("/feedback", response=list[FeedbackDueOut])
+def feedback_due_list(request: AuthedRequest) -> list[FeedbackDueOut]:
+    """Fast-channel requests waiting for their feedback call (managers, service staff)."""
+    return [
+        FeedbackDueOut(
+            request_id=r.pk,
+            account_no=r.customer.account_no,
+            request_type=r.request_type.code,
+            summary=r.summary,
+            due_at=r.due_at,
+        )
+        for r in selectors.feedback_calls_due(user=request.user)[:500]
+    ]
+
+
+@router.post("/feedback/{request_id}", response={201: FeedbackOut})
+def feedback_create(
+    request: AuthedRequest, request_id: int, payload: FeedbackIn
+) -> Status[FeedbackOut]:
+    """Record (or waive) a feedback call; 404 when none is due for the caller, 400 refused."""
+    found = selectors.feedback_calls_due(user=request.user).filter(pk=request_id).first()
+    if found is None:
+        raise Http404
+    try:
+        call = fastchannel.feedback_call_record(
+            request=found,
+            actor=request.user,
+            satisfaction=payload.satisfaction,
+            notes=payload.notes,
+            waive_reason=payload.waive_reason,
+        )
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    except (KeyAccountError, ServiceError) as exc:
+        raise HttpError(400, str(exc)) from exc
+    found.refresh_from_db()
+    return Status(
+        201,
+        FeedbackOut(
+            request_id=found.pk,
+            satisfaction=call.satisfaction,
+            notes=call.notes,
+            waived=call.waived,
+            waive_reason=call.waive_reason,
+            request_status=found.status,
+        ),
+    )
+
+
 @router.get("/{account_no}", response=AccountOut)
 def account_get(request: AuthedRequest, account_no: str) -> AccountOut:
     return _account_out(_account(request, account_no))
@@ -161,6 +274,24 @@ def suggestion_list(request: AuthedRequest, account_no: str) -> list[SuggestionO
     return [
         SuggestionOut(rule=s.rule, title=str(s.title), evidence=s.evidence)
         for s in latent.suggestions_for(account=account)
+    ]
+
+
+@router.get("/{account_no}/topics", response=list[ThemeOut])
+def topic_list(request: AuthedRequest, account_no: str) -> list[ThemeOut]:
+    """The themes of the account's visit notes of the last 12 months, most visits first."""
+    account = _account(request, account_no)
+    visits = list(selectors.visits_of(account=account))
+    summary = topics.mine(topics.recent(visits, today=timezone.localdate()))
+    return [
+        ThemeOut(
+            theme=t.theme.code,
+            label=str(t.theme.label),
+            visits=[v.visited_on.isoformat() for v in t.visits],
+            words=t.words_text,
+            recurring=t.recurring,
+        )
+        for t in summary.themes
     ]
 
 

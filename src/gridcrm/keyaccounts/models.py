@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.models import Customer
+from gridcrm.service.models import ServiceRequest
 
 
 class Tier(models.IntegerChoices):
@@ -235,6 +236,7 @@ class Event(models.Model):
         STAGE = "stage", _("Need moved")
         LATENT = "latent", _("Latent need added")
         FAST = "fast", _("Fast-channel request filed")
+        FEEDBACK = "feedback", _("Feedback call recorded")
 
     key_account = models.ForeignKey(KeyAccount, on_delete=models.CASCADE, related_name="events")
     need = models.ForeignKey(
@@ -254,3 +256,86 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d}"
+
+
+class Satisfaction(models.IntegerChoices):
+    """The customer's answer in the feedback call."""
+
+    VERY_SATISFIED = 5, _("Very satisfied")
+    SATISFIED = 4, _("Satisfied")
+    NEUTRAL = 3, _("Neither satisfied nor dissatisfied")
+    DISSATISFIED = 2, _("Dissatisfied")
+    VERY_DISSATISFIED = 1, _("Very dissatisfied")
+
+
+class Notification(models.Model):
+    """A message to a key-account manager about one of their accounts: a fast-channel
+    request's step, breach or close, or a feedback call that is due. One row per
+    recipient and happening, so each manager's message list is their own."""
+
+    class Kind(models.TextChoices):
+        STEP = "step", _("Request moved on")
+        WARNING = "warning", _("Time limit near or passed")
+        CLOSED = "closed", _("Request closed")
+        FEEDBACK_DUE = "feedback_due", _("Feedback call due")
+        FEEDBACK = "feedback", _("Feedback call recorded")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ka_notifications"
+    )
+    key_account = models.ForeignKey(
+        KeyAccount, on_delete=models.CASCADE, related_name="notifications"
+    )
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    text = models.CharField(_("message"), max_length=500)
+    at = models.DateTimeField(_("when"))
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["recipient", "read_at", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.kind} {self.at:%Y-%m-%d}"
+
+
+class FeedbackCall(models.Model):
+    """The call back to a key account at the end of a fast-channel request: the customer's
+    satisfaction and notes, or a waiver with its reason. The request closes only after it."""
+
+    request = models.OneToOneField(
+        ServiceRequest, on_delete=models.CASCADE, related_name="feedback_call"
+    )
+    key_account = models.ForeignKey(
+        KeyAccount, on_delete=models.CASCADE, related_name="feedback_calls"
+    )
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction"), choices=Satisfaction.choices, null=True, blank=True
+    )
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    waived = models.BooleanField(_("waived"), default=False)
+    waive_reason = models.CharField(_("why waived"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        verbose_name = _("feedback call")
+        verbose_name_plural = _("feedback calls")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(waived=True, satisfaction__isnull=True)
+                | models.Q(waived=False, satisfaction__isnull=False),
+                name="ka_feedback_answered_or_waived",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.request_id}"

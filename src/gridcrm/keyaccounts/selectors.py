@@ -13,10 +13,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
-from gridcrm.keyaccounts.models import KeyAccount, Need, NeedsReport, Stage, Visit
+from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.keyaccounts.models import KeyAccount, Need, NeedsReport, Notification, Stage, Visit
 from gridcrm.keyaccounts.roster import VISIT_INTERVAL_DAYS
+from gridcrm.service.models import Channel, RequestStep, ServiceRequest
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
 from gridcrm.users.selectors import user_roles
@@ -114,24 +116,34 @@ def interval_days(account: KeyAccount) -> int:
     return account.visit_interval_days or VISIT_INTERVAL_DAYS[account.tier]
 
 
+def _due(account: KeyAccount, last: dt.date | None, today: dt.date) -> VisitDue:
+    start = last or account.created_at.date()
+    due_on = start + dt.timedelta(days=interval_days(account)) if last else start
+    if due_on < today:
+        status = "overdue"
+    elif due_on <= today + dt.timedelta(days=DUE_SOON_DAYS):
+        status = "due"
+    else:
+        status = "ok"
+    return VisitDue(account=account, last_visit=last, due_on=due_on, status=status)
+
+
 def visit_calendar(*, user: User | AnonymousUser, today: dt.date) -> list[VisitDue]:
     """Each account of the user's portfolio with its next visit date, most urgent first.
 
     An account never visited is due on the day it joined the roster.
     """
-    rows = []
-    for account in portfolio(user=user).annotate(last=Max("visits__visited_on")):
-        last: dt.date | None = account.last
-        start = last or account.created_at.date()
-        due_on = start + dt.timedelta(days=interval_days(account)) if last else start
-        if due_on < today:
-            status = "overdue"
-        elif due_on <= today + dt.timedelta(days=DUE_SOON_DAYS):
-            status = "due"
-        else:
-            status = "ok"
-        rows.append(VisitDue(account=account, last_visit=last, due_on=due_on, status=status))
+    rows = [
+        _due(account, account.last, today)
+        for account in portfolio(user=user).annotate(last=Max("visits__visited_on"))
+    ]
     return sorted(rows, key=lambda r: (r.due_on, r.account.customer.account_no))
+
+
+def visit_due(*, account: KeyAccount, today: dt.date) -> VisitDue:
+    """One account's next visit."""
+    last = account.visits.aggregate(last=Max("visited_on"))["last"]
+    return _due(account, last, today)
 
 
 def visits_of(*, account: KeyAccount) -> QuerySet[Visit]:
@@ -152,63 +164,35 @@ def key_account_managers() -> QuerySet[User]:
     ).order_by("username")
 
 
-@dataclass(frozen=True)
-class Coverage:
-    manager: str
-    accounts: int
-    visited_in_time: int
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.visited_in_time / self.accounts) if self.accounts else 0
-
-
-@dataclass(frozen=True)
-class StageAge:
-    stage: str
-    label: str
-    count: int
-    avg_days: float | None
-
-
-@dataclass(frozen=True)
-class KeyAccountReport:
-    coverage: list[Coverage]
-    stages: list[StageAge]
-    latent_total: int
-    latent_confirmed: int
-    latent_declined: int
-
-
-def keyaccount_report(*, user: User | AnonymousUser, today: dt.date) -> KeyAccountReport:
-    """Visit coverage per manager, needs by stage and age, conversion of latent needs —
-    over what the user may see."""
-    by_manager: dict[str, list[int]] = {}
-    for row in visit_calendar(user=user, today=today):
-        name = row.account.manager.username if row.account.manager else "—"
-        counts = by_manager.setdefault(name, [0, 0])
-        counts[0] += 1
-        counts[1] += row.status != "overdue" and row.last_visit is not None
-    coverage = [Coverage(m, c[0], c[1]) for m, c in sorted(by_manager.items())]
-    now = dt.datetime.combine(today, dt.time(23, 59), tzinfo=dt.UTC)
-    ages: dict[str, list[float]] = {s: [] for s in Stage.values}
-    needs = needs_visible_to(user=user)
-    for stage, changed in needs.values_list("stage", "stage_changed_at"):
-        ages[stage].append((now - changed).total_seconds() / 86400)
-    stages = [
-        StageAge(
-            stage=s,
-            label=str(Stage(s).label),
-            count=len(ages[s]),
-            avg_days=round(sum(ages[s]) / len(ages[s]), 1) if ages[s] else None,
-        )
-        for s in Stage.values
-    ]
-    latent = needs.filter(origin="latent")
-    return KeyAccountReport(
-        coverage=coverage,
-        stages=stages,
-        latent_total=latent.count(),
-        latent_confirmed=latent.filter(stage__in=[Stage.CONFIRMED, Stage.FULFILLED]).count(),
-        latent_declined=latent.filter(stage=Stage.DECLINED).count(),
+def notifications_of(*, user: User | AnonymousUser) -> QuerySet[Notification]:
+    """The user's own messages about their accounts, newest first."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).select_related(
+        "key_account__customer", "request"
     )
+
+
+def feedback_calls_due(*, user: User | AnonymousUser) -> QuerySet[ServiceRequest]:
+    """Open fast-channel requests on their last step without a feedback call: for a manager
+    those of their accounts, for service staff those of the customers they may see."""
+    if not user.is_authenticated or not user.is_active:
+        return ServiceRequest.objects.none()
+    requests = ServiceRequest.objects.filter(
+        channel=Channel.FAST_CHANNEL,
+        status=ServiceRequest.Status.OPEN,
+        feedback_call__isnull=True,
+        current_position=Subquery(
+            RequestStep.objects.filter(request=OuterRef("pk"))
+            .order_by("-position")
+            .values("position")[:1]
+        ),
+    ).select_related("customer", "request_type")
+    scope = Q(pk__in=[])
+    if user.has_perm("keyaccounts.work_keyaccounts"):
+        scope |= Q(customer__key_account__manager=user) | Q(
+            customer__key_account__backup_manager=user
+        )
+    if user.has_perm("service.work_servicerequest"):
+        scope |= Q(customer__in=customers_visible_to(user=user))
+    return requests.filter(scope).order_by("due_at", "pk")

@@ -346,9 +346,11 @@ def latent_need_add(
     rule: str = "",
     title: str = "",
     detail: str = "",
+    data: latent.AccountData | None = None,
 ) -> Need:
     """A specialist adds a latent need, either from a rule that fires now (its evidence is
-    kept) or written by hand. It starts *analysed*, owned by the account's manager."""
+    kept) or written by hand. It starts *analysed*, owned by the account's manager.
+    ``data`` is what the rules read, when the caller has already gathered it."""
     _require(
         actor.has_perm("keyaccounts.screen_needs"),
         _("Only business specialists add latent needs."),
@@ -356,7 +358,7 @@ def latent_need_add(
     evidence: dict[str, Any] = {}
     topic = ""
     if rule:
-        found = {s.rule: s for s in latent.suggestions_for(account=account)}
+        found = {s.rule: s for s in latent.suggestions_for(account=account, data=data)}
         if rule not in found:
             raise KeyAccountError(_("This rule does not suggest a new need for the account."))
         suggestion = found[rule]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,9 @@ from gridcrm.archive.models import Customer
 from gridcrm.archive.selectors import customers_visible_to
 from gridcrm.keyaccounts import fastchannel, latent, selectors, services
 from gridcrm.keyaccounts.errors import KeyAccountError
-from gridcrm.keyaccounts.models import KeyAccount, Need, Stage, Topic
+from gridcrm.keyaccounts.models import KeyAccount, Need, Satisfaction, Stage, Topic
+from gridcrm.keyaccounts.plan import account_plan
+from gridcrm.keyaccounts.reports import keyaccount_report
 from gridcrm.keyaccounts.roster import RULE_LABELS
 from gridcrm.service.errors import ServiceError
 from gridcrm.service.models import RequestType
@@ -69,7 +72,15 @@ def portfolio(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "keyaccounts/portfolio.html",
-        {"rows": rows, "counts": counts, "rule_labels": RULE_LABELS},
+        {
+            "rows": rows,
+            "counts": counts,
+            "rule_labels": RULE_LABELS,
+            "unread": selectors.notifications_of(user=request.user)
+            .filter(read_at__isnull=True)
+            .count(),
+            "feedback_due": selectors.feedback_calls_due(user=request.user).count(),
+        },
     )
 
 
@@ -95,10 +106,11 @@ def nominate(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def account_detail(request: AuthedRequest, account_no: str) -> HttpResponse:
-    """One key account: managers, visits, needs with their next moves, latent suggestions."""
+    """The account plan: 360° summary, credit, load, open requests and needs, visits and
+    their topics, contacts and next steps; the manager's and specialist's actions."""
     account = _account(request, account_no)
     user = request.user
-    needs = list(selectors.needs_visible_to(user=user).filter(key_account=account))
+    plan = account_plan(account=account, user=user, today=timezone.localdate())
     is_manager = user.pk in (account.manager_id, account.backup_manager_id) and user.has_perm(
         "keyaccounts.work_keyaccounts"
     )
@@ -109,16 +121,23 @@ def account_detail(request: AuthedRequest, account_no: str) -> HttpResponse:
         {
             "account": account,
             "customer": account.customer,
-            "visits": selectors.visits_of(account=account)[:50],
-            "needs": needs,
-            "open_needs": [n for n in needs if n.stage == Stage.REPORTED],
+            "plan": plan,
+            "capacity_chart": json.dumps(plan.capacity_chart, ensure_ascii=False),
+            "may_call_back": is_manager or user.has_perm("service.work_servicerequest"),
+            "satisfaction": Satisfaction.choices,
+            "visits": plan.visits,
+            "needs": plan.needs,
             "is_manager": is_manager,
             "can_screen": can_screen,
             "manager_moves": MANAGER_MOVES,
             "suggestions": latent.suggestions_for(account=account) if can_screen else [],
             "rule_labels": RULE_LABELS,
             "topics": dict(Topic.choices),
-            "fast_requests": fastchannel.fast_requests_of(account=account)[:10],
+            "fast_requests": list(
+                fastchannel.fast_requests_of(account=account).select_related(
+                    "request_type", "feedback_call"
+                )[:10]
+            ),
             "request_types": (
                 list(RequestType.objects.filter(active=True).order_by("name_zh"))
                 if user.has_perm("service.add_servicerequest")
@@ -266,10 +285,69 @@ def fast_request(request: AuthedRequest, account_no: str) -> HttpResponse:
 
 @login_required
 def reports_overview(request: AuthedRequest) -> HttpResponse:
-    """Visit coverage per manager, needs by stage and age, conversion of latent needs."""
+    """Visit coverage per manager, needs by stage and age, conversion of latent needs,
+    fast-channel time limits met and recurring topics of the visit notes — with charts."""
     _viewer(request)
-    report = selectors.keyaccount_report(user=request.user, today=timezone.localdate())
-    return render(request, "keyaccounts/overview.html", {"report": report})
+    report = keyaccount_report(user=request.user, today=timezone.localdate())
+    charts = {k: json.dumps(v, ensure_ascii=False) for k, v in report.charts().items()}
+    return render(request, "keyaccounts/overview.html", {"report": report, "charts": charts})
+
+
+@login_required
+def messages_list(request: AuthedRequest) -> HttpResponse:
+    """The manager's messages about their accounts' fast-channel requests; opening the
+    page marks them read."""
+    _viewer(request)
+    rows = list(selectors.notifications_of(user=request.user)[:200])
+    unread = {n.pk for n in rows if n.read_at is None}
+    fastchannel.notifications_mark_read(user=request.user)
+    return render(request, "keyaccounts/messages.html", {"rows": rows, "unread": unread})
+
+
+def _may_call_back(request: AuthedRequest) -> None:
+    if not (
+        request.user.has_perm("keyaccounts.work_keyaccounts")
+        or request.user.has_perm("service.work_servicerequest")
+    ):
+        raise PermissionDenied
+
+
+@login_required
+def feedback_list(request: AuthedRequest) -> HttpResponse:
+    """Fast-channel requests whose feedback call is due (managers and service staff)."""
+    _may_call_back(request)
+    due = list(selectors.feedback_calls_due(user=request.user)[:200])
+    return render(
+        request,
+        "keyaccounts/feedback.html",
+        {"due": due, "satisfaction": Satisfaction.choices},
+    )
+
+
+@login_required
+@require_POST
+def feedback_record(request: AuthedRequest, request_id: int) -> HttpResponse:
+    """Record (or waive) the feedback call of one fast-channel request."""
+    _may_call_back(request)
+    found = selectors.feedback_calls_due(user=request.user).filter(pk=request_id).first()
+    if found is None:
+        raise Http404
+    raw = request.POST.get("satisfaction", "")
+    try:
+        fastchannel.feedback_call_record(
+            request=found,
+            actor=request.user,
+            satisfaction=int(raw) if raw.isdigit() else None,
+            notes=request.POST.get("notes", ""),
+            waive_reason=request.POST.get("waive_reason", ""),
+        )
+    except (KeyAccountError, ServiceError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Feedback call recorded."))
+    if request.POST.get("back") == "account":
+        return redirect("keyaccounts:account", account_no=found.customer.account_no)
+    return redirect("keyaccounts:feedback")
 
 
 @login_required

@@ -35,6 +35,7 @@ from gridcrm.service.models import (
     ServiceRequest,
     WorkflowStep,
 )
+from gridcrm.service.observers import request_event_observed
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
 from gridcrm.users.selectors import user_roles
@@ -86,7 +87,7 @@ def _event(
     text: str = "",
     step: RequestStep | None = None,
 ) -> RequestEvent:
-    return RequestEvent.objects.create(
+    event = RequestEvent.objects.create(
         request=request,
         customer_id=request.customer_id,
         kind=kind,
@@ -95,6 +96,8 @@ def _event(
         text=text[:500],
         step_name=step.name_zh if step else "",
     )
+    request_event_observed(request=request, event=event)
+    return event
 
 
 def _activate(step: RequestStep, *, at: dt.datetime, warn_percent: int) -> None:
