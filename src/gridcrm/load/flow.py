@@ -59,6 +59,15 @@ def _transfer(x: Floats, u: Floats) -> Floats:
     return moved
 
 
+def _lines(x: Floats, u: Floats, ends: list[int]) -> tuple[Floats, Floats]:
+    """The rows ``ends`` (2, k) and the columns ``ends`` (k, 2) of ``_transfer(x, u)``
+    (diagonal included)."""
+    room = u - x
+    out: Floats = np.minimum(x[:, ends, None], room[:, None, :]).sum(axis=0)
+    into: Floats = np.minimum(x[:, :, None], room[:, None, ends]).sum(axis=0)
+    return out, into
+
+
 class _State:
     """The flow while blocks are added in order of cost."""
 
@@ -294,12 +303,23 @@ class _State:
         rows, take = rows[keep], take[keep]
         if len(rows) == 0:
             return
+        old = self.xc[rows]
         if self.journal is not None:
-            self.journal.append((rows, self.xc[rows]))
-        self.transfer -= _transfer(self.xc[rows], self.uc[rows])
-        self.xc[rows, a] = np.maximum(self.xc[rows, a] - take, 0.0)
-        self.xc[rows, b] += take
-        self.transfer += _transfer(self.xc[rows], self.uc[rows])
+            self.journal.append((rows, old))
+        new = old.copy()
+        new[:, a] = np.maximum(new[:, a] - take, 0.0)
+        new[:, b] += take
+        self.xc[rows] = new
+        # Only what leaves or enters a or b changes: rows a, b and columns a, b of the sums.
+        u = self.uc[rows]
+        ends = [a, b]
+        out_new, in_new = _lines(new, u, ends)
+        out_old, in_old = _lines(old, u, ends)
+        self.transfer[ends, :] += out_new - out_old
+        into = in_new - in_old
+        into[ends, :] = 0.0
+        self.transfer[:, ends] += into
+        self.transfer[a, a] = self.transfer[b, b] = 0.0
 
     def result(self) -> Flow:
         """The flow by source in the order given."""
