@@ -22,7 +22,7 @@ opens a path from it), so later blocks give it nothing.
 Speed: blocks are taken in windows. A window whose blocks fit where there is room is
 placed at once. Otherwise, if every block of the window can give all it can, their
 order does not matter, so the window is placed whole and the overflow of each sink is
-pushed along transfer paths; if that fails the window is undone and halved. Only a block
+pushed along transfer paths; if that fails the window is undone and shrunk. Only a block
 that cannot give all it can — one that closes sinks, at most once per sink — is pushed
 alone. A push moves flow through the few rows it needs (found by a rotating scan), not
 through all of them.
