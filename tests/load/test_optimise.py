@@ -1,5 +1,6 @@
 """The optimisation keeps the legal order, never cuts security load, reports an
-infeasible gap slot by slot, and is the optimum of the full LP."""
+infeasible gap slot by slot, and is the optimum of the full LP — with either solver: the
+cheapest-first max flow (the default) and HiGHS."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ def test_the_warning_level_follows_the_gap_as_a_share_of_peak_demand(
     gap: float, peak: float, level: str
 ) -> None:
     assert warning_level(gap_kw=gap, peak_kw=peak) == level
+
+
+@pytest.fixture(params=["flow", "lp"])
+def method(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 def participants(
@@ -66,19 +72,19 @@ def problem(p: Participants, gap: np.ndarray, **kw: object) -> Problem:
     return Problem(p, days, gap, np.full(len(gap), 48.0), **kw)  # type: ignore[arg-type]
 
 
-def test_no_protected_customer_is_curtailed_while_an_unprotected_one_could_be() -> None:
+def test_no_protected_customer_is_curtailed_while_an_unprotected_one_could_be(method: str) -> None:
     # Customer 0 protected with a tiny harm; 1 and 2 ordinary with large harm.
     p = participants(3, protection=[2, 1, 1], harm=[0.1, 50.0, 80.0])
-    solution = optimise.solve(problem(p, evening(900)))
+    solution = optimise.solve(problem(p, evening(900)), method=method)
 
     assert solution.feasible
     assert 0 not in solution.reductions
     assert solution.covered[0, 72:84] == pytest.approx(900)
 
 
-def test_a_protected_customer_is_touched_only_for_what_others_cannot_close() -> None:
+def test_a_protected_customer_is_touched_only_for_what_others_cannot_close(method: str) -> None:
     p = participants(3, protection=[2, 1, 1])  # unprotected offer 2 × 500 kW
-    solution = optimise.solve(problem(p, evening(1200)))
+    solution = optimise.solve(problem(p, evening(1200)), method=method)
 
     assert solution.feasible
     assert solution.reductions[0][0].sum(axis=0)[72:84] == pytest.approx(200)
@@ -86,9 +92,11 @@ def test_a_protected_customer_is_touched_only_for_what_others_cannot_close() -> 
         assert solution.reductions[i][0].sum(axis=0)[72:84] == pytest.approx(500)
 
 
-def test_priority_customers_go_first_and_the_legal_order_is_shift_then_avoid_then_limit() -> None:
+def test_priority_customers_go_first_and_the_legal_order_is_shift_then_avoid_then_limit(
+    method: str,
+) -> None:
     p = participants(2, protection=[1, 0], harm=[0.1, 10.0])
-    solution = optimise.solve(problem(p, evening(150)))
+    solution = optimise.solve(problem(p, evening(150)), method=method)
 
     priority = solution.reductions[1][0]
     assert 0 not in solution.reductions
@@ -97,7 +105,7 @@ def test_priority_customers_go_first_and_the_legal_order_is_shift_then_avoid_the
     assert priority[2].sum() == 0  # no limit
 
 
-def test_security_loads_are_never_cut_and_the_fairness_cap_holds() -> None:
+def test_security_loads_are_never_cut_and_the_fairness_cap_holds(method: str) -> None:
     rng = np.random.default_rng(3)
     n = 40
     p = participants(n)
@@ -105,7 +113,7 @@ def test_security_loads_are_never_cut_and_the_fairness_cap_holds() -> None:
     p.security_kw = rng.uniform(50, 800, n)
     p.capacity = rng.uniform(0, 600, (n, 3))
     gap = evening(0.1 * p.baseline.sum(axis=0).max())
-    solution = optimise.solve(problem(p, gap, fairness_cap=0.5))
+    solution = optimise.solve(problem(p, gap, fairness_cap=0.5), method=method)
 
     assert solution.feasible
     for i, r in solution.reductions.items():
@@ -114,11 +122,11 @@ def test_security_loads_are_never_cut_and_the_fairness_cap_holds() -> None:
         assert (total <= 0.5 * p.baseline[i] + 1e-6).all()
 
 
-def test_an_infeasible_gap_is_reported_with_its_shortfall_per_slot_and_no_plan() -> None:
+def test_an_infeasible_gap_is_reported_with_its_shortfall_per_slot_and_no_plan(method: str) -> None:
     p = participants(2)  # 2 × 500 kW can be shed
     gap = evening(800)
     gap[0, 80:84] = 1300  # 20:00-21:00 asks for 300 kW more than exists
-    solution = optimise.solve(problem(p, gap))
+    solution = optimise.solve(problem(p, gap), method=method)
 
     assert not solution.feasible
     assert solution.reductions == {}
@@ -126,12 +134,12 @@ def test_an_infeasible_gap_is_reported_with_its_shortfall_per_slot_and_no_plan()
     assert solution.shortfall[0, :80].sum() == 0
 
 
-def test_notice_hours_and_daily_hours_are_respected() -> None:
+def test_notice_hours_and_daily_hours_are_respected(method: str) -> None:
     p = participants(2, capacity=(400, 0, 0), max_hours=(2, np.inf, np.inf))
     p.notice_hours[1, 0] = 72  # customer 1 cannot be told in time
     p.capacity[1] = [0, 0, 400]
     gap = evening(300)
-    solution = optimise.solve(problem(p, gap))
+    solution = optimise.solve(problem(p, gap), method=method)
 
     assert solution.feasible
     shift = solution.reductions[0][0, 0]
@@ -139,12 +147,14 @@ def test_notice_hours_and_daily_hours_are_respected() -> None:
     assert solution.reductions[1][0, 0].sum() == 0
 
 
-def test_an_excluded_customer_gets_nothing_and_a_pinned_one_keeps_its_schedule() -> None:
+def test_an_excluded_customer_gets_nothing_and_a_pinned_one_keeps_its_schedule(method: str) -> None:
     p = participants(3)
     gap = evening(450)
     pinned = np.zeros((1, 3, 96))
     pinned[0, 2, 72:76] = 250.0
-    solution = optimise.solve(problem(p, gap, excluded=frozenset({1}), pinned={0: pinned}))
+    solution = optimise.solve(
+        problem(p, gap, excluded=frozenset({1}), pinned={0: pinned}), method=method
+    )
 
     assert solution.feasible
     assert 1 not in solution.reductions
@@ -162,7 +172,7 @@ def _full_lp_objective(prob: Problem) -> float:
     return sum(float((cost[i] * arr.sum(axis=1) * dt).sum()) for i, arr in _x.items())
 
 
-def test_the_column_generation_reaches_the_optimum_of_the_full_lp_and_beats_greedy() -> None:
+def test_both_solvers_reach_the_optimum_of_the_full_lp_and_beat_greedy(method: str) -> None:
     rng = np.random.default_rng(11)
     n = 300
     p = participants(n)
@@ -177,7 +187,7 @@ def test_the_column_generation_reaches_the_optimum_of_the_full_lp_and_beats_gree
     gap[0, 36:44] = 0.05 * p.baseline.sum(axis=0).max()
     prob = problem(p, gap)
 
-    lp = optimise.solve(prob)
+    lp = optimise.solve(prob, method=method)
     greedy = optimise.solve_greedy(prob)
 
     assert lp.feasible
