@@ -42,11 +42,11 @@ from gridcrm.service.payments import (
 )
 from gridcrm.service.selectors import (
     COUNT_CAP,
-    capped_count,
     customer_timeline,
     notices_visible_to,
     request_get,
     work_queue,
+    work_queue_size,
 )
 from gridcrm.service.services import (
     request_attach,
@@ -375,15 +375,16 @@ def queue(
     found = Region.objects.filter(code=region).first() if region else None
     if region and found is None:
         raise HttpError(400, "Unknown region.")
-    rows = work_queue(
-        user=request.user,
-        role=role or None,
-        region_path=found.path if found else None,
-        mine=view == "mine",
-        escalated=view == "escalated",
-    )
+    which: dict[str, Any] = {
+        "user": request.user,
+        "role": role or None,
+        "region_path": found.path if found else None,
+        "mine": view == "mine",
+        "escalated": view == "escalated",
+    }
+    rows = work_queue(**which)
     page = max(1, page)
-    count = capped_count(rows)
+    count = work_queue_size(**which)
     return {
         "items": list(rows[(page - 1) * 50 : page * 50]),
         "count": min(count, COUNT_CAP),

@@ -303,7 +303,9 @@ class ServiceRequest(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="service_requests"
     )
-    # The customer's supply station when the request was made: queues by region read it.
+    # The customer's supply station: regional queues select on it. While the request is
+    # open a database trigger (migration 0003) moves it with the customer; a closed
+    # request keeps the station it was worked at.
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     request_type = models.ForeignKey(RequestType, on_delete=models.PROTECT, related_name="requests")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)

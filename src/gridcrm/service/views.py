@@ -41,11 +41,11 @@ from gridcrm.service.notices import notice_withdraw as notice_withdraw_service
 from gridcrm.service.payments import grace_request_decide, grace_request_submit
 from gridcrm.service.selectors import (
     COUNT_CAP,
-    capped_count,
     grace_pending,
     notices_visible_to,
     request_get,
     work_queue,
+    work_queue_size,
 )
 from gridcrm.service.services import (
     current_step,
@@ -94,14 +94,15 @@ def queue(request: AuthedRequest) -> HttpResponse:
     role = request.GET.get("role") or None
     region_code = request.GET.get("region", "").strip()
     region = Region.objects.filter(code=region_code).first() if region_code else None
-    rows = work_queue(
-        user=request.user,
-        role=role,
-        region_path=region.path if region else None,
-        mine=view == "mine",
-        escalated=view == "escalated",
-    )
-    total = capped_count(rows)
+    which: dict[str, Any] = {
+        "user": request.user,
+        "role": role,
+        "region_path": region.path if region else None,
+        "mine": view == "mine",
+        "escalated": view == "escalated",
+    }
+    rows = work_queue(**which)
+    total = work_queue_size(**which)
     try:
         number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
