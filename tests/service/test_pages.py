@@ -223,3 +223,27 @@ def test_the_queue_page_and_api_take_the_same_queries_for_many_rows(
         assert client.get("/service/").status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get("/api/service/requests").status_code == 200
+
+
+def test_the_queue_row_shows_the_request_and_takes_it(
+    client: Client, agent: User, request_a: ServiceRequest
+) -> None:
+    client.cookies["django_language"] = "en"
+    client.force_login(agent)
+    html = client.get("/service/").content.decode()
+    row = html[html.index(f'data-testid="queue-row-{request_a.pk}"') :].split("</tr>")[0]
+    assert f'href="{request_a.get_absolute_url()}"' in row
+    assert request_a.number in row
+    assert request_a.request_type.name_en in row
+    assert request_a.customer.account_no in row
+    assert request_a.customer.name in row
+    assert 'class="ok"' in row  # a working day left: not urgent yet
+    take = f'formaction="/service/{request_a.pk}/take/"'
+    assert take in row
+    response = client.post(f"/service/{request_a.pk}/take/")
+    assert response.status_code == 302
+    request_a.refresh_from_db()
+    assert request_a.assignee == agent
+    row = client.get("/service/").content.decode()
+    assert take not in row  # taken: no button any more
+    assert agent.full_name in row
