@@ -247,3 +247,17 @@ def test_the_queue_row_shows_the_request_and_takes_it(
     row = client.get("/service/").content.decode()
     assert take not in row  # taken: no button any more
     assert agent.full_name in row
+
+
+def test_the_queue_escapes_what_people_typed(
+    client: Client, agent: User, request_a: ServiceRequest
+) -> None:
+    # Type names are edited by administrators, customer names come from imports.
+    request_a.request_type.name_zh = "新装<script>alert(1)</script>"
+    request_a.request_type.save(update_fields=["name_zh"])
+    Customer.objects.filter(pk=request_a.customer_id).update(name='王"建国" & <b>子</b>')
+    client.force_login(agent)
+    html = client.get("/service/").content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "新装&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "王&quot;建国&quot; &amp; &lt;b&gt;子&lt;/b&gt;" in html
