@@ -14,7 +14,9 @@ write), then
 A baseline scenario (``GET /api/me``: authentication and one query) runs the same way in
 the same run, so the figures can be read against it. Prints Markdown tables: latency
 percentiles, throughput, failures, the server's CPU time per request and the machine's
-load average while the scenario ran.
+load average while the scenario ran. CPU time (``psutil``: gunicorn's processes, and
+the PostgreSQL backends serving the database) divided by the requests answered is the
+figure that does not depend on what else the machine is doing.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gridcrm_bench \\
       .venv/bin/python bench/service_queue.py --open-requests 200000 --users 50
@@ -217,17 +219,39 @@ def serve(port: int, workers: int) -> subprocess.Popen[bytes]:
     raise SystemExit("gunicorn did not answer within a minute")
 
 
-def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
-    """CPU time used so far by gunicorn's master and workers."""
-    master = psutil.Process(server.pid)
-    total = 0.0
-    for process in [master, *master.children(recursive=True)]:
+def _cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
+    seconds = {}
+    for process in processes:
         try:
             times = process.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        total += times.user + times.system
-    return total
+        seconds[process.pid] = times.user + times.system
+    return seconds
+
+
+def server_cpu(server: subprocess.Popen[bytes]) -> dict[int, float]:
+    """CPU seconds used so far by gunicorn's master and workers, by process."""
+    master = psutil.Process(server.pid)
+    return _cpu_seconds([master, *master.children(recursive=True)])
+
+
+def database_cpu() -> dict[int, float]:
+    """CPU seconds used so far by the PostgreSQL backends serving this database."""
+    if connection.vendor != "postgresql":
+        return {}
+    marker = f" {connection.settings_dict['NAME']} "
+    backends = []
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if cmdline.startswith("postgres:") and marker in cmdline:
+            backends.append(process)
+    return _cpu_seconds(backends)
+
+
+def used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two readings (processes that started in between count fully)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def locust(
@@ -366,7 +390,7 @@ def main() -> None:
                     think=(0, 0),
                     folder=Path(folder),
                 )
-                cpu_before = server_cpu_seconds(server)
+                server_before, database_before = server_cpu(server), database_cpu()
                 stats = locust(
                     scenario,
                     port=args.port,
@@ -376,8 +400,9 @@ def main() -> None:
                     think=tuple(args.think),
                     folder=Path(folder),
                 )
-                cpu = server_cpu_seconds(server) - cpu_before
-                results.append((scenario, stats, cpu, os.getloadavg()[0]))
+                cpu = used(server_before, server_cpu(server))
+                database = used(database_before, database_cpu())
+                results.append((scenario, stats, cpu, database, os.getloadavg()[0]))
     finally:
         server.terminate()
         server.wait()
@@ -397,15 +422,16 @@ def main() -> None:
     )
     print(
         "| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | failures "
-        "| server CPU ms/request | load (1 min) |"
+        "| CPU ms/request: server | database | load (1 min) |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for scenario, stats, cpu, load in results:
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for scenario, stats, cpu, database, load in results:
         count = int(stats["Request Count"])
         print(
             f"| {scenario.name} | {count:,} | {float(stats['Requests/s']):.1f} | "
             f"{stats['50%']} | {stats['95%']} | {stats['99%']} | {stats['Failure Count']} | "
-            f"{cpu * 1000 / max(count, 1):.0f} | {load:.1f} |"
+            f"{cpu * 1000 / max(count, 1):.0f} | {database * 1000 / max(count, 1):.1f} | "
+            f"{load:.1f} |"
         )
 
 

@@ -45,6 +45,7 @@ from gridcrm.service.selectors import (
     COUNT_CAP,
     customer_timeline,
     notices_visible_to,
+    queue_customers,
     request_get,
     work_queue,
     work_queue_size,
@@ -56,6 +57,7 @@ from gridcrm.service.services import (
     request_step_complete,
     request_take,
 )
+from gridcrm.users.models import User
 from gridcrm.web.http import AuthedRequest
 
 router = Router(tags=["service"])
@@ -384,25 +386,27 @@ _QUEUE_ITEM_COLUMNS = (
 
 
 def _queue_items(
-    rows: QuerySet[ServiceRequest], *, offset: int, limit: int
+    rows: QuerySet[ServiceRequest], *, user: User, offset: int, limit: int
 ) -> list[dict[str, Any]]:
-    """A page of the queue as ``QueueItemOut`` values, read without model instances (the
-    queue is the most read answer of the API)."""
+    """A page of the queue (``rows``, the ``work_queue`` of ``user``) as ``QueueItemOut``
+    values, read without model instances (the queue is the most read answer of the API)."""
     values = rows.values(
         *_QUEUE_ITEM_COLUMNS,
         "pk",
+        "customer_id",
         "assignee__username",
-        account_no=F("customer__account_no"),
-        customer_name=F("customer__name"),
         type=F("request_type__code"),
         type_name=F(f"request_type__{RequestType.name_field()}"),
         current_step=F("current_step_code"),
     )[offset : offset + limit]
     items = list(values)
+    customers = queue_customers(user=user, ids=(item["customer_id"] for item in items))
     for item in items:
         item["id"] = item.pop("pk")
         item["number"] = request_number(item["id"])
         item["assignee"] = item.pop("assignee__username")
+        customer = customers.get(item.pop("customer_id"), ("", ""))
+        item["account_no"], item["customer_name"] = customer
     return items
 
 
@@ -434,7 +438,9 @@ def queue(
     page = max(1, page)
     count = work_queue_size(**which)
     return {
-        "items": _queue_items(work_queue(**which), offset=(page - 1) * 50, limit=50),
+        "items": _queue_items(
+            work_queue(**which), user=request.user, offset=(page - 1) * 50, limit=50
+        ),
         "count": min(count, COUNT_CAP),
         "count_capped": count > COUNT_CAP,
         "page": page,

@@ -21,8 +21,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from gridcrm.service.models import RequestType, ServiceRequest, request_number
-from gridcrm.service.selectors import COUNT_CAP
+from gridcrm.service.selectors import COUNT_CAP, queue_customers
 from gridcrm.service.templatetags.service_tags import duration, role_label, urgency
+from gridcrm.users.models import User
 
 QUEUE_SIZE = 50
 
@@ -72,24 +73,32 @@ def _e(value: object) -> str:
 
 
 def queue_rows(
-    rows: QuerySet[ServiceRequest], *, now: dt.datetime, offset: int, limit: int
+    rows: QuerySet[ServiceRequest],
+    *,
+    user: User,
+    now: dt.datetime,
+    offset: int,
+    limit: int,
 ) -> list[SafeString]:
-    """One page of ``rows`` (a ``work_queue``) as the table rows of the queue page."""
+    """One page of ``rows`` (the ``work_queue`` of ``user``) as the table rows of the
+    queue page."""
     type_name = f"request_type__{RequestType.name_field()}"
-    values = rows.values(
-        "pk",
-        "priority",
-        "escalation_level",
-        "decision",
-        "current_role",
-        "step_due_at",
-        "customer__account_no",
-        "customer__name",
-        "region__name",
-        "assignee__username",
-        "assignee__full_name",
-        type_name,
-    )[offset : offset + limit]
+    values = list(
+        rows.values(
+            "pk",
+            "priority",
+            "escalation_level",
+            "decision",
+            "current_role",
+            "step_due_at",
+            "customer_id",
+            "region__name",
+            "assignee__username",
+            "assignee__full_name",
+            type_name,
+        )[offset : offset + limit]
+    )
+    customers = queue_customers(user=user, ids=(v["customer_id"] for v in values))
     detail_url = _url_for_rows("service:request_detail")
     take_url = _url_for_rows("service:request_take")
     escalated, take = _e(_("Escalated")), _e(_("Take"))
@@ -103,6 +112,7 @@ def queue_rows(
             roles[role] = _e(role_label(role))
         taken_by = v["assignee__full_name"] or v["assignee__username"]
         level = int(v["escalation_level"])
+        account_no, customer = customers.get(v["customer_id"], ("", ""))
         row = _ROW.format(
             pk=pk,
             priority=int(v["priority"]),
@@ -111,8 +121,8 @@ def queue_rows(
             url=_e(detail_url(pk)),
             number=_e(request_number(pk)),
             type=_e(v[type_name]),
-            account_no=_e(v["customer__account_no"]),
-            customer=_e(v["customer__name"]),
+            account_no=_e(account_no),
+            customer=_e(customer),
             region=_e(v["region__name"]),
             role=roles[role],
             urgency=_e(urgency(left)),

@@ -92,7 +92,9 @@ def queue(request: AuthedRequest) -> HttpResponse:
         number = 1
     now = timezone.now()
     page = QueuePage(
-        object_list=queue_rows(rows, now=now, offset=(number - 1) * QUEUE_SIZE, limit=QUEUE_SIZE),
+        object_list=queue_rows(
+            rows, user=request.user, now=now, offset=(number - 1) * QUEUE_SIZE, limit=QUEUE_SIZE
+        ),
         number=number,
         total=total,
         more=total > number * QUEUE_SIZE,
