@@ -1,38 +1,46 @@
-"""Benchmark: the work-queue page and the request API under concurrent users.
+"""Benchmark: the work-queue page and the request API under 50 concurrent users.
 
 Loads a database that already holds a demo company (``gridcrm demo_data --customers N``)
 with open service requests (``--open-requests``, bulk-inserted in the shape the services
-write), serves GridCRM with a threaded WSGI server on loopback, and lets ``--users``
-concurrent clients (threads with keep-alive connections; locust is not needed) hit each
-scenario for ``--seconds``. A baseline scenario (``GET /api/me``: authentication, one
-query) runs under the same load in the same run, so the figures can be read against it.
+write), then
+
+1. times one request of each scenario at a time, in process (Django test client), with
+   the number of SQL queries it takes;
+2. serves GridCRM with gunicorn (``--workers``, sync workers, loopback) and lets locust
+   (``bench/service_locustfile.py``, FastHttpUser) run ``--users`` concurrent users per
+   scenario for ``--seconds`` after ramping up, each user thinking ``--think`` seconds
+   (uniform between two bounds) between requests.
+
+A baseline scenario (``GET /api/me``: authentication and one query) runs the same way in
+the same run, so the figures can be read against it. Prints Markdown tables: latency
+percentiles, throughput, failures, the server's CPU time per request and the machine's
+load average while the scenario ran. CPU time (``psutil``: gunicorn's processes, and
+the PostgreSQL backends serving the database) divided by the requests answered is the
+figure that does not depend on what else the machine is doing.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gridcrm_bench \\
-      .venv/bin/python bench/service_queue.py --open-requests 200000 --users 50 --seconds 20
-
-Prints a Markdown table: requests, throughput, p50 / p95 / p99 latency per scenario.
+      .venv/bin/python bench/service_queue.py --open-requests 200000 --users 50
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
-import http.client
+import json
 import os
 import random
-import signal
-import socketserver
 import statistics
+import subprocess
 import sys
-import threading
+import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridcrm.settings")
 os.environ.setdefault("GRIDCRM_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
@@ -40,9 +48,10 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+import psutil  # noqa: E402 - installed with locust
+from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from gridcrm.archive.models import Customer  # noqa: E402
@@ -54,6 +63,8 @@ from gridcrm.service.models import (  # noqa: E402
 )
 from gridcrm.users.models import User  # noqa: E402
 from gridcrm.users.services import api_token_issue  # noqa: E402
+
+HOST = "127.0.0.1"
 
 
 def seed_requests(target: int, *, batch: int = 5000, seed: int = 1) -> int:
@@ -138,215 +149,290 @@ def seed_requests(target: int, *, batch: int = 5000, seed: int = 1) -> int:
         print(f"  seeded {made:,}/{missing:,} requests", file=sys.stderr, end="\r")
     print(f"\n  seeding took {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if connection.vendor == "postgresql":
+        # What autovacuum soon does to a table that grew by this much: planner statistics,
+        # and a visibility map so that counts can be read from the queue's index alone.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE service_servicerequest; ANALYZE service_requeststep")
+            cursor.execute("VACUUM ANALYZE service_servicerequest")
+            cursor.execute("VACUUM ANALYZE service_requeststep")
     return made
 
 
-class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
-    """Threads per connection, at most ``slots`` requests at once (a worker's thread pool)."""
-
-    daemon_threads = True
-    request_queue_size = 512
-    slots = threading.BoundedSemaphore(8)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.slots.acquire()
-        super().process_request(request, client_address)
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self.slots.release()
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-def serve(port: int, workers: int, threads: int) -> list[int]:
-    """Pre-fork ``workers`` processes sharing one listening socket; returns their pids."""
-    from django.db import connections
-
-    _ThreadingServer.slots = threading.BoundedSemaphore(threads)
-    server = make_server(
-        "127.0.0.1",
-        port,
-        get_wsgi_application(),
-        server_class=_ThreadingServer,
-        handler_class=_QuietHandler,
-    )
-    connections.close_all()  # children must not share the parent's database connection
-    pids = []
-    for _ in range(workers):
-        pid = os.fork()
-        if pid == 0:  # a worker: serve until killed
-            try:
-                server.serve_forever()
-            finally:
-                os._exit(0)
-        pids.append(pid)
-    server.socket.close()
-    return pids
-
-
 @dataclass
-class Result:
+class Scenario:
+    key: str
     name: str
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    seconds: float = 0.0
+    paths: list[str]
+    headers: dict[str, str]
 
-    def row(self) -> str:
-        lat = sorted(self.latencies)
-        if not lat:
-            return f"| {self.name} | 0 | – | – | – | – | {self.errors} |"
-
-        def pct(p: float) -> float:
-            return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000
-
-        return (
-            f"| {self.name} | {len(lat):,} | {len(lat) / self.seconds:.0f} | "
-            f"{statistics.median(lat) * 1000:.0f} | {pct(0.95):.0f} | {pct(0.99):.0f} | "
-            f"{self.errors} |"
-        )
+    def path(self, rng: random.Random) -> str:
+        return rng.choice(self.paths)
 
 
-def load(
-    name: str,
-    port: int,
-    paths: Callable[[random.Random], str],
-    headers: dict[str, str],
+def one_at_a_time(scenario: Scenario, *, repeat: int) -> str:
+    """A Markdown row: the scenario's requests one after another, in process."""
+    client = Client(HTTP_HOST=HOST, headers=scenario.headers)
+    rng = random.Random(2)  # noqa: S311 - which request to read, not a secret
+    for _ in range(3):  # warm up: templates, the first connection
+        assert client.get(scenario.path(rng)).status_code == 200, scenario.name
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(scenario.path(rng))
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, scenario.name
+    reset_queries()  # the context counts from the log's length; a request resets the log
+    with CaptureQueriesContext(connection) as queries:
+        client.get(scenario.path(rng))
+    times.sort()
+    p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+    return (
+        f"| {scenario.name} | {statistics.median(times) * 1000:.0f} | {p95 * 1000:.0f} | "
+        f"{len(queries.captured_queries)} |"
+    )
+
+
+def serve(port: int, workers: int) -> subprocess.Popen[bytes]:
+    """gunicorn with ``workers`` sync workers on loopback, answering once it is up."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "gridcrm.wsgi:application",
+            f"--bind={HOST}:{port}",
+            f"--workers={workers}",
+            "--worker-class=sync",
+            "--log-level=warning",
+            "--timeout=120",
+        ],
+        env=env,
+    )
+    deadline_at = time.monotonic() + 60
+    while time.monotonic() < deadline_at:
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/login/", timeout=5):  # noqa: S310
+                return server
+        except OSError:
+            time.sleep(0.5)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer within a minute")
+
+
+def _cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
+    seconds = {}
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        seconds[process.pid] = times.user + times.system
+    return seconds
+
+
+def server_cpu(server: subprocess.Popen[bytes]) -> dict[int, float]:
+    """CPU seconds used so far by gunicorn's master and workers, by process."""
+    master = psutil.Process(server.pid)
+    return _cpu_seconds([master, *master.children(recursive=True)])
+
+
+def database_cpu() -> dict[int, float]:
+    """CPU seconds used so far by the PostgreSQL backends serving this database."""
+    if connection.vendor != "postgresql":
+        return {}
+    marker = f" {connection.settings_dict['NAME']} "
+    backends = []
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if cmdline.startswith("postgres:") and marker in cmdline:
+            backends.append(process)
+    return _cpu_seconds(backends)
+
+
+def used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two readings (processes that started in between count fully)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def locust(
+    scenario: Scenario,
     *,
+    port: int,
     users: int,
+    spawn_rate: float,
     seconds: float,
-    think: float,
-) -> Result:
-    result = Result(name)
-    lock = threading.Lock()
-    stop = time.perf_counter() + seconds
-
-    def user(n: int) -> None:
-        rng = random.Random(n)  # noqa: S311 - load pattern, not secrets
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        errors = 0
-        while time.perf_counter() < stop:
-            t0 = time.perf_counter()
-            try:
-                conn.request("GET", paths(rng), headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            if ok:
-                mine.append(time.perf_counter() - t0)
-            else:
-                errors += 1
-            if think:  # an agent reads the page before the next click
-                time.sleep(rng.uniform(0.5 * think, 1.5 * think))
-        conn.close()
-        with lock:
-            result.latencies.extend(mine)
-            result.errors += errors
-
-    threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    result.seconds = time.perf_counter() - started
-    return result
+    think: tuple[float, float],
+    folder: Path,
+) -> dict[str, str]:
+    """Run locust headless on one scenario; its aggregated statistics (CSV row)."""
+    spec = folder / f"{scenario.key}.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "name": scenario.name,
+                "paths": scenario.paths,
+                "headers": scenario.headers,
+                "think": list(think),
+            }
+        ),
+        encoding="utf-8",
+    )
+    prefix = folder / scenario.key
+    subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "bench" / "service_locustfile.py"),
+            "--headless",
+            "--only-summary",
+            "--reset-stats",
+            "--loglevel=ERROR",
+            f"--host=http://{HOST}:{port}",
+            f"--users={users}",
+            f"--spawn-rate={spawn_rate}",
+            f"--run-time={seconds + users / spawn_rate:.0f}s",
+            f"--csv={prefix}",
+        ],
+        env={**os.environ, "BENCH_SCENARIO": str(spec)},
+        check=False,  # locust exits 1 when a request failed: the table shows failures
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
+        rows = [row for row in csv.DictReader(f) if row["Name"] == "Aggregated"]
+    if not rows:
+        raise SystemExit(f"locust wrote no statistics for {scenario.name}")
+    return rows[0]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--open-requests", type=int, default=200_000)
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=60, help="per scenario, after ramp-up")
+    parser.add_argument("--spawn-rate", type=float, default=10, help="users started a second")
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(1.0, 5.0),
+        metavar=("MIN", "MAX"),
+        help="seconds a user reads an answer before the next request (uniform)",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
-        "--think", type=float, default=1.0, help="mean seconds between a user's requests"
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
+        help="gunicorn sync workers (default: 2 × CPUs + 1, gunicorn's rule of thumb)",
     )
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--threads", type=int, default=4, help="requests at once per worker")
+    parser.add_argument("--repeat", type=int, default=30, help="in-process requests per scenario")
     args = parser.parse_args()
 
     customers = Customer.objects.count()
-    seed_requests(args.open_requests)
-    if connection.vendor == "postgresql":  # a bulk-built demo has no planner statistics yet
-        with connection.cursor() as cursor:
+    if seed_requests(args.open_requests) and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # a bulk-built demo has no planner statistics yet
             cursor.execute("ANALYZE")
     open_requests = ServiceRequest.objects.filter(status="open").count()
     agent = User.objects.get(username="agent")
     collector = User.objects.get(username="collector")
-    token = api_token_issue(user=agent, name="bench")
-    bearer = {"Authorization": f"Bearer {token}"}
+    bearer = {"Authorization": f"Bearer {api_token_issue(user=agent, name='bench')}"}
 
     def session(user: User) -> dict[str, str]:
         client = Client()
         client.force_login(user)
         return {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
 
-    agent_cookie, collector_cookie = session(agent), session(collector)
     ids = list(ServiceRequest.objects.filter(status="open").values_list("pk", flat=True)[:5000])
-    pids = serve(args.port, args.workers, args.threads)
-    time.sleep(1)
+    scenarios = [
+        Scenario("baseline", "baseline: GET /api/me (agent, token)", ["/api/me"], bearer),
+        Scenario(
+            "queue_agent",
+            "queue page /service/ (agent, all regions)",
+            ["/service/"],
+            session(agent),
+        ),
+        Scenario(
+            "queue_collector",
+            "queue page /service/ (collector, own station)",
+            ["/service/"],
+            session(collector),
+        ),
+        Scenario(
+            "api_list",
+            "API GET /api/service/requests (agent, page of 50)",
+            ["/api/service/requests"],
+            bearer,
+        ),
+        Scenario(
+            "api_detail",
+            "API GET /api/service/requests/{id} (agent)",
+            [f"/api/service/requests/{pk}" for pk in ids],
+            bearer,
+        ),
+    ]
+    single = [one_at_a_time(s, repeat=args.repeat) for s in scenarios]
+
+    server = serve(args.port, args.workers)
+    results = []
     try:
-        scenarios = [
-            ("baseline: GET /api/me (agent, token)", lambda r: "/api/me", bearer),
-            ("queue page /service/ (agent, all regions)", lambda r: "/service/", agent_cookie),
-            (
-                "queue page /service/ (collector, own station)",
-                lambda r: "/service/",
-                collector_cookie,
-            ),
-            (
-                "API GET /api/service/requests (agent, page of 50)",
-                lambda r: "/api/service/requests",
-                bearer,
-            ),
-            (
-                "API GET /api/service/requests/{id} (agent)",
-                lambda r: f"/api/service/requests/{r.choice(ids)}",
-                bearer,
-            ),
-        ]
-        for name, paths, headers in scenarios:  # warm up every worker: templates, caches
-            load(name, args.port, paths, headers, users=8, seconds=3, think=0)
-        results = [
-            load(
-                name,
-                args.port,
-                paths,
-                headers,
-                users=args.users,
-                seconds=args.seconds,
-                think=args.think,
-            )
-            for name, paths, headers in scenarios
-        ]
+        with tempfile.TemporaryDirectory() as folder:
+            for scenario in scenarios:
+                # Warm every worker up (templates, connections) without recording it.
+                locust(
+                    scenario,
+                    port=args.port,
+                    users=8,
+                    spawn_rate=8,
+                    seconds=4,
+                    think=(0, 0),
+                    folder=Path(folder),
+                )
+                server_before, database_before = server_cpu(server), database_cpu()
+                stats = locust(
+                    scenario,
+                    port=args.port,
+                    users=args.users,
+                    spawn_rate=args.spawn_rate,
+                    seconds=args.seconds,
+                    think=tuple(args.think),
+                    folder=Path(folder),
+                )
+                cpu = used(server_before, server_cpu(server))
+                database = used(database_before, database_cpu())
+                results.append((scenario, stats, cpu, database, os.getloadavg()[0]))
     finally:
-        for pid in pids:
-            os.kill(pid, signal.SIGTERM)
-            os.waitpid(pid, 0)
+        server.terminate()
+        server.wait()
+
     print(
-        f"\n{connection.vendor}, {customers:,} customers, {open_requests:,} open requests, "
-        f"{args.users} concurrent users thinking {args.think:g} s on average, "
-        f"{args.seconds:.0f} s per scenario; {args.workers} server processes × "
-        f"{args.threads} threads; {os.cpu_count()} CPUs shared by server, clients and "
-        f"PostgreSQL\n"
+        f"\n{connection.vendor}, {customers:,} customers, {open_requests:,} open requests; "
+        f"{os.cpu_count()} CPUs shared by PostgreSQL, gunicorn ({args.workers} sync workers) "
+        f"and locust\n"
     )
-    print("| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | errors |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for result in results:
-        print(result.row())
+    print("One request at a time, in process (Django test client):\n")
+    print("| request | p50 ms | p95 ms | SQL queries |")
+    print("| --- | ---: | ---: | ---: |")
+    print("\n".join(single))
+    print(
+        f"\n{args.users} concurrent users per scenario (locust, think time "
+        f"{args.think[0]:g}–{args.think[1]:g} s), {args.seconds:.0f} s after ramp-up:\n"
+    )
+    print(
+        "| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | failures "
+        "| CPU ms/request: server | database | load (1 min) |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for scenario, stats, cpu, database, load in results:
+        count = int(stats["Request Count"])
+        print(
+            f"| {scenario.name} | {count:,} | {float(stats['Requests/s']):.1f} | "
+            f"{stats['50%']} | {stats['95%']} | {stats['99%']} | {stats['Failure Count']} | "
+            f"{cpu * 1000 / max(count, 1):.0f} | {database * 1000 / max(count, 1):.1f} | "
+            f"{load:.1f} |"
+        )
 
 
 if __name__ == "__main__":

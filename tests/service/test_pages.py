@@ -223,3 +223,41 @@ def test_the_queue_page_and_api_take_the_same_queries_for_many_rows(
         assert client.get("/service/").status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get("/api/service/requests").status_code == 200
+
+
+def test_the_queue_row_shows_the_request_and_takes_it(
+    client: Client, agent: User, request_a: ServiceRequest
+) -> None:
+    client.cookies["django_language"] = "en"
+    client.force_login(agent)
+    html = client.get("/service/").content.decode()
+    row = html[html.index(f'data-testid="queue-row-{request_a.pk}"') :].split("</tr>")[0]
+    assert f'href="{request_a.get_absolute_url()}"' in row
+    assert request_a.number in row
+    assert request_a.request_type.name_en in row
+    assert request_a.customer.account_no in row
+    assert request_a.customer.name in row
+    assert 'class="ok"' in row  # a working day left: not urgent yet
+    take = f'formaction="/service/{request_a.pk}/take/"'
+    assert take in row
+    response = client.post(f"/service/{request_a.pk}/take/")
+    assert response.status_code == 302
+    request_a.refresh_from_db()
+    assert request_a.assignee == agent
+    row = client.get("/service/").content.decode()
+    assert take not in row  # taken: no button any more
+    assert agent.full_name in row
+
+
+def test_the_queue_escapes_what_people_typed(
+    client: Client, agent: User, request_a: ServiceRequest
+) -> None:
+    # Type names are edited by administrators, customer names come from imports.
+    request_a.request_type.name_zh = "新装<script>alert(1)</script>"
+    request_a.request_type.save(update_fields=["name_zh"])
+    Customer.objects.filter(pk=request_a.customer_id).update(name='王"建国" & <b>子</b>')
+    client.force_login(agent)
+    html = client.get("/service/").content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "新装&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "王&quot;建国&quot; &amp; &lt;b&gt;子&lt;/b&gt;" in html

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.management import call_command
 from django.test import Client
 
@@ -56,3 +58,18 @@ def test_session_api_writes_need_the_csrf_token(agent: User, customer_a: Custome
     client.force_login(agent)
     response = client.post(f"/api/customers/{customer_a.account_no}/contact")
     assert response.status_code == 403
+
+
+def test_a_token_records_its_use_to_the_minute(collector_a: User, client: Client) -> None:
+    token = api_token_issue(user=collector_a, name="test")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/me", headers=headers).status_code == 200
+    first = ApiToken.objects.get().last_used_at
+    assert first is not None
+    assert client.get("/api/me", headers=headers).status_code == 200
+    assert ApiToken.objects.get().last_used_at == first  # read again within the minute
+    ApiToken.objects.update(last_used_at=first - dt.timedelta(minutes=2))
+    assert client.get("/api/me", headers=headers).status_code == 200
+    later = ApiToken.objects.get().last_used_at
+    assert later is not None
+    assert later > first

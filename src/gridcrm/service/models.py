@@ -82,7 +82,12 @@ class _Labelled(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+        return str(getattr(self, self.name_field()))
+
+    @staticmethod
+    def name_field() -> str:
+        """The column holding the name in the active language."""
+        return "name_en" if (get_language() or "").startswith("en") else "name_zh"
 
 
 class HolidayDay(models.Model):
@@ -292,6 +297,11 @@ class MatrixRule(models.Model):
         return f"{self.version} #{self.position} {self.note}"
 
 
+def request_number(pk: int) -> str:
+    """The number of request ``pk`` as people read it out on the phone (工单号)."""
+    return f"GD{pk:08d}"
+
+
 class ServiceRequest(models.Model):
     """A service request (工单) of one customer, moving through its copied steps."""
 
@@ -303,7 +313,9 @@ class ServiceRequest(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="service_requests"
     )
-    # The customer's supply station when the request was made: queues by region read it.
+    # The customer's supply station: regional queues select on it. While the request is
+    # open a database trigger (migration 0003) moves it with the customer; a closed
+    # request keeps the station it was worked at.
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     request_type = models.ForeignKey(RequestType, on_delete=models.PROTECT, related_name="requests")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
@@ -371,7 +383,7 @@ class ServiceRequest(models.Model):
     @property
     def number(self) -> str:
         """The request number people read out on the phone (工单号)."""
-        return f"GD{self.pk:08d}"
+        return request_number(self.pk)
 
 
 class RequestStep(_Labelled):

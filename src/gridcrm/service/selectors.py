@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +20,8 @@ from gridcrm.service.models import (
     RequestStep,
     ServiceRequest,
 )
-from gridcrm.users.models import User
-from gridcrm.users.roles import COMPANY_WIDE_ROLES
+from gridcrm.users.models import Region, User
+from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
 from gridcrm.users.selectors import user_roles
 
 
@@ -49,6 +50,90 @@ def request_get(*, user: User, pk: int) -> ServiceRequest | None:
     )
 
 
+# A queue's count stops here: "more than 1,000" is all a person needs to know.
+COUNT_CAP = 1000
+
+# Roles whose customer scope reaches beyond a region (see ``customers_visible_to``).
+_SCOPE_BEYOND_REGION = (
+    frozenset({Role.KEY_ACCOUNT_MANAGER, Role.BUSINESS_SPECIALIST, Role.CUSTOMER})
+    | COMPANY_WIDE_ROLES
+)
+
+
+def _own_region_only(user: User, roles: frozenset[Role]) -> bool:
+    """Whether the user's customer scope is exactly their region and the regions below."""
+    return (
+        not user.is_superuser
+        and user.region_id is not None
+        and Role.REGIONAL_COLLECTOR in roles
+        and not roles & _SCOPE_BEYOND_REGION
+    )
+
+
+def _region_ids(user: User, path: str) -> list[int]:
+    """The region at ``path`` and every region below it (read once per request: a page
+    asks for its queue's rows and its count)."""
+    known: dict[str, list[int]] = user.__dict__.setdefault("_gridcrm_region_ids", {})
+    if path not in known:
+        known[path] = list(
+            Region.objects.filter(Q(path=path) | Q(path__startswith=f"{path}.")).values_list(
+                "pk", flat=True
+            )
+        )
+    return known[path]
+
+
+def _queue_filter(
+    *,
+    user: User,
+    role: str | None,
+    region_path: str | None,
+    mine: bool,
+    escalated: bool,
+    confirm_scope: bool,
+) -> QuerySet[ServiceRequest]:
+    roles_all = user_roles(user=user)
+    roles = {r.value for r in roles_all}
+    if role:
+        roles &= {role}
+    regional = _own_region_only(user, roles_all)
+    if regional and not confirm_scope:
+        # The request's station follows its customer's while it is open (a trigger, see
+        # ServiceRequest.region), so for a user who sees exactly a region the station alone
+        # answers the scope question without visiting each customer.
+        queryset = ServiceRequest.objects.all()
+    else:
+        queryset = requests_visible_to(user=user)
+    queryset = queryset.filter(status=ServiceRequest.Status.OPEN)
+    if escalated:
+        queryset = queryset.filter(escalation_level__gt=0)
+    elif mine:
+        queryset = queryset.filter(assignee=user)
+    elif not user.is_superuser or role:
+        queryset = queryset.filter(current_role__in=sorted(roles))
+    # Regions as a list of ids, not a join: with one station the queue's index
+    # (svc_queue_region) then yields the rows already in the queue's order.
+    if regional:
+        queryset = queryset.filter(region__in=_region_ids(user, user.region.path))  # type: ignore[union-attr]
+    if region_path:
+        queryset = queryset.filter(region__in=_region_ids(user, region_path))
+    return queryset
+
+
+# What a queue row shows (page and API): the request and a few fields of its relations.
+_QUEUE_ROW_FIELDS = (
+    *(f.name for f in ServiceRequest._meta.concrete_fields),
+    "customer__account_no",
+    "customer__name",
+    "request_type__code",
+    "request_type__name_zh",
+    "request_type__name_en",
+    "region__name",
+    "assignee__username",
+    "assignee__full_name",
+)
+
+
 def work_queue(
     *,
     user: User,
@@ -59,35 +144,63 @@ def work_queue(
 ) -> QuerySet[ServiceRequest]:
     """Open requests whose current step belongs to one of the user's roles (or ``role``),
     in the user's scope and optionally a region: the most urgent priority first, then the
-    least time left."""
-    roles_all = user_roles(user=user)
-    roles = {r.value for r in roles_all}
-    if role:
-        roles &= {role}
-    queryset = requests_visible_to(user=user).filter(status=ServiceRequest.Status.OPEN)
-    if escalated:
-        queryset = queryset.filter(escalation_level__gt=0)
-    elif mine:
-        queryset = queryset.filter(assignee=user)
-    elif not user.is_superuser or role:
-        queryset = queryset.filter(current_role__in=sorted(roles))
-    if not user.is_superuser and not roles_all & COMPANY_WIDE_ROLES and user.region_id:
-        # A regional user's queue: narrow by the request's own station first (indexed), so
-        # that the scope check above only has the region's requests left to confirm.
-        own = user.region.path  # type: ignore[union-attr]
-        queryset = queryset.filter(Q(region__path=own) | Q(region__path__startswith=f"{own}."))
-    if region_path:
-        queryset = queryset.filter(
-            Q(region__path=region_path) | Q(region__path__startswith=f"{region_path}.")
-        )
-    current = RequestStep.objects.filter(
-        request=OuterRef("pk"), position=OuterRef("current_position")
-    ).values("code")[:1]
+    least time left. Rows carry only what a queue shows of the customer and the type."""
+    queryset = _queue_filter(
+        user=user,
+        role=role,
+        region_path=region_path,
+        mine=mine,
+        escalated=escalated,
+        confirm_scope=True,
+    )
+    current = (
+        RequestStep.objects.filter(request=OuterRef("pk"), position=OuterRef("current_position"))
+        .order_by()
+        .values("code")[:1]
+    )
     return (
         queryset.select_related("customer", "request_type", "assignee", "region")
+        .only(*_QUEUE_ROW_FIELDS)
         .annotate(current_step_code=Subquery(current))
         .order_by("priority", "step_due_at", "pk")
     )
+
+
+def work_queue_size(
+    *,
+    user: User,
+    role: str | None = None,
+    region_path: str | None = None,
+    mine: bool = False,
+    escalated: bool = False,
+    cap: int = COUNT_CAP,
+) -> int:
+    """How many requests ``work_queue`` holds with the same arguments, counting no further
+    than ``cap + 1`` (a long queue's exact length costs a scan of it; "more than 1,000" is
+    all a person needs to know)."""
+    queryset = _queue_filter(
+        user=user,
+        role=role,
+        region_path=region_path,
+        mine=mine,
+        escalated=escalated,
+        confirm_scope=False,
+    )
+    return queryset.order_by().values("pk")[: cap + 1].count()
+
+
+def queue_customers(*, user: User, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """Account number and name of these customers (of those the user may see), by id.
+
+    A queue reads them apart from its rows: joined into the queue's query, the customer
+    table (with its many indexes) costs PostgreSQL several times more to plan than the
+    whole query takes to run."""
+    rows = (
+        customers_visible_to(user=user)
+        .filter(pk__in=set(ids))
+        .values_list("pk", "account_no", "name")
+    )
+    return {pk: (account_no, name) for pk, account_no, name in rows}
 
 
 @dataclass(frozen=True)
@@ -195,12 +308,3 @@ def time_left(due: dt.datetime | None, now: dt.datetime | None = None) -> dt.tim
     if due is None:
         return None
     return due - (now or timezone.now())
-
-
-COUNT_CAP = 1000
-
-
-def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> int:
-    """How many rows, counting no further than ``cap + 1`` (a long queue's exact length
-    costs a scan of it; "more than 1,000" is all a person needs to know)."""
-    return queryset.order_by()[: cap + 1].count()

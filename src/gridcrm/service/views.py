@@ -7,7 +7,6 @@ Every customer and request lookup goes through the scoping selectors: out of sco
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -39,13 +38,13 @@ from gridcrm.service.models import (
 from gridcrm.service.notices import Target, notice_audience, notice_create, notice_publish
 from gridcrm.service.notices import notice_withdraw as notice_withdraw_service
 from gridcrm.service.payments import grace_request_decide, grace_request_submit
+from gridcrm.service.queue_page import QUEUE_SIZE, QueuePage, queue_rows
 from gridcrm.service.selectors import (
-    COUNT_CAP,
-    capped_count,
     grace_pending,
     notices_visible_to,
     request_get,
     work_queue,
+    work_queue_size,
 )
 from gridcrm.service.services import (
     current_step,
@@ -61,22 +60,6 @@ from gridcrm.service.services import (
 from gridcrm.users.models import Region
 from gridcrm.users.selectors import user_roles
 from gridcrm.web.http import AuthedRequest
-
-QUEUE_SIZE = 50
-
-
-@dataclass
-class QueuePage:
-    """One page of a queue; the total is exact up to COUNT_CAP, then "more than"."""
-
-    object_list: list[ServiceRequest]
-    number: int
-    total: int
-    more: bool
-
-    @property
-    def capped(self) -> bool:
-        return self.total > COUNT_CAP
 
 
 def _visible_request(request: AuthedRequest, pk: int) -> ServiceRequest:
@@ -94,27 +77,28 @@ def queue(request: AuthedRequest) -> HttpResponse:
     role = request.GET.get("role") or None
     region_code = request.GET.get("region", "").strip()
     region = Region.objects.filter(code=region_code).first() if region_code else None
-    rows = work_queue(
-        user=request.user,
-        role=role,
-        region_path=region.path if region else None,
-        mine=view == "mine",
-        escalated=view == "escalated",
-    )
-    total = capped_count(rows)
+    which: dict[str, Any] = {
+        "user": request.user,
+        "role": role,
+        "region_path": region.path if region else None,
+        "mine": view == "mine",
+        "escalated": view == "escalated",
+    }
+    rows = work_queue(**which)
+    total = work_queue_size(**which)
     try:
         number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         number = 1
+    now = timezone.now()
     page = QueuePage(
-        object_list=list(rows[(number - 1) * QUEUE_SIZE : number * QUEUE_SIZE]),
+        object_list=queue_rows(
+            rows, user=request.user, now=now, offset=(number - 1) * QUEUE_SIZE, limit=QUEUE_SIZE
+        ),
         number=number,
         total=total,
         more=total > number * QUEUE_SIZE,
     )
-    now = timezone.now()
-    for row in page.object_list:
-        row.left = row.step_due_at - now if row.step_due_at else None  # type: ignore[attr-defined]
     roles = sorted(user_roles(user=request.user), key=lambda r: str(r.label))
     return render(
         request,
