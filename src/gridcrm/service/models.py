@@ -261,18 +261,6 @@ class MatrixRule(models.Model):
     )
     package = models.CharField(_("package"), max_length=12, choices=Package.choices, blank=True)
     extra_steps = models.JSONField(_("extra steps"), default=list, blank=True)
-    notice_lead_days = models.PositiveSmallIntegerField(
-        _("outage notice lead (days)"), null=True, blank=True, validators=[MinValueValidator(7)]
-    )
-    due_shift_days = models.SmallIntegerField(
-        _("payment due date shift (days)"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-20), MaxValueValidator(0)],
-    )
-    grace_max_days = models.PositiveSmallIntegerField(
-        _("grace allowed (days)"), null=True, blank=True, validators=[MaxValueValidator(60)]
-    )
     reminder_days = models.JSONField(
         _("payment reminders (days before due)"), null=True, blank=True
     )
