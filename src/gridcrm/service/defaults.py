@@ -283,6 +283,14 @@ _CREDIT_CHECK = {
     "before": "",
 }
 
+# R9: a key account's request through the fast channel skips the general queue.
+FAST_CHANNEL_RULE: dict[str, Any] = {
+    "channel": "fast_channel",
+    "priority": 1,
+    "limit_factor": "0.50",
+    "note": "大客户快速通道：优先级 1，各环节时限减半",
+}
+
 MATRIX_RULES: list[dict[str, Any]] = [
     {
         "segment": "residential",
@@ -304,6 +312,7 @@ MATRIX_RULES: list[dict[str, Any]] = [
         "package": "professional",
         "note": "公共事业：供电质量与安全优先的专业服务",
     },
+    FAST_CHANNEL_RULE,
     {"importance": "special", "priority": 1, "note": "特级重要用户：最高优先"},
     {"importance": "class_1", "priority": 2, "note": "一级重要用户：优先处理"},
     {"importance": "class_2", "priority": 2, "note": "二级重要用户：优先处理"},

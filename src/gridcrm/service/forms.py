@@ -150,6 +150,9 @@ class MatrixRuleForm(forms.Form):
         required=False,
     )
     request_types = forms.CharField(label=_("only for request types"), required=False)
+    channel = forms.ChoiceField(
+        label=_("only for channel"), choices=_blank(Channel.choices), required=False
+    )
     priority = forms.IntegerField(label=_("priority"), required=False)
     limit_factor = forms.DecimalField(label=_("time limit factor"), required=False)
     package = forms.ChoiceField(label=_("package"), choices=_blank(Package.choices), required=False)

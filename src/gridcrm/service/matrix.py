@@ -29,6 +29,7 @@ from gridcrm.archive.models import Customer
 from gridcrm.service.credit import TermsLookup, credit_grade_for, credit_terms
 from gridcrm.service.errors import InvalidConfiguration
 from gridcrm.service.models import (
+    Channel,
     CreditGrade,
     LimitUnit,
     MatrixRule,
@@ -61,6 +62,7 @@ class Decision:
     segment: str
     credit_grade: str
     importance: str
+    channel: str = ""
     priority: int = DEFAULT_PRIORITY
     limit_factor: Decimal = Decimal("1.00")
     package: str = Package.STANDARD
@@ -93,6 +95,8 @@ def _matches(rule: MatrixRule, decision: Decision, request_type: str | None) -> 
         return False
     if not _importance_matches(rule.importance, decision.importance):
         return False
+    if rule.channel and rule.channel != decision.channel:
+        return False
     if rule.request_types:
         return request_type is not None and request_type in rule.request_types
     return True
@@ -100,7 +104,14 @@ def _matches(rule: MatrixRule, decision: Decision, request_type: str | None) -> 
 
 def _specificity(rule: MatrixRule) -> int:
     return sum(
-        bool(v) for v in (rule.segment, rule.credit_grade, rule.importance, rule.request_types)
+        bool(v)
+        for v in (
+            rule.segment,
+            rule.credit_grade,
+            rule.importance,
+            rule.request_types,
+            rule.channel,
+        )
     )
 
 
@@ -122,6 +133,7 @@ def decide(
     version: MatrixVersion | None = None,
     credit_grade: str | None = None,
     terms: TermsLookup | None = None,
+    channel: str = "",
 ) -> Decision:
     """The matrix's decision for a customer, with the credit policy's terms; pass ``rules``
     and ``terms`` to decide many customers at once."""
@@ -134,6 +146,7 @@ def decide(
         segment=customer.segment,
         credit_grade=credit_grade or credit_grade_for(customer),
         importance=customer.importance_class or ImportanceClass.NONE,
+        channel=channel,
         matrix_version=version.number if version else None,
     )
     matching = [r for r in rules if _matches(r, decision, request_type)]
@@ -170,6 +183,7 @@ RULE_FIELDS = (
     "credit_grade",
     "importance",
     "request_types",
+    "channel",
     "priority",
     "limit_factor",
     "package",
@@ -219,6 +233,10 @@ def _clean_rule(raw: Mapping[str, Any], n: int, type_codes: set[str]) -> dict[st
             "codes": ", ".join(sorted(set(types) - type_codes)) if isinstance(types, list) else ""
         }
     clean["request_types"] = list(types) if isinstance(types, list) else []
+    channel = raw.get("channel") or ""
+    if channel and channel not in Channel.values:
+        errors[f"{p}.channel"] = _("Unknown channel.")
+    clean["channel"] = channel
     clean["priority"] = _int_or_none(raw.get("priority"), f"{p}.priority", 1, 5, errors)
     factor = raw.get("limit_factor")
     clean["limit_factor"] = None

@@ -227,7 +227,8 @@ class MatrixVersion(models.Model):
 
 class MatrixRule(models.Model):
     """A cell (or a band) of the service matrix: segment × credit grade × important class,
-    optionally only for some request types. Blank conditions match everything."""
+    optionally only for some request types or for requests through one channel (the
+    key-account fast channel's tighter limits). Blank conditions match everything."""
 
     IMPORTANT = "important"
 
@@ -244,6 +245,9 @@ class MatrixRule(models.Model):
         choices=[(IMPORTANT, _("Any important class")), *ImportanceClass.choices],
     )
     request_types = models.JSONField(_("only for request types"), default=list, blank=True)
+    channel = models.CharField(
+        _("only for channel"), max_length=20, choices=Channel.choices, blank=True
+    )
     priority = models.PositiveSmallIntegerField(
         _("priority"),
         null=True,
