@@ -168,3 +168,38 @@ def test_reason_codes_name_the_indicators_that_cost_most(
     assert 1 <= len(names) <= 3
     assert "on_time_share_12m" in names
     assert all(r[2] > 0 for r in credit.reasons)
+
+
+def test_a_monthly_rerun_audits_only_the_grades_that_moved(
+    regions: Regions, lake: LakeWriter, household: Customer, manager: User
+) -> None:
+    steady = make_customer(regions.station_a1, "0100000008", "王五")
+    Customer.objects.filter(pk=steady.pk).update(created_at=timezone.now() - timedelta(days=3000))
+    lake.customer(NO)
+    lake.customer(steady.account_no)
+    event = credit_event_record(
+        customer=household,
+        kind=EventKind.HAZARD_IGNORED,
+        occurred_on=date(2025, 1, 10),
+        acting_user=manager,
+    )
+    rate(lake)
+    CreditEvent.objects.filter(pk=event.pk).update(resolved_on=date(2025, 6, 1))
+    later = date(2025, 6, 16)
+    credit_rate_all(as_of=later, engine="duckdb")
+
+    kept = CustomerCredit.objects.get(customer=steady)
+    assert (kept.grade, kept.as_of, kept.since) == ("AAA", later, AS_OF)
+    assert list(GradeChange.objects.filter(customer=steady).values_list("reason_code")) == [
+        ("first_rating",)
+    ]
+    moved = CustomerCredit.objects.get(customer=household)
+    assert (moved.grade, moved.since) == ("B", later)
+    trail = GradeChange.objects.filter(customer=household).order_by("pk")
+    assert [(c.old_grade, c.new_grade, c.reason_code) for c in trail] == [
+        ("", "C", "hazard_ignored"),
+        ("C", "B", "after_c"),
+    ]
+    assert trail.last().reason  # type: ignore[union-attr]
+    history = household.credit_ratings.order_by("as_of").values_list("as_of", "grade")
+    assert list(history) == [(AS_OF, "C"), (later, "B")]

@@ -16,10 +16,13 @@ from gridcrm.keyaccounts.errors import KeyAccountError
 from gridcrm.keyaccounts.fastchannel import fast_request_create, feedback_call_record
 from gridcrm.keyaccounts.models import Event, FeedbackCall, KeyAccount, Notification
 from gridcrm.service.errors import ServiceError
+from gridcrm.service.matrix import matrix_current, matrix_publish, matrix_rules, rule_as_dict
 from gridcrm.service.models import RequestType, ServiceRequest
 from gridcrm.service.selectors import work_queue
 from gridcrm.service.services import request_create, request_step_complete
 from gridcrm.users.models import User
+from gridcrm.users.roles import Role
+from tests.conftest import make_user
 from tests.keyaccounts.conftest import Cast
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -289,3 +292,29 @@ def test_the_api_lists_messages_and_records_the_feedback_call(
         f"/api/keyaccounts/feedback/{fast.pk}", "{}", content_type="application/json"
     )
     assert again.status_code == 404
+
+
+def test_the_fast_channels_limits_come_from_the_service_matrix(cast: Cast) -> None:
+    marketing_manager = make_user("mm", Role.MARKETING_MANAGER)
+    current = matrix_current()
+    assert current is not None
+    rules = [rule_as_dict(rule) for rule in matrix_rules(current)]
+    fast_rules = [rule for rule in rules if rule["channel"] == "fast_channel"]
+    assert [(r["priority"], r["limit_factor"]) for r in fast_rules] == [(1, "0.50")]
+    fast_rules[0]["limit_factor"] = "0.30"
+    matrix_publish(rules=rules, note="快速通道时限压缩到三成", actor=marketing_manager)
+    request_type = RequestType.objects.get(code="increase_hv")
+    general = request_create(
+        customer=cast.mine.customer,
+        request_type=request_type,
+        channel="phone",
+        summary="普通渠道",
+        actor=cast.owner,
+        now=NOW,
+    )
+    fast = fast_request_create(
+        account=cast.mine, request_type=request_type, summary="绿色通道", actor=cast.owner, now=NOW
+    )
+    assert str(fast.limit_factor) == "0.30"
+    assert general.limit_factor > fast.limit_factor  # the rule holds for the channel only
+    assert "大客户快速通道" not in " ".join(general.decision.get("reasons", []))

@@ -164,5 +164,6 @@ def test_grace_through_the_api(
     client.force_login(manager)
     pk = asked.json()["id"]
     decided = client.post(f"/api/service/grace/{pk}/approve", {}, content_type="application/json")
-    assert decided.json()["adjusted_due_on"] == "2025-07-22"
+    # AAA's policy term is 30 days (billing's 25 + 5), then 7 days of grace.
+    assert decided.json()["adjusted_due_on"] == "2025-07-27"
     assert GraceRequest.objects.get().status == "approved"

@@ -8,7 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from gridcrm.archive.models import Customer
+from gridcrm.credit.services import DEFAULT_POLICY, policy_publish
 from gridcrm.service.errors import ServiceError
+from gridcrm.service.matrix import decide
 from gridcrm.service.models import GraceRequest
 from gridcrm.service.payments import (
     grace_request_decide,
@@ -38,20 +40,22 @@ def test_an_approved_grace_request_moves_the_due_date(
     customer_b: Customer, agent: User, manager: User, grades: dict[str, str]
 ) -> None:
     grades[customer_b.account_no] = "AAA"
+    # The credit policy gives AAA 30 days to pay: billing's 25 and 5 more.
+    term = DUE + dt.timedelta(days=5)
     grace = _ask(customer_b, agent)
-    assert payment_due_on(customer=customer_b, bill_id="B202506-0001", billed_due_on=DUE) == DUE
+    assert payment_due_on(customer=customer_b, bill_id="B202506-0001", billed_due_on=DUE) == term
     grace_request_decide(grace=grace, approver=manager, approve=True, note="同意")
     moved = payment_due_on(customer=customer_b, bill_id="B202506-0001", billed_due_on=DUE)
-    assert moved == DUE + dt.timedelta(days=10)
+    assert moved == term + dt.timedelta(days=10)
     # Other bills keep their date.
-    assert payment_due_on(customer=customer_b, bill_id="B202507-0001", billed_due_on=DUE) == DUE
+    assert payment_due_on(customer=customer_b, bill_id="B202507-0001", billed_due_on=DUE) == term
 
 
 def test_a_rejected_grace_request_moves_nothing(
     customer_b: Customer, agent: User, manager: User, grades: dict[str, str]
 ) -> None:
-    grades[customer_b.account_no] = "AAA"
-    grace = _ask(customer_b, agent)
+    grades[customer_b.account_no] = "A"  # billing's own term; grace up to 5 days
+    grace = _ask(customer_b, agent, days=5)
     with pytest.raises(ServiceError):
         grace_request_decide(grace=grace, approver=manager, approve=False, note="")
     grace_request_decide(grace=grace, approver=manager, approve=False, note="欠费记录")
@@ -61,8 +65,9 @@ def test_a_rejected_grace_request_moves_nothing(
 def test_grace_is_limited_by_the_credit_policy(
     customer_a: Customer, customer_b: Customer, agent: User, grades: dict[str, str]
 ) -> None:
+    grades[customer_a.account_no] = "B"
     with pytest.raises(ServiceError):
-        _ask(customer_a, agent)  # grade A: no grace
+        _ask(customer_a, agent)  # grade B: no grace
     grades[customer_b.account_no] = "AA"
     with pytest.raises(ServiceError):
         _ask(customer_b, agent, days=11)  # AA: at most 10 days
@@ -91,3 +96,23 @@ def test_poor_credit_shortens_the_term_and_adds_reminders(
     assert payment_due_on(
         customer=customer_a, bill_id="x", billed_due_on=DUE
     ) == DUE - dt.timedelta(days=5)
+
+
+def test_terms_follow_the_credit_policy_in_force(
+    customer_a: Customer, manager: User, grades: dict[str, str]
+) -> None:
+    grades[customer_a.account_no] = "B"
+    rules = [dict(r) for r in DEFAULT_POLICY]
+    for rule in rules:
+        if rule["grade"] == "B" and not rule["segment"]:
+            rule |= {"payment_term_days": 18, "grace_eligible": True, "grace_max_days": 3}
+            rule["outage_notice_days"] = 12
+    policy_publish(rules=rules, note="B: 18 days", acting_user=manager)
+
+    decision = decide(customer=customer_a)
+
+    assert (decision.due_shift_days, decision.grace_max_days) == (-7, 3)
+    assert decision.notice_lead_days == 12
+    assert payment_due_on(
+        customer=customer_a, bill_id="x", billed_due_on=DUE
+    ) == DUE - dt.timedelta(days=7)

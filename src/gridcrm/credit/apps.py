@@ -9,9 +9,11 @@ class CreditConfig(AppConfig):
     def ready(self) -> None:
         from gridcrm.archive.panels import Panel, register_panel
         from gridcrm.credit import services  # noqa: F401  (registers the job runner)
-        from gridcrm.credit.selectors import credit_grade_for
-        from gridcrm.service.credit import credit_grade_provider_set
+        from gridcrm.credit.selectors import credit_grade_for, service_terms
+        from gridcrm.service.credit import credit_grade_provider_set, credit_terms_provider_set
 
         register_panel(Panel("credit", _("Credit"), "credit/_customer_panel.html", order=30))
-        # Service requests, payment terms and notices follow the customer's real grade.
+        # Service requests, payment terms and notices follow the customer's real grade,
+        # and due dates, grace and notice leads follow the credit policies.
         credit_grade_provider_set(credit_grade_for)
+        credit_terms_provider_set(service_terms)

@@ -163,7 +163,8 @@ class CreditRating(models.Model):
     score_grade = models.CharField(_("grade by score"), max_length=3, choices=Grade.choices)
     model = models.CharField(_("model"), max_length=20)
     rule = models.CharField(_("rule applied"), max_length=30, blank=True)
-    reasons = models.JSONField(_("reason codes"), default=list)
+    # No reason codes here: they stay on the current row (``CustomerCredit``); a million
+    # JSON lists a month would double the history for what no page shows.
 
     class Meta:
         ordering = ["customer", "-as_of"]

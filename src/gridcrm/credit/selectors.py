@@ -1,7 +1,8 @@
 """Reads of the credit app. Customer data only through ``customers_visible_to``.
 
-``credit_grade_for`` and ``credit_policy_for`` are what other apps use (the service
-app's seam ``gridcrm.service.credit.credit_grade_provider_set(credit_grade_for)``).
+``credit_grade_for`` and ``credit_policy_for`` are what other apps use; the service app
+gets them through its seam (``credit_grade_provider_set(credit_grade_for)``,
+``credit_terms_provider_set(service_terms)``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from gridcrm.archive.models import Customer
 from gridcrm.archive.selectors import customers_visible_to
@@ -31,6 +33,7 @@ from gridcrm.credit.models import (
     ReviewRequest,
     ScorecardVersion,
 )
+from gridcrm.service.credit import CreditTerms, TermsLookup
 from gridcrm.users.models import User
 
 UNRATED_GRADE = "B"
@@ -79,12 +82,52 @@ def policy_rules_current() -> tuple[int, list[dict[str, Any]]]:
     return version.number, [dict(r) for r in rows]
 
 
-def policy_for(*, grade: str, segment: str) -> CreditPolicy:
-    number, rules = policy_rules_current()
+def _policy_in(number: int, rules: list[dict[str, Any]], grade: str, segment: str) -> CreditPolicy:
     match = next((r for r in rules if r["grade"] == grade and r["segment"] == segment), None)
     match = match or next(r for r in rules if r["grade"] == grade and not r["segment"])
     values = {k: v for k, v in match.items() if k not in ("grade", "segment")}
     return CreditPolicy(grade=grade, segment=segment, version=number, **values)
+
+
+def policy_for(*, grade: str, segment: str) -> CreditPolicy:
+    """The policy in force for a grade in a segment (the segment's own row, else the
+    grade's row for all segments)."""
+    number, rules = policy_rules_current()
+    return _policy_in(number, rules, grade, segment)
+
+
+STANDARD_TERM_DAYS = 25
+"""The term billing gives (a month's bill is issued at the start of the next month and due
+on its 25th): a policy's payment term moves the due date by the difference."""
+
+
+def service_terms() -> TermsLookup:
+    """The policies in force, read once, as the service app applies them: the due-date
+    shift (payment term − ``STANDARD_TERM_DAYS``), the grace allowance (0 unless
+    eligible) and the outage-notice lead. The seam ``credit_terms_provider_set`` installs
+    it, so the service matrix does not keep its own copy of these values."""
+    number, rules = policy_rules_current()
+
+    def lookup(grade: str, segment: str) -> CreditTerms:
+        policy = _policy_in(number, rules, grade, segment)
+        return CreditTerms(
+            due_shift_days=policy.payment_term_days - STANDARD_TERM_DAYS,
+            grace_max_days=policy.grace_max_days if policy.grace_eligible else 0,
+            notice_lead_days=policy.outage_notice_days,
+            note=_(
+                "Credit policy v%(version)s, grade %(grade)s: pay within %(term)s days, "
+                "grace up to %(grace)s days, outage notices %(notice)s days ahead"
+            )
+            % {
+                "version": number,
+                "grade": grade,
+                "term": policy.payment_term_days,
+                "grace": policy.grace_max_days if policy.grace_eligible else 0,
+                "notice": policy.outage_notice_days,
+            },
+        )
+
+    return lookup
 
 
 def credit_policy_for(customer: Customer) -> CreditPolicy:

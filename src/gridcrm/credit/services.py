@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -30,9 +30,7 @@ from gridcrm.credit import pipelines
 from gridcrm.credit.ahp import MAX_CR, AHPError
 from gridcrm.credit.expert import DEFAULT_CUTOFFS, DEFAULT_MATRIX, expert_build
 from gridcrm.credit.models import (
-    GRADE_RANK,
     CreditEvent,
-    CreditRating,
     CreditRun,
     CustomerCredit,
     Decision,
@@ -48,6 +46,7 @@ from gridcrm.credit.models import (
     SegmentModel,
 )
 from gridcrm.credit.scorecard import PDO, FitError, fit_scorecard, snapshot_days
+from gridcrm.credit.store import ratings_store
 from gridcrm.jobs.models import Job, JobKind
 from gridcrm.jobs.services import job_progress, job_runner, job_start
 from gridcrm.lake import catalog
@@ -55,9 +54,7 @@ from gridcrm.users.models import User
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
 REVIEW_DAYS = 15  # PIPL art. 50: requests are answered in time; we promise 15 days.
-_BATCH = 20_000
 
 # Default points and life of each kind of credit event (100-point scale).
 EVENT_DEFAULTS: dict[str, tuple[float, int | None]] = {
@@ -532,141 +529,6 @@ def reason_codes(table: pa.Table, models: dict[str, ActiveModel], *, top: int = 
     return pc.binary_join_element_wise("[", joined, "]", "").to_pylist()  # type: ignore[no-any-return]
 
 
-def _executemany(sql: str, rows: Iterable[Sequence[Any]]) -> None:
-    batch: list[Sequence[Any]] = []
-    with connection.cursor() as cursor:
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= _BATCH:
-                cursor.executemany(sql, batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
-
-
-def _upsert_sql(model: type[Any], columns: Sequence[str], conflict: Sequence[str]) -> str:
-    table = model._meta.db_table
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in columns if c not in conflict)
-    return (
-        f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks}) "
-        f"ON CONFLICT ({', '.join(qn(c) for c in conflict)}) DO UPDATE SET {updates}"
-    )
-
-
-def ratings_store(
-    *,
-    table: pa.Table,
-    reasons: Sequence[str],
-    ids: dict[str, int],
-    models: dict[str, ActiveModel],
-    run: CreditRun,
-    as_of: date,
-    progress: Progress | None = None,
-) -> tuple[int, int, dict[str, int]]:
-    """Upsert the current credit, the history row and a grade change where the grade
-    moved. Returns (customers, changes, count per grade)."""
-    now = timezone.now()
-    accounts = table.column("account_no").to_pylist()
-    grades = table.column("grade").to_pylist()
-    score_grades = table.column("score_grade").to_pylist()
-    scores = table.column("score").to_numpy(zero_copy_only=False).astype(float)
-    rules = table.column("rule").to_pylist()
-    segments = table.column("segment").to_pylist()
-    prev = table.column("prev_grade").to_pylist()
-    prev_since = table.column("prev_since").to_pylist()
-    labels = {s: m.label for s, m in models.items()}
-    reason_json = reasons
-    # Rows in primary-key order: the indexes then grow at their end instead of taking
-    # a million random inserts (several times faster at a city company's size).
-    keyed = sorted((pk, i) for i, a in enumerate(accounts) if (pk := ids.get(a)) is not None)
-    current: list[tuple[Any, ...]] = []
-    history: list[tuple[Any, ...]] = []
-    changes: list[tuple[Any, ...]] = []
-    counts: dict[str, int] = {}
-    for pk, i in keyed:
-        grade = grades[i]
-        counts[grade] = counts.get(grade, 0) + 1
-        score = round(float(scores[i]), 2)
-        model = labels.get(segments[i], "")
-        since = as_of if prev[i] != grade else (prev_since[i] or as_of)
-        current.append(
-            (pk, grade, score, score_grades[i], model, as_of, since, rules[i], reason_json[i], now)
-        )
-        history.append(
-            (pk, run.pk, as_of, grade, score, score_grades[i], model, rules[i], reason_json[i])
-        )
-        if prev[i] != grade:
-            code = rules[i] or ("first_rating" if prev[i] is None else "score")
-            changes.append(
-                (pk, prev[i] or "", grade, code, f"{model}: {score}", "batch", run.pk, now)
-            )
-    with transaction.atomic():
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA cache_size = -262144")  # 256 MB for the batch
-        _executemany(
-            _upsert_sql(
-                CustomerCredit,
-                [
-                    "customer_id",
-                    "grade",
-                    "score",
-                    "score_grade",
-                    "model",
-                    "as_of",
-                    "since",
-                    "rule",
-                    "reasons",
-                    "updated_at",
-                ],
-                ["customer_id"],
-            ),
-            current,
-        )
-        if progress:
-            progress(1, 3)
-        _executemany(
-            _upsert_sql(
-                CreditRating,
-                [
-                    "customer_id",
-                    "run_id",
-                    "as_of",
-                    "grade",
-                    "score",
-                    "score_grade",
-                    "model",
-                    "rule",
-                    "reasons",
-                ],
-                ["customer_id", "as_of"],
-            ),
-            history,
-        )
-        if progress:
-            progress(2, 3)
-        qn = connection.ops.quote_name
-        cols = [
-            "customer_id",
-            "old_grade",
-            "new_grade",
-            "reason_code",
-            "reason",
-            "source",
-            "run_id",
-            "at",
-        ]
-        _executemany(
-            f"INSERT INTO {qn(GradeChange._meta.db_table)} ({', '.join(qn(c) for c in cols)}) "
-            f"VALUES ({', '.join(['%s'] * len(cols))})",
-            changes,
-        )
-    return len(current), len(changes), counts
-
-
 def credit_rate_all(
     *,
     as_of: date | None = None,
@@ -727,7 +589,12 @@ def credit_rate_all(
         models_used={s: m.label for s, m in models.items()},
     )
     customers_n, changes, counts = ratings_store(
-        table=table, reasons=reasons, ids=ids, models=models, run=run, as_of=as_of
+        table=table,
+        reasons=reasons,
+        ids=ids,
+        labels={s: m.label for s, m in models.items()},
+        run_id=run.pk,
+        as_of=as_of,
     )
     seconds["store"] = time.perf_counter() - t0
     run.customers = customers_n
@@ -1092,12 +959,3 @@ def policy_publish(
     )
     PolicyRule.objects.bulk_create([PolicyRule(version=version, **r) for r in clean])
     return version
-
-
-def rank(grade: str) -> int:
-    return GRADE_RANK.get(grade, 1)
-
-
-def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -3,25 +3,22 @@ its managers are kept informed at every step, and it ends with a feedback call.
 
 A request filed here is a normal service request (one process across departments): the
 request type's workflow routes each step to its department's queue (agents, field crews,
-marketing, archive), with the service matrix's decision for the customer, then
-tightened — priority 1 and every time limit at most ``FAST_LIMIT_FACTOR`` of the standard
-one — so it sorts ahead of general requests in each queue. It is marked with the
-``fast_channel`` channel, so queues and reports can tell it apart.
+marketing, archive), with the service matrix's decision for the customer through the
+``fast_channel`` channel: the matrix's fast-channel rules (by default priority 1 and
+every time limit halved; marketing managers edit them with the rest of the matrix) make
+it sort ahead of general requests in each queue. The channel also lets queues and reports
+tell it apart.
 
 Through the service app's observer seam (``service.observers``) every event of such a
 request becomes a ``Notification`` for the account's manager and backup (except the one
 who acted), and closing it is refused until a ``FeedbackCall`` is recorded — the
 customer's satisfaction and notes, or a waiver with its reason. The feedback call falls
 due when the request reaches its last step.
-
-The tightening lives here until the service matrix grows a "key account" condition; then
-``fast_decision`` should read it from the matrix instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -39,7 +36,6 @@ from gridcrm.keyaccounts.models import (
     Satisfaction,
 )
 from gridcrm.service.errors import ServiceError
-from gridcrm.service.matrix import Decision, decide
 from gridcrm.service.models import Channel, RequestEvent, RequestType, ServiceRequest
 from gridcrm.service.services import (
     current_step,
@@ -48,18 +44,6 @@ from gridcrm.service.services import (
     request_step_complete,
 )
 from gridcrm.users.models import User
-
-FAST_PRIORITY = 1
-FAST_LIMIT_FACTOR = Decimal("0.50")
-
-
-def fast_decision(*, account: KeyAccount, request_type: RequestType) -> Decision:
-    """The matrix's decision for the customer, with the fast channel's priority and limits."""
-    decision = decide(customer=account.customer, request_type=request_type.code)
-    decision.priority = min(decision.priority, FAST_PRIORITY)
-    decision.limit_factor = min(decision.limit_factor, FAST_LIMIT_FACTOR)
-    decision.reasons.append(str(_("Key-account fast channel: priority 1, time limits halved")))
-    return decision
 
 
 @transaction.atomic
@@ -82,7 +66,6 @@ def fast_request_create(
         summary=summary,
         actor=actor,
         now=now,
-        decision=fast_decision(account=account, request_type=request_type),
     )
     Event.objects.create(
         key_account=account, kind=Event.Kind.FAST, actor=actor, note=f"#{request.pk}"

@@ -17,6 +17,11 @@ What is modelled:
   ``thief`` (consumption drops by a third to a half from some month; about half are
   caught, which writes a violation); ``failing`` (a factory whose consumption shrinks
   month by month before it stops paying).
+- **Financial stress**, a hidden degree from 0 to 1 (Beta(1, 6): most customers near 0,
+  a long tail): the more stressed a customer, the more often an ordinary month's bill
+  is paid late and the later, and the likelier the customer is to become a drifter.
+  Risk is thus graded, as in real payment records, not two-valued: early slips
+  foreshadow serious arrears.
 
 Deterministic for a seed. ``gridcrm demo_facts`` writes them for the customers in the
 database; the same shape functions feed ``bench/lake_*.py`` at scale.
@@ -53,6 +58,9 @@ logger = logging.getLogger(__name__)
 
 QUARTERS = 96
 RISK_CLASSES = ("reliable", "late_payer", "drifter", "thief", "failing")
+# Chance of drifting = this × stress² (E[stress²] = 1/28 under Beta(1, 6): about 6 % of
+# customers drift, almost none of the calm ones, four in ten of the most stressed).
+DRIFT_PER_STRESS2 = 1.68
 
 # Lunar new year's day: factories stop around it.
 SPRING_FESTIVAL = {
@@ -204,6 +212,8 @@ class DemoCustomer:
     risk: str
     event_month: int
     """Months before the end when the risk starts to show (0 for reliable)."""
+    stress: float = 0.0
+    """Hidden financial stress, 0-1: how often and how late ordinary bills are paid."""
 
 
 @dataclass(frozen=True)
@@ -241,19 +251,20 @@ def demo_customers(rng: np.random.Generator, *, metered_share: float = 0.0) -> l
         shape = shape_of(segment, industry)
         mean_kw = float(kva or 0) * UTILISATION[shape] * float(rng.lognormal(0.0, 0.25))
         metered = bool(manager) or voltage not in {"220V", "380V"} or rng.random() < metered_share
+        stress = float(rng.beta(1.0, 6.0))
         u = rng.random()
         if shape in {"two_shift", "three_shift"} and u < 0.08:
             risk = "failing"
-        elif u < 0.06:
+        elif rng.random() < DRIFT_PER_STRESS2 * stress**2:
             risk = "drifter"
-        elif u < 0.085:
+        elif 0.08 <= u < 0.105:
             risk = "thief"
-        elif u < 0.16:
+        elif 0.105 <= u < 0.18:
             risk = "late_payer"
         else:
             risk = "reliable"
         event = int(rng.integers(3, 13)) if risk != "reliable" else 0
-        out.append(DemoCustomer(account_no, shape, tariff, mean_kw, metered, risk, event))
+        out.append(DemoCustomer(account_no, shape, tariff, mean_kw, metered, risk, event, stress))
     return out
 
 
@@ -335,8 +346,9 @@ def _payment_plan(
         return [(int(rng.integers(3, 25) + 8 * into), 1.0)]
     if c.risk == "failing" and into >= 0:
         return [] if months_to_end <= 3 else [(int(rng.integers(15, 60)), 1.0)]
-    if rng.random() < 0.04:
-        return [(int(rng.integers(1, 8)), 1.0)]
+    # An ordinary month: the more stressed, the more often late and the later.
+    if rng.random() < min(0.8, 0.01 + 1.5 * c.stress):
+        return [(int(rng.integers(1, 6 + int(40 * c.stress))), 1.0)]
     return [(-int(rng.integers(0, 20)), 1.0)]
 
 
@@ -594,6 +606,7 @@ def _write_truth(customers: list[DemoCustomer]) -> None:
                 "shape": [c.shape for c in customers],
                 "risk": [c.risk for c in customers],
                 "event_months_before_end": [c.event_month for c in customers],
+                "stress": [c.stress for c in customers],
                 "metered": [c.metered for c in customers],
             }
         ),

@@ -283,6 +283,14 @@ _CREDIT_CHECK = {
     "before": "",
 }
 
+# R9: a key account's request through the fast channel skips the general queue.
+FAST_CHANNEL_RULE: dict[str, Any] = {
+    "channel": "fast_channel",
+    "priority": 1,
+    "limit_factor": "0.50",
+    "note": "大客户快速通道：优先级 1，各环节时限减半",
+}
+
 MATRIX_RULES: list[dict[str, Any]] = [
     {
         "segment": "residential",
@@ -304,6 +312,7 @@ MATRIX_RULES: list[dict[str, Any]] = [
         "package": "professional",
         "note": "公共事业：供电质量与安全优先的专业服务",
     },
+    FAST_CHANNEL_RULE,
     {"importance": "special", "priority": 1, "note": "特级重要用户：最高优先"},
     {"importance": "class_1", "priority": 2, "note": "一级重要用户：优先处理"},
     {"importance": "class_2", "priority": 2, "note": "二级重要用户：优先处理"},
@@ -315,29 +324,14 @@ MATRIX_RULES: list[dict[str, Any]] = [
         "note": "信用优秀：新装、过户优先办理（插队），时限缩短两成",
     },
     {
-        "credit_grade": "AAA",
-        "notice_lead_days": 10,
-        "grace_max_days": 15,
-        "reminder_days": [3],
-        "note": "信用优秀：停电提前10天通知；暂时困难可申请缓缴15天",
-    },
-    {
-        "credit_grade": "AA",
-        "notice_lead_days": 8,
-        "grace_max_days": 10,
-        "note": "信用良好：停电提前8天通知；可申请缓缴10天",
-    },
-    {
         "credit_grade": "B",
-        "due_shift_days": -5,
         "reminder_days": [7, 3, 1],
-        "note": "信用较差：缴费期限缩短5天，加密催缴提醒",
+        "note": "信用较差：加密催缴提醒（缴费期限按信用政策缩短）",
     },
     {
         "credit_grade": "C",
-        "due_shift_days": -10,
         "reminder_days": [10, 5, 3, 1],
-        "note": "信用差：缴费期限缩短10天，重点关注",
+        "note": "信用差：加密催缴提醒，重点关注（缴费期限按信用政策缩短）",
     },
     {
         "credit_grade": "B",

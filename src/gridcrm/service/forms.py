@@ -150,12 +150,12 @@ class MatrixRuleForm(forms.Form):
         required=False,
     )
     request_types = forms.CharField(label=_("only for request types"), required=False)
+    channel = forms.ChoiceField(
+        label=_("only for channel"), choices=_blank(Channel.choices), required=False
+    )
     priority = forms.IntegerField(label=_("priority"), required=False)
     limit_factor = forms.DecimalField(label=_("time limit factor"), required=False)
     package = forms.ChoiceField(label=_("package"), choices=_blank(Package.choices), required=False)
-    notice_lead_days = forms.IntegerField(label=_("outage notice lead (days)"), required=False)
-    due_shift_days = forms.IntegerField(label=_("payment due date shift (days)"), required=False)
-    grace_max_days = forms.IntegerField(label=_("grace allowed (days)"), required=False)
     reminder_days = forms.CharField(label=_("payment reminders (days before due)"), required=False)
     extra_steps = forms.CharField(widget=forms.HiddenInput, required=False)
     note = forms.CharField(label=_("why"), max_length=200, required=False)

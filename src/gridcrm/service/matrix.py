@@ -1,14 +1,16 @@
 """The service matrix (R6, R7): segment × credit grade × important-customer class decides a
 request's priority, time limit factor, service package and extra steps, and a customer's
-outage-notice lead, payment due-date shift, grace allowance and reminder schedule.
+reminder schedule.
 
 Every rule whose conditions hold applies. Of their values:
 - priority: the most urgent (lowest number) wins;
 - time limit factor: the smallest wins;
-- outage notice lead: the longest wins, and is never below the 7-day commitment;
 - extra steps: all of them, once per code;
-- package, due-date shift, grace, reminders: the most specific rule (most conditions)
-  wins, ties by order.
+- package, reminders: the most specific rule (most conditions) wins, ties by order.
+
+The outage-notice lead (never below the 7-day commitment), the due-date shift and the
+grace allowance come from the credit policy of the customer's grade and segment
+(``service.credit.credit_terms``): one source for what a grade gets.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from django.utils.translation import gettext as _
 
 from gridcrm.archive.choices import ImportanceClass, Segment
 from gridcrm.archive.models import Customer
-from gridcrm.service.credit import credit_grade_for
+from gridcrm.service.credit import TermsLookup, credit_grade_for, credit_terms
 from gridcrm.service.errors import InvalidConfiguration
 from gridcrm.service.models import (
+    Channel,
     CreditGrade,
     LimitUnit,
     MatrixRule,
@@ -59,6 +62,7 @@ class Decision:
     segment: str
     credit_grade: str
     importance: str
+    channel: str = ""
     priority: int = DEFAULT_PRIORITY
     limit_factor: Decimal = Decimal("1.00")
     package: str = Package.STANDARD
@@ -91,6 +95,8 @@ def _matches(rule: MatrixRule, decision: Decision, request_type: str | None) -> 
         return False
     if not _importance_matches(rule.importance, decision.importance):
         return False
+    if rule.channel and rule.channel != decision.channel:
+        return False
     if rule.request_types:
         return request_type is not None and request_type in rule.request_types
     return True
@@ -98,7 +104,14 @@ def _matches(rule: MatrixRule, decision: Decision, request_type: str | None) -> 
 
 def _specificity(rule: MatrixRule) -> int:
     return sum(
-        bool(v) for v in (rule.segment, rule.credit_grade, rule.importance, rule.request_types)
+        bool(v)
+        for v in (
+            rule.segment,
+            rule.credit_grade,
+            rule.importance,
+            rule.request_types,
+            rule.channel,
+        )
     )
 
 
@@ -119,8 +132,11 @@ def decide(
     rules: Sequence[MatrixRule] | None = None,
     version: MatrixVersion | None = None,
     credit_grade: str | None = None,
+    terms: TermsLookup | None = None,
+    channel: str = "",
 ) -> Decision:
-    """The matrix's decision for a customer; pass ``rules`` to decide many customers at once."""
+    """The matrix's decision for a customer, with the credit policy's terms; pass ``rules``
+    and ``terms`` to decide many customers at once."""
     if rules is None:
         version = matrix_current()
         rules = matrix_rules(version)
@@ -130,6 +146,7 @@ def decide(
         segment=customer.segment,
         credit_grade=credit_grade or credit_grade_for(customer),
         importance=customer.importance_class or ImportanceClass.NONE,
+        channel=channel,
         matrix_version=version.number if version else None,
     )
     matching = [r for r in rules if _matches(r, decision, request_type)]
@@ -140,14 +157,8 @@ def decide(
             decision.priority = min(decision.priority, rule.priority)
         if rule.limit_factor is not None:
             decision.limit_factor = min(decision.limit_factor, Decimal(rule.limit_factor))
-        if rule.notice_lead_days is not None:
-            decision.notice_lead_days = max(decision.notice_lead_days, rule.notice_lead_days)
         if rule.package:
             decision.package = rule.package
-        if rule.due_shift_days is not None:
-            decision.due_shift_days = rule.due_shift_days
-        if rule.grace_max_days is not None:
-            decision.grace_max_days = rule.grace_max_days
         if rule.reminder_days is not None:
             decision.reminder_days = sorted({int(d) for d in rule.reminder_days}, reverse=True)
         known = {s.code for s in decision.extra_steps}
@@ -156,7 +167,12 @@ def decide(
             if step.code not in known:
                 decision.extra_steps.append(step)
                 known.add(step.code)
-    decision.notice_lead_days = max(decision.notice_lead_days, MIN_NOTICE_DAYS)
+    policy = (terms or credit_terms())(decision.credit_grade, decision.segment)
+    decision.notice_lead_days = max(policy.notice_lead_days, MIN_NOTICE_DAYS)
+    decision.due_shift_days = policy.due_shift_days
+    decision.grace_max_days = policy.grace_max_days
+    if policy.note:
+        decision.reasons.append(policy.note)
     return decision
 
 
@@ -167,13 +183,11 @@ RULE_FIELDS = (
     "credit_grade",
     "importance",
     "request_types",
+    "channel",
     "priority",
     "limit_factor",
     "package",
     "extra_steps",
-    "notice_lead_days",
-    "due_shift_days",
-    "grace_max_days",
     "reminder_days",
     "note",
 )
@@ -219,6 +233,10 @@ def _clean_rule(raw: Mapping[str, Any], n: int, type_codes: set[str]) -> dict[st
             "codes": ", ".join(sorted(set(types) - type_codes)) if isinstance(types, list) else ""
         }
     clean["request_types"] = list(types) if isinstance(types, list) else []
+    channel = raw.get("channel") or ""
+    if channel and channel not in Channel.values:
+        errors[f"{p}.channel"] = _("Unknown channel.")
+    clean["channel"] = channel
     clean["priority"] = _int_or_none(raw.get("priority"), f"{p}.priority", 1, 5, errors)
     factor = raw.get("limit_factor")
     clean["limit_factor"] = None
@@ -234,15 +252,6 @@ def _clean_rule(raw: Mapping[str, Any], n: int, type_codes: set[str]) -> dict[st
     if package and package not in Package.values:
         errors[f"{p}.package"] = _("Unknown package.")
     clean["package"] = package
-    clean["notice_lead_days"] = _int_or_none(
-        raw.get("notice_lead_days"), f"{p}.notice_lead_days", MIN_NOTICE_DAYS, 60, errors
-    )
-    clean["due_shift_days"] = _int_or_none(
-        raw.get("due_shift_days"), f"{p}.due_shift_days", -20, 0, errors
-    )
-    clean["grace_max_days"] = _int_or_none(
-        raw.get("grace_max_days"), f"{p}.grace_max_days", 0, 60, errors
-    )
     reminders = raw.get("reminder_days")
     if isinstance(reminders, str):
         reminders = [r.strip() for r in reminders.split(",") if r.strip()] or None

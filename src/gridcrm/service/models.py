@@ -232,7 +232,8 @@ class MatrixVersion(models.Model):
 
 class MatrixRule(models.Model):
     """A cell (or a band) of the service matrix: segment × credit grade × important class,
-    optionally only for some request types. Blank conditions match everything."""
+    optionally only for some request types or for requests through one channel (the
+    key-account fast channel's tighter limits). Blank conditions match everything."""
 
     IMPORTANT = "important"
 
@@ -249,6 +250,9 @@ class MatrixRule(models.Model):
         choices=[(IMPORTANT, _("Any important class")), *ImportanceClass.choices],
     )
     request_types = models.JSONField(_("only for request types"), default=list, blank=True)
+    channel = models.CharField(
+        _("only for channel"), max_length=20, choices=Channel.choices, blank=True
+    )
     priority = models.PositiveSmallIntegerField(
         _("priority"),
         null=True,
@@ -266,18 +270,6 @@ class MatrixRule(models.Model):
     )
     package = models.CharField(_("package"), max_length=12, choices=Package.choices, blank=True)
     extra_steps = models.JSONField(_("extra steps"), default=list, blank=True)
-    notice_lead_days = models.PositiveSmallIntegerField(
-        _("outage notice lead (days)"), null=True, blank=True, validators=[MinValueValidator(7)]
-    )
-    due_shift_days = models.SmallIntegerField(
-        _("payment due date shift (days)"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-20), MaxValueValidator(0)],
-    )
-    grace_max_days = models.PositiveSmallIntegerField(
-        _("grace allowed (days)"), null=True, blank=True, validators=[MaxValueValidator(60)]
-    )
     reminder_days = models.JSONField(
         _("payment reminders (days before due)"), null=True, blank=True
     )

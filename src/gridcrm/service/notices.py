@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from gridcrm.archive.models import Customer
 from gridcrm.service.channels import CHANNELS, channels_for
+from gridcrm.service.credit import credit_terms
 from gridcrm.service.errors import InvalidConfiguration, ServiceError
 from gridcrm.service.matrix import MIN_NOTICE_DAYS, decide, matrix_current, matrix_rules
 from gridcrm.service.models import Notice, NoticeDelivery, NoticeTarget
@@ -174,10 +175,11 @@ def _schedule(
         return 0
     version = matrix_current()
     rules = matrix_rules(version)
+    terms = credit_terms()
     batch: list[NoticeDelivery] = []
     created = 0
     for customer in audience.select_related("region").iterator(chunk_size=batch_size):
-        lead = decide(customer=customer, rules=rules, version=version).notice_lead_days
+        lead = decide(customer=customer, rules=rules, version=version, terms=terms).notice_lead_days
         send_at = start - dt.timedelta(days=lead)
         late = send_at < now
         for channel in channels_for(customer):

@@ -175,7 +175,9 @@ def request_create(
         raise ServiceError(_("This request type has no steps; ask an administrator."))
     now = now or timezone.now()
     area = area_for(customer)
-    decision = decision or decide(customer=customer, request_type=request_type.code)
+    decision = decision or decide(
+        customer=customer, request_type=request_type.code, channel=channel
+    )
     factor = decision.limit_factor
     steps = _plan_steps(workflow, decision.extra_steps, area=area, factor=factor)
     first = steps[0]
