@@ -446,6 +446,7 @@ def run(kind: str, folder: Path) -> dict[str, Any]:
         result = services.credit_rate_all(as_of=as_of, engine="duckdb")
         seconds = dict(result.seconds)
         grades = result.run.grade_counts
+        total = time.perf_counter() - started
         if kind == "engine":
             # The same first rating's rows written again by the baseline upsert.
             models = services.models_by_segment()
@@ -488,7 +489,7 @@ def run(kind: str, folder: Path) -> dict[str, Any]:
             as_of=AS_OF,
         )
         seconds["store"] = time.perf_counter() - t0
-    total = time.perf_counter() - started
+        total = time.perf_counter() - started
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     rated = CustomerCredit.objects.count()
     out = {
