@@ -66,6 +66,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("service", "0002_queue_by_region")]
+    dependencies = [("service", "0004_matrix_rules_by_channel")]
 
     operations = [migrations.RunPython(create, drop)]
