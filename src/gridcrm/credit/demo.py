@@ -19,6 +19,7 @@ from gridcrm.archive.models import Customer
 from gridcrm.credit import services
 from gridcrm.credit.expert import DEFAULT_MATRIX
 from gridcrm.credit.models import EventKind, ReviewRequest
+from gridcrm.credit.scorecard import FitError
 from gridcrm.lake import catalog
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
@@ -50,19 +51,25 @@ def demo_credit_data(*, seed: int, stdout: TextIO) -> None:
     until = _lake_end(con)
     until = min(until, timezone.localdate())
     manager = _user(Role.MARKETING_MANAGER)
-    sample = services.training_sample(con=con, until=until)
-    version = services.fitted_publish(
-        sample=sample,
-        note=f"demo fit, data to {until}",
-        acting_user=None,
-        truth=_truth(),
-    )
-    report = version.detail
-    stdout.write(
-        f"Credit: fitted scorecard v{version.number} on {report['n_train']} development and "
-        f"{report['n_oot']} out-of-time rows; AUC out of time {report['auc_oot']:.3f}, "
-        f"KS {report['ks_oot']:.3f}, PSI {report['psi']:.3f}\n"
-    )
+    try:
+        sample = services.training_sample(con=con, until=until)
+        version = services.fitted_publish(
+            sample=sample,
+            note=f"demo fit, data to {until}",
+            acting_user=None,
+            truth=_truth(),
+        )
+    except FitError as exc:
+        # A demo of a few dozen customers may hold too few bad payers to fit on; the
+        # expert scorecard rates them instead.
+        stdout.write(f"Credit: no fitted scorecard ({exc}); the expert scorecard rates\n")
+    else:
+        report = version.detail
+        stdout.write(
+            f"Credit: fitted scorecard v{version.number} on {report['n_train']} development"
+            f" and {report['n_oot']} out-of-time rows; AUC out of time"
+            f" {report['auc_oot']:.3f}, KS {report['ks_oot']:.3f}, PSI {report['psi']:.3f}\n"
+        )
     services.expert_publish(
         matrix=DEFAULT_MATRIX,
         note="built-in judgements",

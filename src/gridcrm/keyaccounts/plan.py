@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridcrm.archive.completeness import completeness_score
@@ -161,8 +162,8 @@ def _next_steps(
                     % {"id": request.pk, "type": request.request_type}
                 ),
                 manager,
-                request.due_at.date(),
-                request.due_at.date() < today,
+                timezone.localtime(request.due_at).date(),
+                timezone.localtime(request.due_at).date() < today,
             )
         )
     moves = {

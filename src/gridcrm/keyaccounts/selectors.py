@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from gridcrm.archive.selectors import customers_visible_to
 from gridcrm.keyaccounts.models import KeyAccount, Need, NeedsReport, Notification, Stage, Visit
@@ -117,7 +118,7 @@ def interval_days(account: KeyAccount) -> int:
 
 
 def _due(account: KeyAccount, last: dt.date | None, today: dt.date) -> VisitDue:
-    start = last or account.created_at.date()
+    start = last or timezone.localtime(account.created_at).date()
     due_on = start + dt.timedelta(days=interval_days(account)) if last else start
     if due_on < today:
         status = "overdue"
