@@ -46,7 +46,7 @@ def test_the_load_shape_splits_a_day_by_time_of_use_and_measures_demand(
     duck: ibis.BaseBackend,
 ) -> None:
     # Local days 2024-01-30 and -31 (January has a critical peak 18:00-20:00).
-    shape = pipelines.load_shape(pipelines.daily_periods(catalog.table(duck, "readings")))
+    shape = pipelines.load_shape(pipelines.daily_load(catalog.table(duck, "readings")))
     jan = one(duck, shape, account_no=facts.A, month=date(2024, 1, 1))
 
     # Per day: 14 hours at 3 kWh × 4 intervals, 10 hours at 1 kWh × 4.
