@@ -234,26 +234,31 @@ SELECT account_no, date_trunc('month', day) AS month, sum(kwh) AS kwh_total,
 FROM days GROUP BY ALL
 """
 
+# The same plan as ``bill_settlement`` → ``payment_behaviour``: one join of the due bills
+# with their payments, a running total by day, one aggregation per bill, one per customer.
 PUNCTUALITY_SQL = """
-WITH paid AS (
-  SELECT * FROM read_parquet('{payments}') WHERE paid_on <= DATE '{as_of}'),
-bills AS (SELECT * FROM read_parquet('{bills}')),
+WITH rows AS (
+  SELECT b.bill_id, b.account_no, b.due_on, b.amount, p.paid_on, p.amount AS paid
+  FROM read_parquet('{bills}') b
+  LEFT JOIN (SELECT bill_id, paid_on, amount FROM read_parquet('{payments}')
+             WHERE paid_on <= DATE '{as_of}') p USING (bill_id)
+  WHERE b.due_on < DATE '{as_of}'),
 running AS (
-  SELECT bill_id, paid_on, sum(amount) OVER (PARTITION BY bill_id ORDER BY paid_on, payment_id
-         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS so_far FROM paid),
-settled AS (
-  SELECT r.bill_id, min(r.paid_on) AS settled_on FROM running r JOIN bills b USING (bill_id)
-  WHERE r.so_far >= b.amount GROUP BY r.bill_id),
-per_bill AS (SELECT bill_id, count(*) AS n, sum(amount) AS total FROM paid GROUP BY bill_id),
+  SELECT *, sum(paid) OVER (PARTITION BY bill_id ORDER BY paid_on
+                            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS so_far
+  FROM rows),
+per_bill AS (
+  SELECT bill_id, max(account_no) AS account_no, max(due_on) AS due_on,
+         max(amount) AS amount, count(paid) AS n, coalesce(sum(paid), 0) AS total,
+         min(paid_on) FILTER (so_far >= amount) AS settled_on
+  FROM running GROUP BY bill_id),
 s AS (
-  SELECT b.account_no, b.due_on,
-         s.settled_on IS NOT NULL AND s.settled_on <= b.due_on AS on_time,
-         greatest(coalesce(s.settled_on, DATE '{as_of}') - b.due_on, 0) AS days_late,
-         greatest(b.amount - coalesce(p.total, 0), 0) AS outstanding,
-         coalesce(p.n, 0) > 1 OR (coalesce(p.total, 0) > 0 AND b.amount - coalesce(p.total, 0) > 0)
-             AS partial
-  FROM bills b LEFT JOIN per_bill p USING (bill_id) LEFT JOIN settled s USING (bill_id)
-  WHERE b.due_on < DATE '{as_of}')
+  SELECT account_no, due_on,
+         settled_on IS NOT NULL AND settled_on <= due_on AS on_time,
+         greatest(coalesce(settled_on, DATE '{as_of}') - due_on, 0) AS days_late,
+         greatest(amount - total, 0) AS outstanding,
+         n > 1 OR (total > 0 AND amount - total > 0) AS partial
+  FROM per_bill)
 SELECT account_no,
        count(*) FILTER (due_on >= DATE '{d12}') AS bills_12m,
        count(*) FILTER (due_on >= DATE '{d12}' AND on_time)
@@ -295,7 +300,9 @@ def run_case(case: str, lake: Path) -> int:
     if case.endswith("sql"):
         import duckdb
 
-        con = duckdb.connect()
+        from gridcrm.lake import catalog
+
+        con = duckdb.connect(config=catalog.duckdb_config())
         con.execute("SET TimeZone = 'UTC'")
         if case.startswith("features"):
             sql = FEATURES_SQL.format(glob=readings)
@@ -314,14 +321,16 @@ def _pandas(case: str, lake: Path, d12: date, d24: date) -> int:
     import pandas as pd
     import pyarrow.parquet as pq
 
-    def read(table: str) -> pd.DataFrame:
+    def read(table: str, columns: list[str] | None = None) -> pd.DataFrame:
         frame: pd.DataFrame = pq.read_table(
-            sorted(str(p) for p in (lake / table).glob("month=*/*.parquet")), partitioning=None
+            sorted(str(p) for p in (lake / table).glob("month=*/*.parquet")),
+            columns=columns,
+            partitioning=None,
         ).to_pandas()
         return frame
 
     if case.startswith("features"):
-        df = read("readings")[["account_no", "ts", "kwh"]]
+        df = read("readings", ["account_no", "ts", "kwh"])
         lt = df["ts"].dt.tz_convert(None) + pd.Timedelta(hours=8)
         hour, month = lt.dt.hour.to_numpy(), lt.dt.month.to_numpy()
         period = np.select(
@@ -417,19 +426,27 @@ def _pandas(case: str, lake: Path, d12: date, d24: date) -> int:
 # -- the driver -------------------------------------------------------------------------
 
 
-def measure(case: str, lake: Path) -> dict[str, Any]:
-    """Run one case in a fresh interpreter; wall time and that process's peak RSS."""
+def measure(case: str, lake: Path, memory: str = "") -> dict[str, Any]:
+    """Run one case in a fresh interpreter; wall time and that process's peak RSS.
+
+    ``memory``: DuckDB's memory limit for the run (``GRIDCRM_DUCKDB_MEMORY``), if any.
+    """
+    env = dict(os.environ)
+    if memory:
+        env["GRIDCRM_DUCKDB_MEMORY"] = memory
     proc = subprocess.run(  # noqa: S603
         [sys.executable, __file__, "--run", case, "--dir", str(lake)],
         capture_output=True,
         text=True,
         check=False,
         cwd=CHECKOUT,
+        env=env,
     )
+    result: dict[str, Any] = {"case": case, "duckdb_memory": env.get("GRIDCRM_DUCKDB_MEMORY")}
     if proc.returncode != 0:
-        return {"case": case, "error": proc.stderr.strip().splitlines()[-1:]}
+        return result | {"error": proc.stderr.strip().splitlines()[-1:]}
     child: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"case": case, **child}
+    return result | child
 
 
 def main() -> None:
@@ -461,41 +478,56 @@ def main() -> None:
         )
         return
     sizes = (
-        {"meters": 2000, "days": 10, "pandas_meters": 1000, "billed": 20000, "pandas_billed": 5000}
+        {
+            "meters": 2000,
+            "days": 10,
+            "pandas_meters": 1000,
+            "pandas_days": 5,
+            "billed": 20000,
+            "pandas_billed": 5000,
+        }
         if args.small
         else {
             "meters": 100_000,
             "days": 90,
             "pandas_meters": 10_000,
+            "pandas_days": 30,
             "billed": 1_000_000,
             "pandas_billed": 200_000,
         }
     )
     big = args.dir / f"m{sizes['meters']}_d{sizes['days']}_b{sizes['billed']}"
-    small = args.dir / f"m{sizes['pandas_meters']}_d{sizes['days']}_b{sizes['pandas_billed']}"
+    small = (
+        args.dir / f"m{sizes['pandas_meters']}_d{sizes['pandas_days']}_b{sizes['pandas_billed']}"
+    )
     print("generating (reused when present) …", flush=True)
     generate_readings(big, sizes["meters"], sizes["days"])
     generate_bills(big, sizes["billed"], 24)
-    for table, n in (("readings", sizes["pandas_meters"]), ("bills", sizes["pandas_billed"])):
-        subset(big, small, table, n)
-    subset(big, small, "payments", sizes["pandas_billed"])
+    # pandas' readings: the first meters and days of the large lake (the same values).
+    generate_readings(small, sizes["pandas_meters"], sizes["pandas_days"])
+    for table in ("bills", "payments"):
+        subset(big, small, table, sizes["pandas_billed"])
     readings_big = sizes["meters"] * sizes["days"] * 96
-    readings_small = sizes["pandas_meters"] * sizes["days"] * 96
+    readings_small = sizes["pandas_meters"] * sizes["pandas_days"] * 96
     results = []
+
+    def record(case: str, lake: Path, label: str, rows: int, memory: str = "") -> None:
+        r = measure(case, lake, memory) | {"size": label}
+        r["rows_in"] = rows if case.startswith("features") else None
+        results.append(r)
+        print(json.dumps(r), flush=True)
+
     for lake, label, rows in (
         (big, "large", readings_big),
         (small, "pandas-sized", readings_small),
     ):
         for case in ("features_ibis", "features_sql", "punctuality_ibis", "punctuality_sql"):
-            r = measure(case, lake) | {"size": label}
-            r["rows_in"] = rows if case.startswith("features") else None
-            results.append(r)
-            print(json.dumps(r), flush=True)
+            record(case, lake, label, rows)
     for case in ("features_pandas", "punctuality_pandas"):
-        r = measure(case, small) | {"size": "pandas-sized"}
-        r["rows_in"] = readings_small if case.startswith("features") else None
-        results.append(r)
-        print(json.dumps(r), flush=True)
+        record(case, small, "pandas-sized", readings_small)
+    # DuckDB holds to a memory limit by spilling; what that costs at pandas' sizes.
+    for case in ("features_ibis", "punctuality_ibis"):
+        record(case, small, "pandas-sized", readings_small, memory="1GB")
     report = {
         "machine": {
             "cpus": os.cpu_count(),
