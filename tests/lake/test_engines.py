@@ -29,8 +29,9 @@ def _t(con: ibis.BaseBackend, name: str) -> ibis.Table:
 
 
 PIPELINES: dict[str, Pipeline] = {
+    "daily_load": lambda c: pipelines.daily_load(_t(c, "readings")),
     "daily_periods": lambda c: pipelines.daily_periods(_t(c, "readings")),
-    "load_shape": lambda c: pipelines.load_shape(pipelines.daily_periods(_t(c, "readings"))),
+    "load_shape": lambda c: pipelines.load_shape(pipelines.daily_load(_t(c, "readings"))),
     "billed_consumption": lambda c: pipelines.billed_consumption(_t(c, "bills")),
     "with_trend": lambda c: pipelines.with_trend(pipelines.billed_consumption(_t(c, "bills"))),
     "customer_month_features": lambda c: pipelines.customer_month_features(

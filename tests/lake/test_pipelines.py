@@ -46,7 +46,7 @@ def test_the_load_shape_splits_a_day_by_time_of_use_and_measures_demand(
     duck: ibis.BaseBackend,
 ) -> None:
     # Local days 2024-01-30 and -31 (January has a critical peak 18:00-20:00).
-    shape = pipelines.load_shape(pipelines.daily_periods(catalog.table(duck, "readings")))
+    shape = pipelines.load_shape(pipelines.daily_load(catalog.table(duck, "readings")))
     jan = one(duck, shape, account_no=facts.A, month=date(2024, 1, 1))
 
     # Per day: 14 hours at 3 kWh × 4 intervals, 10 hours at 1 kWh × 4.
@@ -117,3 +117,26 @@ def test_an_unpaid_bill_is_late_until_the_day_and_in_arrears(duck: ibis.BaseBack
     assert a["overdue_bills"] == 1
     assert a["arrears"] == Decimal(f"{(100 + 20 + 7.5) * 0.52:.2f}")
     assert a["max_days_late_12m"] == 16
+
+
+def test_a_clock_rule_that_starts_mid_month_applies_from_its_first_local_day(
+    duck: ibis.BaseBackend,
+) -> None:
+    # Local days 2024-01-30 to 2024-02-02; from Feb 1 a rule makes 08:00-12:00 the only
+    # peak, and no rule covers January except one that ends on Jan 31: flat all day.
+    morning = tuple("peak" if 8 <= h < 12 else "valley" for h in range(24))
+    clock = (
+        pipelines.TouRule(morning, start=date(2024, 2, 1)),
+        pipelines.TouRule(("sharp",) * 24, months=(1,), start=date(2024, 1, 31)),
+    )
+    daily = pipelines.daily_load(catalog.table(duck, "readings"), clock)
+
+    jan_30 = one(duck, daily, account_no=facts.A, day=date(2024, 1, 30))
+    jan_31 = one(duck, daily, account_no=facts.A, day=date(2024, 1, 31))
+    feb_1 = one(duck, daily, account_no=facts.A, day=date(2024, 2, 1))
+
+    assert jan_30["kwh_flat"] == pytest.approx(jan_30["kwh"])  # no rule covers the day
+    assert jan_31["kwh_sharp"] == pytest.approx(jan_31["kwh"])
+    assert feb_1["kwh_peak"] == pytest.approx(4 * 12)  # 08-12 at 3 kWh × 4 intervals
+    assert feb_1["kwh_valley"] == pytest.approx(feb_1["kwh"] - 4 * 12)
+    assert feb_1["intervals"] == 96

@@ -210,11 +210,24 @@ def spark_session() -> SparkSession:
         return result
 
 
+def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB's settings for the lake: at most ``GRIDCRM_DUCKDB_MEMORY`` of memory when
+    set (``1GB``; DuckDB's default is 80 % of the machine), spilling beyond it under
+    ``var/duckdb-tmp``."""
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "temp_directory": str(Path(settings.VAR_DIR) / "duckdb-tmp")
+    }
+    limit = os.environ.get("GRIDCRM_DUCKDB_MEMORY", "")
+    if limit:
+        config["memory_limit"] = limit
+    return config
+
+
 def connect(engine: str | None = None) -> ibis.BaseBackend:
     """An Ibis connection to the chosen engine (``settings.ENGINE`` by default)."""
     if engine_name(engine) == "spark":
         return ibis.pyspark.connect(spark_session())
-    return ibis.duckdb.connect()
+    return ibis.duckdb.connect(**duckdb_config())
 
 
 def _empty(schema: FactSchema) -> pa.Table:

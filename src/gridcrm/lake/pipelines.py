@@ -15,9 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
+import ibis.expr.rules as rlz
 import ibis.expr.types as ir
+from ibis.backends.sql.compilers import DuckDBCompiler, PySparkCompiler
 
 from gridcrm.lake.schemas import LOCAL_UTC_OFFSET_HOURS
 
@@ -127,23 +132,14 @@ def current_tou_clock() -> TouClock:
     return clock or DEFAULT_TOU_CLOCK
 
 
-def tou_period(local: ir.TimestampValue, clock: TouClock | None = None) -> ir.StringValue:
-    """The TOU period (sharp / peak / flat / valley) of an interval starting at ``local``,
-    by ``clock`` (default: ``DEFAULT_TOU_CLOCK``); flat where no rule matches."""
-    hour = local.hour()
-    day = local.date()
-    cases = []
-    for rule in clock or DEFAULT_TOU_CLOCK:
-        when = local.month().isin(rule.months)
-        if rule.start is not None:
-            when &= day >= rule.start
-        if rule.end is not None:
-            when &= day < rule.end
-        for period in TOU_PERIODS:
-            hours = [h for h, name in enumerate(rule.hours) if name == period]
-            if hours:
-                cases.append((when & hour.isin(hours), period))
-    return ibis.cases(*cases, else_="flat")
+def _rule_applies(rule: TouRule, day: ir.DateValue) -> ir.BooleanValue:
+    """Whether ``rule`` covers the local day ``day``."""
+    when = day.month().isin(rule.months)
+    if rule.start is not None:
+        when &= day >= rule.start
+    if rule.end is not None:
+        when &= day < rule.end
+    return when
 
 
 def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.FloatingValue:
@@ -155,25 +151,123 @@ def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.Float
 
 
 # -- load shape from 15-minute readings -------------------------------------------------
+#
+# The readings are the one large table (864 M rows for 100,000 meters over 90 days), so
+# they are read once, and per row only integer arithmetic is done: DuckDB converts a
+# UTC timestamp to a local date or a naive timestamp through ICU, about a microsecond a
+# value — several minutes at that size. The local day is a day number, the hour of day
+# picks a class of hours, and periods are assigned per day, where the TOU rule (which
+# depends on the date) is decided once for 96 readings.
+
+
+class UnixMicros(ops.Value):  # type: ignore[misc]
+    """Microseconds since 1970-01-01 UTC of an instant (``epoch_us`` / ``unix_micros``)."""
+
+    arg: ops.Value[dt.Timestamp]
+    dtype = dt.int64
+    shape = rlz.shape_like("arg")
+
+
+def _duckdb_unix_micros(self: Any, op: UnixMicros, *, arg: Any) -> Any:
+    return self.f.epoch_us(arg)
+
+
+def _spark_unix_micros(self: Any, op: UnixMicros, *, arg: Any) -> Any:
+    return self.f.unix_micros(arg)
+
+
+# Ibis compilers dispatch on ``visit_<operation class name>``.
+DuckDBCompiler.visit_UnixMicros = _duckdb_unix_micros
+PySparkCompiler.visit_UnixMicros = _spark_unix_micros
+
+_MICROS_PER_HOUR = 3_600_000_000
+_MICROS_PER_DAY = 24 * _MICROS_PER_HOUR
+
+
+def _hour_classes(clock: TouClock) -> list[tuple[int, tuple[str, ...]]]:
+    """Hours of the day grouped by the period each rule gives them, then ``flat`` for a
+    day no rule covers: ``(bit mask of the hours, periods by rule index)`` per class.
+    The default clock has four classes, so a reading adds to one of four sums."""
+    masks: dict[tuple[str, ...], int] = {}
+    for hour in range(24):
+        periods = (*(rule.hours[hour] for rule in clock), "flat")
+        masks[periods] = masks.get(periods, 0) | (1 << hour)
+    return [(mask, periods) for periods, mask in masks.items()]
+
+
+def _date_of(day_no: ir.IntegerValue) -> ir.DateValue:
+    """The date of a day number (days since 1970-01-01)."""
+    return (ibis.date(1970, 1, 1) + day_no.as_interval("D")).cast("date")
+
+
+def daily_load(readings: ir.Table, clock: TouClock | None = None) -> ir.Table:
+    """Per customer and local day: kWh in total and by TOU period (``kwh_<period>``),
+    metered intervals, and the highest and lowest interval kWh.
+
+    The only step that scans the readings (once); everything monthly derives from it.
+    """
+    rules = clock or DEFAULT_TOU_CLOCK
+    classes = _hour_classes(rules)
+    local_us = UnixMicros(readings.ts).to_expr() + LOCAL_UTC_OFFSET_HOURS * _MICROS_PER_HOUR
+    rows = readings.select(
+        "account_no",
+        "kwh",
+        day_no=local_us // _MICROS_PER_DAY,
+        hour=((local_us % _MICROS_PER_DAY) // _MICROS_PER_HOUR).cast("int32"),
+    )
+    in_class = {
+        f"c{i}": rows.kwh.sum(where=((ibis.literal(mask, "int32") >> rows.hour) & 1) == 1)
+        for i, (mask, _) in enumerate(classes)
+    }
+    days = rows.group_by("account_no", "day_no").aggregate(
+        intervals=rows.kwh.count(), max_kwh=rows.kwh.max(), min_kwh=rows.kwh.min(), **in_class
+    )
+    # Each step its own projection, so the engine computes a day's date and rule once.
+    days = days.mutate(day=_date_of(days.day_no))
+    days = days.mutate(
+        rule=ibis.cases(
+            *((_rule_applies(r, days.day), i) for i, r in enumerate(rules)), else_=len(rules)
+        )
+    )
+    rule = days.rule
+    sums = {name: days[name].coalesce(0.0) for name in in_class}
+    by_period: dict[str, ir.FloatingValue] = {}
+    for period in TOU_PERIODS:
+        total: ir.FloatingValue = ibis.literal(0.0)
+        for column, (_, periods) in zip(sums.values(), classes, strict=True):
+            matching = [i for i, p in enumerate(periods) if p == period]
+            if len(matching) == len(periods):
+                total += column
+            elif matching:
+                total += ibis.cases((rule.isin(matching), column), else_=0.0)
+        by_period[f"kwh_{period}"] = total
+    kwh: ir.FloatingValue = ibis.literal(0.0)
+    for column in sums.values():
+        kwh += column
+    return days.select(
+        "account_no",
+        "day",
+        kwh=kwh,
+        **by_period,
+        intervals=days.intervals,
+        max_kwh=days.max_kwh,
+        min_kwh=days.min_kwh,
+    )
 
 
 def daily_periods(readings: ir.Table, clock: TouClock | None = None) -> ir.Table:
-    """Per customer, local day and TOU period: kWh, intervals, highest and lowest kW.
-
-    The only step that scans the readings; everything monthly derives from it.
-    """
-    local = _local(readings.ts)
-    tagged = readings.mutate(day=local.date(), period=tou_period(local, clock))
-    return tagged.group_by("account_no", "day", "period").aggregate(
-        kwh=tagged.kwh.sum(),
-        intervals=tagged.kwh.count(),
-        max_kwh=tagged.kwh.max(),
-        min_kwh=tagged.kwh.min(),
+    """Per customer, local day and TOU period: kWh (:func:`daily_load` in long form)."""
+    daily = daily_load(readings, clock)
+    return ibis.union(
+        *(
+            daily.select("account_no", "day", period=ibis.literal(p), kwh=daily[f"kwh_{p}"])
+            for p in TOU_PERIODS
+        )
     )
 
 
 def load_shape(daily: ir.Table) -> ir.Table:
-    """Per customer and month, from :func:`daily_periods`: TOU kWh and the load's shape.
+    """Per customer and month, from :func:`daily_load`: TOU kWh and the load's shape.
 
     - ``max_demand_kw``: the highest 15-minute average demand (kWh × 4), as a demand
       meter measures it;
@@ -181,35 +275,26 @@ def load_shape(daily: ir.Table) -> ir.Table:
     - ``peak_valley_diff_kw``: the mean over days of (the day's highest − lowest demand);
     - ``volatility``: coefficient of variation (sample) of daily consumption.
     """
-    per_day = daily.group_by("account_no", "day").aggregate(
-        kwh=daily.kwh.sum(),
-        max_kwh=daily.max_kwh.max(),
-        min_kwh=daily.min_kwh.min(),
-    )
-    per_day = per_day.mutate(month=per_day.day.truncate("M"))
-    shape = per_day.group_by("account_no", "month").aggregate(
-        day_mean=per_day.kwh.mean(),
-        day_std=per_day.kwh.std(how="sample"),
-        peak_valley_diff_kw=((per_day.max_kwh - per_day.min_kwh) / HOURS_PER_INTERVAL).mean(),
-    )
     tagged = daily.mutate(month=daily.day.truncate("M"))
-    periods = tagged.group_by("account_no", "month").aggregate(
-        **{f"kwh_{p}": tagged.kwh.sum(where=tagged.period == p).coalesce(0.0) for p in TOU_PERIODS},
+    monthly = tagged.group_by("account_no", "month").aggregate(
         kwh_total=tagged.kwh.sum(),
+        **{f"kwh_{p}": tagged[f"kwh_{p}"].sum() for p in TOU_PERIODS},
         intervals=tagged.intervals.sum(),
         max_demand_kw=tagged.max_kwh.max() / HOURS_PER_INTERVAL,
+        day_mean=tagged.kwh.mean(),
+        day_std=tagged.kwh.std(how="sample"),
+        peak_valley_diff_kw=((tagged.max_kwh - tagged.min_kwh) / HOURS_PER_INTERVAL).mean(),
     )
-    joined = periods.inner_join(shape, ["account_no", "month"])
-    mean_kw = joined.kwh_total / (joined.intervals * HOURS_PER_INTERVAL)
-    return joined.select(
+    mean_kw = monthly.kwh_total / (monthly.intervals * HOURS_PER_INTERVAL)
+    return monthly.select(
         "account_no",
         "month",
         "kwh_total",
         *(f"kwh_{p}" for p in TOU_PERIODS),
         "max_demand_kw",
-        load_factor=_ratio(mean_kw, joined.max_demand_kw),
-        peak_valley_diff_kw=joined.peak_valley_diff_kw,
-        volatility=_ratio(joined.day_std, joined.day_mean),
+        load_factor=_ratio(mean_kw, monthly.max_demand_kw),
+        peak_valley_diff_kw=monthly.peak_valley_diff_kw,
+        volatility=_ratio(monthly.day_std, monthly.day_mean),
     )
 
 
@@ -262,7 +347,7 @@ def customer_month_features(
     readings for a month not billed), the load's shape (from readings; null where the
     customer is not metered), and the consumption trend. Columns: ``FEATURE_COLUMNS``."""
     billed = billed_consumption(bills)
-    shape = load_shape(daily_periods(readings, clock))
+    shape = load_shape(daily_load(readings, clock))
     keys = (
         billed.select("account_no", "month").union(shape.select("account_no", "month")).distinct()
     )
@@ -289,39 +374,40 @@ def customer_month_features(
 def bill_settlement(bills: ir.Table, payments: ir.Table, *, as_of: date) -> ir.Table:
     """Per bill due before ``as_of``: what was paid by then, when it was settled in full,
     how many days late, and whether it was paid in parts."""
-    paid = payments.filter(payments.paid_on <= as_of)
-    running = paid.mutate(
-        paid_so_far=paid.amount.sum().over(
-            ibis.cumulative_window(group_by="bill_id", order_by=["paid_on", "payment_id"])
+    as_of_lit = ibis.literal(as_of, type="date")
+    due = bills.filter(bills.due_on < as_of_lit).select("bill_id", "account_no", "due_on", "amount")
+    paid = payments.filter(payments.paid_on <= as_of_lit)
+    # One row per payment (or per unpaid bill), carrying what the bill needs, so one
+    # running total and one aggregation settle every bill; the lake's largest tables
+    # are joined once. The running total is by day: payments of one day count
+    # together, so the day the amount was reached does not depend on their order.
+    rows = due.left_join(paid.select("bill_id", "paid_on", paid=paid.amount), "bill_id")
+    rows = rows.mutate(
+        so_far=rows.paid.sum().over(
+            ibis.range_window(preceding=None, following=0, group_by="bill_id", order_by="paid_on")
         )
     )
-    amounts = bills.select("bill_id", due_amount=bills.amount)
-    reached = running.inner_join(amounts, "bill_id")
-    settled = (
-        reached.filter(reached.paid_so_far >= reached.due_amount)
-        .group_by("bill_id")
-        .aggregate(settled_on=reached.paid_on.min())
+    per_bill = rows.group_by("bill_id").aggregate(
+        account_no=rows.account_no.max(),
+        due_on=rows.due_on.max(),
+        amount=rows.amount.max(),
+        payments=rows.paid.count(),
+        total_paid=rows.paid.sum().coalesce(0),
+        settled_on=rows.paid_on.min(where=rows.so_far >= rows.amount),
     )
-    per_bill = paid.group_by("bill_id").aggregate(
-        payments=paid.payment_id.count(), total_paid=paid.amount.sum()
-    )
-    due = bills.filter(bills.due_on < as_of)
-    joined = due.left_join(per_bill, "bill_id").left_join(settled, "bill_id")
-    total_paid = joined.total_paid.coalesce(0)
-    outstanding = joined.amount - total_paid
-    as_of_lit = ibis.literal(as_of, type="date")
+    outstanding = per_bill.amount - per_bill.total_paid
     days_late = ibis.cases(
-        (joined.settled_on.notnull(), joined.settled_on.delta(joined.due_on, unit="day")),
-        else_=as_of_lit.delta(joined.due_on, unit="day"),
+        (per_bill.settled_on.notnull(), per_bill.settled_on.delta(per_bill.due_on, unit="day")),
+        else_=as_of_lit.delta(per_bill.due_on, unit="day"),
     )
-    return joined.select(
+    return per_bill.select(
         "bill_id",
         "account_no",
         "due_on",
-        on_time=joined.settled_on.notnull() & (joined.settled_on <= joined.due_on),
+        on_time=per_bill.settled_on.notnull() & (per_bill.settled_on <= per_bill.due_on),
         days_late=ibis.greatest(days_late, 0),
         outstanding=ibis.greatest(outstanding, 0),
-        partial=(joined.payments.coalesce(0) > 1) | ((total_paid > 0) & (outstanding > 0)),
+        partial=(per_bill.payments > 1) | ((per_bill.total_paid > 0) & (outstanding > 0)),
     )
 
 
