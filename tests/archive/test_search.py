@@ -86,12 +86,14 @@ def test_a_broad_name_search_lists_the_first_matches_found_in_account_order(
     found = client.get("/api/customers", {"q": "赵"}).json()
     assert found["count"] == 6  # "more than 5": the first six found are listed
     listed = [c["account_no"] for c in found["items"]]
-    assert len(listed) == 6 and listed == sorted(listed)
+    assert len(listed) == 6
+    assert listed == sorted(listed)
     assert {c["name"][0] for c in found["items"]} == {"赵"}
     # Within the cap: every match, in account order, and the scope still holds.
     client.force_login(collector_a)
     mine = [c["account_no"] for c in client.get("/api/customers", {"q": "赵"}).json()["items"]]
-    assert mine == sorted(mine) and "0300000399" not in mine
+    assert mine == sorted(mine)
+    assert "0300000399" not in mine
     html = client.get("/customers/", {"q": "赵"}).content.decode()
     assert [a for a in sorted(mine) if f">{a}<" in html] == sorted(mine)[:6]
 
