@@ -558,6 +558,7 @@ def main() -> None:
             f"upsert of the first rating: {steps['store']} s, baseline executemany "
             f"{steps['store_baseline']} s ({summary['speedup_store']}×)"
         )
+    if "pandas" in results:
         print(
             f"end to end: engine {e['seconds']} s, pandas {p['seconds']} s "
             f"({summary['speedup_end_to_end']}×); indicators→score→grade: "
