@@ -343,6 +343,7 @@ def pandas_rating(lake: Path, customers: Any, models: dict[str, Any], as_of: dat
         "rule": rule,
         "prev_grade": pa.nulls(len(t), pa.string()),
         "prev_since": pa.nulls(len(t), pa.date32()),
+        "prev_left_c_on": pa.nulls(len(t), pa.date32()),
     }
     return pa.table(out)
 

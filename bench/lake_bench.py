@@ -129,7 +129,9 @@ def generate_readings(root: Path, customers: int, days: int) -> None:
 
 
 def generate_bills(root: Path, customers: int, months: int) -> None:
-    """A bill per customer and month; payments: most on time, some late, in parts or unpaid."""
+    """A bill per customer and month; payments: most on time, some late, in parts or unpaid.
+    Column types are the lake's (``gridcrm.lake.schemas``): kWh as doubles, money as
+    ``DECIMAL(12, 2)``."""
     import duckdb
 
     done = root / "payments" / ".complete"
@@ -144,8 +146,8 @@ def generate_bills(root: Path, customers: int, months: int) -> None:
             SELECT lpad(CAST(c AS VARCHAR), 10, '0') || '{period:%Y%m}' AS bill_id,
                    lpad(CAST(c AS VARCHAR), 10, '0') AS account_no,
                    DATE '{period}' AS period, 'residential' AS tariff,
-                   0.0 AS kwh_sharp, round(50 + c % 97, 1) AS kwh_peak,
-                   round(40 + c % 53, 1) AS kwh_flat, round(30 + c % 31, 1) AS kwh_valley,
+                   0.0::DOUBLE AS kwh_sharp, (50 + c % 97)::DOUBLE AS kwh_peak,
+                   (40 + c % 53)::DOUBLE AS kwh_flat, (30 + c % 31)::DOUBLE AS kwh_valley,
                    CAST(round((120 + c % 97 + c % 53 + c % 31) * 0.52, 2) AS DECIMAL(12, 2))
                        AS amount,
                    DATE '{period}' + INTERVAL 1 MONTH + INTERVAL 24 DAY AS due_on,
@@ -170,7 +172,7 @@ def generate_bills(root: Path, customers: int, months: int) -> None:
             FROM b WHERE u < 97
             UNION ALL
             SELECT bill_id || '-2', bill_id, account_no, CAST(due_on + INTERVAL 20 DAY AS DATE),
-                   amount - CAST(round(amount / 2, 2) AS DECIMAL(12, 2)), 'app'
+                   CAST(amount - round(amount / 2, 2) AS DECIMAL(12, 2)), 'app'
             FROM b WHERE u >= 92 AND u < 97
             ORDER BY 1) TO '{root}/payments/month={period:%Y-%m}/part-bench.parquet'
             (FORMAT parquet, COMPRESSION zstd)"""  # noqa: S608

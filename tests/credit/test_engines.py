@@ -36,7 +36,7 @@ def _rows(con: ibis.BaseBackend) -> list[tuple[Any, ...]]:
         con=con,
         customers=customers,
         events=services.events_arrow(),
-        previous=services.previous_arrow(),
+        previous=services.previous_arrow(as_of=AS_OF),
         overrides=services.overrides_arrow(as_of=AS_OF),
         models=services.models_by_segment(),
         as_of=AS_OF,

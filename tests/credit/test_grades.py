@@ -106,6 +106,31 @@ def test_an_ignored_hazard_notice_forces_c_until_it_is_rectified(
     assert (change.old_grade, change.new_grade, change.reason_code) == ("C", "B", "after_c")
 
 
+def test_a_customer_who_left_c_stays_at_b_until_next_month_however_often_it_is_rerun(
+    lake: LakeWriter, household: Customer, manager: User
+) -> None:
+    lake.customer(NO, as_of=date(2025, 8, 1))  # bills paid on time into July
+    event = credit_event_record(
+        customer=household,
+        kind=EventKind.HAZARD_IGNORED,
+        occurred_on=date(2025, 1, 10),
+        acting_user=manager,
+    )
+    assert rate(lake).grade == "C"
+    CreditEvent.objects.filter(pk=event.pk).update(resolved_on=date(2025, 6, 1))
+    assert rate(lake, as_of=date(2025, 6, 16)).grade == "B"
+
+    rerun = rate(lake, as_of=date(2025, 6, 16))
+    days_later = rate(lake, as_of=date(2025, 7, 10))
+    next_month = rate(lake, as_of=date(2025, 7, 16))
+
+    assert (rerun.grade, rerun.rule) == ("B", "after_c")
+    assert (days_later.grade, days_later.rule) == ("B", "after_c")
+    assert (next_month.grade, next_month.rule) == ("AAA", "")
+    trail = GradeChange.objects.filter(customer=household).order_by("pk")
+    assert [(c.old_grade, c.new_grade) for c in trail] == [("", "C"), ("C", "B"), ("B", "AAA")]
+
+
 def test_three_months_of_arrears_force_c(lake: LakeWriter, household: Customer) -> None:
     unpaid = {date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1)}
     lake.customer(NO, pay=lambda p: [] if p in unpaid else [(-5, 1.0)])

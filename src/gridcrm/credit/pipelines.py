@@ -22,7 +22,7 @@ data-fitted scorecard learns from.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import ibis
@@ -121,7 +121,9 @@ def known_bills(bills: ir.Table, *, as_of: date) -> ir.Table:
     return bills.filter(bills.period <= _lit(months_before(as_of, 1)))
 
 
-def settlement(bills: ir.Table, payments: ir.Table, *, as_of: date) -> ir.Table:
+def settlement(
+    bills: ir.Table, payments: ir.Table, *, as_of: date, keep: Sequence[str] = ()
+) -> ir.Table:
     """Per bill due before ``as_of``: paid on time, days late, outstanding, paid in parts.
 
     Like ``lake.pipelines.bill_settlement``, but a bill paid in full counts as settled
@@ -129,13 +131,16 @@ def settlement(bills: ir.Table, payments: ir.Table, *, as_of: date) -> ir.Table:
     total over every payment, which is what makes a million customers fast. The two
     differ only when money keeps coming for a bill after it was paid in full; billing
     books such money to the account's balance, not to the bill.
+
+    With ``keep`` (bill columns to carry along), every bill of ``bills`` stays, with a
+    ``due`` column: the indicators read the bills once for payments and consumption.
     """
     paid = payments.filter(payments.paid_on <= _lit(as_of))
     per_bill = paid.group_by("bill_id").aggregate(
         payments=paid.bill_id.count(), total_paid=paid.amount.sum(), last_paid=paid.paid_on.max()
     )
-    due = bills.filter(bills.due_on < _lit(as_of))
-    j = due.left_join(per_bill, "bill_id")
+    due = bills.due_on < _lit(as_of)
+    j = (bills if keep else bills.filter(due)).left_join(per_bill, "bill_id")
     total = j.total_paid.coalesce(0)
     outstanding = j.amount - total
     settled = ibis.cases((total >= j.amount, j.last_paid), else_=ibis.null("date"))
@@ -143,10 +148,13 @@ def settlement(bills: ir.Table, payments: ir.Table, *, as_of: date) -> ir.Table:
         (settled.notnull(), _days_between(settled, j.due_on)),
         else_=_days_between(_lit(as_of), j.due_on),
     )
+    extra = {"due": j.due_on < _lit(as_of)} if keep else {}
     return j.select(
         "bill_id",
         "account_no",
         "due_on",
+        *keep,
+        **extra,
         amount=j.amount.cast("float64"),
         on_time=settled.notnull() & (settled <= j.due_on),
         days_late=ibis.greatest(days_late, 0),
@@ -155,25 +163,49 @@ def settlement(bills: ir.Table, payments: ir.Table, *, as_of: date) -> ir.Table:
     )
 
 
-def payment_indicators(bills: ir.Table, payments: ir.Table, *, as_of: date) -> ir.Table:
-    """Per customer: punctuality, lateness and its trend, arrears, part payments.
+def bill_indicators(bills: ir.Table, payments: ir.Table, *, as_of: date) -> ir.Table:
+    """Per customer with an issued bill, from one pass over the bills and their payments.
 
-    Over bills due in the 12 months before ``as_of`` (payments made by then):
+    **Payments**, over bills due in the 12 months before ``as_of`` (payments made by then):
     ``on_time_share_12m``, ``mean_days_late_12m`` (on time counts 0; unpaid is late until
     ``as_of``), ``max_days_late_12m``, ``partial_share_12m``; ``late_trend_3m``: how much
     later the bills due in the last 3 months were paid than the 9 before (days, 0 when not
-    later); over all bills:
-    ``arrears`` (yuan outstanding past the due date), ``arrears_months`` (overdue bills,
-    one a month) and ``arrears_ratio`` (arrears ÷ the mean of the bills due in 12 months).
+    later); over all due bills: ``arrears`` (yuan outstanding past the due date),
+    ``arrears_months`` (overdue bills, one a month) and ``arrears_ratio`` (arrears ÷ the
+    mean of the bills due in 12 months).
+
+    **Consumption**, from the issued bills' kWh: ``first_period`` (for tenure), the change
+    of the last 3 months on the same 3 months a year before (``kwh_trend_yoy_3m``) and on
+    the 3 months before them (``kwh_trend_3m``), the coefficient of variation of monthly
+    kWh over 12 months (``volatility_12m``) and the mean monthly kWh of the last 3 months
+    (``kwh_month_3m``, for capacity utilisation).
     """
     issued = known_bills(bills, as_of=as_of)
-    s = settlement(issued, payments, as_of=as_of)
+    s = settlement(
+        issued.mutate(kwh=issued.kwh_sharp + issued.kwh_peak + issued.kwh_flat + issued.kwh_valley),
+        payments,
+        as_of=as_of,
+        keep=("period", "kwh"),
+    )
     start12, start3 = _lit(months_before(as_of, 12)), _lit(months_before(as_of, 3))
-    in12 = s.due_on >= start12
-    recent = s.due_on >= start3
+    in12 = s.due & (s.due_on >= start12)
+    recent = s.due & (s.due_on >= start3)
     older = in12 & ~recent
     n12 = in12.cast("int64").sum()
-    agg = s.group_by("account_no").aggregate(
+    # Monthly periods by how far back from the last billed month they lie (in days: the
+    # last three at 0, ~30, ~61; the three before at ~92…153; a year before at ~365…426),
+    # compared as dates so the engine computes no difference per bill.
+    last = months_before(as_of, 1)
+    start = date(last.year, last.month, 1)
+
+    def back(days: int) -> ir.DateValue:
+        return _lit(start - timedelta(days=days))
+
+    last3 = s.period > back(85)
+    prev3 = (s.period > back(175)) & (s.period <= back(85))
+    ly3 = (s.period > back(420)) & (s.period <= back(330))
+    kwh12 = s.period > back(360)
+    a = s.group_by("account_no").aggregate(
         bills_12m=n12,
         on_time_12m=(in12 & s.on_time).cast("int64").sum(),
         mean_days_late_12m=s.days_late.mean(where=in12).cast("float64"),
@@ -181,71 +213,42 @@ def payment_indicators(bills: ir.Table, payments: ir.Table, *, as_of: date) -> i
         late_recent=s.days_late.mean(where=recent).cast("float64"),
         late_older=s.days_late.mean(where=older).cast("float64"),
         partial_12m=(in12 & s.partial).cast("int64").sum(),
-        arrears=s.outstanding.sum().cast("float64"),
-        arrears_months=(s.outstanding > 0).cast("int64").sum(),
+        arrears=s.outstanding.sum(where=s.due).cast("float64"),
+        arrears_months=(s.due & (s.outstanding > 0)).cast("int64").sum(),
         mean_bill=s.amount.mean(where=in12),
-    )
-    joined = agg
-    return joined.select(
-        "account_no",
-        on_time_share_12m=_ratio(joined.on_time_12m, joined.bills_12m),
-        mean_days_late_12m=joined.mean_days_late_12m,
-        max_days_late_12m=joined.max_days_late_12m,
-        late_trend_3m=ibis.greatest(
-            joined.late_recent - joined.late_older.coalesce(joined.late_recent), 0.0
-        ),
-        arrears_months=joined.arrears_months.cast("float64"),
-        arrears_ratio=ibis.cases(
-            (joined.arrears <= 0, 0.0), else_=_ratio(joined.arrears, joined.mean_bill)
-        ),
-        partial_share_12m=_ratio(joined.partial_12m, joined.bills_12m),
-        arrears=joined.arrears,
-    )
-
-
-def consumption_indicators(bills: ir.Table, *, as_of: date) -> ir.Table:
-    """Per customer, from the issued bills' kWh: tenure in billed months, the change of the
-    last 3 months on the same 3 months a year before (``kwh_trend_yoy_3m``) and on the 3
-    months before them (``kwh_trend_3m``), the coefficient of variation of monthly kWh over
-    12 months (``volatility_12m``) and the mean monthly kWh of the last 3 months
-    (``kwh_month_3m``, for capacity utilisation)."""
-    issued = known_bills(bills, as_of=as_of)
-    kwh = issued.kwh_sharp + issued.kwh_peak + issued.kwh_flat + issued.kwh_valley
-    last = months_before(as_of, 1)
-    start = date(last.year, last.month, 1)
-    m = issued.mutate(
-        kwh=kwh, age=_days_between(_lit(start), issued.period)
-    )  # days back from the last billed month
-    last3 = m.age < 85  # the last three monthly periods (0, ~30, ~61 days back)
-    prev3 = (m.age >= 85) & (m.age < 175)
-    ly3 = (m.age >= 330) & (m.age < 420)
-    in12 = m.age < 360
-    agg = m.group_by("account_no").aggregate(
-        first_period=m.period.min(),
-        kwh_last3=m.kwh.sum(where=last3),
+        first_period=s.period.min(),
+        kwh_last3=s.kwh.sum(where=last3),
         n_last3=last3.cast("int64").sum(),
-        kwh_prev3=m.kwh.sum(where=prev3),
+        kwh_prev3=s.kwh.sum(where=prev3),
         n_prev3=prev3.cast("int64").sum(),
-        kwh_ly3=m.kwh.sum(where=ly3),
+        kwh_ly3=s.kwh.sum(where=ly3),
         n_ly3=ly3.cast("int64").sum(),
-        kwh_mean12=m.kwh.mean(where=in12),
-        kwh_std12=m.kwh.std(how="sample", where=in12),
+        kwh_mean12=s.kwh.mean(where=kwh12),
+        kwh_std12=s.kwh.std(how="sample", where=kwh12),
     )
-    complete = (agg.n_last3 == 3) & (agg.n_prev3 == 3)
-    complete_ly = (agg.n_last3 == 3) & (agg.n_ly3 == 3)
-    return agg.select(
+    complete = (a.n_last3 == 3) & (a.n_prev3 == 3)
+    complete_ly = (a.n_last3 == 3) & (a.n_ly3 == 3)
+    return a.select(
         "account_no",
-        first_period=agg.first_period,
+        on_time_share_12m=_ratio(a.on_time_12m, a.bills_12m),
+        mean_days_late_12m=a.mean_days_late_12m,
+        max_days_late_12m=a.max_days_late_12m,
+        late_trend_3m=ibis.greatest(a.late_recent - a.late_older.coalesce(a.late_recent), 0.0),
+        arrears_months=a.arrears_months.cast("float64"),
+        arrears_ratio=ibis.cases((a.arrears <= 0, 0.0), else_=_ratio(a.arrears, a.mean_bill)),
+        partial_share_12m=_ratio(a.partial_12m, a.bills_12m),
+        arrears=a.arrears.coalesce(0.0),
+        first_period=a.first_period,
         kwh_trend_3m=ibis.cases(
-            (complete, _ratio(agg.kwh_last3 - agg.kwh_prev3, agg.kwh_prev3)),
+            (complete, _ratio(a.kwh_last3 - a.kwh_prev3, a.kwh_prev3)),
             else_=ibis.null("float64"),
         ),
         kwh_trend_yoy_3m=ibis.cases(
-            (complete_ly, _ratio(agg.kwh_last3 - agg.kwh_ly3, agg.kwh_ly3)),
+            (complete_ly, _ratio(a.kwh_last3 - a.kwh_ly3, a.kwh_ly3)),
             else_=ibis.null("float64"),
         ),
-        volatility_12m=_ratio(agg.kwh_std12, agg.kwh_mean12),
-        kwh_month_3m=_ratio(agg.kwh_last3, agg.n_last3),
+        volatility_12m=_ratio(a.kwh_std12, a.kwh_mean12),
+        kwh_month_3m=_ratio(a.kwh_last3, a.n_last3),
     )
 
 
@@ -321,17 +324,11 @@ def credit_indicators(
     Columns: ``INDICATOR_TABLE_COLUMNS``. Counts of things that did not happen are 0,
     not null; ratios without a denominator (no bills yet) are null.
     """
-    pay = payment_indicators(bills, payments, as_of=as_of)
-    use = consumption_indicators(bills, as_of=as_of)
+    bill = bill_indicators(bills, payments, as_of=as_of)
     vio = violation_indicators(violations, as_of=as_of)
     ev = event_indicators(events, as_of=as_of)
     c = customers
-    j = (
-        c.left_join(pay, "account_no")
-        .left_join(use, "account_no")
-        .left_join(vio, "account_no")
-        .left_join(ev, "account_no")
-    )
+    j = c.left_join(bill, "account_no").left_join(vio, "account_no").left_join(ev, "account_no")
     first_seen = ibis.least(
         j.first_period.coalesce(j.created_on), j.created_on.coalesce(j.first_period)
     )
@@ -462,7 +459,7 @@ TRIGGERS = ("theft", "illegal_use", "accident", "hazard_ignored", "arrears_3m")
 LOCKS = ("new_customer", "after_c", "open_arrears")
 NEW_CUSTOMER_MONTHS = 12
 ARREARS_MONTHS_FOR_C = 3
-PREVIOUS_COLUMNS = ("account_no", "prev_grade", "prev_since")
+PREVIOUS_COLUMNS = ("account_no", "prev_grade", "prev_since", "prev_left_c_on")
 OVERRIDE_COLUMNS = ("account_no", "override_grade")
 
 
@@ -503,8 +500,9 @@ def graded(
        for two years), illegal use or an accident in 12 months, a major hazard notice
        not rectified, three or more months of arrears;
     4. caps at B (``LOCKS``): a customer of less than a year (new customers start at
-       B), a customer graded C last time (C cannot jump to A), open arrears (no A
-       while arrears are open).
+       B), a customer graded C last time or who left C less than a month ago
+       (``prev_left_c_on``: C cannot jump to A, not even by re-running a month's rating),
+       open arrears (no A while arrears are open).
 
     ``previous`` holds ``PREVIOUS_COLUMNS``, ``overrides`` ``OVERRIDE_COLUMNS``;
     ``cutoffs`` and ``event_scales`` are keyed by segment, ``"*"`` for the rest.
@@ -537,7 +535,7 @@ def graded(
     above_b = j.score_grade.isin(["A", "AA", "AAA"])
     locks = {
         "new_customer": j.tenure_months < NEW_CUSTOMER_MONTHS,
-        "after_c": j.prev_grade.coalesce("") == "C",
+        "after_c": (j.prev_grade.coalesce("") == "C") | j.prev_left_c_on.notnull(),
         "open_arrears": j.arrears > 0,
     }
     lock = ibis.cases(*[(above_b & locks[c], c) for c in LOCKS], else_=ibis.null("string"))

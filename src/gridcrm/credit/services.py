@@ -18,6 +18,7 @@ from typing import Any
 import ibis
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
@@ -50,6 +51,7 @@ from gridcrm.credit.store import ratings_store
 from gridcrm.jobs.models import Job, JobKind
 from gridcrm.jobs.services import job_progress, job_runner, job_start
 from gridcrm.lake import catalog
+from gridcrm.lake.pipelines import months_before
 from gridcrm.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -238,15 +240,38 @@ EVENT_SCHEMA = pa.schema(
         ("points", pa.float64()),
     ]
 )
+PREVIOUS_SCHEMA = pa.schema(
+    [
+        ("account_no", pa.string()),
+        ("prev_grade", pa.string()),
+        ("prev_since", pa.date32()),
+        ("prev_left_c_on", pa.date32()),
+    ]
+)
 
 
-def _day(value: Any) -> date | None:
-    """A stored instant as its (UTC) day: enough for months of tenure, and cheap."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10])
-    return value.date() if hasattr(value, "date") else value  # type: ignore[no-any-return]
+def _as_day(column: str) -> str:
+    """SQL for the (UTC) day of a stored instant, made by the database: a million Python
+    datetimes parsed one by one would cost more than the rating."""
+    if connection.vendor == "sqlite":
+        return f"date({column})"
+    return f"CAST({column} AS date)"
+
+
+def _arrow_query(sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
+    """The rows of a plain query as an Arrow table of ``schema`` (columns in its order);
+    days may come as ISO text (SQLite) or dates."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    arrays = []
+    for values, f in zip(columns, schema, strict=True):
+        if pa.types.is_date(f.type) and any(isinstance(v, str) for v in values):
+            arrays.append(pa.array(values, pa.string()).cast(f.type))
+        else:
+            arrays.append(pa.array(values, f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def customers_arrow() -> tuple[pa.Table, dict[str, int]]:
@@ -255,24 +280,17 @@ def customers_arrow() -> tuple[pa.Table, dict[str, int]]:
     One plain query (a city company has a million customers: ORM rows and time-zone
     conversions would cost more than the rating)."""
     qn = connection.ops.quote_name
-    table = qn(Customer._meta.db_table)
+    real = "REAL" if connection.vendor == "sqlite" else "double precision"
     sql = (
-        f"SELECT id, account_no, segment, industry_code, contracted_kva, credit_blacklisted, "
-        f"created_at FROM {table}"
+        f"SELECT id, account_no, segment, COALESCE(industry_code, ''), "
+        f"CAST(contracted_kva AS {real}), credit_blacklisted, {_as_day('created_at')} "
+        f"FROM {qn(Customer._meta.db_table)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    ids = {r[1]: r[0] for r in rows}
-    data = {
-        "account_no": [r[1] for r in rows],
-        "segment": [r[2] for r in rows],
-        "industry_code": [r[3] or "" for r in rows],
-        "contracted_kva": [None if r[4] is None else float(r[4]) for r in rows],
-        "credit_blacklisted": [None if r[5] is None else bool(r[5]) for r in rows],
-        "created_on": [_day(r[6]) for r in rows],
-    }
-    return pa.table(data, schema=CUSTOMER_SCHEMA), ids
+    table = _arrow_query(sql, [], pa.schema([("id", pa.int64()), *CUSTOMER_SCHEMA]))
+    ids = dict(
+        zip(table.column("account_no").to_pylist(), table.column("id").to_pylist(), strict=True)
+    )
+    return table.drop_columns(["id"]), ids
 
 
 def events_arrow() -> pa.Table:
@@ -286,24 +304,40 @@ def events_arrow() -> pa.Table:
     return pa.table(cols, schema=EVENT_SCHEMA)
 
 
-def previous_arrow() -> pa.Table:
+def previous_arrow(*, as_of: date) -> pa.Table:
+    """The current grade of every rated customer, since when, and the day it left C when
+    that was less than a month before ``as_of`` (the rating is monthly: a customer who left
+    C today must stay at B until the next month's run, however often it is re-run)."""
     qn = connection.ops.quote_name
+    changes = qn(GradeChange._meta.db_table)
+    # The latest change is the one that set the current grade; only the few customers whose
+    # grade moved in the last month need it (index on customer, at).
     sql = (
-        f"SELECT c.account_no, k.grade, k.since FROM {qn(CustomerCredit._meta.db_table)} k "
+        f"SELECT c.account_no, k.grade, {_as_day('k.since')}, "
+        f"CASE WHEN k.grade <> 'C' AND k.since > %s THEN (SELECT g.old_grade "
+        f"FROM {changes} g WHERE g.customer_id = k.customer_id "
+        f"ORDER BY g.at DESC, g.id DESC LIMIT 1) END "
+        f"FROM {qn(CustomerCredit._meta.db_table)} k "
         f"JOIN {qn(Customer._meta.db_table)} c ON c.id = k.customer_id"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    return pa.table(
-        {
-            "account_no": [r[0] for r in rows],
-            "prev_grade": [r[1] for r in rows],
-            "prev_since": [_day(r[2]) for r in rows],
-        },
-        schema=pa.schema(
-            [("account_no", pa.string()), ("prev_grade", pa.string()), ("prev_since", pa.date32())]
+    month_ago = connection.ops.adapt_datefield_value(months_before(as_of, 1))
+    table = _arrow_query(
+        sql,
+        [month_ago],
+        pa.schema(
+            [
+                *PREVIOUS_SCHEMA.remove(PREVIOUS_SCHEMA.get_field_index("prev_left_c_on")),
+                ("from_grade", pa.string()),
+            ]
         ),
+    )
+    left_c = pc.if_else(
+        pc.equal(table.column("from_grade"), "C"),
+        table.column("prev_since"),
+        pa.scalar(None, pa.date32()),
+    )
+    return table.drop_columns(["from_grade"]).append_column(
+        PREVIOUS_SCHEMA.field("prev_left_c_on"), left_c
     )
 
 
@@ -483,7 +517,6 @@ def reason_codes(table: pa.Table, models: dict[str, ActiveModel], *, top: int = 
     ``[[indicator, value, points lost], …]``, points lost = the indicator's best points −
     its points; indicators that cost nothing are left out. Vectorised: a million rows in
     seconds."""
-    import pyarrow.compute as pc
 
     n = table.num_rows
     names = sorted({v for m in models.values() for v in m.card["variables"]})
@@ -516,16 +549,19 @@ def reason_codes(table: pa.Table, models: dict[str, ActiveModel], *, top: int = 
     for k in range(order.shape[1]):
         v = pa.array(top_values[:, k], from_pandas=True)  # NaN → null
         item = pc.binary_join_element_wise(
+            '["',
             pa.array(label[order[:, k]], pa.string()),
+            '",',
             pc.fill_null(pc.cast(v, pa.string()), "null"),
+            ",",
             pc.cast(pa.array(top_lost[:, k]), pa.string()),
-            '","',
+            "]",
+            "",
         )
-        # '["name", value, lost]' from 'name","value","lost': unquote the numbers
-        item = pc.replace_substring_regex(item, r'^(.*)","(.*)","(.*)$', r'["\1",\2,\3]')
-        # the losses are sorted, so the empty items are the last ones
+        # An indicator that cost nothing is no reason. The losses are sorted, so the empty
+        # items are the last ones: their commas are trimmed off the end.
         items.append(pc.if_else(pa.array(top_lost[:, k] > 0.005), item, ""))
-    joined = pc.replace_substring_regex(pc.binary_join_element_wise(*items, ","), r",+$", "")
+    joined = pc.utf8_rtrim(pc.binary_join_element_wise(*items, ","), characters=",")
     return pc.binary_join_element_wise("[", joined, "]", "").to_pylist()  # type: ignore[no-any-return]
 
 
@@ -557,7 +593,7 @@ def credit_rate_all(
     step(0, "archive")
     customers, ids = customers_arrow()
     events = events_arrow()
-    previous = previous_arrow()
+    previous = previous_arrow(as_of=as_of)
     overrides = overrides_arrow(as_of=as_of)
     models = models_by_segment()
     seconds["read"] = time.perf_counter() - started
