@@ -429,7 +429,7 @@ def executemany_store(
                 cursor.executemany(sql, rows[start : start + 20_000])
 
 
-def run(kind: str, folder: Path) -> dict[str, Any]:
+def run(kind: str, folder: Path, *, baseline: bool = True) -> dict[str, Any]:
     """One measurement in this process; prints and returns its figures."""
     _setup_django(folder)
     as_of = AS_OF
@@ -442,13 +442,24 @@ def run(kind: str, folder: Path) -> dict[str, Any]:
     from gridcrm.credit.models import CustomerCredit
     from gridcrm.credit.store import ratings_store
 
+    # CPU seconds of each step (all threads of this process): comparable when the machine
+    # is shared, where wall seconds are not.
+    cpu: dict[str, float] = {}
+    marks: list[tuple[str, float]] = []
+
+    def mark(_done: int, _total: int, label: str) -> None:
+        now = time.process_time()
+        if marks:
+            cpu[marks[-1][0]] = now - marks[-1][1]
+        marks.append((label, now))
+
     started = time.perf_counter()
     if kind in ("engine", "monthly"):
-        result = services.credit_rate_all(as_of=as_of, engine="duckdb")
+        result = services.credit_rate_all(as_of=as_of, engine="duckdb", progress=mark)
         seconds = dict(result.seconds)
         grades = result.run.grade_counts
         total = time.perf_counter() - started
-        if kind == "engine":
+        if kind == "engine" and baseline:
             # The same first rating's rows written again by the baseline upsert.
             models = services.models_by_segment()
             reasons = services.reason_codes(result.table, models)
@@ -470,16 +481,20 @@ def run(kind: str, folder: Path) -> dict[str, Any]:
         from gridcrm.credit.models import CreditRun
 
         t0 = time.perf_counter()
+        mark(0, 0, "archive")
         customers, ids = services.customers_arrow()
         models = services.models_by_segment()
         seconds = {"read": time.perf_counter() - t0}
         t0 = time.perf_counter()
+        mark(0, 0, "indicators, scores, grades")
         table = pandas_rating(folder / "lake", customers, models, AS_OF)
         seconds["engine"] = time.perf_counter() - t0
         t0 = time.perf_counter()
+        mark(0, 0, "reason codes")
         reasons = services.reason_codes(table, models)
         seconds["reasons"] = time.perf_counter() - t0
         t0 = time.perf_counter()
+        mark(0, 0, "store")
         run_row = CreditRun.objects.create(as_of=AS_OF, engine="pandas")
         _n, _changes, grades = ratings_store(
             table=table,
@@ -490,6 +505,7 @@ def run(kind: str, folder: Path) -> dict[str, Any]:
             as_of=AS_OF,
         )
         seconds["store"] = time.perf_counter() - t0
+        mark(0, 0, "done")
         total = time.perf_counter() - started
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     rated = CustomerCredit.objects.count()
@@ -497,6 +513,7 @@ def run(kind: str, folder: Path) -> dict[str, Any]:
         "kind": kind,
         "seconds": round(total, 2),
         "steps": {k: round(v, 2) for k, v in seconds.items()},
+        "cpu": {k: round(v, 2) for k, v in cpu.items()},
         "rated": rated,
         "grades": dict(sorted(grades.items())),
         "changes": result.run.changes if kind != "pandas" else None,
@@ -511,11 +528,14 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument(
+        "--skip-baseline", action="store_true", help="do not time the previous upsert"
+    )
     parser.add_argument("--run", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     folder = args.dir or CHECKOUT / "var" / "bench_credit" / f"c{args.customers}"
     if args.run:
-        run(args.run, folder)
+        run(args.run, folder, baseline=not args.skip_baseline)
         return
     print(f"preparing {args.customers:,} customers × {MONTHS} months in {folder}", flush=True)
     t0 = time.perf_counter()
@@ -533,6 +553,7 @@ def main() -> None:
                 str(folder),
                 "--run",
                 kind,
+                *(["--skip-baseline"] if args.skip_baseline else []),
             ],
             check=True,
             capture_output=True,

@@ -318,13 +318,15 @@ def credit_indicators(
     events: ir.Table,
     *,
     as_of: date,
+    bill_facts: ir.Table | None = None,
 ) -> ir.Table:
     """The indicator table as of a day, one row per customer of ``customers``.
 
     Columns: ``INDICATOR_TABLE_COLUMNS``. Counts of things that did not happen are 0,
-    not null; ratios without a denominator (no bills yet) are null.
+    not null; ratios without a denominator (no bills yet) are null. ``bill_facts``:
+    ``bill_indicators(bills, payments, as_of=as_of)`` when the caller computed it already.
     """
-    bill = bill_indicators(bills, payments, as_of=as_of)
+    bill = bill_indicators(bills, payments, as_of=as_of) if bill_facts is None else bill_facts
     vio = violation_indicators(violations, as_of=as_of)
     ev = event_indicators(events, as_of=as_of)
     c = customers

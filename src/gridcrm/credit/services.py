@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -494,12 +495,20 @@ def rating_expr(
     bills: ibis.Table | None = None,
     payments: ibis.Table | None = None,
     violations: ibis.Table | None = None,
+    bill_facts: ibis.Table | None = None,
 ) -> ibis.Table:
-    """The whole rating as one expression: indicators → score → grade."""
+    """The whole rating as one expression: indicators → score → grade (``bill_facts``:
+    ``pipelines.bill_indicators`` of the same day, when already computed)."""
     if bills is None or payments is None or violations is None:
         bills, payments, violations = lake_tables(con)
     ind = pipelines.credit_indicators(
-        bills, payments, violations, ibis.memtable(customers), ibis.memtable(events), as_of=as_of
+        bills,
+        payments,
+        violations,
+        ibis.memtable(customers),
+        ibis.memtable(events),
+        as_of=as_of,
+        bill_facts=bill_facts,
     )
     cards = {seg: m.card for seg, m in models.items()}
     s = pipelines.scored(ind, cards=cards)
@@ -591,15 +600,24 @@ def credit_rate_all(
 
     started = time.perf_counter()
     step(0, "archive")
-    customers, ids = customers_arrow()
-    events = events_arrow()
-    previous = previous_arrow(as_of=as_of)
-    overrides = overrides_arrow(as_of=as_of)
-    models = models_by_segment()
-    seconds["read"] = time.perf_counter() - started
-    step(1, "indicators, scores, grades")
-    t0 = time.perf_counter()
     con = catalog.connect(name)
+    bills, payments, violations = lake_tables(con)
+    bill_facts = pipelines.bill_indicators(bills, payments, as_of=as_of)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The bills and payments need nothing from the database: the embedded engine
+        # aggregates them while this thread reads the archive (it leaves a core idle for
+        # part of its work, so the read then costs almost no time).
+        lake_part = pool.submit(con.to_pyarrow, bill_facts) if con.name == "duckdb" else None
+        customers, ids = customers_arrow()
+        events = events_arrow()
+        previous = previous_arrow(as_of=as_of)
+        overrides = overrides_arrow(as_of=as_of)
+        models = models_by_segment()
+        seconds["read"] = time.perf_counter() - started
+        step(1, "indicators, scores, grades")
+        t0 = time.perf_counter()
+        if lake_part is not None:
+            bill_facts = ibis.memtable(lake_part.result())
     expr = rating_expr(
         con=con,
         customers=customers,
@@ -608,6 +626,10 @@ def credit_rate_all(
         overrides=overrides,
         models=models,
         as_of=as_of,
+        bills=bills,
+        payments=payments,
+        violations=violations,
+        bill_facts=bill_facts,
     )
     table = con.to_pyarrow(expr)
     seconds["engine"] = time.perf_counter() - t0
