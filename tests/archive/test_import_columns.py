@@ -114,8 +114,7 @@ def test_the_plain_text_columns_are_checked_over_the_column() -> None:
 GIN = {
     "archive_customer_name_trgm",
     "archive_customer_address_trgm",
-    "archive_customer_name_bigram",
-    "archive_customer_address_bigram",
+    "archive_customer_search_bigrams",
 }
 
 

@@ -1,5 +1,5 @@
 """Two-character searches (a given name, a street) find their customers, and on
-PostgreSQL they can use the bigram indexes of migration 0004."""
+PostgreSQL they can use the GIN index of the stored bigrams (migration 0007)."""
 
 from __future__ import annotations
 

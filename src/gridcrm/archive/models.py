@@ -8,11 +8,14 @@ is declared once, in :mod:`gridcrm.archive.registry`; the columns here only stor
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -62,6 +65,28 @@ def _choice(
     return models.CharField(label, max_length=20, choices=choices.choices, blank=True, **kw)  # type: ignore[arg-type]
 
 
+class SearchKeysField(models.Field[list[str], list[str]]):
+    """A list of short strings: ``text[]`` on PostgreSQL, where a GIN index holds its
+    elements, and a JSON array in a text column elsewhere (SQLite searches by scanning)."""
+
+    def db_type(self, connection: BaseDatabaseWrapper) -> str:
+        return "text[]" if connection.vendor == "postgresql" else "text"
+
+    def get_db_prep_value(
+        self, value: Any, connection: BaseDatabaseWrapper, prepared: bool = False
+    ) -> Any:
+        if value is None:
+            return None
+        if connection.vendor == "postgresql":
+            return list(value)
+        return json.dumps(list(value), ensure_ascii=False)
+
+    def from_db_value(
+        self, value: Any, expression: Any, connection: BaseDatabaseWrapper
+    ) -> list[str] | None:
+        return json.loads(value) if isinstance(value, str) else value
+
+
 class Customer(models.Model):
     """An electricity customer (电力客户): basic, equipment, behaviour and value information."""
 
@@ -69,8 +94,8 @@ class Customer(models.Model):
     account_no = models.CharField(
         _("account number"), max_length=10, unique=True, validators=[account_no_validator]
     )
-    # Searched by any part through trigram and bigram indexes (migrations 0002, 0004),
-    # never by prefix: a b-tree index would only slow imports down.
+    # Searched by any part through the trigram (migration 0002) and bigram
+    # (``search_bigrams``) indexes, never by prefix: a b-tree would only slow imports down.
     name = models.CharField(_("account name"), max_length=200)
     certificate_type = _choice(_("certificate type"), CertificateType)
     certificate_no = models.CharField(
@@ -221,6 +246,8 @@ class Customer(models.Model):
     )
     completeness = models.PositiveSmallIntegerField(_("completeness (%)"), default=0)
     rules_fired = models.JSONField(default=list, blank=True, editable=False)
+    # The bigrams of name and address (``archive.bigrams``), for two-character searches.
+    search_bigrams = SearchKeysField(default=list, blank=True, editable=False)
     # Optimistic locking: an edit names the version it started from.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
