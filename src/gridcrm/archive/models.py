@@ -91,8 +91,10 @@ class Customer(models.Model):
     """An electricity customer (电力客户): basic, equipment, behaviour and value information."""
 
     # -- basic information 客户基础信息
+    # Unique through Meta.constraints rather than unique=True, which would also give it
+    # a varchar_pattern_ops twin on PostgreSQL that no query uses (prefixes are ranges).
     account_no = models.CharField(
-        _("account number"), max_length=10, unique=True, validators=[account_no_validator]
+        _("account number"), max_length=10, validators=[account_no_validator]
     )
     # Searched by any part through the trigram (migration 0002) and bigram
     # (``search_bigrams``) indexes, never by prefix: a b-tree would only slow imports down.
@@ -105,13 +107,19 @@ class Customer(models.Model):
     phone = models.CharField(
         _("contact phone"), max_length=20, blank=True, validators=[phone_validator]
     )
-    phone_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
+    # Indexed in Meta.indexes: equality only, and db_index=True would add a pattern twin.
+    phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
     phone_alt = models.CharField(
         _("second phone"), max_length=20, blank=True, validators=[phone_validator]
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
+    # No index of its own: the two composite indexes in Meta start with the region.
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="customers", verbose_name=_("supply station")
+        Region,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("supply station"),
+        db_index=False,
     )
     transformer_area = models.CharField(_("transformer area"), max_length=50, blank=True)
     industry_code = models.CharField(
@@ -268,10 +276,14 @@ class Customer(models.Model):
             ("manage_mapping_rules", _("Can edit mapping rules")),
             ("manage_custom_fields", _("Can declare extension fields")),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["account_no"], name="customer_account_no_unique")
+        ]
         indexes = [
             models.Index(fields=["region", "segment"]),
             models.Index(fields=["region", "completeness"]),
             models.Index(fields=["phone"]),
+            models.Index(fields=["phone_last4"], name="customer_phone_last4"),
         ]
 
     def __str__(self) -> str:
