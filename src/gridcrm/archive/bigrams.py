@@ -32,7 +32,7 @@ def pg_array_literal(values: Sequence[str]) -> str:
     arrays of arrays of differing lengths, which PostgreSQL cannot take as a parameter."""
     if not values:
         return "{}"
-    joined = '","'.join(values)
-    if '"' in joined or "\\" in joined:
-        joined = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
-    return '{"' + joined + '"}'
+    flat = "".join(values)
+    if '"' in flat or "\\" in flat:
+        values = [v.replace("\\", "\\\\").replace('"', '\\"') for v in values]
+    return '{"' + '","'.join(values) + '"}'
