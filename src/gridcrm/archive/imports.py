@@ -36,8 +36,8 @@ column's validators surely accept unchanged (regular expressions, lengths, check
 characters of certificate numbers); every other cell goes through ``FieldSpec.clean``'s
 fast twin one by one, so messages are the registry's. ``tests/archive/test_import.py``
 and ``test_import_columns.py`` check all three give exactly what ``FieldSpec.clean``
-gives. A first load into an empty archive on PostgreSQL builds the GIN search indexes
-once at the end instead of updating them row by row (``search_indexes_deferred``).
+gives. A first load into an empty archive on PostgreSQL builds the secondary indexes
+once at the end instead of updating them row by row (``indexes_deferred``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import importlib
 import io
 import json
 import operator
@@ -698,13 +697,14 @@ class _Import:
         self.defaults = self._defaults()
         copy_fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
         attnames = [f.attname for f in copy_fields]
-        self.copy_columns = [f.column for f in copy_fields]
+        self.copy_columns = ["id", *(f.column for f in copy_fields)]
         self.copy_getter = operator.itemgetter(*attnames)
-        # Columns COPY takes as text made here: two JSON values and the bigram array.
+        # Columns COPY takes as text made here (after the id): two JSON values and the
+        # bigram array.
         self.copy_text = (
-            attnames.index("extra"),
-            attnames.index("rules_fired"),
-            attnames.index("search_bigrams"),
+            1 + attnames.index("extra"),
+            1 + attnames.index("rules_fired"),
+            1 + attnames.index("search_bigrams"),
         )
         # Inside a caller's transaction (tests) another connection would not see its rows.
         threaded = self.connection.vendor == "postgresql" and not self.connection.in_atomic_block
@@ -1060,7 +1060,7 @@ class _Import:
         get = self.copy_getter
         extra_at, fired_at, bigrams_at = self.copy_text
         for _row, attrs in new:
-            values = list(get(attrs))
+            values = [0, *get(attrs)]  # the id first, drawn by the writer
             extra = values[extra_at]
             values[extra_at] = json.dumps(extra, ensure_ascii=False) if extra else "{}"
             fired = values[fired_at]
@@ -1068,7 +1068,7 @@ class _Import:
             if text is None:
                 text = dumped[id(fired)] = json.dumps(fired, ensure_ascii=False)
             values[fired_at] = text
-            # The array as its literal: psycopg's list dumper costs ten times more.
+            # The array as its literal, cheaper than psycopg's list dumper.
             values[bigrams_at] = pg_array_literal(values[bigrams_at])
             copy_rows.append(values)
         self.pg_writer.submit(
@@ -1083,11 +1083,14 @@ class _Import:
 
     # -- the whole file
     @contextmanager
-    def search_indexes_deferred(self) -> Iterator[None]:
-        """A first load on PostgreSQL (the archive is empty) runs without the GIN search
-        indexes of migrations 0002 and 0007, and builds them once at the end, whether the
-        import ends well or not: building a GIN index over a million rows costs a
-        fraction of updating it row by row. The definitions are the migrations' own."""
+    def indexes_deferred(self) -> Iterator[None]:
+        """A first load on PostgreSQL (the archive is empty) runs without the secondary
+        indexes of the customer and history tables — the GIN search indexes and every
+        index that backs no constraint — and builds them once at the end, whether the
+        import ends well or not: building an index over a million rows costs a fraction
+        of updating it row by row. Primary and unique keys stay, so the load is checked as
+        ever. The definitions are PostgreSQL's own (``pg_get_indexdef``), so each index
+        comes back exactly as its migration made it."""
         if (
             self.dry_run
             or self.connection.vendor != "postgresql"
@@ -1096,20 +1099,29 @@ class _Import:
         ):
             yield
             return
-        migrations = [importlib.import_module(f"{_MIGRATIONS}.{name}") for name in _GIN_MIGRATIONS]
-        quote = self.connection.ops.quote_name
+        tables = [Customer._meta.db_table, FieldChange._meta.db_table]
         with self.connection.cursor() as cursor:
-            for migration in migrations:
-                for index, _column in migration.INDEXES:
-                    cursor.execute(f"DROP INDEX IF EXISTS {quote(index)}")
+            cursor.execute(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid),"
+                " a.amname = 'gin'"
+                " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " JOIN pg_am a ON a.oid = c.relam"
+                " WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+                [tables],
+            )
+            # The GIN indexes take longest: started first, they end about together.
+            deferred = sorted(cursor.fetchall(), key=lambda row: not row[2])
+            for name, _definition, _gin in deferred:
+                cursor.execute(f"DROP INDEX {name}")  # a name as regclass prints it, quoted
         try:
             yield
         finally:
-            # Each migration's indexes on a connection of their own, side by side.
-            with ThreadPoolExecutor(max_workers=len(migrations)) as pool:
+            # Two connections side by side; each build on its own cursor.
+            with ThreadPoolExecutor(max_workers=2) as pool:
                 builds = [
-                    pool.submit(_indexes_build, self.connection.alias, migration)
-                    for migration in migrations
+                    pool.submit(_index_build, self.connection.alias, definition)
+                    for _name, definition, _gin in deferred
                 ]
             for build in builds:
                 build.result()
@@ -1120,7 +1132,7 @@ class _Import:
         done = 0
         batch: list[tuple[int, list[str]]] = []
         try:
-            with self.search_indexes_deferred():
+            with self.indexes_deferred():
                 try:
                     for row_no, cells in self.table.rows:
                         if not "".join(cells).strip():  # a blank row
@@ -1156,44 +1168,42 @@ def _copy_customers(
     accounts: list[str],
     reasons: list[str],
 ) -> None:
-    """``COPY`` new customers, then their first history row in one INSERT … SELECT."""
+    """``COPY`` new customers (``columns`` start with the id, which this fills in from the
+    table's sequence), then ``COPY`` their first history rows with those ids: no lookup of
+    the new rows by account number."""
     connection = connections[alias]
     quote = connection.ops.quote_name
-    table = quote(Customer._meta.db_table)
+    table = Customer._meta.db_table
     column_list = ", ".join(quote(c) for c in columns)
+    history = FieldChange._meta.db_table
+    now = timezone.now()
+    source = FieldChange.Source.IMPORTED.value
     with transaction.atomic(using=alias), connection.cursor() as cursor:
-        raw = cast(Any, cursor).cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
-            for values in rows:
-                copy.write_row(values)
         cursor.execute(
-            "INSERT INTO archive_fieldchange"
-            " (customer_id, field, old_value, new_value, actor_id, source, reason,"
-            " contact_channel, at)"
-            " SELECT c.id, 'account_no', '', c.account_no, %s, %s, r.reason, '', %s"
-            " FROM unnest(%s::text[], %s::text[]) AS r(account_no, reason)"
-            " JOIN archive_customer c ON c.account_no = r.account_no",
-            [actor_id, FieldChange.Source.IMPORTED.value, timezone.now(), accounts, reasons],
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(rows)],
         )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        raw = cast(Any, cursor).cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {quote(table)} ({column_list}) FROM STDIN") as copy:
+            for pk, values in zip(ids, rows, strict=True):
+                values[0] = pk
+                copy.write_row(values)
+        with raw.copy(
+            f"COPY {quote(history)} (customer_id, field, old_value, new_value, actor_id,"
+            " source, reason, contact_channel, at) FROM STDIN"
+        ) as copy:
+            for pk, account, reason in zip(ids, accounts, reasons, strict=True):
+                copy.write_row((pk, "account_no", "", account, actor_id, source, reason, "", now))
 
 
-_MIGRATIONS = "gridcrm.archive.migrations"
-# The migrations that make the GIN search indexes; each has INDEXES and create().
-_GIN_MIGRATIONS = (
-    "0002_search_indexes_on_postgresql",
-    "0007_search_bigrams_column",
-)
-
-
-def _indexes_build(alias: str, migration: Any) -> None:
-    """Run a migration's ``create`` (its ``CREATE INDEX IF NOT EXISTS``) on this thread's
-    connection, with room to sort in memory."""
+def _index_build(alias: str, definition: str) -> None:
+    """Run one ``CREATE INDEX`` on this thread's connection, with room to sort in memory."""
     connection = connections[alias]
     try:
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '256MB'")
-        with connection.schema_editor() as schema_editor:
-            migration.create(None, schema_editor)
+            cursor.execute(definition)
     finally:
         connection.close()
 
