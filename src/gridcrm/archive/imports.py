@@ -37,7 +37,8 @@ characters of certificate numbers); every other cell goes through ``FieldSpec.cl
 fast twin one by one, so messages are the registry's. ``tests/archive/test_import.py``
 and ``test_import_columns.py`` check all three give exactly what ``FieldSpec.clean``
 gives. A first load into an empty archive on PostgreSQL builds the secondary indexes
-once at the end instead of updating them row by row (``indexes_deferred``).
+and checks the foreign keys once at the end instead of row by row
+(``first_load_deferred``).
 """
 
 from __future__ import annotations
@@ -1083,14 +1084,17 @@ class _Import:
 
     # -- the whole file
     @contextmanager
-    def indexes_deferred(self) -> Iterator[None]:
+    def first_load_deferred(self) -> Iterator[None]:
         """A first load on PostgreSQL (the archive is empty) runs without the secondary
-        indexes of the customer and history tables — the GIN search indexes and every
-        index that backs no constraint — and builds them once at the end, whether the
-        import ends well or not: building an index over a million rows costs a fraction
-        of updating it row by row. Primary and unique keys stay, so the load is checked as
-        ever. The definitions are PostgreSQL's own (``pg_get_indexdef``), so each index
-        comes back exactly as its migration made it."""
+        indexes and the foreign keys of the customer and history tables, and makes them
+        again at the end, whether the import ends well or not: building an index over a
+        million rows costs a fraction of updating it row by row, and checking a foreign
+        key over a whole table is one join, where row by row it is a lookup per row
+        (three per customer: its station, its history row's customer and actor). The
+        rows are checked all the same: the import resolves each station itself, and the
+        keys are validated when they are added back. Primary and unique keys stay. The
+        definitions are PostgreSQL's own (``pg_get_indexdef``, ``pg_get_constraintdef``),
+        so each comes back exactly as its migration made it."""
         if (
             self.dry_run
             or self.connection.vendor != "postgresql"
@@ -1100,6 +1104,7 @@ class _Import:
             yield
             return
         tables = [Customer._meta.db_table, FieldChange._meta.db_table]
+        quote = self.connection.ops.quote_name
         with self.connection.cursor() as cursor:
             cursor.execute(
                 "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid),"
@@ -1111,20 +1116,37 @@ class _Import:
                 [tables],
             )
             # The GIN indexes take longest: started first, they end about together.
-            deferred = sorted(cursor.fetchall(), key=lambda row: not row[2])
-            for name, _definition, _gin in deferred:
-                cursor.execute(f"DROP INDEX {name}")  # a name as regclass prints it, quoted
+            indexes = sorted(cursor.fetchall(), key=lambda row: not row[2])
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+                " FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+                [tables],
+            )
+            foreign_keys = cursor.fetchall()
+            # Names as regclass prints them (quoted where needed) or quoted here.
+            for name, _definition, _gin in indexes:
+                cursor.execute(f"DROP INDEX {name}")
+            for table, name, _definition in foreign_keys:
+                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
         try:
             yield
         finally:
-            # Two connections side by side; each build on its own cursor.
+            # Two connections side by side, then the keys, which use the indexes.
             with ThreadPoolExecutor(max_workers=2) as pool:
                 builds = [
-                    pool.submit(_index_build, self.connection.alias, definition)
-                    for _name, definition, _gin in deferred
+                    pool.submit(_ddl, self.connection.alias, [definition])
+                    for _name, definition, _gin in indexes
                 ]
-            for build in builds:
-                build.result()
+                for build in builds:
+                    build.result()
+                pool.submit(
+                    _ddl,
+                    self.connection.alias,
+                    [
+                        f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
+                        for table, name, definition in foreign_keys
+                    ],
+                ).result()
 
     def run(self) -> ImportReport:
         started = timezone.now()
@@ -1132,7 +1154,7 @@ class _Import:
         done = 0
         batch: list[tuple[int, list[str]]] = []
         try:
-            with self.indexes_deferred():
+            with self.first_load_deferred():
                 try:
                     for row_no, cells in self.table.rows:
                         if not "".join(cells).strip():  # a blank row
@@ -1197,13 +1219,15 @@ def _copy_customers(
                 copy.write_row((pk, "account_no", "", account, actor_id, source, reason, "", now))
 
 
-def _index_build(alias: str, definition: str) -> None:
-    """Run one ``CREATE INDEX`` on this thread's connection, with room to sort in memory."""
+def _ddl(alias: str, statements: list[str]) -> None:
+    """Run statements that make indexes or keys on this thread's own connection, with room
+    to sort in memory."""
     connection = connections[alias]
     try:
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '256MB'")
-            cursor.execute(definition)
+            for statement in statements:
+                cursor.execute(statement)
     finally:
         connection.close()
 

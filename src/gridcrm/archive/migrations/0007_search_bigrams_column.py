@@ -18,8 +18,6 @@ from django.db import migrations
 
 import gridcrm.archive.models
 
-# The index ``imports._Import.search_indexes_deferred`` drops and rebuilds with
-# ``create`` on a first load, like the trigram indexes of 0002.
 INDEXES = [("archive_customer_search_bigrams", "search_bigrams")]
 BATCH = 20_000
 
