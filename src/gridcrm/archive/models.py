@@ -84,7 +84,8 @@ class SearchKeysField(models.Field[list[str], list[str]]):
     def from_db_value(
         self, value: Any, expression: Any, connection: BaseDatabaseWrapper
     ) -> list[str] | None:
-        return json.loads(value) if isinstance(value, str) else value
+        keys: list[str] | None = json.loads(value) if isinstance(value, str) else value
+        return keys
 
 
 class Customer(models.Model):
