@@ -12,7 +12,8 @@
 3. Baseline: ``services.customer_create`` row by row on the first ``--baseline-rows``
    rows (the ORM, one service call per row), timed, then emptied again.
 4. Bulk: ``imports.customers_import`` on the whole file, timed (into the empty archive
-   it drops the GIN search indexes and builds them again at the end; that is in the time).
+   it drops the secondary indexes and the foreign keys of the customer and history tables
+   and makes them again at the end; that is in the time).
 5. Floor (PostgreSQL): the database's own share alone — the imported rows copied out,
    ``COPY``-ed into a bare copy of the table, and every index of ``archive_customer``
    built on it, each timed. No import of these rows with these indexes can be faster on
