@@ -388,7 +388,7 @@ def test_the_memoised_derivations_agree_with_refresh_derived(
             "contracted_kva": Decimal(2000),
         },
         {"tariff_category": "large_industry", "industry_code": "C3110", "meter_kind": "ct"},
-        {"tariff_category": "agriculture", "phone": "", "employees": 3},
+        {"tariff_category": "agriculture", "phone": "", "employees": 3, "address": "桃北西街"},
         {"tariff_category": "general_ci", "industry_code": "D4430", "contracted_kva": Decimal(50)},
     ]
     for values in samples * 2:
@@ -400,6 +400,7 @@ def test_the_memoised_derivations_agree_with_refresh_derived(
         deriver.derive(draft, frozenset(["account_no", "name", "region", *values]))
         for attr in (
             "phone_last4",
+            "search_bigrams",
             "segment",
             "completeness",
             "rules_fired",

@@ -19,6 +19,7 @@ BOOKKEEPING = {
     "portal_user",
     "completeness",
     "rules_fired",
+    "search_bigrams",
     "version",
     "created_at",
     "updated_at",

@@ -100,6 +100,7 @@ def credit_flags_refresh() -> int:
         "completeness",
         "segment_override_reason",
         "rules_fired",
+        *DERIVED_COLUMNS,  # refresh_derived compares them: deferred, each would be a query
     )
     for customer in customers.iterator(chunk_size=5000):
         listed = customer.certificate_no in listed_numbers

@@ -36,8 +36,9 @@ column's validators surely accept unchanged (regular expressions, lengths, check
 characters of certificate numbers); every other cell goes through ``FieldSpec.clean``'s
 fast twin one by one, so messages are the registry's. ``tests/archive/test_import.py``
 and ``test_import_columns.py`` check all three give exactly what ``FieldSpec.clean``
-gives. A first load into an empty archive on PostgreSQL builds the GIN search indexes
-once at the end instead of updating them row by row (``search_indexes_deferred``).
+gives. A first load into an empty archive on PostgreSQL builds the secondary indexes
+and checks the foreign keys once at the end instead of row by row
+(``first_load_deferred``).
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import importlib
 import io
+import itertools
 import json
 import operator
 import re
@@ -78,6 +79,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gridcrm.archive import registry
+from gridcrm.archive.bigrams import pg_array_literal, search_bigrams
 from gridcrm.archive.completeness import completeness_score, missing_fields
 from gridcrm.archive.errors import ArchiveError
 from gridcrm.archive.exports import neutralise_formula
@@ -581,7 +583,7 @@ class _Draft:
     completeness and the mapping rules, without the cost of a model instance."""
 
     def __init__(self, attrs: dict[str, Any]) -> None:
-        self.__dict__.update(attrs)
+        self.__dict__ = attrs
 
 
 class Deriver:
@@ -596,16 +598,27 @@ class Deriver:
         self.inputs = [registry.spec(name) for name in inputs]
         self.outcomes: dict[tuple[Any, ...], Any] = {}
         self.scores: dict[tuple[Any, ...], int] = {}
+        self.segments: dict[tuple[str, str], str] = {}
+
+    def segment_of(self, tariff_category: str, industry_code: str) -> str:
+        """``classify_segment``, memoised: a file has few tariff and industry pairs."""
+        key = (tariff_category, industry_code)
+        segment = self.segments.get(key)
+        if segment is None:
+            segment = self.segments[key] = classify_segment(
+                tariff_category=tariff_category, industry_code=industry_code
+            ).value
+        return segment
 
     def derive(self, draft: _Draft, filled: frozenset[str]) -> None:
-        """Set phone_last4, segment, the rule targets, rules_fired and completeness."""
+        """Set phone_last4, search_bigrams, segment, the rule targets, rules_fired and
+        completeness."""
         customer = cast(Customer, draft)
         phone = customer.phone
         customer.phone_last4 = phone[-4:] if phone else ""
+        customer.search_bigrams = search_bigrams(customer.name, customer.address)
         if not customer.segment_override_reason:
-            customer.segment = classify_segment(
-                tariff_category=customer.tariff_category, industry_code=customer.industry_code
-            ).value
+            customer.segment = self.segment_of(customer.tariff_category, customer.industry_code)
         key = tuple(s.get(customer) for s in self.inputs)
         outcome = self.outcomes.get(key)
         if outcome is None:
@@ -621,9 +634,6 @@ class Deriver:
 
 
 # --------------------------------------------------------------------------- the import
-
-
-_BLANKS: tuple[Any, ...] = (None, "", [])
 
 
 @dataclass
@@ -666,6 +676,11 @@ class _Import:
         self.batch_size = batch_size
         self.specs = registry.all_specs()
         self.by_name = {s.name: s for s in self.specs}
+        # Where a new customer keeps each field: its column's attribute, or None for an
+        # extension field (kept in ``extra``).
+        self.attnames = {
+            s.name: None if s.custom is not None else s.column.attname for s in self.specs
+        }
         self.mapping = map_header(table.header, self.specs)
         self.cleaners = [Cleaner(s) if s else None for s in self.mapping.specs]
         # Errors name a column as the file does; a field without a column by its label.
@@ -695,9 +710,15 @@ class _Import:
         self.defaults = self._defaults()
         copy_fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
         attnames = [f.attname for f in copy_fields]
-        self.copy_columns = [f.column for f in copy_fields]
+        self.copy_columns = ["id", *(f.column for f in copy_fields)]
         self.copy_getter = operator.itemgetter(*attnames)
-        self.copy_json = (attnames.index("extra"), attnames.index("rules_fired"))
+        # Columns COPY takes as text made here (after the id): two JSON values and the
+        # bigram array.
+        self.copy_text = (
+            1 + attnames.index("extra"),
+            1 + attnames.index("rules_fired"),
+            1 + attnames.index("search_bigrams"),
+        )
         # Inside a caller's transaction (tests) another connection would not see its rows.
         threaded = self.connection.vendor == "postgresql" and not self.connection.in_atomic_block
         self.pg_writer = _PgWriter(threaded=threaded and not dry_run)
@@ -765,7 +786,6 @@ class _Import:
                 for index, exc in failed.items():
                     errors.setdefault(index, []).append((column, error_text(exc)))
         judged: list[_Row] = []
-        blanks = _BLANKS
         account_at = names.index("account_no")
         for index, row in enumerate(zip(*cleaned, strict=True)):
             row_no, cells = candidates[index]
@@ -773,7 +793,11 @@ class _Import:
             if index in errors:
                 self.reject(row_no, cells, errors[index])
                 continue
-            row_values = {n: v for n, v in zip(names, row, strict=True) if v not in blanks}
+            # A blank cell cleans to None or "" (no cleaner returns a list); two plain
+            # tests cost half of ``in (None, "", [])``.
+            row_values = {
+                n: v for n, v in zip(names, row, strict=True) if v is not None and v != ""
+            }
             judged.append(_Row(row_no, cells, row[account_at] or "", row_values))
         self._originals.clear()
         return judged
@@ -835,22 +859,22 @@ class _Import:
         return defaults
 
     def plan_new(self, row: _Row, plan: _Plan) -> None:
-        attrs = dict(self.defaults)
-        attrs["extra"] = {}
+        attrs = self.defaults.copy()
+        extra: dict[str, Any] = {}
+        attnames = self.attnames
         for name, value in row.values.items():
-            field_spec = self.by_name[name]
-            if field_spec.custom is not None:
-                attrs["extra"][name] = value
-            elif name == "region":
-                attrs["region_id"] = value
+            attname = attnames[name]
+            if attname is None:
+                extra[name] = value
             else:
-                attrs[name] = value
+                attrs[attname] = value
+        attrs["extra"] = extra
         draft = _Draft(attrs)
         customer = cast(Customer, draft)
         if customer.tariff_category:
-            customer.segment = classify_segment(
-                tariff_category=customer.tariff_category, industry_code=customer.industry_code
-            ).value
+            customer.segment = self.deriver.segment_of(
+                customer.tariff_category, customer.industry_code
+            )
         filled = frozenset(row.values)
         # Which tier-1 fields are missing depends only on the segment and which fields
         # the row fills (the others hold the column defaults): memoised.
@@ -1050,9 +1074,9 @@ class _Import:
         copy_rows = []
         dumped: dict[int, str] = {}
         get = self.copy_getter
-        extra_at, fired_at = self.copy_json
+        extra_at, fired_at, bigrams_at = self.copy_text
         for _row, attrs in new:
-            values = list(get(attrs))
+            values = [0, *get(attrs)]  # the id first, drawn by the writer
             extra = values[extra_at]
             values[extra_at] = json.dumps(extra, ensure_ascii=False) if extra else "{}"
             fired = values[fired_at]
@@ -1060,6 +1084,8 @@ class _Import:
             if text is None:
                 text = dumped[id(fired)] = json.dumps(fired, ensure_ascii=False)
             values[fired_at] = text
+            # The array as its literal, cheaper than psycopg's list dumper.
+            values[bigrams_at] = pg_array_literal(values[bigrams_at])
             copy_rows.append(values)
         self.pg_writer.submit(
             _copy_customers,
@@ -1073,11 +1099,17 @@ class _Import:
 
     # -- the whole file
     @contextmanager
-    def search_indexes_deferred(self) -> Iterator[None]:
-        """A first load on PostgreSQL (the archive is empty) runs without the GIN search
-        indexes of migrations 0002 and 0004, and builds them once at the end, whether the
-        import ends well or not: building a GIN index over a million rows costs a
-        fraction of updating it row by row. The definitions are the migrations' own."""
+    def first_load_deferred(self) -> Iterator[None]:
+        """A first load on PostgreSQL (the archive is empty) runs without the secondary
+        indexes and the foreign keys of the customer and history tables, and makes them
+        again at the end, whether the import ends well or not: building an index over a
+        million rows costs a fraction of updating it row by row, and checking a foreign
+        key over a whole table is one join, where row by row it is a lookup per row
+        (three per customer: its station, its history row's customer and actor). The
+        rows are checked all the same: the import resolves each station itself, and the
+        keys are validated when they are added back. Primary and unique keys stay. The
+        definitions are PostgreSQL's own (``pg_get_indexdef``, ``pg_get_constraintdef``),
+        so each comes back exactly as its migration made it."""
         if (
             self.dry_run
             or self.connection.vendor != "postgresql"
@@ -1086,45 +1118,66 @@ class _Import:
         ):
             yield
             return
-        migrations = [importlib.import_module(f"{_MIGRATIONS}.{name}") for name in _GIN_MIGRATIONS]
+        tables = [Customer._meta.db_table, FieldChange._meta.db_table]
         quote = self.connection.ops.quote_name
         with self.connection.cursor() as cursor:
-            for migration in migrations:
-                for index, _column in migration.INDEXES:
-                    cursor.execute(f"DROP INDEX IF EXISTS {quote(index)}")
+            cursor.execute(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid),"
+                " a.amname = 'gin'"
+                " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " JOIN pg_am a ON a.oid = c.relam"
+                " WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+                [tables],
+            )
+            # The GIN indexes take longest: started first, they end about together.
+            indexes = sorted(cursor.fetchall(), key=lambda row: not row[2])
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+                " FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+                [tables],
+            )
+            foreign_keys = cursor.fetchall()
+            # Names as regclass prints them (quoted where needed) or quoted here.
+            for name, _definition, _gin in indexes:
+                cursor.execute(f"DROP INDEX {name}")
+            for table, name, _definition in foreign_keys:
+                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
         try:
             yield
         finally:
-            # Each migration's indexes on a connection of their own, side by side.
-            with ThreadPoolExecutor(max_workers=len(migrations)) as pool:
+            # Two connections side by side, then the keys, which use the indexes.
+            with ThreadPoolExecutor(max_workers=2) as pool:
                 builds = [
-                    pool.submit(_indexes_build, self.connection.alias, migration)
-                    for migration in migrations
+                    pool.submit(_ddl, self.connection.alias, [definition])
+                    for _name, definition, _gin in indexes
                 ]
-            for build in builds:
-                build.result()
+                for build in builds:
+                    build.result()
+                pool.submit(
+                    _ddl,
+                    self.connection.alias,
+                    [
+                        f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
+                        for table, name, definition in foreign_keys
+                    ],
+                ).result()
 
     def run(self) -> ImportReport:
         started = timezone.now()
         total = self.table.total
-        done = 0
-        batch: list[tuple[int, list[str]]] = []
+        rows = self.table.rows
         try:
-            with self.search_indexes_deferred():
+            with self.first_load_deferred():
                 try:
-                    for row_no, cells in self.table.rows:
-                        if not "".join(cells).strip():  # a blank row
-                            continue
-                        self.report.rows += 1
-                        batch.append((row_no, cells))
-                        if len(batch) == self.batch_size:
+                    while chunk := list(itertools.islice(rows, self.batch_size)):
+                        batch = [row for row in chunk if "".join(row[1]).strip()]  # not blank
+                        self.report.rows += len(batch)
+                        if batch:
                             self.run_batch(self.judge_batch(batch))
-                            batch = []
+                        if self.progress is not None:
                             done = self.report.rows
-                            if self.progress is not None:
-                                self.progress(done, max(total, done))
-                    if batch:
-                        self.run_batch(self.judge_batch(batch))
+                            self.progress(done, max(total, done))
                     self.flush_rejects()
                     self.pg_writer.close()
                 finally:
@@ -1146,44 +1199,44 @@ def _copy_customers(
     accounts: list[str],
     reasons: list[str],
 ) -> None:
-    """``COPY`` new customers, then their first history row in one INSERT … SELECT."""
+    """``COPY`` new customers (``columns`` start with the id, which this fills in from the
+    table's sequence), then ``COPY`` their first history rows with those ids: no lookup of
+    the new rows by account number."""
     connection = connections[alias]
     quote = connection.ops.quote_name
-    table = quote(Customer._meta.db_table)
+    table = Customer._meta.db_table
     column_list = ", ".join(quote(c) for c in columns)
+    history = FieldChange._meta.db_table
+    now = timezone.now()
+    source = FieldChange.Source.IMPORTED.value
     with transaction.atomic(using=alias), connection.cursor() as cursor:
-        raw = cast(Any, cursor).cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
-            for values in rows:
-                copy.write_row(values)
         cursor.execute(
-            "INSERT INTO archive_fieldchange"
-            " (customer_id, field, old_value, new_value, actor_id, source, reason,"
-            " contact_channel, at)"
-            " SELECT c.id, 'account_no', '', c.account_no, %s, %s, r.reason, '', %s"
-            " FROM unnest(%s::text[], %s::text[]) AS r(account_no, reason)"
-            " JOIN archive_customer c ON c.account_no = r.account_no",
-            [actor_id, FieldChange.Source.IMPORTED.value, timezone.now(), accounts, reasons],
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(rows)],
         )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        raw = cast(Any, cursor).cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {quote(table)} ({column_list}) FROM STDIN") as copy:
+            for pk, values in zip(ids, rows, strict=True):
+                values[0] = pk
+                copy.write_row(values)
+        with raw.copy(
+            f"COPY {quote(history)} (customer_id, field, old_value, new_value, actor_id,"
+            " source, reason, contact_channel, at) FROM STDIN"
+        ) as copy:
+            for pk, account, reason in zip(ids, accounts, reasons, strict=True):
+                copy.write_row((pk, "account_no", "", account, actor_id, source, reason, "", now))
 
 
-_MIGRATIONS = "gridcrm.archive.migrations"
-# The migrations that make the GIN search indexes; each has INDEXES and create().
-_GIN_MIGRATIONS = (
-    "0002_search_indexes_on_postgresql",
-    "0004_bigram_search_indexes_on_postgresql",
-)
-
-
-def _indexes_build(alias: str, migration: Any) -> None:
-    """Run a migration's ``create`` (its ``CREATE INDEX IF NOT EXISTS``) on this thread's
-    connection, with room to sort in memory."""
+def _ddl(alias: str, statements: list[str]) -> None:
+    """Run statements that make indexes or keys on this thread's own connection, with room
+    to sort in memory."""
     connection = connections[alias]
     try:
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '256MB'")
-        with connection.schema_editor() as schema_editor:
-            migration.create(None, schema_editor)
+            for statement in statements:
+                cursor.execute(statement)
     finally:
         connection.close()
 

@@ -8,11 +8,14 @@ is declared once, in :mod:`gridcrm.archive.registry`; the columns here only stor
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -62,15 +65,40 @@ def _choice(
     return models.CharField(label, max_length=20, choices=choices.choices, blank=True, **kw)  # type: ignore[arg-type]
 
 
+class SearchKeysField(models.Field[list[str], list[str]]):
+    """A list of short strings: ``text[]`` on PostgreSQL, where a GIN index holds its
+    elements, and a JSON array in a text column elsewhere (SQLite searches by scanning)."""
+
+    def db_type(self, connection: BaseDatabaseWrapper) -> str:
+        return "text[]" if connection.vendor == "postgresql" else "text"
+
+    def get_db_prep_value(
+        self, value: Any, connection: BaseDatabaseWrapper, prepared: bool = False
+    ) -> Any:
+        if value is None:
+            return None
+        if connection.vendor == "postgresql":
+            return list(value)
+        return json.dumps(list(value), ensure_ascii=False)
+
+    def from_db_value(
+        self, value: Any, expression: Any, connection: BaseDatabaseWrapper
+    ) -> list[str] | None:
+        keys: list[str] | None = json.loads(value) if isinstance(value, str) else value
+        return keys
+
+
 class Customer(models.Model):
     """An electricity customer (电力客户): basic, equipment, behaviour and value information."""
 
     # -- basic information 客户基础信息
+    # Unique through Meta.constraints rather than unique=True, which would also give it
+    # a varchar_pattern_ops twin on PostgreSQL that no query uses (prefixes are ranges).
     account_no = models.CharField(
-        _("account number"), max_length=10, unique=True, validators=[account_no_validator]
+        _("account number"), max_length=10, validators=[account_no_validator]
     )
-    # Searched by any part through trigram and bigram indexes (migrations 0002, 0004),
-    # never by prefix: a b-tree index would only slow imports down.
+    # Searched by any part through the trigram (migration 0002) and bigram
+    # (``search_bigrams``) indexes, never by prefix: a b-tree would only slow imports down.
     name = models.CharField(_("account name"), max_length=200)
     certificate_type = _choice(_("certificate type"), CertificateType)
     certificate_no = models.CharField(
@@ -80,13 +108,19 @@ class Customer(models.Model):
     phone = models.CharField(
         _("contact phone"), max_length=20, blank=True, validators=[phone_validator]
     )
-    phone_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
+    # Indexed in Meta.indexes: equality only, and db_index=True would add a pattern twin.
+    phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
     phone_alt = models.CharField(
         _("second phone"), max_length=20, blank=True, validators=[phone_validator]
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
+    # No index of its own: the two composite indexes in Meta start with the region.
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="customers", verbose_name=_("supply station")
+        Region,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("supply station"),
+        db_index=False,
     )
     transformer_area = models.CharField(_("transformer area"), max_length=50, blank=True)
     industry_code = models.CharField(
@@ -221,6 +255,8 @@ class Customer(models.Model):
     )
     completeness = models.PositiveSmallIntegerField(_("completeness (%)"), default=0)
     rules_fired = models.JSONField(default=list, blank=True, editable=False)
+    # The bigrams of name and address (``archive.bigrams``), for two-character searches.
+    search_bigrams = SearchKeysField(default=list, blank=True, editable=False)
     # Optimistic locking: an edit names the version it started from.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -241,10 +277,14 @@ class Customer(models.Model):
             ("manage_mapping_rules", _("Can edit mapping rules")),
             ("manage_custom_fields", _("Can declare extension fields")),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["account_no"], name="customer_account_no_unique")
+        ]
         indexes = [
             models.Index(fields=["region", "segment"]),
             models.Index(fields=["region", "completeness"]),
             models.Index(fields=["phone"]),
+            models.Index(fields=["phone_last4"], name="customer_phone_last4"),
         ]
 
     def __str__(self) -> str:

@@ -75,15 +75,15 @@ def customer_search(*, user: User | AnonymousUser, query: str) -> QuerySet[Custo
             return customers.filter(phone__in=[query, digits, f"{digits[:4]}-{digits[4:]}"])
         return customers.filter(_account_prefix_q(digits))
     if len(query) == 2 and connection.vendor == "postgresql":
-        # Trigram indexes need three characters; two go through the bigram indexes of
-        # migration 0004 (``gridcrm_bigrams``), which PostgreSQL alone has. A string of
-        # two characters holds them exactly when its bigrams do, so no LIKE is added:
-        # its selectivity, multiplied in, made the planner expect one row.
+        # Trigram indexes need three characters; two go through the GIN index of the
+        # stored bigrams of name and address (``archive.bigrams``, migration 0007), which
+        # PostgreSQL alone has. A string of two characters is in the name or the address
+        # exactly when it is one of their bigrams, so no LIKE is added: its selectivity,
+        # multiplied in, made the planner expect one row.
         return customers.filter(
             RawSQL(
-                "(gridcrm_bigrams(archive_customer.name) @> ARRAY[%s]"
-                " OR gridcrm_bigrams(archive_customer.address) @> ARRAY[%s])",
-                [query, query],
+                "archive_customer.search_bigrams @> ARRAY[%s]::text[]",
+                [query],
                 output_field=BooleanField(),
             )
         )

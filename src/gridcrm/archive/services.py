@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridcrm.archive import registry
+from gridcrm.archive.bigrams import search_bigrams
 from gridcrm.archive.completeness import completeness_score, missing_fields
 from gridcrm.archive.errors import (
     InvalidFields,
@@ -85,7 +86,12 @@ def published_rules() -> list[MappingRule]:
 
 
 # Columns that refresh_derived may change besides completeness and rules_fired.
-DERIVED_COLUMNS = ("phone_last4", "segment", *[t.name for t in rule_targets()])
+DERIVED_COLUMNS = (
+    "phone_last4",
+    "search_bigrams",
+    "segment",
+    *[t.name for t in rule_targets()],
+)
 
 
 def refresh_derived(
@@ -101,6 +107,7 @@ def refresh_derived(
             setattr(customer, name, value)
 
     put("phone_last4", customer.phone[-4:] if customer.phone else "")
+    put("search_bigrams", search_bigrams(customer.name, customer.address))
     if not customer.segment_override_reason:
         put(
             "segment",

@@ -1331,8 +1331,8 @@ class _CustomerInsert:
     preparation: about 100 µs a customer at 15 columns, several times too slow for
     a million rows and slower with every column the archive gains. Here each
     column's default is prepared once into a template row; a customer copies it
-    and sets the values it has, preparing only JSON. A new field with a default
-    needs no change. The INSERT is portable (``%s`` placeholders through Django's
+    and sets the values it has, preparing only JSON and the bigram keys. A new field
+    with a default needs no change. The INSERT is portable (``%s`` placeholders through Django's
     cursor, quoted names); on PostgreSQL the same rows go through ``COPY``.
     """
 
@@ -1349,7 +1349,12 @@ class _CustomerInsert:
         Draft.defaults = defaults
         self.draft = Draft
         self.position = {f.attname: i for i, f in enumerate(fields)}
-        self.json = {f.attname: f for f in fields if f.get_internal_type() == "JSONField"}
+        # Values the database driver cannot take as they are (JSON, the bigram keys).
+        self.json = {
+            f.attname: f
+            for f in fields
+            if f.get_internal_type() in {"JSONField", "SearchKeysField"}
+        }
         self.template = [
             f.get_db_prep_save(defaults[f.attname], connection)
             if f.attname in self.json or _is_auto_now(f)
