@@ -172,8 +172,8 @@ READINGS = FactSchema(
     key=("account_no", "meter_no", "ts"),
     month_of="ts",
     on_grid=("ts",),
-    # Every feature run decodes all readings: LZ4 decompresses several times faster
-    # than zstd, and the files grow by under a tenth (interval kWh barely compress).
+    # Every feature run decodes all readings: with LZ4 that scan costs about a sixth
+    # less CPU than with zstd, for files 12 % larger (interval kWh barely compress).
     compression="lz4",
 )
 
