@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -140,3 +140,33 @@ def test_a_clock_rule_that_starts_mid_month_applies_from_its_first_local_day(
     assert feb_1["kwh_peak"] == pytest.approx(4 * 12)  # 08-12 at 3 kWh × 4 intervals
     assert feb_1["kwh_valley"] == pytest.approx(feb_1["kwh"] - 4 * 12)
     assert feb_1["intervals"] == 96
+
+
+def test_a_clock_of_many_classes_of_hours_splits_each_reading_by_its_days_rule(
+    duck: ibis.BaseBackend,
+) -> None:
+    # Three rules that cut the day differently give more than four classes of hours
+    # (each hour's periods under every rule), beyond what 2 bits an hour can name.
+    periods = pipelines.TOU_PERIODS
+    clock = (
+        pipelines.TouRule(tuple(periods[h % 4] for h in range(24)), months=(1,)),
+        pipelines.TouRule(tuple(periods[h // 2 % 4] for h in range(24)), months=(2,)),
+        pipelines.TouRule(tuple(periods[h // 3 % 4] for h in range(24)), months=(3, 4)),
+    )
+    readings = duck.to_pyarrow(catalog.table(duck, "readings")).to_pylist()
+    expected: dict[tuple[str, date, str], float] = {}
+    for r in readings:
+        local = r["ts"] + timedelta(hours=8)
+        rule = next((rule for rule in clock if local.month in rule.months), None)
+        period = rule.hours[local.hour] if rule else "flat"
+        key = (r["account_no"], local.date(), period)
+        expected[key] = expected.get(key, 0.0) + r["kwh"]
+
+    daily = rows(duck, pipelines.daily_load(catalog.table(duck, "readings"), clock))
+
+    assert len(pipelines._hour_classes(clock)) > 8
+    assert len(daily) == len({(a, d) for a, d, _ in expected})
+    for day in daily:
+        for period in periods:
+            want = expected.get((day["account_no"], day["day"], period), 0.0)
+            assert day[f"kwh_{period}"] == pytest.approx(want), (day, period)

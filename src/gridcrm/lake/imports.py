@@ -451,7 +451,7 @@ class _Importer:
             self.con.execute(
                 f"""COPY (SELECT {select} FROM candidates WHERE {self._month_expr()} = {_lit(month)}
                 ORDER BY {order}) TO {_lit(str(target))}
-                (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"""
+                (FORMAT parquet, COMPRESSION {self.schema.compression}, ROW_GROUP_SIZE 122880)"""
             )
             final = (
                 catalog.partition_dir(self.schema.name, month) / f"part-{self.import_id}.parquet"

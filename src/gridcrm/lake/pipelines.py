@@ -22,6 +22,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.rules as rlz
 import ibis.expr.types as ir
+import sqlglot.expressions as sge
 from ibis.backends.sql.compilers import DuckDBCompiler, PySparkCompiler
 
 from gridcrm.lake.schemas import LOCAL_UTC_OFFSET_HOURS
@@ -168,6 +169,19 @@ class UnixMicros(ops.Value):  # type: ignore[misc]
     shape = rlz.shape_like("arg")
 
 
+class IntegerQuotient(ops.Value):  # type: ignore[misc]
+    """``left ÷ right`` for non-negative integers, rounded down, in integer arithmetic.
+
+    Ibis compiles ``//`` on integers to ``FLOOR(left / right)`` in floating point; per
+    reading that is a division, a rounding and a cast where one integer division does.
+    """
+
+    left: ops.Value[dt.Int64]
+    right: ops.Value[dt.Int64]
+    dtype = dt.int64
+    shape = rlz.shape_like("args")
+
+
 def _duckdb_unix_micros(self: Any, op: UnixMicros, *, arg: Any) -> Any:
     return self.f.epoch_us(arg)
 
@@ -176,12 +190,24 @@ def _spark_unix_micros(self: Any, op: UnixMicros, *, arg: Any) -> Any:
     return self.f.unix_micros(arg)
 
 
-# Ibis compilers dispatch on ``visit_<operation class name>``.
+def _integer_quotient(self: Any, op: IntegerQuotient, *, left: Any, right: Any) -> Any:
+    # sqlglot does not parenthesise IntDiv's operands (``a + b // c``).
+    return sge.IntDiv(this=sge.Paren(this=left), expression=sge.Paren(this=right))
+
+
+# Ibis compilers dispatch on ``visit_<operation class name>``; sqlglot writes ``IntDiv``
+# as ``//`` for DuckDB and ``div`` for Spark.
 DuckDBCompiler.visit_UnixMicros = _duckdb_unix_micros
 PySparkCompiler.visit_UnixMicros = _spark_unix_micros
+DuckDBCompiler.visit_IntegerQuotient = _integer_quotient
+PySparkCompiler.visit_IntegerQuotient = _integer_quotient
 
 _MICROS_PER_HOUR = 3_600_000_000
-_MICROS_PER_DAY = 24 * _MICROS_PER_HOUR
+
+
+def _quotient(left: ir.IntegerValue, right: int) -> ir.IntegerValue:
+    result: ir.IntegerValue = IntegerQuotient(left, ibis.literal(right, "int64")).to_expr()
+    return result
 
 
 def _hour_classes(clock: TouClock) -> list[tuple[int, tuple[str, ...]]]:
@@ -193,6 +219,35 @@ def _hour_classes(clock: TouClock) -> list[tuple[int, tuple[str, ...]]]:
         periods = (*(rule.hours[hour] for rule in clock), "flat")
         masks[periods] = masks.get(periods, 0) | (1 << hour)
     return [(mask, periods) for periods, mask in masks.items()]
+
+
+def _class_of_hour(
+    hour: ir.IntegerValue, classes: list[tuple[int, tuple[str, ...]]]
+) -> ir.IntegerValue:
+    """The index of an hour's class (``_hour_classes``), looked up per reading by one
+    shift into a table of 24 bit fields in a 64-bit literal: 2 bits an hour for up to
+    four classes (the default clock), or the day in two halves for more classes."""
+    bits = max(1, (len(classes) - 1).bit_length())
+    per_literal = 24 if bits * 24 <= 63 else 12
+    tables = [0] * (24 // per_literal)
+    for index, (mask, _) in enumerate(classes):
+        for h in range(24):
+            if mask >> h & 1:
+                tables[h // per_literal] |= index << (h % per_literal * bits)
+    field = (1 << bits) - 1
+
+    def lookup(table: int, hour_of_half: ir.IntegerValue) -> ir.IntegerValue:
+        shifted = ibis.literal(table, "int64") >> (hour_of_half * bits)
+        result: ir.IntegerValue = shifted & field
+        return result
+
+    if len(tables) == 1:
+        return lookup(tables[0], hour)
+    result: ir.IntegerValue = ibis.cases(
+        (hour < per_literal, lookup(tables[0], hour)),
+        else_=lookup(tables[1], hour - per_literal),
+    )
+    return result
 
 
 def _date_of(day_no: ir.IntegerValue) -> ir.DateValue:
@@ -209,18 +264,20 @@ def daily_load(readings: ir.Table, clock: TouClock | None = None) -> ir.Table:
     rules = clock or DEFAULT_TOU_CLOCK
     classes = _hour_classes(rules)
     local_us = UnixMicros(readings.ts).to_expr() + LOCAL_UTC_OFFSET_HOURS * _MICROS_PER_HOUR
-    rows = readings.select(
+    # Per reading: two integer divisions give the local day and hour, one shift its
+    # class of hours; everything else is per day.
+    hours = readings.select("account_no", "kwh", hour_no=_quotient(local_us, _MICROS_PER_HOUR))
+    day_no = _quotient(hours.hour_no, 24)
+    rows = hours.select(
         "account_no",
         "kwh",
-        day_no=local_us // _MICROS_PER_DAY,
-        hour=((local_us % _MICROS_PER_DAY) // _MICROS_PER_HOUR).cast("int32"),
+        day_no=day_no,
+        hour_class=_class_of_hour(hours.hour_no - day_no * 24, classes),
     )
-    in_class = {
-        f"c{i}": rows.kwh.sum(where=((ibis.literal(mask, "int32") >> rows.hour) & 1) == 1)
-        for i, (mask, _) in enumerate(classes)
-    }
+    in_class = {f"c{i}": rows.kwh.sum(where=rows.hour_class == i) for i in range(len(classes))}
+    # count(*), not count(kwh): kwh is never null, and counting rows reads no column.
     days = rows.group_by("account_no", "day_no").aggregate(
-        intervals=rows.kwh.count(), max_kwh=rows.kwh.max(), min_kwh=rows.kwh.min(), **in_class
+        intervals=rows.count(), max_kwh=rows.kwh.max(), min_kwh=rows.kwh.min(), **in_class
     )
     # Each step its own projection, so the engine computes a day's date and rule once.
     days = days.mutate(day=_date_of(days.day_no))

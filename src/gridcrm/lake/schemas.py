@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 import pyarrow as pa
 
@@ -26,6 +27,8 @@ MONEY = pa.decimal128(12, 2)
 INSTANT = pa.timestamp("us", tz="UTC")
 INTERVAL_SECONDS = 15 * 60
 LOCAL_UTC_OFFSET_HOURS = 8  # Asia/Shanghai, no DST
+Compression = Literal["zstd", "lz4"]
+"""Parquet codecs of the lake's files, as DuckDB and pyarrow both name them."""
 
 
 class PaymentChannel(StrEnum):
@@ -78,6 +81,8 @@ class FactSchema:
     """The column that must name a known customer (checked on import), if any."""
     on_grid: tuple[str, ...] = field(default=())
     """Instant columns that must fall on the 15-minute grid."""
+    compression: Compression = "zstd"
+    """The Parquet codec of the table's files."""
 
     @property
     def arrow(self) -> pa.Schema:
@@ -167,6 +172,9 @@ READINGS = FactSchema(
     key=("account_no", "meter_no", "ts"),
     month_of="ts",
     on_grid=("ts",),
+    # Every feature run decodes all readings: with LZ4 that scan costs about a sixth
+    # less CPU than with zstd, for files 12 % larger (interval kWh barely compress).
+    compression="lz4",
 )
 
 OUTAGES = FactSchema(

@@ -197,7 +197,8 @@ def facts_append(*, table: str, facts: pa.Table) -> list[str]:
             tmp = folder / f".part-{part_id}.parquet"
             con.execute(
                 f"COPY (SELECT * FROM facts WHERE {month_expr} = '{month}' ORDER BY {order}) "
-                f"TO '{tmp}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+                f"TO '{tmp}' (FORMAT parquet, COMPRESSION {schema.compression}, "
+                "ROW_GROUP_SIZE 122880)"
             )
             tmp.replace(folder / f"part-{part_id}.parquet")
     con.close()
@@ -232,7 +233,7 @@ def lake_compact(*, table: str, min_files: int = 2) -> int:
             tmp = folder / f".part-c{part_id}.parquet"
             con.read_parquet([str(p) for p in files]).select(", ".join(schema.names)).order(
                 ", ".join(schema.key)
-            ).write_parquet(str(tmp), compression="zstd")
+            ).write_parquet(str(tmp), compression=schema.compression)
             tmp.replace(folder / f"part-c{part_id}.parquet")
             for old in files:
                 old.unlink()
