@@ -548,8 +548,9 @@ def main() -> None:
     for case in ("features_pandas", "punctuality_pandas"):
         record(case, small, "pandas-sized", readings_small)
     # DuckDB holds to a memory limit by spilling; what that costs at pandas' sizes.
-    for case in ("features_ibis", "punctuality_ibis"):
-        record(case, small, "pandas-sized", readings_small, memory="1GB")
+    for memory in ("1GB", "512MB"):
+        for case in ("features_ibis", "punctuality_ibis"):
+            record(case, small, "pandas-sized", readings_small, memory=memory)
     report = {
         "machine": {
             "cpus": os.cpu_count(),
