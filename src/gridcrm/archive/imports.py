@@ -1204,8 +1204,12 @@ def _collector_per_batch() -> Iterator[Callable[[], None]]:
     cost of a batch, not of the whole heap)."""
     enabled = gc.isenabled()
     gc.disable()
+
+    def batch_done() -> None:
+        gc.collect(1)
+
     try:
-        yield lambda: gc.collect(1)
+        yield batch_done
     finally:
         if enabled:
             gc.enable()
