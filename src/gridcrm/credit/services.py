@@ -261,14 +261,15 @@ def _as_day(column: str) -> str:
 
 def _arrow_query(sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
     """The rows of a plain query as an Arrow table of ``schema`` (columns in its order);
-    days may come as ISO text (SQLite) or dates."""
+    SQLite gives days as ISO text, which Arrow parses."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    text_days = connection.vendor == "sqlite"
     arrays = []
     for values, f in zip(columns, schema, strict=True):
-        if pa.types.is_date(f.type) and any(isinstance(v, str) for v in values):
+        if text_days and pa.types.is_date(f.type):
             arrays.append(pa.array(values, pa.string()).cast(f.type))
         else:
             arrays.append(pa.array(values, f.type))
@@ -315,31 +316,14 @@ def previous_arrow(*, as_of: date) -> pa.Table:
     # grade moved in the last month need it (index on customer, at).
     sql = (
         f"SELECT c.account_no, k.grade, {_as_day('k.since')}, "
-        f"CASE WHEN k.grade <> 'C' AND k.since > %s THEN (SELECT g.old_grade "
+        f"CASE WHEN k.grade <> 'C' AND k.since > %s AND (SELECT g.old_grade "
         f"FROM {changes} g WHERE g.customer_id = k.customer_id "
-        f"ORDER BY g.at DESC, g.id DESC LIMIT 1) END "
+        f"ORDER BY g.at DESC, g.id DESC LIMIT 1) = 'C' THEN {_as_day('k.since')} END "
         f"FROM {qn(CustomerCredit._meta.db_table)} k "
         f"JOIN {qn(Customer._meta.db_table)} c ON c.id = k.customer_id"
     )
     month_ago = connection.ops.adapt_datefield_value(months_before(as_of, 1))
-    table = _arrow_query(
-        sql,
-        [month_ago],
-        pa.schema(
-            [
-                *PREVIOUS_SCHEMA.remove(PREVIOUS_SCHEMA.get_field_index("prev_left_c_on")),
-                ("from_grade", pa.string()),
-            ]
-        ),
-    )
-    left_c = pc.if_else(
-        pc.equal(table.column("from_grade"), "C"),
-        table.column("prev_since"),
-        pa.scalar(None, pa.date32()),
-    )
-    return table.drop_columns(["from_grade"]).append_column(
-        PREVIOUS_SCHEMA.field("prev_left_c_on"), left_c
-    )
+    return _arrow_query(sql, [month_ago], PREVIOUS_SCHEMA)
 
 
 def overrides_arrow(*, as_of: date) -> pa.Table:

@@ -167,7 +167,7 @@ def ratings_store(
     # probes per customer. Outside a transaction it can be told not to (inside one, as in
     # tests, the checks stay on); the staged rows are then checked once against the archive,
     # under the write lock that keeps the archive from changing until the commit.
-    checks = nullcontext(False) if postgres else connection.constraint_checks_disabled()
+    checks = nullcontext() if postgres else connection.constraint_checks_disabled()
     with checks, transaction.atomic(), connection.cursor() as cursor:
         restore = None if postgres else _scoped_pragmas(cursor)
         try:
