@@ -79,7 +79,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from gridcrm.archive import registry
+from gridcrm.archive import copy_text, registry
 from gridcrm.archive.bigrams import pg_array_literal, search_bigrams
 from gridcrm.archive.completeness import completeness_score, missing_fields
 from gridcrm.archive.errors import ArchiveError
@@ -87,7 +87,7 @@ from gridcrm.archive.exports import neutralise_formula
 from gridcrm.archive.industries import INDUSTRY_CODE_RE
 from gridcrm.archive.models import ChangeRequest, Customer, CustomField, FieldChange, MappingRule
 from gridcrm.archive.registry import FieldSpec, Tier
-from gridcrm.archive.rules import evaluate, published_version
+from gridcrm.archive.rules import evaluate, published_version, rule_targets
 from gridcrm.archive.segments import classify_segment
 from gridcrm.archive.selectors import customers_visible_to
 from gridcrm.archive.services import refresh_derived
@@ -459,6 +459,19 @@ class Cleaner:
                 errors[index] = exc
         return values, errors
 
+    def filled(self, values: list[Any]) -> Any:
+        """A boolean array: which of a column's cleaned values hold something
+        (``FieldSpec.is_blank`` is false)."""
+        if self.text:  # text cleans to a string, or None where the cell is invalid
+            return np.fromiter(map(bool, values), dtype=bool, count=len(values))
+        try:
+            holds = {v: not FieldSpec.is_blank(v) for v in set(values)}
+        except TypeError:  # an unhashable value
+            return np.fromiter(
+                (not FieldSpec.is_blank(v) for v in values), dtype=bool, count=len(values)
+            )
+        return np.fromiter(map(holds.__getitem__, values), dtype=bool, count=len(values))
+
     @property
     def column_checks(self) -> list[Check] | None:
         """Arrow checks that accept only cells the fast text path would return unchanged
@@ -646,10 +659,87 @@ class _Row:
 
 
 @dataclass
+class _Judged:
+    """A batch's accepted rows, a column per field of the file: each column's cleaned
+    values and which of them hold something."""
+
+    numbers: list[int]
+    cells: list[list[str]]
+    names: list[str]
+    columns: list[list[Any]]
+    filled: list[Any]  # boolean arrays
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def column(self, name: str) -> list[Any] | None:
+        return self.columns[self.names.index(name)] if name in self.names else None
+
+    def account_nos(self) -> list[str]:
+        return [a or "" for a in self.columns[self.names.index("account_no")]]
+
+    def row(self, index: int) -> _Row:
+        values = {
+            name: column[index]
+            for name, column, filled in zip(self.names, self.columns, self.filled, strict=True)
+            if filled[index]
+        }
+        return _Row(self.numbers[index], self.cells[index], values.get("account_no", ""), values)
+
+    def take(self, indices: Sequence[int]) -> _Judged:
+        """These rows only, in this order."""
+        if len(indices) == len(self.numbers):
+            return self
+        pick = operator.itemgetter(*indices) if indices else (lambda _seq: ())
+
+        def taken(seq: Sequence[Any]) -> list[Any]:
+            return list(pick(seq)) if len(indices) != 1 else [seq[indices[0]]]
+
+        at = np.asarray(indices, dtype=np.intp)
+        return _Judged(
+            taken(self.numbers),
+            taken(self.cells),
+            self.names,
+            [taken(c) for c in self.columns],
+            [f[at] for f in self.filled],
+        )
+
+
+class _Same:
+    """A column whose every row holds this one value."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+@dataclass
+class _NewRows:
+    """New customers of a batch, a column per attribute of ``Customer``."""
+
+    numbers: list[int]
+    account_nos: list[str]
+    columns: dict[str, list[Any] | _Same]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def attrs(self) -> Iterator[dict[str, Any]]:
+        """Each customer's attributes."""
+        names = list(self.columns)
+        count = len(self.numbers)
+        columns = [
+            itertools.repeat(c.value, count) if isinstance(c, _Same) else c
+            for c in self.columns.values()
+        ]
+        for values in zip(*columns, strict=True):
+            yield dict(zip(names, values, strict=True))
+
+
+@dataclass
 class _Plan:
     """What one batch will write."""
 
-    new: list[tuple[_Row, dict[str, Any]]] = field(default_factory=list)
+    new: _NewRows | None = None
     updated: list[Customer] = field(default_factory=list)
     update_fields: set[str] = field(default_factory=set)
     history: list[FieldChange] = field(default_factory=list)
@@ -693,6 +783,13 @@ class _Import:
         version = published_version()
         self.rules = list(version.rules.select_related("version")) if version else []
         self.deriver = Deriver(self.specs, self.rules)
+        # What ``Deriver.derive`` sets that rows alike share (``plan_new``).
+        self.derived_attnames = [
+            "segment",
+            *(t.column.attname for t in rule_targets()),
+            "rules_fired",
+            "completeness",
+        ]
         self.seen: dict[str, int] = {}
         self._originals: dict[int, list[str]] = {}
         self.missing: dict[tuple[str, frozenset[str]], list[FieldSpec]] = {}
@@ -710,16 +807,15 @@ class _Import:
         self.connection = connections[router.db_for_write(Customer)]
         self.defaults = self._defaults()
         copy_fields = [f for f in Customer._meta.concrete_fields if not f.primary_key]
-        attnames = [f.attname for f in copy_fields]
+        self.copy_attnames = [f.attname for f in copy_fields]
         self.copy_columns = ["id", *(f.column for f in copy_fields)]
-        self.copy_getter = operator.itemgetter(*attnames)
-        # Columns COPY takes as text made here (after the id): two JSON values and the
-        # bigram array.
-        self.copy_text = (
-            1 + attnames.index("extra"),
-            1 + attnames.index("rules_fired"),
-            1 + attnames.index("search_bigrams"),
-        )
+        # Columns whose values are mostly distinct, made into COPY text by Arrow rather
+        # than value by distinct value (``copy_text``).
+        self.free_text = {
+            f.attname
+            for f in copy_fields
+            if f.get_internal_type() in {"CharField", "TextField"} and not f.choices
+        } | {"extra", "search_bigrams"}
         # Inside a caller's transaction (tests) another connection would not see its rows.
         threaded = self.connection.vendor == "postgresql" and not self.connection.in_atomic_block
         self.pg_writer = _PgWriter(threaded=threaded and not dry_run)
@@ -759,49 +855,67 @@ class _Import:
         )
 
     # -- a batch of rows, column by column
-    def judge_batch(self, rows: list[tuple[int, list[str]]]) -> list[_Row]:
-        """``judge`` for many rows at once: the same rows, values and errors, with the
-        cells cleaned a column at a time (``Cleaner.clean_column``)."""
+    def judge_batch(self, rows: list[tuple[int, list[str]]]) -> _Judged:
+        """The rows that pass every cell's cleaning (``Cleaner.clean_column``), a column at
+        a time; the others are rejected with their reasons."""
         width = len(self.cleaners)
-        candidates: list[tuple[int, list[str]]] = []
-        for row_no, cells in rows:
-            if self._row_refused(row_no, cells):
-                continue
-            if len(cells) != width:
-                cells = (cells + [""] * width)[:width]  # missing cells are blank
-            candidates.append((row_no, cells))
-        if not candidates:
-            return []
-        columns = list(zip(*(cells for _no, cells in candidates), strict=True))
+        if not self._all_plain(rows):
+            candidates: list[tuple[int, list[str]]] = []
+            for row_no, cells in rows:
+                if self._row_refused(row_no, cells):
+                    continue
+                if len(cells) != width:
+                    cells = (cells + [""] * width)[:width]  # missing cells are blank
+                candidates.append((row_no, cells))
+            rows = candidates
+        numbers = [row_no for row_no, _cells in rows]
+        all_cells = [cells for _row_no, cells in rows]
         names: list[str] = []
         cleaned: list[list[Any]] = []
+        filled: list[Any] = []
         errors: dict[int, list[tuple[str, str]]] = {}
-        for cleaner, raws in zip(self.cleaners, columns, strict=True):
-            if cleaner is None:
-                continue
-            values, failed = cleaner.clean_column(raws)
-            names.append(cleaner.spec.name)
-            cleaned.append(values)
-            if failed:
-                column = self.column_text[cleaner.spec.name]
-                for index, exc in failed.items():
-                    errors.setdefault(index, []).append((column, error_text(exc)))
-        judged: list[_Row] = []
-        account_at = names.index("account_no")
-        for index, row in enumerate(zip(*cleaned, strict=True)):
-            row_no, cells = candidates[index]
-            cells = self._originals.get(row_no, cells)
-            if index in errors:
-                self.reject(row_no, cells, errors[index])
-                continue
-            # A blank cell cleans to None or "" (no cleaner returns a list); two plain
-            # tests cost half of ``in (None, "", [])``.
-            row_values = {
-                n: v for n, v in zip(names, row, strict=True) if v is not None and v != ""
-            }
-            judged.append(_Row(row_no, cells, row[account_at] or "", row_values))
-        self._originals.clear()
-        return judged
+        if rows:
+            for cleaner, raws in zip(self.cleaners, zip(*all_cells, strict=True), strict=True):
+                if cleaner is None:
+                    continue
+                values, failed = cleaner.clean_column(raws)
+                names.append(cleaner.spec.name)
+                cleaned.append(values)
+                filled.append(cleaner.filled(values))
+                if failed:
+                    column = self.column_text[cleaner.spec.name]
+                    for index, exc in failed.items():
+                        errors.setdefault(index, []).append((column, error_text(exc)))
+        # Rejects keep the cells as the file has them.
+        originals = self._originals
+        if originals:
+            all_cells = [originals.get(n, c) for n, c in zip(numbers, all_cells, strict=True)]
+            originals.clear()
+        judged = _Judged(numbers, all_cells, names, cleaned, filled)
+        if not errors:
+            return judged
+        for index in sorted(errors):
+            self.reject(numbers[index], all_cells[index], errors[index])
+        return judged.take([i for i in range(len(numbers)) if i not in errors])
+
+    def _all_plain(self, rows: list[tuple[int, list[str]]]) -> bool:
+        """Whether every row has the header's width and an account number not seen
+        before, in the file or in this batch; then they are remembered as seen (rows
+        that are not all plain go through ``_row_refused`` one by one)."""
+        width = len(self.cleaners)
+        if any(len(cells) != width for _row_no, cells in rows):
+            return False
+        at = self.mapping.account_index
+        accounts = [cells[at].strip() for _row_no, cells in rows]
+        distinct = set(accounts)
+        if (
+            "" in distinct
+            or len(distinct) != len(accounts)
+            or not self.seen.keys().isdisjoint(distinct)
+        ):
+            return False
+        self.seen.update(zip(accounts, (row_no for row_no, _cells in rows), strict=False))
+        return True
 
     def _row_refused(self, row_no: int, cells: list[str]) -> bool:
         """The checks of a row as a whole (too many cells, a duplicate account number);
@@ -834,17 +948,11 @@ class _Import:
             self.seen[account_raw] = row_no
         return False
 
-    # -- one row
-    def judge(self, row_no: int, cells: list[str]) -> _Row | None:
-        """One row: its values, or ``None`` when it is rejected (with its reasons)."""
-        judged = self.judge_batch([(row_no, cells)])
-        return judged[0] if judged else None
-
     def column_of(self, field_spec: FieldSpec) -> str:
         return self.column_text.get(field_spec.name) or str(field_spec.label)
 
-    def _reason(self, row: _Row) -> str:
-        return f"import {self.filename} row {row.number}"[:500]
+    def _reason(self, number: int) -> str:
+        return f"import {self.filename} row {number}"[:500]
 
     # -- a new customer
     def _defaults(self) -> dict[str, Any]:
@@ -859,39 +967,150 @@ class _Import:
                 defaults[f.attname] = f.get_default()
         return defaults
 
-    def plan_new(self, row: _Row, plan: _Plan) -> None:
+    def plan_new(self, judged: _Judged, plan: _Plan) -> None:
+        """New customers, a column at a time. Rows alike in what decides their derived
+        values — which fields they fill, tariff and industry (the segment), the values
+        the rules read — are derived together: the first of them goes through
+        ``Deriver.derive`` (and the tier-1 check), the others take its outcome. Phone
+        digits and search keys are each row's own."""
+        count = len(judged)
+        if not count:
+            return
+        blanks = [""] * count
+        tariffs = judged.column("tariff_category") or blanks
+        industries = judged.column("industry_code") or blanks
+        inputs = [self._input_column(judged, s) for s in self.deriver.inputs]
+        filled = np.stack(judged.filled, axis=1) if judged.filled else np.zeros((count, 0), bool)
+        _kinds, kind_of_row = np.unique(np.packbits(filled, axis=1), axis=0, return_inverse=True)
+        keys = zip(kind_of_row.ravel().tolist(), tariffs, industries, *inputs, strict=True)
+        groups: dict[tuple[Any, ...], int] = {}
+        group_of_row = [groups.setdefault(key, len(groups)) for key in keys]
+        first_rows: dict[int, int] = {}
+        for index, group in enumerate(group_of_row):
+            first_rows.setdefault(group, index)
+        derived: list[dict[str, Any] | None] = []
+        for group in range(len(groups)):
+            derived.append(self._derive_group(judged, first_rows[group]))
+        refused = [d is None for d in derived]
+        if any(refused):
+            for index, group in enumerate(group_of_row):
+                if refused[group]:
+                    self._reject_missing(judged, index)
+            kept = [i for i, group in enumerate(group_of_row) if not refused[group]]
+            judged = judged.take(kept)
+            group_of_row = [group_of_row[i] for i in kept]
+            count = len(kept)
+            if not count:
+                return
+        plan.new = self._new_columns(judged, group_of_row, derived)
+
+    def _input_column(self, judged: _Judged, field_spec: FieldSpec) -> list[Any]:
+        """The values a rule's condition reads of each row (the default where the file
+        has no such column or the cell is blank)."""
+        attname = self.attnames[field_spec.name]
+        default = None if attname is None else self.defaults[attname]
+        values = judged.column(field_spec.name)
+        if values is None:
+            return [default] * len(judged)
+        filled = judged.filled[judged.names.index(field_spec.name)]
+        if filled.all():
+            return values
+        return [v if f else default for v, f in zip(values, filled.tolist(), strict=True)]
+
+    def _draft(self, values: dict[str, Any]) -> _Draft:
         attrs = self.defaults.copy()
         extra: dict[str, Any] = {}
-        attnames = self.attnames
-        for name, value in row.values.items():
-            attname = attnames[name]
+        for name, value in values.items():
+            attname = self.attnames[name]
             if attname is None:
                 extra[name] = value
             else:
                 attrs[attname] = value
         attrs["extra"] = extra
-        draft = _Draft(attrs)
+        return _Draft(attrs)
+
+    def _derive_group(self, judged: _Judged, index: int) -> dict[str, Any] | None:
+        """The derived values of one row (``Deriver.derive``), or ``None`` when it misses
+        a tier-1 field."""
+        row = judged.row(index)
+        draft = self._draft(row.values)
         customer = cast(Customer, draft)
         if customer.tariff_category:
             customer.segment = self.deriver.segment_of(
                 customer.tariff_category, customer.industry_code
             )
         filled = frozenset(row.values)
-        # Which tier-1 fields are missing depends only on the segment and which fields
-        # the row fills (the others hold the column defaults): memoised.
         missing_key = (customer.segment, filled)
         missing = self.missing.get(missing_key)
         if missing is None:
             missing = self.missing[missing_key] = missing_fields(customer, self.specs, Tier.ONE)
         if missing:
-            self.reject(
-                row.number,
-                row.cells,
-                [(self.column_of(s), _("This tier-1 field is required.")) for s in missing],
-            )
-            return
+            return None
         self.deriver.derive(draft, filled)
-        plan.new.append((row, draft.__dict__))
+        return {name: draft.__dict__[name] for name in self.derived_attnames}
+
+    def _reject_missing(self, judged: _Judged, index: int) -> None:
+        row = judged.row(index)
+        customer = cast(Customer, self._draft(row.values))
+        if customer.tariff_category:
+            customer.segment = self.deriver.segment_of(
+                customer.tariff_category, customer.industry_code
+            )
+        missing = self.missing[(customer.segment, frozenset(row.values))]
+        self.reject(
+            row.number,
+            row.cells,
+            [(self.column_of(s), _("This tier-1 field is required.")) for s in missing],
+        )
+
+    def _new_columns(
+        self, judged: _Judged, group_of_row: list[int], derived: list[dict[str, Any] | None]
+    ) -> _NewRows:
+        """Every attribute of the new customers as a column: the file's (the default where
+        a cell is blank), the derived ones by group, the row's own keys, the rest the
+        model's defaults."""
+        count = len(judged)
+        columns: dict[str, list[Any] | _Same] = {
+            name: _Same(value) for name, value in self.defaults.items()
+        }
+        extras: list[dict[str, Any]] | None = None
+        for name, values, filled in zip(judged.names, judged.columns, judged.filled, strict=True):
+            attname = self.attnames[name]
+            if attname is None:  # an extension field, kept in ``extra``
+                if extras is None:
+                    extras = [{} for _ in range(count)]
+                for extra, value, holds in zip(extras, values, filled.tolist(), strict=True):
+                    if holds:
+                        extra[name] = value
+            elif filled.all():
+                columns[attname] = values
+            else:
+                default = self.defaults[attname]
+                columns[attname] = [
+                    v if f else default for v, f in zip(values, filled.tolist(), strict=True)
+                ]
+        columns["extra"] = _Same({}) if extras is None else cast(list[Any], extras)
+        for attname in self.derived_attnames:
+            if attname in ("phone_last4", "search_bigrams"):
+                continue
+            outcome = [d[attname] if d is not None else None for d in derived]
+            columns[attname] = (
+                _Same(outcome[0])
+                if len(outcome) == 1
+                else list(map(outcome.__getitem__, group_of_row))
+            )
+        phones = columns["phone"]
+        columns["phone_last4"] = (
+            _Same(phones.value[-4:] if phones.value else "")
+            if isinstance(phones, _Same)
+            else [p[-4:] if p else "" for p in phones]
+        )
+        names, addresses = (
+            itertools.repeat(c.value, count) if isinstance(c, _Same) else c
+            for c in (columns["name"], columns["address"])
+        )
+        columns["search_bigrams"] = list(map(search_bigrams, names, addresses))
+        return _NewRows(judged.numbers, judged.account_nos(), columns)
 
     # -- a known customer
     def plan_existing(
@@ -921,7 +1140,7 @@ class _Import:
                     field=field_spec.name,
                     old_value=field_spec.to_text(field_spec.get(customer)),
                     new_value=text,
-                    reason=self._reason(row),
+                    reason=self._reason(row.number),
                     requested_by=self.actor,
                 )
             )
@@ -946,7 +1165,7 @@ class _Import:
             else:
                 self.report.unchanged += 1
             return
-        reason = self._reason(row)
+        reason = self._reason(row.number)
         for field_spec, old, value in direct:
             field_spec.set(customer, value)
             plan.history.append(
@@ -979,8 +1198,8 @@ class _Import:
         self.report.updated += 1
 
     # -- a batch
-    def run_batch(self, batch: list[_Row]) -> None:
-        accounts = [r.account_no for r in batch if r.account_no]
+    def run_batch(self, judged: _Judged) -> None:
+        accounts = judged.account_nos()
         with transaction.atomic():
             known = Customer.objects.all()
             if self.connection.vendor == "postgresql":
@@ -988,50 +1207,60 @@ class _Import:
                 known = known.filter(
                     RawSQL(
                         "archive_customer.account_no = ANY(%s)",
-                        (accounts,),
+                        ([a for a in accounts if a],),
                         output_field=BooleanField(),
                     )
                 )
             else:
-                known = known.filter(account_no__in=accounts)
+                known = known.filter(account_no__in=[a for a in accounts if a])
             if not self.dry_run:
                 known = known.select_for_update()
             existing = {c.account_no: c for c in known}
-            visible: set[int] | None = None
-            if self.scoped and existing:
-                visible = set(
-                    customers_visible_to(user=self.actor)
-                    .filter(pk__in=[c.pk for c in existing.values()])
-                    .values_list("pk", flat=True)
-                )
-            pending = set(
-                ChangeRequest.objects.filter(
-                    customer__in=[c.pk for c in existing.values()],
-                    status=ChangeRequest.Status.PENDING,
-                ).values_list("customer_id", "field", "new_value")
-            )
             plan = _Plan()
-            for row in batch:
-                customer = existing.get(row.account_no)
-                if customer is None:
-                    self.plan_new(row, plan)
-                elif visible is not None and customer.pk not in visible:
-                    self.reject(
-                        row.number,
-                        row.cells,
-                        [
-                            (
-                                self.column_of(self.by_name["account_no"]),
-                                _("This customer is outside your scope."),
-                            )
-                        ],
-                    )
-                else:
-                    self.plan_existing(row, customer, pending, plan)
-            self.report.created += len(plan.new)
+            if existing:
+                self.plan_known(judged, accounts, existing, plan)
+                judged = judged.take([i for i, a in enumerate(accounts) if a not in existing])
+            self.plan_new(judged, plan)
+            self.report.created += len(plan.new or ())
             if not self.dry_run:
                 self.write(plan)
         self.flush_rejects()
+
+    def plan_known(
+        self, judged: _Judged, accounts: list[str], existing: dict[str, Customer], plan: _Plan
+    ) -> None:
+        """The rows of customers the archive holds, one by one."""
+        visible: set[int] | None = None
+        if self.scoped:
+            visible = set(
+                customers_visible_to(user=self.actor)
+                .filter(pk__in=[c.pk for c in existing.values()])
+                .values_list("pk", flat=True)
+            )
+        pending = set(
+            ChangeRequest.objects.filter(
+                customer__in=[c.pk for c in existing.values()],
+                status=ChangeRequest.Status.PENDING,
+            ).values_list("customer_id", "field", "new_value")
+        )
+        for index, account in enumerate(accounts):
+            customer = existing.get(account)
+            if customer is None:
+                continue
+            row = judged.row(index)
+            if visible is not None and customer.pk not in visible:
+                self.reject(
+                    row.number,
+                    row.cells,
+                    [
+                        (
+                            self.column_of(self.by_name["account_no"]),
+                            _("This customer is outside your scope."),
+                        )
+                    ],
+                )
+            else:
+                self.plan_existing(row, customer, pending, plan)
 
     def write(self, plan: _Plan) -> None:
         if plan.new:
@@ -1051,9 +1280,12 @@ class _Import:
         if plan.requests:
             ChangeRequest.objects.bulk_create(plan.requests, batch_size=1000)
 
-    def _insert_new(self, new: list[tuple[_Row, dict[str, Any]]]) -> None:
+    def _reasons(self, numbers: list[int]) -> list[str]:
+        return [self._reason(number) for number in numbers]
+
+    def _insert_new(self, new: _NewRows) -> None:
         customers = Customer.objects.bulk_create(
-            [Customer(**attrs) for _row, attrs in new], batch_size=500
+            [Customer(**attrs) for attrs in new.attrs()], batch_size=500
         )
         FieldChange.objects.bulk_create(
             [
@@ -1063,39 +1295,37 @@ class _Import:
                     new_value=customer.account_no,
                     actor=self.actor,
                     source=FieldChange.Source.IMPORTED,
-                    reason=self._reason(row),
+                    reason=reason,
                 )
-                for (row, _attrs), customer in zip(new, customers, strict=True)
+                for customer, reason in zip(customers, self._reasons(new.numbers), strict=True)
             ],
             batch_size=1000,
         )
 
-    def _copy_new(self, new: list[tuple[_Row, dict[str, Any]]]) -> None:
-        """PostgreSQL: the rows for ``COPY``, made here; written by the ``_PgWriter``."""
-        copy_rows = []
-        dumped: dict[int, str] = {}
-        get = self.copy_getter
-        extra_at, fired_at, bigrams_at = self.copy_text
-        for _row, attrs in new:
-            values = [0, *get(attrs)]  # the id first, drawn by the writer
-            extra = values[extra_at]
-            values[extra_at] = json.dumps(extra, ensure_ascii=False) if extra else "{}"
-            fired = values[fired_at]
-            text = dumped.get(id(fired))
-            if text is None:
-                text = dumped[id(fired)] = json.dumps(fired, ensure_ascii=False)
-            values[fired_at] = text
-            # The array as its literal, cheaper than psycopg's list dumper.
-            values[bigrams_at] = pg_array_literal(values[bigrams_at])
-            copy_rows.append(values)
+    def _copy_new(self, new: _NewRows) -> None:
+        """PostgreSQL: the new customers' ``COPY`` lines, made here a column at a time
+        (``copy_text``); written, with their ids, by the ``_PgWriter``."""
+        columns: list[copy_text.Column] = []
+        for attname in self.copy_attnames:
+            values = new.columns[attname]
+            if attname in ("extra", "rules_fired"):
+                values = _json_texts(values)
+            elif attname == "search_bigrams":
+                values = [pg_array_literal(keys) for keys in cast(list[list[str]], values)]
+            if isinstance(values, _Same):
+                columns.append(copy_text.literal(values.value))
+            elif attname in self.free_text:
+                columns.append(copy_text.text_column(values))
+            else:
+                columns.append(copy_text.coded_column(values))
         self.pg_writer.submit(
             _copy_customers,
             self.connection.alias,
             self.copy_columns,
-            copy_rows,
+            copy_text.lines(columns),
             self.actor.pk,
-            [attrs["account_no"] for _row, attrs in new],
-            [self._reason(row) for row, _attrs in new],
+            copy_text.text_column(new.account_nos),
+            copy_text.text_column(self._reasons(new.numbers)),
         )
 
     # -- the whole file
@@ -1174,8 +1404,9 @@ class _Import:
                     while chunk := list(itertools.islice(rows, self.batch_size)):
                         batch = [row for row in chunk if "".join(row[1]).strip()]  # not blank
                         self.report.rows += len(batch)
-                        if batch:
-                            self.run_batch(self.judge_batch(batch))
+                        judged = self.judge_batch(batch) if batch else None
+                        if judged:
+                            self.run_batch(judged)
                         batch_done()
                         if self.progress is not None:
                             done = self.report.rows
@@ -1215,41 +1446,69 @@ def _collector_per_batch() -> Iterator[Callable[[], None]]:
             gc.enable()
 
 
+def _json_texts(values: list[Any] | _Same) -> list[str] | _Same:
+    """JSON values as their text; a value shared by many rows (the rules fired by a
+    group of rows alike) is written once."""
+    if isinstance(values, _Same):
+        return _Same(json.dumps(values.value, ensure_ascii=False))
+    texts: dict[int, str] = {}
+    result = []
+    for value in values:
+        text = texts.get(id(value))
+        if text is None:
+            text = texts[id(value)] = json.dumps(value, ensure_ascii=False)
+        result.append(text)
+    return result
+
+
 def _copy_customers(
     alias: str,
     columns: list[str],
-    rows: list[list[Any]],
+    lines: pa.Array,
     actor_id: int,
-    accounts: list[str],
-    reasons: list[str],
+    accounts: pa.Array,
+    reasons: pa.Array,
 ) -> None:
-    """``COPY`` new customers (``columns`` start with the id, which this fills in from the
-    table's sequence), then ``COPY`` their first history rows with those ids: no lookup of
-    the new rows by account number."""
+    """``COPY`` new customers (``lines`` hold every column but the first, the id, which
+    this draws from the table's sequence), then ``COPY`` their first history rows with
+    those ids: no lookup of the new rows by account number. ``accounts`` and
+    ``reasons`` are ``COPY`` text already."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     table = Customer._meta.db_table
     column_list = ", ".join(quote(c) for c in columns)
     history = FieldChange._meta.db_table
-    now = timezone.now()
-    source = FieldChange.Source.IMPORTED.value
     with transaction.atomic(using=alias), connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(rows)],
+            [table, len(lines)],
         )
-        ids = [pk for (pk,) in cursor.fetchall()]
+        ids = pa.array([pk for (pk,) in cursor.fetchall()], type=pa.int64())
         raw = cast(Any, cursor).cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY {quote(table)} ({column_list}) FROM STDIN") as copy:
-            for pk, values in zip(ids, rows, strict=True):
-                values[0] = pk
-                copy.write_row(values)
+            copy.write(copy_text.payload(copy_text.prefixed(ids, lines)))
+        constants = [
+            copy_text.literal(v)
+            for v in ("account_no", "", actor_id, FieldChange.Source.IMPORTED.value)
+        ]
+        history_lines = copy_text.lines(
+            [
+                ids.cast(pa.string()),
+                constants[0],
+                constants[1],
+                accounts,
+                constants[2],
+                constants[3],
+                reasons,
+                "",
+                copy_text.literal(timezone.now()),
+            ]
+        )
         with raw.copy(
             f"COPY {quote(history)} (customer_id, field, old_value, new_value, actor_id,"
             " source, reason, contact_channel, at) FROM STDIN"
         ) as copy:
-            for pk, account, reason in zip(ids, accounts, reasons, strict=True):
-                copy.write_row((pk, "account_no", "", account, actor_id, source, reason, "", now))
+            copy.write(copy_text.payload(history_lines))
 
 
 def _ddl(alias: str, statements: list[str]) -> None:
