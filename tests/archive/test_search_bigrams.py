@@ -11,7 +11,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from gridcrm.archive.bigrams import pg_array_literal, search_bigrams
+from gridcrm.archive.bigrams import array_literals, pg_array_literal, search_bigrams
 from gridcrm.archive.imports import customers_import
 from gridcrm.archive.models import Customer
 from gridcrm.archive.selectors import customer_search
@@ -44,6 +44,20 @@ def test_the_keys_are_the_distinct_bigrams_of_name_and_address() -> None:
     assert search_bigrams("王建国", "桃北街") == sorted(["王建", "建国", "桃北", "北街"])
     assert search_bigrams("王王王", "") == ["王王"]
     assert search_bigrams("王", "") == []
+
+
+def test_a_bulk_import_makes_the_same_literals_as_one_customer_at_a_time() -> None:
+    # Quotes and backslashes (escaped), braces, emoji beyond the BMP, repeated pairs,
+    # texts of one character and empty ones, in every combination and row position.
+    texts = ["", "王", 'a"b', "c\\d\\", "{x}", "😀😁王", "张三张三", '""', "阳泉市城区桃北西街"]
+    names = [n for n in texts for _ in texts]
+    addresses = texts * len(texts)
+    expected = [
+        pg_array_literal(search_bigrams(n, a)) for n, a in zip(names, addresses, strict=True)
+    ]
+    assert array_literals(names, addresses) == expected
+    assert array_literals(["王", ""], ["", ""]) == ["{}", "{}"]
+    assert array_literals(["张三"], ["路"]) == ['{"张三"}']
 
 
 def test_every_write_of_a_name_or_an_address_keeps_the_keys(

@@ -80,7 +80,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gridcrm.archive import copy_text, registry
-from gridcrm.archive.bigrams import pg_array_literal, search_bigrams
+from gridcrm.archive.bigrams import array_literals, search_bigrams
 from gridcrm.archive.completeness import completeness_score, missing_fields
 from gridcrm.archive.errors import ArchiveError
 from gridcrm.archive.exports import neutralise_formula
@@ -718,10 +718,14 @@ class _NewRows:
 
     numbers: list[int]
     account_nos: list[str]
-    columns: dict[str, list[Any] | _Same]
+    columns: dict[str, list[Any] | _Same]  # but the search keys: see ``texts``
 
     def __len__(self) -> int:
         return len(self.numbers)
+
+    def texts(self, attname: str) -> list[str]:
+        column = self.columns[attname]
+        return [column.value] * len(self) if isinstance(column, _Same) else column
 
     def attrs(self) -> Iterator[dict[str, Any]]:
         """Each customer's attributes."""
@@ -1091,8 +1095,6 @@ class _Import:
                 ]
         columns["extra"] = _Same({}) if extras is None else cast(list[Any], extras)
         for attname in self.derived_attnames:
-            if attname in ("phone_last4", "search_bigrams"):
-                continue
             outcome = [d[attname] if d is not None else None for d in derived]
             columns[attname] = (
                 _Same(outcome[0])
@@ -1105,11 +1107,7 @@ class _Import:
             if isinstance(phones, _Same)
             else [p[-4:] if p else "" for p in phones]
         )
-        names, addresses = (
-            itertools.repeat(c.value, count) if isinstance(c, _Same) else c
-            for c in (columns["name"], columns["address"])
-        )
-        columns["search_bigrams"] = list(map(search_bigrams, names, addresses))
+        del columns["search_bigrams"]  # made by the writer, as it stores them
         return _NewRows(judged.numbers, judged.account_nos(), columns)
 
     # -- a known customer
@@ -1203,11 +1201,12 @@ class _Import:
         with transaction.atomic():
             known = Customer.objects.all()
             if self.connection.vendor == "postgresql":
-                # One array parameter rather than thousands of placeholders to build.
+                # One text parameter rather than thousands of placeholders or an array's
+                # elements to send (account numbers are ten digits: no comma).
                 known = known.filter(
                     RawSQL(
-                        "archive_customer.account_no = ANY(%s)",
-                        ([a for a in accounts if a],),
+                        "archive_customer.account_no = ANY(string_to_array(%s, ','))",
+                        (",".join(a for a in accounts if a),),
                         output_field=BooleanField(),
                     )
                 )
@@ -1285,7 +1284,11 @@ class _Import:
 
     def _insert_new(self, new: _NewRows) -> None:
         customers = Customer.objects.bulk_create(
-            [Customer(**attrs) for attrs in new.attrs()], batch_size=500
+            [
+                Customer(**attrs, search_bigrams=search_bigrams(attrs["name"], attrs["address"]))
+                for attrs in new.attrs()
+            ],
+            batch_size=500,
         )
         FieldChange.objects.bulk_create(
             [
@@ -1307,11 +1310,14 @@ class _Import:
         (``copy_text``); written, with their ids, by the ``_PgWriter``."""
         columns: list[copy_text.Column] = []
         for attname in self.copy_attnames:
+            if attname == "search_bigrams":
+                columns.append(
+                    copy_text.text_column(array_literals(new.texts("name"), new.texts("address")))
+                )
+                continue
             values = new.columns[attname]
             if attname in ("extra", "rules_fired"):
                 values = _json_texts(values)
-            elif attname == "search_bigrams":
-                values = [pg_array_literal(keys) for keys in cast(list[list[str]], values)]
             if isinstance(values, _Same):
                 columns.append(copy_text.literal(values.value))
             elif attname in self.free_text:
