@@ -1518,12 +1518,14 @@ def _copy_customers(
 
 
 def _ddl(alias: str, statements: list[str]) -> None:
-    """Run statements that make indexes or keys on this thread's own connection, with room
-    to sort in memory."""
+    """Run statements that make indexes or keys on this thread's own connection. A GIN
+    build gathers keys in memory up to ``maintenance_work_mem``: at 64 MB it took 8.1 s
+    over a million customers' bigrams, at 256 MB 10.8 s (the larger tree no longer fits
+    the processor's caches); b-trees of a million keys sort in 64 MB."""
     connection = connections[alias]
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '256MB'")
+            cursor.execute("SET maintenance_work_mem = '64MB'")
             for statement in statements:
                 cursor.execute(statement)
     finally:

@@ -70,7 +70,9 @@ class SearchKeysField(models.Field[list[str], list[str]]):
     elements, and a JSON array in a text column elsewhere (SQLite searches by scanning)."""
 
     def db_type(self, connection: BaseDatabaseWrapper) -> str:
-        return "text[]" if connection.vendor == "postgresql" else "text"
+        # Keys are only ever compared for equality: byte order ("C") spares the GIN index
+        # the locale's comparison, a third of its build (migration 0009).
+        return 'text[] COLLATE "C"' if connection.vendor == "postgresql" else "text"
 
     def get_db_prep_value(
         self, value: Any, connection: BaseDatabaseWrapper, prepared: bool = False
@@ -306,7 +308,10 @@ class FieldChange(models.Model):
         RULE = "rule", _("Mapping rule")
         DERIVED = "derived", _("Derived")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="history")
+    # No index of its own: the (customer, field) index below serves every lookup by customer.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="history", db_index=False
+    )
     field = models.CharField(_("field"), max_length=60)
     old_value = models.TextField(_("old value"), blank=True)
     new_value = models.TextField(_("new value"), blank=True)
