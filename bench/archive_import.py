@@ -5,7 +5,8 @@
 
 1. ``gridcrm migrate`` and the demo company's regions and logins
    (``gridcrm demo_data --customers 1 --seed 1 --reset``), then the customer tables are
-   emptied: the import goes into an empty archive, as a first load would.
+   emptied: the import goes into an empty archive, as a first load would. The demo's
+   mapping rules are published if no rules are, so every new customer goes through them.
 2. A CSV of ``--rows`` customers with every importable registry column and realistic
    values (the demo generator's names, addresses, phones and tariffs; valid certificate
    numbers; tier-2/3 values with gaps) is written once and reused.
@@ -51,10 +52,16 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import translation  # noqa: E402
 
-from gridcrm.archive.imports import BATCH_SIZE, customers_import  # noqa: E402
+from gridcrm.archive.imports import (  # noqa: E402
+    BATCH_SIZE,
+    INDEX_BUILD_MEMORY,
+    customers_import,
+)
 from gridcrm.archive.models import ChangeRequest, Customer, DisclosureEvent, FieldChange  # noqa: E402
-from gridcrm.archive.services import customer_create  # noqa: E402
+from gridcrm.archive.rules import published_version  # noqa: E402
+from gridcrm.archive.services import customer_create, rules_publish  # noqa: E402
 from gridcrm.archive.validators import resident_id_check_char, uscc_check_char  # noqa: E402
+from gridcrm.demo.enrich import DEMO_RULES  # noqa: E402
 from gridcrm.users.models import User  # noqa: E402
 
 # The importable columns of the registry this file fills (derived ones are not imported).
@@ -254,6 +261,11 @@ def prepare() -> User:
     except Exception as exc:  # the demo command is young; say what failed and stop
         raise SystemExit(f"gridcrm demo_data failed: {exc}") from exc
     empty_archive()
+    if published_version() is None:
+        # The import applies the published mapping rules to every new customer: the
+        # demo's, as a supply company would have them.
+        manager = User.objects.get(username="manager")
+        rules_publish(rules=DEMO_RULES, note="bench", actor=manager)
     return User.objects.filter(is_superuser=True).order_by("pk").first() or User.objects.get(
         username="admin"
     )
@@ -362,7 +374,7 @@ def floor() -> list[tuple[str, float, float]]:
                 copy.write(bytes(data))
             seconds = time.perf_counter() - started
         steps.append(("COPY into a table without indexes", seconds, cpu.seconds))
-        cursor.execute("SET maintenance_work_mem = '256MB'")
+        cursor.execute(f"SET maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'archive_customer'"
             " ORDER BY indexname"

@@ -25,7 +25,7 @@ from gridcrm.archive.imports import (
     customers_import,
 )
 from gridcrm.archive.models import ChangeRequest, Customer, FieldChange
-from gridcrm.archive.services import refresh_derived, rules_publish
+from gridcrm.archive.services import published_rules, refresh_derived, rules_publish
 from gridcrm.jobs.models import Job, JobStatus
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
@@ -410,6 +410,56 @@ def test_the_memoised_derivations_agree_with_refresh_derived(
             "credit_attention",
         ):
             assert getattr(draft, attr) == getattr(reference, attr), (attr, values)
+
+
+def test_new_rows_derived_together_get_what_each_would_get_alone(
+    officer: User, regions: Regions, tmp_path: Path
+) -> None:
+    """An import derives rows alike once (``_Import.plan_new``); every customer it makes
+    must hold what ``refresh_derived`` makes of it alone, rules fired included."""
+    from gridcrm.demo.enrich import DEMO_RULES
+
+    rules_publish(rules=DEMO_RULES, note="demo", actor=make_user("manager", Role.MARKETING_MANAGER))
+    header = [*HEADER, "industry_code", "importance_class", "production_shifts", "deposit_yuan"]
+    industries = ["C3110", "Q8411", "D4430", "F5211", "M7320"]
+    rows = []
+    for n in range(80):
+        account = f"0100{n:06d}"
+        if n % 3 == 0:
+            rows.append(household(account, contracted_kva=str(4 + n % 5)))
+            continue
+        rows.append(
+            household(
+                account,
+                name=f"阳泉{n}号公司",
+                **{
+                    "certificate type": "uscc",
+                    "certificate_no": uscc(n),
+                    "tariff_category": ["general_ci", "large_industry"][n % 2],
+                    "tariff_structure": ["single_part", "two_part"][n % 2],
+                    "voltage_level": "10kV",
+                    "contracted_kva": ["315", "999.99", "1000", "2500"][n % 4],
+                    "industry_code": industries[n % 5],
+                    "importance_class": ["", "none", "class_1", "special"][n % 4],
+                    "production_shifts": ["", "one", "three", "continuous"][(n // 4) % 4],
+                    "deposit_yuan": ["", "5000"][(n // 2) % 2],
+                },
+            )
+        )
+    report = customers_import(
+        path=write_csv(tmp_path / "mixed.csv", rows, header=header), actor=officer, batch_size=30
+    )
+    assert (report.created, report.rejected) == (80, 0), report.errors
+    specs = registry.all_specs()
+    rules = published_rules()
+    fired: set[str] = set()
+    for customer in Customer.objects.all():
+        stored = (customer.rules_fired, customer.completeness)
+        assert refresh_derived(customer, specs, rules) == {}, customer.account_no
+        assert (customer.rules_fired, customer.completeness) == stored, customer.account_no
+        fired.update(rule["code"] for rule in customer.rules_fired)
+    # The rows reach most rules, so a wrong grouping would show.
+    assert {"important_outage", "continuous_outage", "no_deposit_watch"} <= fired, fired
 
 
 def _run_worker() -> None:

@@ -87,7 +87,7 @@ from gridcrm.archive.exports import neutralise_formula
 from gridcrm.archive.industries import INDUSTRY_CODE_RE
 from gridcrm.archive.models import ChangeRequest, Customer, CustomField, FieldChange, MappingRule
 from gridcrm.archive.registry import FieldSpec, Tier
-from gridcrm.archive.rules import evaluate, published_version, rule_targets
+from gridcrm.archive.rules import condition_holds, evaluate, published_version, rule_targets
 from gridcrm.archive.segments import classify_segment
 from gridcrm.archive.selectors import customers_visible_to
 from gridcrm.archive.services import refresh_derived
@@ -103,6 +103,8 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 # Reasons kept in the report itself; every rejected row is in the reject file anyway.
 MAX_REPORTED_ERRORS = 1000
 _MEMO_LIMIT = 100_000
+# PostgreSQL's memory for building an index after a first load (``_ddl``).
+INDEX_BUILD_MEMORY = "64MB"
 _ENCODINGS = ("utf-8", "gb18030")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 IMPORT_SUFFIXES = (".csv", ".txt", *XLSX_SUFFIXES)
@@ -787,7 +789,15 @@ class _Import:
         version = published_version()
         self.rules = list(version.rules.select_related("version")) if version else []
         self.deriver = Deriver(self.specs, self.rules)
-        # What ``Deriver.derive`` sets that rows alike share (``plan_new``).
+        # The distinct conditions of the rules, and what ``Deriver.derive`` sets that rows
+        # alike share (``plan_new``).
+        self.conditions = list(
+            {
+                json.dumps(c, sort_keys=True, default=str): c
+                for rule in self.rules
+                for c in rule.conditions
+            }.values()
+        )
         self.derived_attnames = [
             "segment",
             *(t.column.attname for t in rule_targets()),
@@ -973,8 +983,8 @@ class _Import:
 
     def plan_new(self, judged: _Judged, plan: _Plan) -> None:
         """New customers, a column at a time. Rows alike in what decides their derived
-        values — which fields they fill, tariff and industry (the segment), the values
-        the rules read — are derived together: the first of them goes through
+        values — which fields they fill, tariff and industry (the segment), which of the
+        rules' conditions hold — are derived together: the first of them goes through
         ``Deriver.derive`` (and the tier-1 check), the others take its outcome. Phone
         digits and search keys are each row's own."""
         count = len(judged)
@@ -983,10 +993,10 @@ class _Import:
         blanks = [""] * count
         tariffs = judged.column("tariff_category") or blanks
         industries = judged.column("industry_code") or blanks
-        inputs = [self._input_column(judged, s) for s in self.deriver.inputs]
+        holds = [self._condition_column(judged, c) for c in self.conditions]
         filled = np.stack(judged.filled, axis=1) if judged.filled else np.zeros((count, 0), bool)
         _kinds, kind_of_row = np.unique(np.packbits(filled, axis=1), axis=0, return_inverse=True)
-        keys = zip(kind_of_row.ravel().tolist(), tariffs, industries, *inputs, strict=True)
+        keys = zip(kind_of_row.ravel().tolist(), tariffs, industries, *holds, strict=True)
         groups: dict[tuple[Any, ...], int] = {}
         group_of_row = [groups.setdefault(key, len(groups)) for key in keys]
         first_rows: dict[int, int] = {}
@@ -1008,18 +1018,26 @@ class _Import:
                 return
         plan.new = self._new_columns(judged, group_of_row, derived)
 
-    def _input_column(self, judged: _Judged, field_spec: FieldSpec) -> list[Any]:
-        """The values a rule's condition reads of each row (the default where the file
-        has no such column or the cell is blank)."""
+    def _condition_column(self, judged: _Judged, condition: dict[str, Any]) -> list[bool]:
+        """Whether a rule's condition holds of each row, judged once per distinct value of
+        the field it reads (the default where the file has no such column or the cell is
+        blank). A condition on a field the import derives (the segment) reads its
+        default here; rows alike in it are alike in tariff and industry anyway."""
+        field_spec = registry.spec(condition["field"])
         attname = self.attnames[field_spec.name]
         default = None if attname is None else self.defaults[attname]
         values = judged.column(field_spec.name)
         if values is None:
-            return [default] * len(judged)
-        filled = judged.filled[judged.names.index(field_spec.name)]
-        if filled.all():
-            return values
-        return [v if f else default for v, f in zip(values, filled.tolist(), strict=True)]
+            values = [default] * len(judged)
+        else:
+            filled = judged.filled[judged.names.index(field_spec.name)]
+            if not filled.all():
+                values = [v if f else default for v, f in zip(values, filled.tolist(), strict=True)]
+        outcome = {}
+        for value in dict.fromkeys(values):
+            attrs = {"extra": {field_spec.name: value}} if attname is None else {attname: value}
+            outcome[value] = condition_holds(cast(Customer, _Draft(attrs)), condition)
+        return list(map(outcome.__getitem__, values))
 
     def _draft(self, values: dict[str, Any]) -> _Draft:
         attrs = self.defaults.copy()
@@ -1405,7 +1423,7 @@ class _Import:
         total = self.table.total
         rows = self.table.rows
         try:
-            with self.first_load_deferred(), _collector_per_batch() as batch_done:
+            with self.first_load_deferred(), _collector_paused() as batch_done:
                 try:
                     while chunk := list(itertools.islice(rows, self.batch_size)):
                         batch = [row for row in chunk if "".join(row[1]).strip()]  # not blank
@@ -1431,19 +1449,22 @@ class _Import:
 
 
 @contextmanager
-def _collector_per_batch() -> Iterator[Callable[[], None]]:
-    """Python's cycle collector paused for the import, run once after each batch instead.
+def _collector_paused(every: int = 10) -> Iterator[Callable[[], None]]:
+    """Python's cycle collector paused for the import, run once every ``every`` batches.
 
-    A batch makes hundreds of thousands of small objects (cells, drafts, keys, COPY rows);
-    the collector, counting them, ran many times a batch and walked the batch's live
-    objects each time: a quarter of the import's Python time at a million rows. What a
-    batch leaves behind is collected when it ends (the young generations only: the
-    cost of a batch, not of the whole heap)."""
+    A batch makes hundreds of thousands of small objects (cells, keys, columns); the
+    collector, counting them, ran many times a batch and walked the batch's live objects
+    each time: a quarter of the import's Python time at a million rows. The import's
+    objects make no cycles (a run over 200,000 rows collected none), so a collection of
+    the young generations now and then only guards against a library's; after each batch
+    it cost 2 s of a million rows' 35."""
     enabled = gc.isenabled()
     gc.disable()
+    batches = itertools.count(1)
 
     def batch_done() -> None:
-        gc.collect(1)
+        if next(batches) % every == 0:
+            gc.collect(1)
 
     try:
         yield batch_done
@@ -1525,7 +1546,7 @@ def _ddl(alias: str, statements: list[str]) -> None:
     connection = connections[alias]
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '64MB'")
+            cursor.execute(f"SET maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
             for statement in statements:
                 cursor.execute(statement)
     finally:
