@@ -192,3 +192,24 @@ def test_a_failed_first_load_still_makes_them_again(
         customers_import(path=path, actor=officer, batch_size=10)
     assert dropped[0] == KEYS  # the load ran with the primary and unique keys only
     assert (indexes(), foreign_keys()) == before
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_an_index_that_fails_to_build_does_not_stop_the_others_or_the_keys(
+    regions: Regions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    officer: User = make_user("officer", Role.ARCHIVE_OFFICER)
+    ddl = imports._ddl
+
+    def failing_ddl(alias: str, statements: list[str]) -> None:
+        ddl(alias, statements)  # made, then reported failed: the schema stays whole
+        if "search_bigrams" in statements[0]:
+            raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(imports, "_ddl", failing_ddl)
+    before = (indexes(), foreign_keys())
+    path = write_csv(tmp_path / "a.csv", [household(f"01000003{n:02d}") for n in range(30)])
+    with pytest.raises(RuntimeError, match="out of memory"):
+        customers_import(path=path, actor=officer, batch_size=10)
+    assert (indexes(), foreign_keys()) == before

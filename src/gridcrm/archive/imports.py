@@ -1401,22 +1401,29 @@ class _Import:
         try:
             yield
         finally:
-            # Two connections side by side, then the keys, which use the indexes.
+            # Two connections side by side, then the keys, which use the indexes. Each
+            # is made even when another fails (and the first error is raised after).
+            errors: list[BaseException] = []
             with ThreadPoolExecutor(max_workers=2) as pool:
-                builds = [
+                steps = [
                     pool.submit(_ddl, self.connection.alias, [definition])
                     for _name, definition, _gin in indexes
                 ]
-                for build in builds:
-                    build.result()
-                pool.submit(
+                for step in steps:
+                    if error := step.exception():
+                        errors.append(error)
+                keys = pool.submit(
                     _ddl,
                     self.connection.alias,
                     [
                         f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
                         for table, name, definition in foreign_keys
                     ],
-                ).result()
+                )
+                if error := keys.exception():
+                    errors.append(error)
+            if errors:
+                raise errors[0]
 
     def run(self) -> ImportReport:
         started = timezone.now()
