@@ -86,7 +86,7 @@ from gridcrm.archive.errors import ArchiveError
 from gridcrm.archive.exports import neutralise_formula
 from gridcrm.archive.industries import INDUSTRY_CODE_RE
 from gridcrm.archive.models import ChangeRequest, Customer, CustomField, FieldChange, MappingRule
-from gridcrm.archive.registry import FieldSpec, Tier
+from gridcrm.archive.registry import TIER_WEIGHTS, FieldSpec, Tier
 from gridcrm.archive.rules import condition_holds, evaluate, published_version, rule_targets
 from gridcrm.archive.segments import classify_segment
 from gridcrm.archive.selectors import customers_visible_to
@@ -802,7 +802,6 @@ class _Import:
             "segment",
             *(t.column.attname for t in rule_targets()),
             "rules_fired",
-            "completeness",
         ]
         self.seen: dict[str, int] = {}
         self._originals: dict[int, list[str]] = {}
@@ -982,47 +981,108 @@ class _Import:
         return defaults
 
     def plan_new(self, judged: _Judged, plan: _Plan) -> None:
-        """New customers, a column at a time. Rows alike in what decides their derived
-        values — which fields they fill, tariff and industry (the segment), which of the
-        rules' conditions hold — are derived together: the first of them goes through
-        ``Deriver.derive`` (and the tier-1 check), the others take its outcome. Phone
-        digits and search keys are each row's own."""
+        """New customers, a column at a time.
+
+        - The segment comes from tariff and industry, once per distinct pair.
+        - The rules' outcome depends only on the segment and on which of their conditions
+          hold (each judged once per distinct value): rows alike in these are derived
+          together, the first of them through ``Deriver.derive``.
+        - Which tier-1 fields a row misses, and its completeness, depend on its segment
+          and on which fields it fills: computed for all rows at once from the filled
+          cells, weighted as ``completeness_score`` weighs them.
+        - Phone digits and search keys are each row's own.
+        """
         count = len(judged)
         if not count:
             return
         blanks = [""] * count
         tariffs = judged.column("tariff_category") or blanks
         industries = judged.column("industry_code") or blanks
+        # A row without a tariff keeps the default segment (and is refused below).
+        pairs = dict.fromkeys(zip(tariffs, industries, strict=True))
+        for tariff, industry in pairs:
+            pairs[tariff, industry] = (
+                self.deriver.segment_of(tariff, industry)
+                if tariff
+                else (self.defaults["segment"], industry)
+            )
+        segments = list(map(pairs.__getitem__, zip(tariffs, industries, strict=True)))
         holds = [self._condition_column(judged, c) for c in self.conditions]
-        filled = np.stack(judged.filled, axis=1) if judged.filled else np.zeros((count, 0), bool)
-        _kinds, kind_of_row = np.unique(np.packbits(filled, axis=1), axis=0, return_inverse=True)
-        keys = zip(kind_of_row.ravel().tolist(), tariffs, industries, *holds, strict=True)
         groups: dict[tuple[Any, ...], int] = {}
-        group_of_row = [groups.setdefault(key, len(groups)) for key in keys]
+        group_of_row = [
+            groups.setdefault(key, len(groups)) for key in zip(segments, *holds, strict=True)
+        ]
         first_rows: dict[int, int] = {}
         for index, group in enumerate(group_of_row):
             first_rows.setdefault(group, index)
-        derived: list[dict[str, Any] | None] = []
-        for group in range(len(groups)):
-            derived.append(self._derive_group(judged, first_rows[group]))
-        refused = [d is None for d in derived]
-        if any(refused):
-            for index, group in enumerate(group_of_row):
-                if refused[group]:
-                    self._reject_missing(judged, index)
-            kept = [i for i, group in enumerate(group_of_row) if not refused[group]]
-            judged = judged.take(kept)
-            group_of_row = [group_of_row[i] for i in kept]
-            count = len(kept)
-            if not count:
+        drafts = [self._derived_draft(judged, first_rows[g]) for g in range(len(groups))]
+        group_at = np.asarray(group_of_row, dtype=np.intp)
+        refused, completeness = self._tier_scores(judged, drafts, group_at)
+        if refused.any():
+            for index in np.flatnonzero(refused).tolist():
+                self._reject_missing(judged, index)
+            kept = np.flatnonzero(~refused)
+            if not len(kept):
                 return
-        plan.new = self._new_columns(judged, group_of_row, derived)
+            judged = judged.take(kept.tolist())
+            group_at = group_at[kept]
+            completeness = completeness[kept]
+        plan.new = self._new_columns(judged, group_at, drafts, completeness)
+
+    def _tier_scores(self, judged: _Judged, drafts: list[_Draft], group_at: Any) -> tuple[Any, Any]:
+        """For every row: whether it misses an applicable tier-1 field, and its
+        completeness (``completeness_score``: the tier-weighted share of the applicable
+        fields that hold a value, 0–100). A field the file has counts as its cells are
+        filled; any other as the row's group holds it (a default or a rule's value)."""
+        count = len(judged)
+        filled = np.stack(judged.filled, axis=1)
+        column_at = {name: j for j, name in enumerate(judged.names)}
+        for name, j in column_at.items():
+            attname = self.attnames[name]
+            if attname is not None and not FieldSpec.is_blank(self.defaults[attname]):
+                filled[:, j] = True  # a blank cell leaves a default that counts as filled
+        refused = np.zeros(count, dtype=bool)
+        weighted = np.zeros(count, dtype=np.int64)
+        totals = np.zeros(len(drafts), dtype=np.int64)
+        constants = np.zeros(len(drafts), dtype=np.int64)
+        by_segment: dict[str, list[int]] = {}
+        for group, draft in enumerate(drafts):
+            by_segment.setdefault(cast(Customer, draft).segment, []).append(group)
+        for segment, members in by_segment.items():
+            rows = np.isin(group_at, members)
+            probe = cast(Customer, _Draft({"segment": segment}))
+            weights = np.zeros(len(judged.names), dtype=np.int64)
+            others: list[FieldSpec] = []
+            for field_spec in self.specs:
+                if field_spec.name == "segment" or not field_spec.applies(probe):
+                    continue
+                at = column_at.get(field_spec.name)
+                if at is not None:
+                    weights[at] = TIER_WEIGHTS[field_spec.tier]
+                    if field_spec.tier == Tier.ONE:
+                        refused[rows] |= ~filled[rows, at]
+                else:
+                    others.append(field_spec)
+            weighted[rows] = filled[rows] @ weights
+            for group in members:
+                customer = cast(Customer, drafts[group])
+                totals[group] = weights.sum() + sum(TIER_WEIGHTS[o.tier] for o in others)
+                constants[group] = sum(
+                    TIER_WEIGHTS[o.tier] for o in others if not o.is_blank(o.get(customer))
+                )
+                if any(o.tier == Tier.ONE and o.is_blank(o.get(customer)) for o in others):
+                    refused[group_at == group] = True
+        total = totals[group_at]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.rint(100 * (constants[group_at] + weighted) / total)
+        completeness = np.where(total > 0, share, 100).astype(np.int64)
+        return refused, completeness
 
     def _condition_column(self, judged: _Judged, condition: dict[str, Any]) -> list[bool]:
         """Whether a rule's condition holds of each row, judged once per distinct value of
         the field it reads (the default where the file has no such column or the cell is
         blank). A condition on a field the import derives (the segment) reads its
-        default here; rows alike in it are alike in tariff and industry anyway."""
+        default here; rows alike in it are alike in segment anyway."""
         field_spec = registry.spec(condition["field"])
         attname = self.attnames[field_spec.name]
         default = None if attname is None else self.defaults[attname]
@@ -1051,25 +1111,12 @@ class _Import:
         attrs["extra"] = extra
         return _Draft(attrs)
 
-    def _derive_group(self, judged: _Judged, index: int) -> dict[str, Any] | None:
-        """The derived values of one row (``Deriver.derive``), or ``None`` when it misses
-        a tier-1 field."""
+    def _derived_draft(self, judged: _Judged, index: int) -> _Draft:
+        """One row after ``Deriver.derive``: what the rows of its group share."""
         row = judged.row(index)
         draft = self._draft(row.values)
-        customer = cast(Customer, draft)
-        if customer.tariff_category:
-            customer.segment = self.deriver.segment_of(
-                customer.tariff_category, customer.industry_code
-            )
-        filled = frozenset(row.values)
-        missing_key = (customer.segment, filled)
-        missing = self.missing.get(missing_key)
-        if missing is None:
-            missing = self.missing[missing_key] = missing_fields(customer, self.specs, Tier.ONE)
-        if missing:
-            return None
-        self.deriver.derive(draft, filled)
-        return {name: draft.__dict__[name] for name in self.derived_attnames}
+        self.deriver.derive(draft, frozenset(row.values))
+        return draft
 
     def _reject_missing(self, judged: _Judged, index: int) -> None:
         row = judged.row(index)
@@ -1078,7 +1125,10 @@ class _Import:
             customer.segment = self.deriver.segment_of(
                 customer.tariff_category, customer.industry_code
             )
-        missing = self.missing[(customer.segment, frozenset(row.values))]
+        missing_key = (customer.segment, frozenset(row.values))
+        missing = self.missing.get(missing_key)
+        if missing is None:
+            missing = self.missing[missing_key] = missing_fields(customer, self.specs, Tier.ONE)
         self.reject(
             row.number,
             row.cells,
@@ -1086,11 +1136,11 @@ class _Import:
         )
 
     def _new_columns(
-        self, judged: _Judged, group_of_row: list[int], derived: list[dict[str, Any] | None]
+        self, judged: _Judged, group_at: Any, drafts: list[_Draft], completeness: Any
     ) -> _NewRows:
         """Every attribute of the new customers as a column: the file's (the default where
-        a cell is blank), the derived ones by group, the row's own keys, the rest the
-        model's defaults."""
+        a cell is blank), the derived ones by group, completeness, the row's own phone
+        digits, the rest the model's defaults."""
         count = len(judged)
         columns: dict[str, list[Any] | _Same] = {
             name: _Same(value) for name, value in self.defaults.items()
@@ -1104,21 +1154,23 @@ class _Import:
                 for extra, value, holds in zip(extras, values, filled.tolist(), strict=True):
                     if holds:
                         extra[name] = value
-            elif filled.all():
-                columns[attname] = values
             else:
                 default = self.defaults[attname]
-                columns[attname] = [
-                    v if f else default for v, f in zip(values, filled.tolist(), strict=True)
-                ]
+                blank = np.flatnonzero(~filled).tolist()
+                if all(type(values[i]) is type(default) and values[i] == default for i in blank):
+                    columns[attname] = values  # a blank cell cleans to the default already
+                else:
+                    columns[attname] = [
+                        v if f else default for v, f in zip(values, filled.tolist(), strict=True)
+                    ]
         columns["extra"] = _Same({}) if extras is None else cast(list[Any], extras)
+        groups = group_at.tolist()
         for attname in self.derived_attnames:
-            outcome = [d[attname] if d is not None else None for d in derived]
+            outcome = [draft.__dict__[attname] for draft in drafts]
             columns[attname] = (
-                _Same(outcome[0])
-                if len(outcome) == 1
-                else list(map(outcome.__getitem__, group_of_row))
+                _Same(outcome[0]) if len(outcome) == 1 else list(map(outcome.__getitem__, groups))
             )
+        columns["completeness"] = completeness.tolist()
         phones = columns["phone"]
         columns["phone_last4"] = (
             _Same(phones.value[-4:] if phones.value else "")
