@@ -150,6 +150,44 @@ postgresql_only = pytest.mark.skipif(
 )
 
 
+ENDS = [
+    *TEXT,
+    "王",
+    "王a",
+    "a王",
+    "\x1f王",
+    "王\x1f",
+    "\x85王",
+    "é",
+    "王é",
+    "😀",
+    "王😀",
+    "㐀王",
+    "王\u9fff",
+    "\u4dc0王",
+    "ab ",
+    "\t",
+    "王\u2028",
+    "~!",
+]
+
+
+def test_the_byte_checks_agree_with_the_regular_expressions() -> None:
+    """``_stripped`` and ``_no_formula`` decide from bytes what ``_STRIPPED`` and
+    ``_FORMULA`` decide by matching: every cell the same."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(ENDS, type=pa.string())
+    regex = pc.match_substring_regex(array, imports._STRIPPED).to_pylist()
+    assert list(imports._stripped(array)) == regex
+    formula = pc.match_substring_regex(array, imports._FORMULA).to_pylist()
+    assert list(imports._no_formula(array)) == [not f for f in formula]
+    assert list(imports._no_nul(array)) == ["\x00" not in cell for cell in ENDS]
+    # Sliced arrays (a column of a later batch) read their own cells.
+    assert list(imports._stripped(array.slice(3))) == regex[3:]
+
+
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_first_load_makes_its_indexes_and_foreign_keys_again(

@@ -24,7 +24,10 @@ import pyarrow.compute as pc
 
 NULL = "\\N"
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
-_NEEDS_ESCAPE = r"[\\\t\n\r]"
+# Bytes that need a backslash in COPY text (none of them is part of a longer UTF-8
+# character): looked for in a column's bytes at once.
+_ESCAPED = np.zeros(256, dtype=bool)
+_ESCAPED[[ord(char) for char, _replacement in _ESCAPES]] = True
 
 # A column's COPY text: an Arrow string array (a line each) or one text for every line.
 Column: TypeAlias = "pa.Array | str"
@@ -52,7 +55,8 @@ def literal(value: Any) -> str:
 def text_column(values: Sequence[str | None]) -> pa.Array:
     """Free text, distinct in most rows (names, addresses, numbers of accounts)."""
     array = pa.array(values, type=pa.string())
-    if pc.any(pc.match_substring_regex(array, _NEEDS_ESCAPE)).as_py():
+    data = array.buffers()[2]
+    if data is not None and _ESCAPED[np.frombuffer(data, dtype=np.uint8)].any():
         for char, replacement in _ESCAPES:
             array = pc.replace_substring(array, char, replacement)
     return pc.fill_null(array, NULL)

@@ -506,24 +506,89 @@ def _length_check(compare: Callable[[Any, int], Any], limit: int) -> Check:
     return lambda array: compare(pc.utf8_length(array), limit)
 
 
+def _utf8(array: pa.Array) -> tuple[Any, Any]:
+    """A string array's offsets (one more than its cells) and its UTF-8 bytes."""
+    _validity, offsets, data = array.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int32, count=len(array) + 1, offset=4 * array.offset)
+    text = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return bounds, text
+
+
 def _no_nul(array: pa.Array) -> Any:
-    return pc.invert(pc.match_substring(array, "\x00"))
+    _bounds, text = _utf8(array)
+    if not (text == 0).any():  # one pass over the bytes, not a search per cell
+        return np.ones(len(array), dtype=bool)
+    return pc.invert(pc.match_substring(array, "\x00")).to_numpy(zero_copy_only=False)
+
+
+_FORMULA_BYTES = np.frombuffer(b"=+-@", dtype=np.uint8)
 
 
 def _no_formula(array: pa.Array) -> Any:
-    return pc.invert(pc.match_substring_regex(array, _FORMULA))
+    """No cell starts with ``= + - @`` (a cell's first byte; none of them is part of a
+    longer UTF-8 character)."""
+    bounds, text = _utf8(array)
+    passing = np.ones(len(array), dtype=bool)
+    filled = np.flatnonzero(bounds[1:] > bounds[:-1])
+    passing[filled] = ~np.isin(text[bounds[filled]], _FORMULA_BYTES)
+    return passing
+
+
+# Bytes that are a whole character, not whitespace or a control: ASCII ! to ~.
+_VISIBLE_ASCII = np.zeros(256, dtype=bool)
+_VISIBLE_ASCII[0x21:0x7F] = True
+
+
+def _cjk_at(text: Any, at: Any) -> Any:
+    """Whether a three-byte UTF-8 character starting at each position is a CJK ideograph
+    (U+3400–U+4DBF, U+4E00–U+9FFF: letters, never whitespace)."""
+    lead = text[at].astype(np.int64)
+    three = (lead & 0xF0) == 0xE0
+    safe = np.where(three, at, 0)
+    point = (
+        ((lead & 0x0F) << 12)
+        | ((text[np.minimum(safe + 1, len(text) - 1)].astype(np.int64) & 0x3F) << 6)
+        | (text[np.minimum(safe + 2, len(text) - 1)].astype(np.int64) & 0x3F)
+    )
+    return three & (
+        ((point >= 0x3400) & (point <= 0x4DBF)) | ((point >= 0x4E00) & (point <= 0x9FFF))
+    )
+
+
+def _stripped(array: pa.Array) -> Any:
+    """``_STRIPPED`` (first and last character a letter, digit, punctuation or symbol),
+    decided from the bytes where the end characters are visible ASCII or CJK
+    ideographs, as Chinese names and addresses are; the other cells by the regular
+    expression."""
+    bounds, text = _utf8(array)
+    passing = np.zeros(len(array), dtype=bool)
+    filled = np.flatnonzero(bounds[1:] > bounds[:-1])
+    if not len(filled):
+        return passing
+    first, last = bounds[filled], bounds[filled + 1] - 1
+    first_ok = _VISIBLE_ASCII[text[first]] | _cjk_at(text, first)
+    last_ascii = text[last] < 0x80
+    last_ok = np.where(last_ascii, _VISIBLE_ASCII[text[last]], False)
+    three_back = np.maximum(last - 2, first)
+    last_ok |= ~last_ascii & (last - 2 >= first) & _cjk_at(text, three_back)
+    passing[filled] = first_ok & last_ok
+    undecided = filled[~(first_ok & last_ok)]
+    if len(undecided):
+        matched = pc.match_substring_regex(array.take(pa.array(undecided)), _STRIPPED)
+        passing[undecided] = matched.to_numpy(zero_copy_only=False)
+    return passing
 
 
 def _column_checks(validators: Sequence[Any]) -> list[Check] | None:
     # NUL is refused in every field (FieldSpec.clean), whatever the column's validators.
-    checks: list[Check] = [_regex_check(_STRIPPED), _no_formula, _no_nul]
+    checks: list[Check] = [_stripped, _no_formula, _no_nul]
     for validator in validators:
         if isinstance(validator, MaxLengthValidator) and isinstance(validator.limit_value, int):
             checks.append(_length_check(pc.less_equal, validator.limit_value))
         elif isinstance(validator, MinLengthValidator) and isinstance(validator.limit_value, int):
             checks.append(_length_check(pc.greater_equal, validator.limit_value))
         elif isinstance(validator, ProhibitNullCharactersValidator):
-            checks.append(_no_nul)
+            continue  # every column is checked for NUL already
         elif type(validator) is RegexValidator and not validator.inverse_match:
             pattern = str(getattr(validator.regex, "pattern", validator.regex))
             if validator.flags or "(?" in pattern or not _SAFE_REGEX.match(pattern):
@@ -541,11 +606,12 @@ def _column_checks(validators: Sequence[Any]) -> list[Check] | None:
 def _accepted(raws: Sequence[str], checks: list[Check]) -> Any:
     """A boolean array: which cells pass every check (blank cells pass as they are)."""
     array = pa.array(raws, type=pa.string())
-    ok = pc.equal(array, "")
-    passing = checks[0](array)
-    for check in checks[1:]:
-        passing = pc.and_(passing, check(array))
-    return pc.or_(ok, passing).to_numpy(zero_copy_only=False)
+    bounds, _text = _utf8(array)
+    passing = np.ones(len(array), dtype=bool)
+    for check in checks:
+        result = check(array)
+        passing &= result if isinstance(result, np.ndarray) else result.to_numpy(False)
+    return passing | (bounds[1:] == bounds[:-1])
 
 
 _ID_WEIGHTS = np.array((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), dtype=np.int64)
@@ -1156,8 +1222,7 @@ class _Import:
                         extra[name] = value
             else:
                 default = self.defaults[attname]
-                blank = np.flatnonzero(~filled).tolist()
-                if all(type(values[i]) is type(default) and values[i] == default for i in blank):
+                if _all_are(values, np.flatnonzero(~filled).tolist(), default):
                     columns[attname] = values  # a blank cell cleans to the default already
                 else:
                     columns[attname] = [
@@ -1505,6 +1570,14 @@ class _Import:
             self.progress(self.report.rows, self.report.rows)
         self.report.seconds = round((timezone.now() - started).total_seconds(), 3)
         return self.report
+
+
+def _all_are(values: list[Any], indices: list[int], value: Any) -> bool:
+    """Whether the values at these indices all are ``value`` (equal, and of its type)."""
+    if not indices:
+        return True
+    picked = operator.itemgetter(*indices)(values) if len(indices) > 1 else (values[indices[0]],)
+    return set(map(type, picked)) <= {type(value)} and set(picked) <= {value}
 
 
 @contextmanager
