@@ -62,18 +62,21 @@ def text_column(values: Sequence[str | None]) -> pa.Array:
     return pc.fill_null(array, NULL)
 
 
-def coded_column(values: Sequence[Any]) -> Column:
+def coded_column(values: Sequence[Any], positions: Any = None) -> Column:
     """Values with few distinct ones; the text of each distinct value is made once.
-    (Equal values have equal text: a column holds one type, so ``1`` and ``True`` or
-    ``Decimal("1.0")`` and ``Decimal("1.00")`` never meet in one.)"""
-    distinct = dict.fromkeys(values)
-    if len(distinct) <= 1:
-        if not distinct:
+    With ``positions`` (each row's index into ``values``, a numpy array) the values are
+    the distinct ones already. (Equal values have equal text: a column holds one type, so
+    ``1`` and ``True`` or ``Decimal("1.0")`` and ``Decimal("1.00")`` never meet in one.)"""
+    if positions is None:
+        position = {v: i for i, v in enumerate(dict.fromkeys(values))}
+        positions = list(map(position.__getitem__, values))
+        values = list(position)
+    if len(values) <= 1:
+        if not len(positions):
             return pa.array([], type=pa.string())
-        return literal(next(iter(distinct)))
-    texts = pa.array([literal(v) for v in distinct], type=pa.string())
-    position = {v: i for i, v in enumerate(distinct)}
-    return texts.take(pa.array(list(map(position.__getitem__, values)), type=pa.int32()))
+        return literal(values[0])
+    texts = pa.array([literal(v) for v in values], type=pa.string())
+    return texts.take(pa.array(positions, type=pa.int32()))
 
 
 def lines(columns: Sequence[Column]) -> pa.Array:

@@ -58,7 +58,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, overload
 
 import numpy as np
 import pyarrow as pa
@@ -364,6 +364,46 @@ def is_text_field(field_spec: FieldSpec) -> bool:
     return column.get_internal_type() in {"CharField", "TextField"} and not column.choices
 
 
+class Coded(Sequence[Any]):
+    """A column of few distinct values (choices, numbers, flags, stations): each row's
+    position in ``values``. What is done per value — cleaning, blank or not, ``COPY``
+    text — is done once per distinct value and spread to the rows by numpy."""
+
+    def __init__(self, positions: Any, values: list[Any]) -> None:
+        self.positions = positions
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return self.tolist()[index]
+        return self.values[self.positions[index]]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.tolist())
+
+    def tolist(self) -> list[Any]:
+        """Every row's value."""
+        table = np.empty(len(self.values), dtype=object)
+        table[:] = self.values
+        return cast(list[Any], table[self.positions].tolist())
+
+    def take(self, rows: Any) -> Coded:
+        return Coded(self.positions[rows], self.values)
+
+    def spread(self, per_value: Sequence[Any], dtype: Any = object) -> Any:
+        """A numpy array of ``per_value[position]`` for every row."""
+        return np.asarray(per_value, dtype=dtype)[self.positions]
+
+
 class Cleaner:
     """``FieldSpec.clean`` for one column of an import, made fast and with the import's
     extra rule on formulas. It returns the stored value or raises ``ValidationError``,
@@ -416,7 +456,9 @@ class Cleaner:
             return hit[1]
         raise hit[1]
 
-    def clean_column(self, raws: Sequence[str]) -> tuple[list[Any], dict[int, ValidationError]]:
+    def clean_column(
+        self, raws: Sequence[str]
+    ) -> tuple[list[Any] | Coded, dict[int, ValidationError]]:
         """The cells of a whole column of a batch: the stored values (``None`` where the
         cell is invalid) and the error of each invalid cell by its index. Gives what
         calling the cleaner cell by cell gives, with less Python per cell: choices and
@@ -425,20 +467,20 @@ class Cleaner:
         those do not accept go through the cleaner one by one."""
         errors: dict[int, ValidationError] = {}
         if self.memo is not None:
-            lookup: dict[str, Any] = {}
-            bad: dict[str, ValidationError] = {}
-            for raw in set(raws):
+            encoded = pa.array(raws, type=pa.string()).dictionary_encode()
+            positions = encoded.indices.to_numpy(zero_copy_only=False)
+            cleaned: list[Any] = []
+            bad: dict[int, ValidationError] = {}
+            for position, raw in enumerate(encoded.dictionary.to_pylist()):
                 try:
-                    lookup[raw] = self(raw)
+                    cleaned.append(self(raw))
                 except ValidationError as exc:
-                    bad[raw] = exc
-            if not bad:
-                return list(map(lookup.__getitem__, raws)), errors
-            values: list[Any] = [lookup.get(raw) for raw in raws]
-            for index, raw in enumerate(raws):
-                if raw in bad:
-                    errors[index] = bad[raw]
-            return values, errors
+                    cleaned.append(None)
+                    bad[position] = exc
+            if bad:
+                for index in np.flatnonzero(np.isin(positions, list(bad))).tolist():
+                    errors[index] = bad[int(positions[index])]
+            return Coded(positions, cleaned), errors
         checks = self.column_checks
         if checks is None:
             values = []
@@ -461,9 +503,11 @@ class Cleaner:
                 errors[index] = exc
         return values, errors
 
-    def filled(self, values: list[Any]) -> Any:
+    def filled(self, values: list[Any] | Coded) -> Any:
         """A boolean array: which of a column's cleaned values hold something
         (``FieldSpec.is_blank`` is false)."""
+        if isinstance(values, Coded):
+            return values.spread([not FieldSpec.is_blank(v) for v in values.values], bool)
         if self.text:  # text cleans to a string, or None where the cell is invalid
             return np.fromiter(map(bool, values), dtype=bool, count=len(values))
         try:
@@ -734,13 +778,13 @@ class _Judged:
     numbers: list[int]
     cells: list[list[str]]
     names: list[str]
-    columns: list[list[Any]]
+    columns: list[list[Any] | Coded]
     filled: list[Any]  # boolean arrays
 
     def __len__(self) -> int:
         return len(self.numbers)
 
-    def column(self, name: str) -> list[Any] | None:
+    def column(self, name: str) -> list[Any] | Coded | None:
         return self.columns[self.names.index(name)] if name in self.names else None
 
     def account_nos(self) -> list[str]:
@@ -768,7 +812,7 @@ class _Judged:
             taken(self.numbers),
             taken(self.cells),
             self.names,
-            [taken(c) for c in self.columns],
+            [c.take(at) if isinstance(c, Coded) else taken(c) for c in self.columns],
             [f[at] for f in self.filled],
         )
 
@@ -786,14 +830,16 @@ class _NewRows:
 
     numbers: list[int]
     account_nos: list[str]
-    columns: dict[str, list[Any] | _Same]  # but the search keys: see ``texts``
+    columns: dict[str, list[Any] | Coded | _Same]  # but the search keys: see ``texts``
 
     def __len__(self) -> int:
         return len(self.numbers)
 
     def texts(self, attname: str) -> list[str]:
         column = self.columns[attname]
-        return [column.value] * len(self) if isinstance(column, _Same) else column
+        if isinstance(column, _Same):
+            return [column.value] * len(self)
+        return column.tolist() if isinstance(column, Coded) else column
 
     def attrs(self) -> Iterator[dict[str, Any]]:
         """Each customer's attributes."""
@@ -950,7 +996,7 @@ class _Import:
         numbers = [row_no for row_no, _cells in rows]
         all_cells = [cells for _row_no, cells in rows]
         names: list[str] = []
-        cleaned: list[list[Any]] = []
+        cleaned: list[list[Any] | Coded] = []
         filled: list[Any] = []
         errors: dict[int, list[tuple[str, str]]] = {}
         if rows:
@@ -1208,7 +1254,7 @@ class _Import:
         a cell is blank), the derived ones by group, completeness, the row's own phone
         digits, the rest the model's defaults."""
         count = len(judged)
-        columns: dict[str, list[Any] | _Same] = {
+        columns: dict[str, list[Any] | Coded | _Same] = {
             name: _Same(value) for name, value in self.defaults.items()
         }
         extras: list[dict[str, Any]] | None = None
@@ -1452,9 +1498,11 @@ class _Import:
                 continue
             values = new.columns[attname]
             if attname in ("extra", "rules_fired"):
-                values = _json_texts(values)
+                values = _json_texts(cast(list[Any] | _Same, values))
             if isinstance(values, _Same):
                 columns.append(copy_text.literal(values.value))
+            elif isinstance(values, Coded):
+                columns.append(copy_text.coded_column(values.values, values.positions))
             elif attname in self.free_text:
                 columns.append(copy_text.text_column(values))
             else:
@@ -1597,11 +1645,17 @@ class _Import:
         return self.report
 
 
-def _all_are(values: list[Any], indices: list[int], value: Any) -> bool:
+def _all_are(values: list[Any] | Coded, indices: list[int], value: Any) -> bool:
     """Whether the values at these indices all are ``value`` (equal, and of its type)."""
     if not indices:
         return True
-    picked = operator.itemgetter(*indices)(values) if len(indices) > 1 else (values[indices[0]],)
+    picked: Sequence[Any]
+    if isinstance(values, Coded):
+        picked = [values.values[p] for p in np.unique(values.positions[indices]).tolist()]
+    elif len(indices) > 1:
+        picked = operator.itemgetter(*indices)(values)
+    else:
+        picked = (values[indices[0]],)
     return set(map(type, picked)) <= {type(value)} and set(picked) <= {value}
 
 
