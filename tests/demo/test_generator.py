@@ -21,13 +21,15 @@ from gridcrm.archive.industries import CLASSES
 from gridcrm.archive.models import (
     Customer,
     DisclosureEvent,
+    RuleSetVersion,
     Segment,
     TariffCategory,
     VoltageLevel,
 )
 from gridcrm.archive.registry import Tier
-from gridcrm.archive.services import published_rules, refresh_derived
+from gridcrm.archive.services import published_rules, refresh_derived, rules_publish
 from gridcrm.archive.validators import phone_validator, resident_id_is_valid, uscc_is_valid
+from gridcrm.demo.enrich import DEMO_RULES
 from gridcrm.demo.generator import (
     DEMO_PASSWORD,
     STAFF,
@@ -105,10 +107,14 @@ def test_reset_also_removes_what_the_demo_logins_did() -> None:
     outsider.region = Region.objects.get(code="YQ0101")
     outsider.save()
 
+    # A relation without a reverse name (who published a rule set) counts as well.
+    rules_publish(rules=DEMO_RULES, note="v1", actor=User.objects.get(username="manager"))
+
     assert demo_reset() == 100
     assert not Customer.objects.exists()
     assert not DisclosureEvent.objects.exists()
     assert not Job.objects.exists()
+    assert not RuleSetVersion.objects.exists()
     someone = User.objects.get()
     assert (someone.username, someone.region) == ("someone", None)
     demo_build(customers=100, seed=2)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db import models, transaction
-from django.db.models import ManyToManyField, ManyToManyRel, Q, QuerySet
+from django.db.models import ForeignObjectRel, ManyToManyField, ManyToManyRel, Q, QuerySet
 
 from gridcrm.archive.models import Customer
 from gridcrm.demo.generator import (
@@ -85,7 +85,12 @@ def _clear_dependents(
         if isinstance(field, ManyToManyField) and isinstance(field.remote_field.through, type):
             rows = field.remote_field.through._base_manager
             rows.filter(**{f"{field.m2m_field_name()}__in": keys}).delete()
-    for relation in model._meta.related_objects:
+    # Hidden relations too (``related_name="+"``: who published a rule set, who
+    # approved a plan), which ``_meta.related_objects`` leaves out.
+    relations = [
+        f for f in model._meta.get_fields(include_hidden=True) if isinstance(f, ForeignObjectRel)
+    ]
+    for relation in relations:
         related_model = relation.related_model
         # A lazy "app.Model" reference is resolved once the apps are loaded.
         if isinstance(related_model, str):
