@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, cast
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from django.db import connection
@@ -20,18 +21,21 @@ ROWS = [
 ]
 
 
-def test_lines_are_tab_separated_escaped_and_end_in_a_newline() -> None:
+def columns() -> list[copy_text.Column]:
+    """``ROWS`` as COPY columns: two of free text, three of few values (one of them given
+    as positions into its distinct values, as an import's cleaned columns are)."""
     names, notes, amounts, flags, days = (list(c) for c in zip(*ROWS, strict=True))
-    made = copy_text.lines(
-        [
-            copy_text.text_column(names),
-            copy_text.text_column(notes),
-            copy_text.coded_column(amounts),
-            copy_text.coded_column(flags),
-            copy_text.coded_column(days),
-            copy_text.literal(7),
-        ]
-    )
+    return [
+        copy_text.text_column(names),
+        copy_text.text_column(notes),
+        copy_text.coded_column(amounts),
+        copy_text.coded_column([True, False, None], np.array([0, 1, 2])),
+        copy_text.coded_column(days),
+    ]
+
+
+def test_lines_are_tab_separated_escaped_and_end_in_a_newline() -> None:
+    made = copy_text.lines([*columns(), copy_text.literal(7)])
     assert bytes(copy_text.payload(made)).decode() == (
         "王建国\ta\\tb\\nc\\\\d\\re\t12.50\tt\t2026-11-26\t7\n"
         "\\\\N\t\\N\t\\N\tf\t\\N\t7\n"
@@ -46,16 +50,7 @@ def test_a_column_of_one_value_is_one_literal() -> None:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
 def test_postgresql_stores_what_the_lines_hold(db: None) -> None:
-    names, notes, amounts, flags, days = (list(c) for c in zip(*ROWS, strict=True))
-    lines = copy_text.lines(
-        [
-            copy_text.text_column(names),
-            copy_text.text_column(notes),
-            copy_text.coded_column(amounts),
-            copy_text.coded_column(flags),
-            copy_text.coded_column(days),
-        ]
-    )
+    lines = copy_text.lines(columns())
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE copied (n serial, name text, note text, amount numeric,"
