@@ -15,7 +15,7 @@ from django.utils import translation
 
 from gridcrm.archive import imports, registry
 from gridcrm.archive.imports import Cleaner, customers_import
-from gridcrm.archive.models import Customer, FieldChange
+from gridcrm.archive.models import Customer, FieldChange, PendingSchemaStep
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
 from tests.archive.test_import import household, write_csv
@@ -239,16 +239,49 @@ def test_an_index_that_fails_to_build_does_not_stop_the_others_or_the_keys(
     regions: Regions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     officer: User = make_user("officer", Role.ARCHIVE_OFFICER)
-    ddl = imports._ddl
+    run_steps = imports._run_steps
 
-    def failing_ddl(alias: str, statements: list[str]) -> None:
-        ddl(alias, statements)  # made, then reported failed: the schema stays whole
-        if "search_bigrams" in statements[0]:
+    def failing_run_steps(alias: str, pks: list[int]) -> None:
+        statements = PendingSchemaStep.objects.filter(pk__in=pks).values_list(
+            "statement", flat=True
+        )
+        failing = any("search_bigrams" in s for s in statements)
+        run_steps(alias, pks)  # made, then reported failed: the schema stays whole
+        if failing:
             raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(imports, "_ddl", failing_ddl)
+    monkeypatch.setattr(imports, "_run_steps", failing_run_steps)
     before = (indexes(), foreign_keys())
     path = write_csv(tmp_path / "a.csv", [household(f"01000003{n:02d}") for n in range(30)])
     with pytest.raises(RuntimeError, match="out of memory"):
         customers_import(path=path, actor=officer, batch_size=10)
     assert (indexes(), foreign_keys()) == before
+    assert not PendingSchemaStep.objects.exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_what_a_killed_first_load_dropped_is_made_by_the_next_import(
+    regions: Regions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process killed during a first load never reaches its ``finally``: the steps
+    written with the drops stay, and the next import runs them first."""
+    officer: User = make_user("officer", Role.ARCHIVE_OFFICER)
+    before = (indexes(), foreign_keys())
+    remake = imports.pending_schema_remake
+    try:
+        monkeypatch.setattr(imports, "pending_schema_remake", lambda *, using: None)
+        path = write_csv(tmp_path / "a.csv", [household(f"01000004{n:02d}") for n in range(20)])
+        assert customers_import(path=path, actor=officer, batch_size=10).created == 20
+        assert not GIN & set(indexes())
+        assert not foreign_keys()
+        assert PendingSchemaStep.objects.count() == len(GIN) + 2 * len(before[1])
+
+        monkeypatch.setattr(imports, "pending_schema_remake", remake)
+        path = write_csv(tmp_path / "b.csv", [household("0100000499")])
+        assert customers_import(path=path, actor=officer).created == 1
+        assert (indexes(), foreign_keys()) == before
+        assert not PendingSchemaStep.objects.exists()
+        assert Customer.objects.filter(address__contains="桃北西街").count() == 21
+    finally:
+        remake(using="default")  # the schema whole for the tests after, whatever happened

@@ -85,7 +85,14 @@ from gridcrm.archive.completeness import completeness_score, missing_fields
 from gridcrm.archive.errors import ArchiveError
 from gridcrm.archive.exports import neutralise_formula
 from gridcrm.archive.industries import INDUSTRY_CODE_RE
-from gridcrm.archive.models import ChangeRequest, Customer, CustomField, FieldChange, MappingRule
+from gridcrm.archive.models import (
+    ChangeRequest,
+    Customer,
+    CustomField,
+    FieldChange,
+    MappingRule,
+    PendingSchemaStep,
+)
 from gridcrm.archive.registry import TIER_WEIGHTS, FieldSpec, Tier
 from gridcrm.archive.rules import condition_holds, evaluate, published_version, rule_targets
 from gridcrm.archive.segments import classify_segment
@@ -103,7 +110,10 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 # Reasons kept in the report itself; every rejected row is in the reject file anyway.
 MAX_REPORTED_ERRORS = 1000
 _MEMO_LIMIT = 100_000
-# PostgreSQL's memory for building an index after a first load (``_ddl``).
+# PostgreSQL's memory for building an index after a first load (``_run_steps``). A GIN
+# build gathers keys in memory up to ``maintenance_work_mem``: at 64 MB it took 8.1 s over
+# a million customers' bigrams, at 256 MB 10.8 s (the larger tree no longer fits the
+# processor's caches).
 INDEX_BUILD_MEMORY = "64MB"
 _ENCODINGS = ("utf-8", "gb18030")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -1533,18 +1543,24 @@ class _Import:
         b-trees built at the end too). The rows are checked all the same: the import
         resolves each station itself, and the keys are validated when they are added
         back. The definitions are PostgreSQL's own (``pg_get_indexdef``,
-        ``pg_get_constraintdef``), so each comes back exactly as its migration made it."""
+        ``pg_get_constraintdef``), so each comes back exactly as its migration made it.
+        They are stored (``PendingSchemaStep``) in the transaction that drops them: if
+        this process dies before the end, the next import makes them first."""
         if (
             self.dry_run
             or self.connection.vendor != "postgresql"
             or self.connection.in_atomic_block
-            or Customer.objects.using(self.connection.alias).exists()
         ):
+            yield
+            return
+        pending_schema_remake(using=self.connection.alias)  # what a killed import left
+        if Customer.objects.using(self.connection.alias).exists():
             yield
             return
         tables = [Customer._meta.db_table, FieldChange._meta.db_table]
         quote = self.connection.ops.quote_name
-        with self.connection.cursor() as cursor:
+        alias = self.connection.alias
+        with transaction.atomic(using=alias), self.connection.cursor() as cursor:
             cursor.execute(
                 "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid),"
                 " i.indrelid::regclass::text"
@@ -1562,6 +1578,11 @@ class _Import:
                 [tables],
             )
             foreign_keys = cursor.fetchall()
+            # Written with the drops, in one transaction: whatever happens to this
+            # process, what is dropped is either back or still to be made.
+            PendingSchemaStep.objects.using(alias).bulk_create(
+                _remaking_steps(indexes, foreign_keys, quote)
+            )
             # Names as regclass prints them (quoted where needed) or quoted here.
             for name, _definition, _table in indexes:
                 cursor.execute(f"DROP INDEX {name}")
@@ -1570,50 +1591,7 @@ class _Import:
         try:
             yield
         finally:
-            self._remake(indexes, foreign_keys)
-
-    def _remake(
-        self, indexes: list[tuple[str, str, str]], foreign_keys: list[tuple[str, str, str]]
-    ) -> None:
-        """Make the indexes and keys ``first_load_deferred`` dropped, on two connections
-        side by side. The keys are added unchecked first (at once), then checked: a
-        table's keys while the other table's indexes are built, where the locks allow
-        (checking takes a lock that an index build of the same table would wait for).
-        Each step runs even when another fails; the first error is raised after."""
-        alias = self.connection.alias
-        quote = self.connection.ops.quote_name
-        building = {table for _name, _definition, table in indexes}
-        errors: list[BaseException] = []
-
-        def wait(step: Future[None]) -> None:
-            if error := step.exception():
-                errors.append(error)
-
-        def check(tables: Callable[[str], bool]) -> list[str]:
-            return [
-                f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote(name)}"
-                for table, name, _definition in foreign_keys
-                if tables(table)
-            ]
-
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            wait(
-                pool.submit(
-                    _ddl,
-                    alias,
-                    [
-                        f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition} NOT VALID"
-                        for table, name, definition in foreign_keys
-                    ],
-                )
-            )
-            steps = [pool.submit(_ddl, alias, [definition]) for _n, definition, _t in indexes]
-            steps.append(pool.submit(_ddl, alias, check(lambda table: table not in building)))
-            for step in steps:
-                wait(step)
-            wait(pool.submit(_ddl, alias, check(lambda table: table in building)))
-        if errors:
-            raise errors[0]
+            pending_schema_remake(using=alias)
 
     def run(self) -> ImportReport:
         started = timezone.now()
@@ -1749,17 +1727,78 @@ def _copy_customers(
             copy.write(copy_text.payload(history_lines))
 
 
-def _ddl(alias: str, statements: list[str]) -> None:
-    """Run statements that make indexes or keys on this thread's own connection. A GIN
-    build gathers keys in memory up to ``maintenance_work_mem``: at 64 MB it took 8.1 s
-    over a million customers' bigrams, at 256 MB 10.8 s (the larger tree no longer fits
-    the processor's caches); b-trees of a million keys sort in 64 MB."""
+def _remaking_steps(
+    indexes: list[tuple[str, str, str]],
+    foreign_keys: list[tuple[str, str, str]],
+    quote: Callable[[str], str],
+) -> list[PendingSchemaStep]:
+    """What makes the dropped indexes and keys again, in stages: the keys added unchecked
+    (at once); the indexes on two connections side by side, and beside them the check of
+    the keys of a table none of them is built on (checking takes a lock an index build of
+    the same table would wait for); then the other keys' check."""
+    building = {table for _name, _definition, table in indexes}
+    steps = [
+        PendingSchemaStep(
+            statement=f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition} NOT VALID",
+            stage=0,
+            lane=0,
+        )
+        for table, name, definition in foreign_keys
+    ]
+    steps += [
+        PendingSchemaStep(statement=definition, stage=1, lane=lane)
+        for lane, (_name, definition, _table) in enumerate(indexes)
+    ]
+    for table, name, _definition in foreign_keys:
+        steps.append(
+            PendingSchemaStep(
+                statement=f"ALTER TABLE {table} VALIDATE CONSTRAINT {quote(name)}",
+                stage=2 if table in building else 1,
+                lane=len(indexes),
+            )
+        )
+    return steps
+
+
+def pending_schema_remake(*, using: str) -> None:
+    """Run the steps that make again what a first load dropped (``PendingSchemaStep``),
+    stage by stage, each stage's lanes on two connections side by side. A step and the
+    deletion of its row commit together, and a step another process holds is skipped.
+    Every lane runs even when another fails; the first error is raised after."""
+    pending = list(PendingSchemaStep.objects.using(using).values_list("stage", "lane", "pk"))
+    if not pending:
+        return
+    errors: list[BaseException] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for _stage, in_stage in itertools.groupby(pending, key=operator.itemgetter(0)):
+            lanes: dict[int, list[int]] = {}
+            for _stage_again, lane, pk in in_stage:
+                lanes.setdefault(lane, []).append(pk)
+            for step in [pool.submit(_run_steps, using, pks) for pks in lanes.values()]:
+                if error := step.exception():
+                    errors.append(error)
+    if errors:
+        raise errors[0]
+
+
+def _run_steps(alias: str, pks: list[int]) -> None:
+    """Run these steps in order on this thread's own connection (``_remaking_steps``)."""
     connection = connections[alias]
+    steps = PendingSchemaStep.objects.using(alias)
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
-            for statement in statements:
+        for pk in pks:
+            with transaction.atomic(using=alias), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+                statement = (
+                    steps.select_for_update(skip_locked=True)
+                    .filter(pk=pk)
+                    .values_list("statement", flat=True)
+                    .first()
+                )
+                if statement is None:  # made already, or in another process's hands
+                    continue
                 cursor.execute(statement)
+                steps.filter(pk=pk).delete()
     finally:
         connection.close()
 

@@ -530,3 +530,24 @@ class PublicCreditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.list_name}: {self.certificate_no}"
+
+
+class PendingSchemaStep(models.Model):
+    """A statement that makes again an index or a key a first load dropped, written in the
+    same transaction as the drop and deleted once the statement has run: if the import's
+    process dies half-way, the next import runs what is left first
+    (``imports.pending_schema_remake``), so the archive never stays without its search
+    indexes or its foreign keys."""
+
+    statement = models.TextField()
+    # A stage starts when the one before has ended; its lanes run side by side, each
+    # lane's steps one after another.
+    stage = models.PositiveSmallIntegerField()
+    lane = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["stage", "lane", "pk"]
+
+    def __str__(self) -> str:
+        return self.statement[:80]
