@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -255,6 +256,7 @@ class Customer(models.Model):
         blank=True,
         related_name="portfolio",
         verbose_name=_("key-account manager"),
+        db_index=False,  # a partial index in Meta: most customers have no manager
     )
     portal_user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -296,6 +298,13 @@ class Customer(models.Model):
             models.Index(fields=["region", "completeness"]),
             models.Index(fields=["phone"]),
             models.Index(fields=["phone_last4"], name="customer_phone_last4"),
+            # Only the key accounts: the other customers' NULLs cost every import and
+            # write an index entry each, and no query looks for them through it.
+            models.Index(
+                fields=["account_manager"],
+                condition=Q(account_manager__isnull=False),
+                name="customer_account_manager",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -333,14 +342,27 @@ class FieldChange(models.Model):
     contact_channel = models.CharField(
         _("captured through"), max_length=20, choices=ContactChannel.choices, blank=True
     )
+    # Indexed only where set (Meta): most history rows come from no change request.
     change_request = models.ForeignKey(
-        "ChangeRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "ChangeRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["customer", "field"])]
+        indexes = [
+            models.Index(fields=["customer", "field"]),
+            models.Index(
+                fields=["change_request"],
+                condition=Q(change_request__isnull=False),
+                name="fieldchange_change_request",
+            ),
+        ]
         verbose_name = _("field change")
         verbose_name_plural = _("field changes")
 
