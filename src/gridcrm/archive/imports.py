@@ -36,9 +36,12 @@ column's validators surely accept unchanged (regular expressions, lengths, check
 characters of certificate numbers); every other cell goes through ``FieldSpec.clean``'s
 fast twin one by one, so messages are the registry's. ``tests/archive/test_import.py``
 and ``test_import_columns.py`` check all three give exactly what ``FieldSpec.clean``
-gives. A first load into an empty archive on PostgreSQL builds the secondary indexes
-and checks the foreign keys once at the end instead of row by row
-(``first_load_deferred``).
+gives. A batch stays columns up to storage: choices and numbers as positions into their
+distinct values (``Coded``); new customers alike in segment and in which rule conditions
+hold are derived together (``plan_new``), their tier-1 check and completeness computed
+for all rows at once; their ``COPY`` lines are made by Arrow (``copy_text``). A first
+load into an empty archive on PostgreSQL builds the GIN search indexes and checks the
+foreign keys once at the end instead of row by row (``first_load_deferred``).
 """
 
 from __future__ import annotations
