@@ -779,7 +779,6 @@ class Deriver:
 class _Row:
     number: int
     cells: list[str]
-    account_no: str
     values: dict[str, Any]
 
 
@@ -809,23 +808,18 @@ class _Judged:
             for name, column, filled in zip(self.names, self.columns, self.filled, strict=True)
             if filled[index]
         }
-        return _Row(self.numbers[index], self.cells[index], values.get("account_no", ""), values)
+        return _Row(self.numbers[index], self.cells[index], values)
 
     def take(self, indices: Sequence[int]) -> _Judged:
-        """These rows only, in this order."""
+        """These rows only (ascending indices, as every caller filters)."""
         if len(indices) == len(self.numbers):
             return self
-        pick = operator.itemgetter(*indices) if indices else (lambda _seq: ())
-
-        def taken(seq: Sequence[Any]) -> list[Any]:
-            return list(pick(seq)) if len(indices) != 1 else [seq[indices[0]]]
-
         at = np.asarray(indices, dtype=np.intp)
         return _Judged(
-            taken(self.numbers),
-            taken(self.cells),
+            _picked(self.numbers, indices),
+            _picked(self.cells, indices),
             self.names,
-            [c.take(at) if isinstance(c, Coded) else taken(c) for c in self.columns],
+            [c.take(at) if isinstance(c, Coded) else _picked(c, indices) for c in self.columns],
             [f[at] for f in self.filled],
         )
 
@@ -1215,9 +1209,7 @@ class _Import:
         if values is None:
             values = [default] * len(judged)
         else:
-            filled = judged.filled[judged.names.index(field_spec.name)]
-            if not filled.all():
-                values = [v if f else default for v, f in zip(values, filled.tolist(), strict=True)]
+            values = _blanks_as(values, judged.filled[judged.names.index(field_spec.name)], default)
         outcome = {}
         for value in dict.fromkeys(values):
             attrs = {"extra": {field_spec.name: value}} if attname is None else {attname: value}
@@ -1280,13 +1272,7 @@ class _Import:
                     if holds:
                         extra[name] = value
             else:
-                default = self.defaults[attname]
-                if _all_are(values, np.flatnonzero(~filled).tolist(), default):
-                    columns[attname] = values  # a blank cell cleans to the default already
-                else:
-                    columns[attname] = [
-                        v if f else default for v, f in zip(values, filled.tolist(), strict=True)
-                    ]
+                columns[attname] = _blanks_as(values, filled, self.defaults[attname])
         columns["extra"] = _Same({}) if extras is None else cast(list[Any], extras)
         groups = group_at.tolist()
         for attname in self.derived_attnames:
@@ -1626,18 +1612,25 @@ class _Import:
         return self.report
 
 
-def _all_are(values: list[Any] | Coded, indices: list[int], value: Any) -> bool:
-    """Whether the values at these indices all are ``value`` (equal, and of its type)."""
-    if not indices:
-        return True
-    picked: Sequence[Any]
+def _picked(values: Sequence[Any], indices: Sequence[int]) -> list[Any]:
+    """The values at these indices, gathered in C rather than a Python loop."""
+    if len(indices) > 1:
+        return list(operator.itemgetter(*indices)(values))
+    return [values[i] for i in indices]
+
+
+def _blanks_as(values: list[Any] | Coded, filled: Any, default: Any) -> list[Any] | Coded:
+    """The column with ``default`` in its blank cells, as a new customer's attribute; the
+    column itself when its blank cells clean to the default already (equal, and of its
+    type), as they mostly do."""
+    blank = np.flatnonzero(~filled).tolist()
     if isinstance(values, Coded):
-        picked = [values.values[p] for p in np.unique(values.positions[indices]).tolist()]
-    elif len(indices) > 1:
-        picked = operator.itemgetter(*indices)(values)
+        cleaned = [values.values[p] for p in np.unique(values.positions[blank]).tolist()]
     else:
-        picked = (values[indices[0]],)
-    return set(map(type, picked)) <= {type(value)} and set(picked) <= {value}
+        cleaned = _picked(values, blank)
+    if set(map(type, cleaned)) <= {type(default)} and set(cleaned) <= {default}:
+        return values
+    return [v if f else default for v, f in zip(values, filled.tolist(), strict=True)]
 
 
 @contextmanager
