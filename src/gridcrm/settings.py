@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "gridcrm.core",
     "gridcrm.users",
     "gridcrm.archive",
     "gridcrm.jobs",
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "gridcrm.web.errors.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "gridcrm.urls"

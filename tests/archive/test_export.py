@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from gridcrm.archive import registry
-from gridcrm.archive.exports import export_customers, export_specs
+from gridcrm.archive.exports import EXPORT_CUSTOMERS, export_customers, export_specs
 from gridcrm.archive.imports import customers_import
 from gridcrm.archive.models import ChangeRequest, Customer, CustomField, DisclosureEvent
-from gridcrm.jobs.models import Job, JobKind
+from gridcrm.jobs.models import Job
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
 from tests.conftest import Regions, make_customer, make_user
@@ -21,7 +21,7 @@ from tests.conftest import Regions, make_customer, make_user
 
 def run_export(user: User, **params: Any) -> tuple[Job, str]:
     job = Job.objects.create(
-        kind=JobKind.EXPORT_CUSTOMERS, created_by=user, params={"language": "en", **params}
+        kind=EXPORT_CUSTOMERS, created_by=user, params={"language": "en", **params}
     )
     return job, export_customers(job)
 

@@ -17,6 +17,7 @@ from pytest_django.fixtures import Settings
 
 from gridcrm.archive import registry
 from gridcrm.archive.completeness import missing_fields
+from gridcrm.archive.exports import EXPORT_CUSTOMERS
 from gridcrm.archive.industries import CLASSES
 from gridcrm.archive.models import (
     Customer,
@@ -37,7 +38,7 @@ from gridcrm.demo.generator import (
     customer_rows,
 )
 from gridcrm.demo.services import demo_build, demo_reset
-from gridcrm.jobs.models import Job, JobKind
+from gridcrm.jobs.models import Job
 from gridcrm.users.models import Region, RegionLevel, User
 from gridcrm.users.roles import Role
 from gridcrm.users.selectors import user_roles
@@ -102,7 +103,7 @@ def test_reset_also_removes_what_the_demo_logins_did() -> None:
     customer = Customer.objects.first()
     DisclosureEvent.objects.create(customer=customer, actor=agent, channel="web", fields="phone")
     DisclosureEvent.objects.create(customer=None, actor=agent, channel="export", fields="phone")
-    Job.objects.create(kind=JobKind.EXPORT_CUSTOMERS, created_by=User.objects.get(username="kam"))
+    Job.objects.create(kind=EXPORT_CUSTOMERS, created_by=User.objects.get(username="kam"))
     outsider = User.objects.create_user(username="someone", password="x")
     outsider.region = Region.objects.get(code="YQ0101")
     outsider.save()

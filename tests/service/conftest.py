@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gridcrm.archive.models import Customer
-from gridcrm.service import credit as service_credit
-from gridcrm.service.credit import credit_grade_provider_set
+from gridcrm.core.extensions import CREDIT_GRADE
 from gridcrm.service.models import RequestType
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
@@ -55,10 +54,10 @@ def grades() -> Iterator[dict[str, str]]:
     def provider(customer: Customer) -> str:
         return table.get(customer.account_no, "A")
 
-    previous = service_credit._provider
-    credit_grade_provider_set(provider)
+    previous = CREDIT_GRADE.get()
+    CREDIT_GRADE.install(provider)
     yield table
-    credit_grade_provider_set(previous)
+    CREDIT_GRADE.install(previous)
 
 
 def rtype(code: str) -> RequestType:

@@ -73,14 +73,15 @@ def test_closed_requests_are_never_breached(repair: ServiceRequest) -> None:
 
 
 def test_the_timers_job_runs_the_sweep(repair: ServiceRequest, administrator: User) -> None:
-    from gridcrm.jobs.models import Job, JobKind, JobStatus
+    from gridcrm.jobs.models import Job, JobStatus
     from gridcrm.jobs.services import job_execute
+    from gridcrm.service.tasks import SERVICE_TIMERS
 
     ServiceRequest.objects.filter(pk=repair.pk).update(
         step_due_at=MONDAY, due_at=MONDAY + dt.timedelta(hours=3)
     )
     repair.steps.filter(code="dispatch").update(due_at=MONDAY, warn_at=MONDAY)
-    job = Job.objects.create(kind=JobKind.SERVICE_TIMERS, created_by=administrator)
+    job = Job.objects.create(kind=SERVICE_TIMERS, created_by=administrator)
     job_execute(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED

@@ -10,8 +10,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gridcrm.archive import registry
-from gridcrm.archive.imports import ImportRefused, import_report_load, import_start
-from gridcrm.jobs.models import Job, JobKind
+from gridcrm.archive.imports import (
+    IMPORT_CUSTOMERS,
+    ImportRefused,
+    import_report_load,
+    import_start,
+)
+from gridcrm.jobs.models import Job
 from gridcrm.jobs.selectors import jobs_visible_to
 from gridcrm.web.http import AuthedRequest
 
@@ -45,14 +50,12 @@ def customer_import(request: AuthedRequest) -> HttpResponse:
         for s in specs
         if not s.is_derived
     ]
-    recent = jobs_visible_to(user=request.user).filter(kind=JobKind.IMPORT_CUSTOMERS)[:10]
+    recent = jobs_visible_to(user=request.user).filter(kind=IMPORT_CUSTOMERS)[:10]
     return render(request, "archive/import.html", {"columns": columns, "recent": recent})
 
 
 def _import_job(request: AuthedRequest, job_id: int) -> Job:
-    job = (
-        jobs_visible_to(user=request.user).filter(kind=JobKind.IMPORT_CUSTOMERS, pk=job_id).first()
-    )
+    job = jobs_visible_to(user=request.user).filter(kind=IMPORT_CUSTOMERS, pk=job_id).first()
     if job is None:
         raise Http404
     return job

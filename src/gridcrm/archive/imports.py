@@ -102,11 +102,14 @@ from gridcrm.archive.segments import classify_segment
 from gridcrm.archive.selectors import customers_visible_to
 from gridcrm.archive.services import refresh_derived
 from gridcrm.archive.validators import validate_certificate_no, validate_industry_code
-from gridcrm.jobs.models import Job, JobKind
-from gridcrm.jobs.services import job_progress, job_runner, job_start
+from gridcrm.jobs.models import Job
+from gridcrm.jobs.services import job_progress, job_start
 from gridcrm.users.models import User
 from gridcrm.users.roles import COMPANY_WIDE_ROLES
 from gridcrm.users.selectors import user_roles
+
+# The job kind of an import (declared with its runner in archive/tasks.py).
+IMPORT_CUSTOMERS = "import_customers"
 
 BATCH_SIZE = 20_000
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -1897,7 +1900,7 @@ def import_start(*, upload: UploadedFile, actor: User, dry_run: bool, language: 
         for chunk in upload.chunks():
             handle.write(chunk)
     return job_start(
-        kind=JobKind.IMPORT_CUSTOMERS,
+        kind=IMPORT_CUSTOMERS,
         created_by=actor,
         params={
             "path": str(stored),
@@ -1916,7 +1919,6 @@ def import_report_load(*, job: Job) -> ImportReport | None:
     return ImportReport.from_json(path.read_text(encoding="utf-8"))
 
 
-@job_runner(JobKind.IMPORT_CUSTOMERS)
 def import_customers_job(job: Job) -> str:
     """Run an uploaded import; the summary goes in ``job.message``, the reject file is the
     job's result file."""

@@ -19,6 +19,7 @@ from gridcrm.archive import registry
 from gridcrm.archive.completeness import missing_fields
 from gridcrm.archive.credit_lists import CreditListError, credit_list_import
 from gridcrm.archive.errors import ArchiveError, InvalidFields
+from gridcrm.archive.exports import EXPORT_CUSTOMERS
 from gridcrm.archive.forms import (
     ChangeRequestForm,
     CustomerFieldsForm,
@@ -34,7 +35,6 @@ from gridcrm.archive.models import (
     PublicCreditEntry,
     RuleSetVersion,
 )
-from gridcrm.archive.panels import customer_panels
 from gridcrm.archive.registry import Category, FieldSpec, Tier
 from gridcrm.archive.rules import OPS, published_version, rule_inputs, rule_targets
 from gridcrm.archive.selectors import (
@@ -57,7 +57,8 @@ from gridcrm.archive.services import (
     rules_publish,
     segment_override,
 )
-from gridcrm.jobs.models import JobKind
+from gridcrm.archive.tasks import RULES_APPLY
+from gridcrm.core.extensions import customer_panels
 from gridcrm.jobs.services import job_start
 from gridcrm.web.http import AuthedRequest
 from gridcrm.web.paging import CappedPaginator
@@ -430,7 +431,7 @@ def completeness(request: AuthedRequest) -> HttpResponse:
 def customer_export(request: AuthedRequest) -> HttpResponse:
     """Start a CSV or XLSX export of the current search as a background job."""
     job = job_start(
-        kind=JobKind.EXPORT_CUSTOMERS,
+        kind=EXPORT_CUSTOMERS,
         created_by=request.user,
         params={
             "q": request.POST.get("q", "")[:100],
@@ -490,7 +491,7 @@ def rules(request: AuthedRequest) -> HttpResponse:
         except InvalidFields as exc:
             errors = exc.errors
         else:
-            job = job_start(kind=JobKind.RULES_APPLY, created_by=request.user)
+            job = job_start(kind=RULES_APPLY, created_by=request.user)
             messages.success(
                 request,
                 _("Version %(n)s published; the rules are being applied to every customer.")

@@ -7,13 +7,13 @@ class CreditConfig(AppConfig):
     verbose_name = _("Credit rating")
 
     def ready(self) -> None:
-        from gridcrm.archive.panels import Panel, register_panel
-        from gridcrm.credit import services  # noqa: F401  (registers the job runner)
+        from gridcrm.core.extensions import CREDIT_GRADE, CREDIT_TERMS, CUSTOMER_PANELS, Panel
         from gridcrm.credit.selectors import credit_grade_for, service_terms
-        from gridcrm.service.credit import credit_grade_provider_set, credit_terms_provider_set
 
-        register_panel(Panel("credit", _("Credit"), "credit/_customer_panel.html", order=30))
+        CUSTOMER_PANELS.register(
+            "credit", Panel("credit", _("Credit"), "credit/_customer_panel.html", order=30)
+        )
         # Service requests, payment terms and notices follow the customer's real grade,
         # and due dates, grace and notice leads follow the credit policies.
-        credit_grade_provider_set(credit_grade_for)
-        credit_terms_provider_set(service_terms)
+        CREDIT_GRADE.install(credit_grade_for)
+        CREDIT_TERMS.install(service_terms)

@@ -1,8 +1,8 @@
 """Reads of the credit app. Customer data only through ``customers_visible_to``.
 
 ``credit_grade_for`` and ``credit_policy_for`` are what other apps use; the service app
-gets them through its seam (``credit_grade_provider_set(credit_grade_for)``,
-``credit_terms_provider_set(service_terms)``).
+gets them through the slots ``CREDIT_GRADE`` and ``CREDIT_TERMS`` of
+``gridcrm.core.extensions``.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ on its 25th): a policy's payment term moves the due date by the difference."""
 def service_terms() -> TermsLookup:
     """The policies in force, read once, as the service app applies them: the due-date
     shift (payment term − ``STANDARD_TERM_DAYS``), the grace allowance (0 unless
-    eligible) and the outage-notice lead. The seam ``credit_terms_provider_set`` installs
+    eligible) and the outage-notice lead. The slot ``CREDIT_TERMS`` installs
     it, so the service matrix does not keep its own copy of these values."""
     number, rules = policy_rules_current()
 

@@ -49,11 +49,14 @@ from gridcrm.credit.models import (
 )
 from gridcrm.credit.scorecard import PDO, FitError, fit_scorecard, snapshot_days
 from gridcrm.credit.store import ratings_store
-from gridcrm.jobs.models import Job, JobKind
-from gridcrm.jobs.services import job_progress, job_runner, job_start
+from gridcrm.jobs.models import Job
+from gridcrm.jobs.services import job_progress, job_start
 from gridcrm.lake import catalog
 from gridcrm.lake.pipelines import months_before
 from gridcrm.users.models import User
+
+# The job kind of a rating batch (declared with its runner in credit/tasks.py).
+CREDIT_RATING = "credit_rating"
 
 logger = logging.getLogger(__name__)
 
@@ -653,13 +656,12 @@ def credit_batch_start(*, acting_user: User, as_of: date | None = None) -> Job:
     if not acting_user.has_perm("credit.run_credit_batch"):
         raise PermissionDenied
     return job_start(
-        kind=JobKind.CREDIT_RATING,
+        kind=CREDIT_RATING,
         created_by=acting_user,
         params={"as_of": as_of.isoformat() if as_of else ""},
     )
 
 
-@job_runner(JobKind.CREDIT_RATING)
 def run_credit_rating_job(job: Job) -> str:
     raw = str(job.params.get("as_of") or "")
     credit_rate_all(

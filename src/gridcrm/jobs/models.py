@@ -14,20 +14,11 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class JobKind(models.TextChoices):
-    EXPORT_CUSTOMERS = "export_customers", _("Customer export")
-    RULES_APPLY = "rules_apply", _("Apply mapping rules")
-    IMPORT_CUSTOMERS = "import_customers", _("Customer import")
-    LAKE_IMPORT = "lake_import", _("Fact import")
-    LAKE_PIPELINES = "lake_pipelines", _("Load and payment analytics")
-    SERVICE_TIMERS = "service_timers", _("Service time limits and notices")
-    CREDIT_RATING = "credit_rating", _("Credit rating")
-
-
 class Job(models.Model):
     """One run of a background task, with the progress the UI shows."""
 
-    kind = models.CharField(_("kind"), max_length=40, choices=JobKind.choices)
+    # The kinds are declared by the apps (``job_runner`` in their tasks.py), not here.
+    kind = models.CharField(_("kind"), max_length=40)
     status = models.CharField(
         _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
@@ -50,6 +41,11 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+    def get_kind_display(self) -> str:
+        from gridcrm.jobs.services import job_kind_label
+
+        return job_kind_label(self.kind)
 
     @property
     def percent(self) -> int:

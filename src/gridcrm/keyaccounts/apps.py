@@ -8,11 +8,11 @@ class KeyAccountsConfig(AppConfig):
     verbose_name = _("Key accounts")
 
     def ready(self) -> None:
-        from gridcrm.archive.panels import Panel, register_panel
+        from gridcrm.core.extensions import CUSTOMER_PANELS, REQUEST_OBSERVERS, Panel
         from gridcrm.keyaccounts.fastchannel import on_request_event
-        from gridcrm.service.observers import request_observer_add
 
-        register_panel(
-            Panel("keyaccount", _("Key account"), "keyaccounts/_customer_panel.html", order=40)
+        CUSTOMER_PANELS.register(
+            "keyaccount",
+            Panel("keyaccount", _("Key account"), "keyaccounts/_customer_panel.html", order=40),
         )
-        request_observer_add(on_request_event)
+        REQUEST_OBSERVERS.register("keyaccounts.fast_channel", on_request_event)

@@ -9,7 +9,7 @@ every time limit halved; marketing managers edit them with the rest of the matri
 it sort ahead of general requests in each queue. The channel also lets queues and reports
 tell it apart.
 
-Through the service app's observer seam (``service.observers``) every event of such a
+Through the service app's observer point (``REQUEST_OBSERVERS``) every event of such a
 request becomes a ``Notification`` for the account's manager and backup (except the one
 who acted), and closing it is refused until a ``FeedbackCall`` is recorded — the
 customer's satisfaction and notes, or a waiver with its reason. The feedback call falls

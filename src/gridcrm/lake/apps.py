@@ -7,8 +7,8 @@ class LakeConfig(AppConfig):
     verbose_name = _("Fact lake")
 
     def ready(self) -> None:
-        # Registers the lake's job runners (imports, pipelines) with the jobs app.
-        from gridcrm.archive.panels import Panel, register_panel
-        from gridcrm.lake import services  # noqa: F401
+        from gridcrm.core.extensions import CUSTOMER_PANELS, Panel
 
-        register_panel(Panel("load", _("Load"), "lake/_load_curve_panel.html", order=20))
+        CUSTOMER_PANELS.register(
+            "load", Panel("load", _("Load"), "lake/_load_curve_panel.html", order=20)
+        )

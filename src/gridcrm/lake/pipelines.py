@@ -12,7 +12,6 @@ behaviour differs between engines.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,6 +24,7 @@ import ibis.expr.types as ir
 import sqlglot.expressions as sge
 from ibis.backends.sql.compilers import DuckDBCompiler, PySparkCompiler
 
+from gridcrm.core.extensions import TOU_CLOCK
 from gridcrm.lake.schemas import LOCAL_UTC_OFFSET_HOURS
 
 HOURS_PER_INTERVAL = 0.25
@@ -116,20 +116,12 @@ DEFAULT_TOU_CLOCK: TouClock = (
     TouRule(_default_hours(False)),
 )
 
-# Where the clock comes from when a pipeline is not given one: the built-in default
-# unless an app that keeps TOU configuration (``gridcrm.load``) registers a source.
-_clock_source: Callable[[], TouClock] | None = None
-
-
-def use_tou_clock(source: Callable[[], TouClock] | None) -> None:
-    """Register the function that gives the configured TOU clock (``None``: the default)."""
-    global _clock_source
-    _clock_source = source
-
 
 def current_tou_clock() -> TouClock:
-    """The configured TOU clock (it may read the database), or the built-in default."""
-    clock = _clock_source() if _clock_source is not None else ()
+    """The configured TOU clock (it may read the database), or the built-in default when no
+    app that keeps TOU configuration (``gridcrm.load``) installed a source in ``TOU_CLOCK``."""
+    source = TOU_CLOCK.get()
+    clock = source() if source is not None else ()
     return clock or DEFAULT_TOU_CLOCK
 
 

@@ -26,13 +26,17 @@ from django.utils import timezone, translation
 
 from gridcrm.archive.models import Customer
 from gridcrm.archive.services import customers_facts_apply
-from gridcrm.jobs.models import Job, JobKind
-from gridcrm.jobs.services import job_progress, job_runner, job_start
+from gridcrm.jobs.models import Job
+from gridcrm.jobs.services import job_progress, job_start
 from gridcrm.lake import catalog, pipelines
 from gridcrm.lake.imports import ImportFailed, ImportReport, file_sha256, import_file
 from gridcrm.lake.models import LakeImport, MonthlyLoadFeature, PaymentBehaviour
 from gridcrm.lake.schemas import fact_schema
 from gridcrm.users.models import User
+
+# Job kinds (declared with their runners in lake/tasks.py).
+LAKE_IMPORT = "lake_import"
+LAKE_PIPELINES = "lake_pipelines"
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +152,7 @@ def lake_import_start(
         table=table, source_name=source_name, content=content, acting_user=acting_user
     )
     job = job_start(
-        kind=JobKind.LAKE_IMPORT,
+        kind=LAKE_IMPORT,
         created_by=acting_user,
         params={"lake_import": lake_import.pk, "language": translation.get_language()},
     )
@@ -157,7 +161,6 @@ def lake_import_start(
     return lake_import
 
 
-@job_runner(JobKind.LAKE_IMPORT)
 def run_lake_import_job(job: Job) -> str:
     """Runs an import job; its result file is the reject file, if any row was refused."""
     lake_import = LakeImport.objects.get(pk=job.params["lake_import"])
@@ -389,10 +392,9 @@ def pipelines_run(
 def pipelines_start(*, acting_user: User, as_of: date | None = None) -> Job:
     """Queue a pipeline run as a background job."""
     params: dict[str, Any] = {"as_of": as_of.isoformat() if as_of else ""}
-    return job_start(kind=JobKind.LAKE_PIPELINES, created_by=acting_user, params=params)
+    return job_start(kind=LAKE_PIPELINES, created_by=acting_user, params=params)
 
 
-@job_runner(JobKind.LAKE_PIPELINES)
 def run_pipelines_job(job: Job) -> str:
     raw = str(job.params.get("as_of") or "")
     pipelines_run(as_of=date.fromisoformat(raw) if raw else None, job=job)

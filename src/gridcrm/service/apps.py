@@ -16,15 +16,15 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service requests and notices")
 
     def ready(self) -> None:
-        from gridcrm.archive.panels import Panel, register_panel
-        from gridcrm.service import batch  # noqa: F401  (registers the job runner)
+        from gridcrm.core.extensions import CUSTOMER_PANELS, Panel
 
         post_migrate.connect(_install_defaults_after_migrate, sender=self)
-        register_panel(
+        CUSTOMER_PANELS.register(
+            "service",
             Panel(
                 key="service",
                 title=_("Service requests, notices and payment terms"),
                 template="service/_customer_panel.html",
                 order=50,
-            )
+            ),
         )

@@ -1,11 +1,8 @@
 """The seam to credit (R2, R7). Until the credit app rates customers, everyone is "A"; until
 it installs its policies, everyone gets billing's term, no grace and the 7-day notice.
 
-The credit app replaces both providers from its ``AppConfig.ready``::
-
-    from gridcrm.service.credit import credit_grade_provider_set, credit_terms_provider_set
-    credit_grade_provider_set(lambda customer: latest_grade(customer) or "A")
-    credit_terms_provider_set(policies_in_force)  # () -> (grade, segment) -> CreditTerms
+The credit app installs both providers from its ``AppConfig.ready`` into the slots
+``CREDIT_GRADE`` and ``CREDIT_TERMS`` of ``gridcrm.core.extensions``.
 
 The credit policy is the one source of the due-date shift, the grace allowance and the
 outage-notice lead per grade; the service matrix does not repeat them.
@@ -17,8 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gridcrm.archive.models import Customer
-
-CreditGradeProvider = Callable[[Customer], str]
+from gridcrm.core.extensions import CREDIT_GRADE, CREDIT_TERMS
 
 DEFAULT_GRADE = "A"
 
@@ -39,39 +35,18 @@ class CreditTerms:
 
 TermsLookup = Callable[[str, str], CreditTerms]
 """``(grade, segment) -> CreditTerms`` under one reading of the policies."""
-CreditTermsProvider = Callable[[], TermsLookup]
-
-
-def _default_provider(customer: Customer) -> str:
-    return DEFAULT_GRADE
-
-
-def _default_terms() -> TermsLookup:
-    return lambda grade, segment: CreditTerms()
-
-
-_provider: CreditGradeProvider = _default_provider
-_terms_provider: CreditTermsProvider = _default_terms
 
 
 def credit_grade_for(customer: Customer) -> str:
-    """The customer's credit grade: AAA, AA, A, B or C."""
-    return _provider(customer)
-
-
-def credit_grade_provider_set(provider: CreditGradeProvider | None) -> None:
-    """Install the function that grades customers (``None`` restores "everyone is A")."""
-    global _provider
-    _provider = provider or _default_provider
+    """The customer's credit grade: AAA, AA, A, B or C (A until the credit app rates)."""
+    provider = CREDIT_GRADE.get()
+    return provider(customer) if provider is not None else DEFAULT_GRADE
 
 
 def credit_terms() -> TermsLookup:
     """The credit policies in force, read once: pass the lookup on when deciding for many
-    customers."""
-    return _terms_provider()
-
-
-def credit_terms_provider_set(provider: CreditTermsProvider | None) -> None:
-    """Install the function that reads the credit policies (``None``: standard terms)."""
-    global _terms_provider
-    _terms_provider = provider or _default_terms
+    customers (standard terms until the credit app installs its policies)."""
+    provider = CREDIT_TERMS.get()
+    if provider is None:
+        return lambda grade, segment: CreditTerms()
+    return provider()

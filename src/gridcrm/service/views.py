@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridcrm.archive.selectors import customer_get
-from gridcrm.jobs.models import JobKind
 from gridcrm.jobs.services import job_start
 from gridcrm.service import forms
 from gridcrm.service.errors import InvalidConfiguration, ServiceError
@@ -57,6 +56,7 @@ from gridcrm.service.services import (
     request_step_complete,
     request_take,
 )
+from gridcrm.service.tasks import SERVICE_TIMERS
 from gridcrm.users.models import Region
 from gridcrm.users.selectors import user_roles
 from gridcrm.web.http import AuthedRequest
@@ -473,7 +473,7 @@ def calendar(request: AuthedRequest) -> HttpResponse:
 @require_POST
 @permission_required("service.manage_calendar", raise_exception=True)
 def timers_run(request: AuthedRequest) -> HttpResponse:
-    job = job_start(kind=JobKind.SERVICE_TIMERS, created_by=request.user)
+    job = job_start(kind=SERVICE_TIMERS, created_by=request.user)
     return redirect("jobs:job_detail", job_id=job.pk)
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from gridcrm.jobs.models import Job, JobKind
+from django.utils.translation import gettext_lazy as _
+
+from gridcrm.jobs.models import Job
 from gridcrm.jobs.services import job_progress, job_runner
 from gridcrm.service.notices import deliveries_send_due
 from gridcrm.service.services import timers_sweep
 
+SERVICE_TIMERS = "service_timers"
 
-@job_runner(JobKind.SERVICE_TIMERS)
+
+@job_runner(SERVICE_TIMERS, label=_("Service time limits and notices"))
 def service_timers(job: Job) -> str:
     """One sweep; ``gridcrm service_timers --every 60`` runs it in a loop."""
     result = timers_sweep()

@@ -1,0 +1,127 @@
+"""The one registry of the places where one app plugs into another.
+
+An app that offers a seam declares it here as an ``ExtensionPoint`` (many
+contributions) or a ``Slot`` (one provider, with a default); apps contribute from
+their ``AppConfig.ready``. Nothing else in GridCRM keeps a module-level list of
+callbacks, so this file is the whole map of who plugs into whom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from django.utils.functional import Promise
+
+from gridcrm.core.audit import TimelineEntry
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
+    from gridcrm.lake.pipelines import TouClock
+    from gridcrm.service.credit import TermsLookup
+    from gridcrm.service.models import RequestEvent, ServiceRequest
+    from gridcrm.users.models import User
+
+T = TypeVar("T")
+
+
+class ExtensionPoint(Generic[T]):
+    """Contributions of many apps to one place, kept in registration order by key."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._items: dict[str, T] = {}
+
+    def register(self, key: str, item: T) -> None:
+        """Add a contribution; registering the same key again replaces it."""
+        self._items[key] = item
+
+    def unregister(self, key: str) -> None:
+        self._items.pop(key, None)
+
+    def items(self) -> list[tuple[str, T]]:
+        return list(self._items.items())
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(list(self._items.values()))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Slot(Generic[T]):
+    """One provider of something another app needs, with the default used until an app
+    installs its own (tests may install a stand-in and ``reset`` after)."""
+
+    def __init__(self, name: str, default: T) -> None:
+        self.name = name
+        self._default = default
+        self._value = default
+
+    def install(self, value: T) -> None:
+        self._value = value
+
+    def reset(self) -> None:
+        self._value = self._default
+
+    def get(self) -> T:
+        return self._value
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A card of the customer 360° page: its template is rendered with ``customer`` and
+    ``user`` in the context and draws its own card."""
+
+    key: str
+    title: str | Promise
+    template: str
+    order: int = 100
+
+
+TimelineSource = Callable[..., list[TimelineEntry]]
+"""``source(*, customer, user, limit)``: one app's events of a customer, newest first,
+already filtered to what ``user`` may see."""
+
+
+# The customer 360° page's cards (archive), contributed by lake, credit, service, load
+# and key accounts.
+CUSTOMER_PANELS: ExtensionPoint[Panel] = ExtensionPoint("customer_panels")
+
+# Every app's events of a customer, gathered into one timeline on the 360° page.
+TIMELINE_SOURCES: ExtensionPoint[TimelineSource] = ExtensionPoint("timeline_sources")
+
+
+RequestObserver = Callable[["ServiceRequest", "RequestEvent"], None]
+"""Called with every event a write of a service request records, inside that write's
+transaction: what it writes is kept or rolled back with the request, and raising a
+``DomainError`` refuses the write."""
+
+# Followers of service requests (the key-account app keeps its managers informed and
+# holds fast-channel requests open until the feedback call).
+REQUEST_OBSERVERS: ExtensionPoint[RequestObserver] = ExtensionPoint("request_observers")
+
+# Who grades customers for the service app (the credit app); ``None``: everyone is A.
+CREDIT_GRADE: Slot[Callable[[Customer], str] | None] = Slot("credit_grade", None)
+
+# Who reads the credit policies in force for the service app; ``None``: standard terms.
+CREDIT_TERMS: Slot[Callable[[], TermsLookup] | None] = Slot("credit_terms", None)
+
+# Where the lake's pipelines read the time-of-use clock (the load app's configuration);
+# ``None``: the built-in default clock.
+TOU_CLOCK: Slot[Callable[[], TouClock] | None] = Slot("tou_clock", None)
+
+
+def customer_panels() -> list[Panel]:
+    """The registered panels in display order."""
+    return sorted(CUSTOMER_PANELS, key=lambda p: (p.order, p.key))
+
+
+def customer_timeline(*, customer: Any, user: User, limit: int = 50) -> list[TimelineEntry]:
+    """Every app's events of ``customer`` that ``user`` may see, newest first."""
+    entries = [
+        e for source in TIMELINE_SOURCES for e in source(customer=customer, user=user, limit=limit)
+    ]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]

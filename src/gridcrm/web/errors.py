@@ -1,0 +1,81 @@
+"""Domain errors on pages: the one place a view turns a ``DomainError`` into a message.
+
+A view runs its service call inside ``page_errors``; when the service refuses, the
+error's message becomes a page message (and its per-field messages become errors of the
+form, when one is given), the exception is swallowed, and the view goes on to render the
+form again with what was typed::
+
+    with page_errors(request, form=form):
+        customer_update(customer=customer, changes=form.cleaned_data, acting_user=user)
+        return redirect(customer)
+    return render(request, "archive/customer_edit.html", {"form": form})
+
+A refusal nobody catches (a page that only reads, say) reaches ``DomainErrorMiddleware``,
+which answers the error's status with the message in the layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from gridcrm.core.errors import DomainError
+
+
+@dataclass
+class Outcome:
+    """What happened inside ``page_errors``: the error, when the service refused."""
+
+    error: DomainError | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+@contextmanager
+def page_errors(
+    request: HttpRequest, *, form: forms.BaseForm | None = None, quiet: bool = False
+) -> Iterator[Outcome]:
+    """Turn a ``DomainError`` raised inside into a page message (and form errors).
+
+    ``quiet``: record the error in the outcome only (the view shows it its own way).
+    """
+    outcome = Outcome()
+    try:
+        yield outcome
+    except DomainError as error:
+        outcome.error = error
+        if quiet:
+            return
+        shown_on_form = False
+        if form is not None:
+            for name, text in error.fields.items():
+                if name in form.fields:
+                    form.add_error(name, text)
+                    shown_on_form = True
+        if not shown_on_form:
+            messages.error(request, error.message)
+
+
+class DomainErrorMiddleware:
+    """Answers a ``DomainError`` that a view let through with its status and message."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
+            return None
+        return render(
+            request, "web/domain_error.html", {"error": exception}, status=exception.status
+        )
