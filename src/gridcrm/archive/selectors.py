@@ -11,9 +11,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import BooleanField, Count, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 
 from gridcrm.archive.models import ChangeRequest, Customer, FieldChange
 from gridcrm.archive.registry import TIER_WEIGHTS, FieldSpec, Tier, all_specs
+from gridcrm.core.errors import NotFound
 from gridcrm.users.models import User
 from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
 from gridcrm.users.selectors import user_roles
@@ -166,6 +168,23 @@ def customer_get(*, user: User | AnonymousUser, account_no: str) -> Customer | N
         .filter(account_no=account_no)
         .first()
     )
+
+
+def customer_get_visible(*, user: User | AnonymousUser, account_no: str) -> Customer:
+    """One visible customer by account number, or ``NotFound`` (code
+    ``archive.customer_not_found``) when absent or out of scope — the two look alike."""
+    customer = customer_get(user=user, account_no=account_no)
+    if customer is None:
+        raise NotFound(
+            _("No customer with account number %(account_no)s.") % {"account_no": account_no},
+            code="archive.customer_not_found",
+        )
+    return customer
+
+
+def customer_is_visible(*, user: User | AnonymousUser, customer_id: int) -> bool:
+    """Whether ``user`` may see the customer with this primary key."""
+    return customers_visible_to(user=user).filter(pk=customer_id).exists()
 
 
 def segment_counts(*, user: User | AnonymousUser) -> dict[str, int]:
