@@ -8,7 +8,7 @@ callbacks, so this file is the whole map of who plugs into whom.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -101,6 +101,23 @@ transaction: what it writes is kept or rolled back with the request, and raising
 # Followers of service requests (the key-account app keeps its managers informed and
 # holds fast-channel requests open until the feedback call).
 REQUEST_OBSERVERS: ExtensionPoint[RequestObserver] = ExtensionPoint("request_observers")
+
+CustomersChanged = Callable[[Sequence[int], frozenset[str]], None]
+"""Called with the ids of customers whose fields named in the set just changed, inside the
+transaction that changed them (edits, approved change requests, imports, rule runs)."""
+
+# Followers of changes to customers (the service app moves open requests with a customer
+# that moves to another supply station).
+CUSTOMERS_CHANGED: ExtensionPoint[CustomersChanged] = ExtensionPoint("customers_changed")
+
+
+def customers_changed(*, customer_ids: Sequence[int], fields: frozenset[str]) -> None:
+    """Tell every follower that these customers' ``fields`` changed (archive services call
+    this for every write of customer fields)."""
+    if customer_ids and fields:
+        for follower in CUSTOMERS_CHANGED:
+            follower(customer_ids, fields)
+
 
 # Who grades customers for the service app (the credit app); ``None``: everyone is A.
 CREDIT_GRADE: Slot[Callable[[Customer], str] | None] = Slot("credit_grade", None)
