@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from gridcrm.archive.models import Customer
+from gridcrm.core.errors import DomainError
 from gridcrm.lake.schemas import READINGS
 from gridcrm.lake.services import facts_append
 from gridcrm.load import services
@@ -51,7 +51,7 @@ def test_a_plan_gets_its_warning_level_from_the_gap(planner: User, regions: Regi
 
 
 def test_it_refuses_a_plan_without_a_gap(planner: User, regions: Regions) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(DomainError) as refused:
         services.plan_create(
             name="x",
             region=regions.station_a1,
@@ -60,6 +60,8 @@ def test_it_refuses_a_plan_without_a_gap(planner: User, regions: Regions) -> Non
             peak_demand_kw=1000,
             acting_user=planner,
         )
+    assert refused.value.code == "load.invalid_plan"
+    assert "gap_kw" in refused.value.fields
 
 
 def test_the_plan_limits_the_priority_customer_first_and_spares_the_protected(
@@ -90,8 +92,9 @@ def test_an_infeasible_gap_records_the_shortfall_per_slot_and_no_schedules(
     shortfall = plan.shortfall_kw[DAY.isoformat()]
     assert all(v > 0 for v in shortfall[72:84])
     assert sum(shortfall[:72]) == 0
-    with pytest.raises(services.LoadError):
+    with pytest.raises(DomainError) as refused:
         services.plan_publish(plan=plan, acting_user=planner, now=NOW)
+    assert refused.value.code == "load.plan_not_solved"
 
 
 def test_a_planner_excludes_and_pins_customers_and_solves_again(
@@ -127,9 +130,10 @@ def test_publishing_sends_each_affected_customer_its_schedule(
     notices = {n.customer.account_no: n for n in ScheduleNotice.objects.select_related("customer")}
     assert set(notices) == set(reductions(plan))
     assert DAY.isoformat() in notices[site.chemicals.account_no].body
-    assert LoadEvent.objects.filter(plan=plan, kind="plan_published", actor=planner).exists()
-    with pytest.raises(services.LoadError):
+    assert LoadEvent.objects.filter(plan=plan, kind="plan_published", acting_user=planner).exists()
+    with pytest.raises(DomainError) as refused:
         services.plan_solve(plan=plan, acting_user=planner, now=NOW)
+    assert refused.value.code == "load.plan_published"
 
 
 def test_publishing_is_refused_when_a_customer_can_no_longer_be_told_in_time(
@@ -138,8 +142,9 @@ def test_publishing_is_refused_when_a_customer_can_no_longer_be_told_in_time(
     plan = services.plan_solve(plan=make_plan(planner, regions, 2500), acting_user=planner, now=NOW)
     too_late = dt.datetime.combine(DAY, dt.time(0, 30), tzinfo=dt.UTC)
 
-    with pytest.raises(services.LoadError):
+    with pytest.raises(DomainError) as refused:
         services.plan_publish(plan=plan, acting_user=planner, now=too_late)
+    assert refused.value.code == "load.notice_too_late"
     assert not ScheduleNotice.objects.exists()
 
 
@@ -194,8 +199,9 @@ def test_only_a_planner_makes_plans(
     collector_a: User, outsider: User, regions: Regions, site: Site
 ) -> None:
     for user in (collector_a, outsider):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(DomainError) as refused:
             make_plan(user, regions, 1000)
+        assert refused.value.code == "load.may_not_plan"
     assert not Plan.objects.exists()
 
 
@@ -208,28 +214,32 @@ def test_declared_data_is_edited_within_scope_only(
         acting_user=collector_a,
     )
     assert profile.security_load_kw == Decimal("2500")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(DomainError) as refused:
         services.profile_save(
             customer=site.steel, data={"security_load_kw": Decimal("1")}, acting_user=collector_b
         )
+    assert refused.value.code == "load.may_not_edit_profile"
     profile.refresh_from_db()
     assert profile.security_load_kw == Decimal("2500")
-    with pytest.raises(services.StaleProfile):
+    with pytest.raises(DomainError) as refused:
         services.profile_save(
             customer=site.steel,
             data={"security_load_kw": Decimal("3000")},
             acting_user=collector_a,
             version=profile.version - 1,
         )
+    assert refused.value.code == "load.stale_profile"
 
 
 def test_a_security_load_above_the_contracted_capacity_is_refused(
     collector_a: User, site: Site
 ) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(DomainError) as refused:
         services.profile_save(
             customer=site.shop, data={"security_load_kw": Decimal("5000")}, acting_user=collector_a
         )
+    assert refused.value.code == "load.invalid_profile"
+    assert "security_load_kw" in refused.value.fields
 
 
 def test_timezone_of_now_does_not_matter_for_lead_hours(

@@ -99,7 +99,7 @@ def test_a_collector_declares_production_data_in_the_form(
 def test_the_api_builds_solves_and_publishes_a_plan(
     client: Client, planner: User, regions: Regions, site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("gridcrm.load.services.timezone.now", lambda: NOW)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
     login(client, planner)
     created = client.post(
         "/api/load/plans",
@@ -155,3 +155,52 @@ def test_planner_sees_the_plan_in_the_navigation(client: Client, planner: User) 
     login(client, planner)
     response = client.get("/load/")
     assert any(item["key"] == "load" for item in response.context["nav_items"])
+
+
+def test_the_api_answers_refusals_with_their_codes(
+    client: Client, planner: User, collector_a: User, regions: Regions, site: Site
+) -> None:
+    login(client, planner)
+    unknown = client.post(
+        "/api/load/plans",
+        json.dumps({"name": "x", "region": "NOPE", "days": ["2030-07-16"], "target_kw": 1}),
+        content_type="application/json",
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "load.unknown_region")
+    no_gap = client.post(
+        "/api/load/plans",
+        json.dumps({"name": "x", "region": regions.station_a1.code, "days": ["2030-07-16"]}),
+        content_type="application/json",
+    )
+    assert (no_gap.status_code, no_gap.json()["code"]) == (422, "load.invalid_plan")
+    plan = make_plan(planner, regions, 1000)
+    draft = client.post(f"/api/load/plans/{plan.pk}/publish")
+    assert (draft.status_code, draft.json()["code"]) == (409, "load.plan_not_solved")
+
+    login(client, collector_a)
+    refused = client.post(f"/api/load/plans/{plan.pk}/solve")
+    assert (refused.status_code, refused.json()["code"]) == (403, "load.may_not_plan")
+    assert client.get("/api/load/plans").json()["code"] == "load.may_not_plan"
+    stale = client.put(
+        f"/api/load/customers/{site.shop.account_no}/production",
+        json.dumps({"security_load_kw": "60", "version": 0}),
+        content_type="application/json",
+    )
+    assert (stale.status_code, stale.json()["code"]) == (409, "load.stale_profile")
+    too_much = client.put(
+        f"/api/load/customers/{site.shop.account_no}/production",
+        json.dumps({"security_load_kw": "5000"}),
+        content_type="application/json",
+    )
+    assert (too_much.status_code, too_much.json()["code"]) == (422, "load.invalid_profile")
+    assert "security_load_kw" in too_much.json()["fields"]
+
+
+def test_a_refused_plan_action_is_a_message_on_the_plan_page(
+    client: Client, planner: User, regions: Regions
+) -> None:
+    plan = make_plan(planner, regions, 1000)
+    login(client, planner)
+    response = client.post(f"/load/plans/{plan.pk}/publish/", follow=True)
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, overload
@@ -319,3 +319,26 @@ def change_requests_visible_to(*, user: User) -> QuerySet[ChangeRequest]:
 def customer_history(*, customer: Customer) -> QuerySet[FieldChange]:
     """Every recorded change of the customer, newest first."""
     return customer.history.select_related("actor").order_by("-at", "-pk")
+
+
+def customers_in_region(*, region_path: str) -> QuerySet[Customer]:
+    """Every customer of the region with this path and of the regions below it, whoever
+    asks (for company-wide computations such as orderly-use plans; pages scope with
+    ``customers_visible_to``)."""
+    return Customer.objects.filter(
+        Q(region__path=region_path) | Q(region__path__startswith=f"{region_path}.")
+    )
+
+
+def customer_ids_by_account(*, account_nos: Iterable[str] | None = None) -> dict[str, int]:
+    """Account number → primary key of every customer, or of those named in
+    ``account_nos`` (unknown numbers are left out)."""
+    customers = Customer.objects.all()
+    if account_nos is not None:
+        customers = customers.filter(account_no__in=set(account_nos))
+    return dict(customers.values_list("account_no", "pk").iterator(chunk_size=20000))
+
+
+def customer_account_numbers() -> Iterator[str]:
+    """Every customer's account number, streamed (a city company has a million)."""
+    return Customer.objects.values_list("account_no", flat=True).iterator(chunk_size=20000)

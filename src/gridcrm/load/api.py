@@ -1,21 +1,21 @@
 """REST endpoints of orderly power use: plans (create, solve, pin, exclude, publish,
 check), a customer's declared production data and schedules. Customer data only
-through ``customers_visible_to``; out of scope answers 404."""
+through the archive's visibility selectors; out of scope answers 404. Refusals are the
+load app's domain errors, answered by the API's one exception handler."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from gridcrm.load import selectors, services
+from gridcrm.load.errors import InvalidPlan
 from gridcrm.load.models import Plan, ProductionProfile, Schedule
-from gridcrm.users.models import Region
 from gridcrm.web.http import AuthedRequest
 
 router = Router(tags=["load"])
@@ -79,8 +79,7 @@ class ScheduleOut(Schema):
 
 class MemberIn(Schema):
     account_no: str
-    what: str
-    """``pin``, ``unpin``, ``exclude`` or ``include``."""
+    what: Literal["pin", "unpin", "exclude", "include"]
 
 
 class ProfileIO(Schema):
@@ -104,59 +103,43 @@ def _plan(request: AuthedRequest, plan_id: int) -> Plan:
     return get_object_or_404(selectors.plans_visible_to(user=request.user), pk=plan_id)
 
 
-def _call(fn: object) -> None:
-    try:
-        fn()  # type: ignore[operator]
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or "Forbidden") from exc
-    except services.LoadError as exc:
-        raise HttpError(409, str(exc)) from exc
-    except ValidationError as exc:
-        raise HttpError(
-            422, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        ) from exc
+def _gap(payload: PlanIn) -> list[float]:
+    if payload.gap_kw is not None:
+        return payload.gap_kw
+    if payload.target_kw is None or payload.window_start is None or payload.window_end is None:
+        raise InvalidPlan(
+            fields={"gap_kw": _("Give gap_kw (96 values) or target_kw with a window.")}
+        )
+    return services.gap_from_target(
+        target_kw=payload.target_kw, start=payload.window_start, end=payload.window_end
+    )
 
 
 @router.get("/plans", response=list[PlanOut], summary="Orderly-use plans")
 def plan_list(request: AuthedRequest) -> list[Plan]:
-    if not selectors.can_view_plans(user=request.user):
-        raise HttpError(403, "You may not see orderly-use plans.")
+    selectors.require_view_plans(user=request.user)
     return list(selectors.plans_visible_to(user=request.user)[:100])
 
 
 @router.post("/plans", response={201: PlanOut}, summary="Create a draft plan")
 def plan_create(request: AuthedRequest, payload: PlanIn) -> tuple[int, Plan]:
-    if not selectors.can_plan(user=request.user):
-        raise HttpError(403, "You may not make orderly-use plans.")
-    region = Region.objects.filter(code=payload.region).first()
-    if region is None:
-        raise HttpError(422, f"Unknown region {payload.region!r}.")
-    gap = payload.gap_kw
-    if gap is None:
-        if payload.target_kw is None or payload.window_start is None or payload.window_end is None:
-            raise HttpError(422, "Give gap_kw (96 values) or target_kw with a window.")
-        gap = services.gap_from_target(
-            target_kw=payload.target_kw, start=payload.window_start, end=payload.window_end
-        )
+    selectors.require_plan(user=request.user)
+    region = selectors.region_by_code(code=payload.region)
+    gap = _gap(payload)
     days = sorted(payload.days)
     peak = payload.peak_demand_kw or (
         selectors.peak_demand_estimate(region=region, day=days[0]) if days else 0.0
     )
-    result: list[Plan] = []
-    _call(
-        lambda: result.append(
-            services.plan_create(
-                name=payload.name,
-                region=region,
-                days=days,
-                gap_kw=gap,
-                peak_demand_kw=peak,
-                fairness_cap=payload.fairness_cap,
-                acting_user=request.user,
-            )
-        )
+    plan = services.plan_create(
+        name=payload.name,
+        region=region,
+        days=days,
+        gap_kw=gap,
+        peak_demand_kw=peak,
+        fairness_cap=payload.fairness_cap,
+        acting_user=request.user,
     )
-    return 201, result[0]
+    return 201, plan
 
 
 @router.get("/plans/{plan_id}", response=PlanOut, summary="A plan")
@@ -170,54 +153,50 @@ def plan_schedules(request: AuthedRequest, plan_id: int) -> list[Schedule]:
     return list(selectors.plan_schedules(plan=plan, user=request.user))
 
 
-def _act(request: AuthedRequest, plan_id: int, action: str, **kw: object) -> Plan:
-    if not selectors.can_plan(user=request.user):
-        raise HttpError(403, "You may not make orderly-use plans.")
-    plan = _plan(request, plan_id)
-    fn = getattr(services, action)
-    _call(lambda: fn(plan=plan, acting_user=request.user, **kw))
-    plan.refresh_from_db()
-    return plan
+def _planned(request: AuthedRequest, plan_id: int) -> Plan:
+    selectors.require_plan(user=request.user)
+    return _plan(request, plan_id)
 
 
 @router.post("/plans/{plan_id}/solve", response=PlanOut, summary="Solve (or re-solve) a plan")
 def plan_solve(request: AuthedRequest, plan_id: int) -> Plan:
-    return _act(request, plan_id, "plan_solve")
+    plan = _planned(request, plan_id)
+    return services.plan_solve(plan=plan, acting_user=request.user)
 
 
 @router.post(
     "/plans/{plan_id}/members", response=PlanOut, summary="Pin, release, exclude or include"
 )
 def plan_member(request: AuthedRequest, plan_id: int, payload: MemberIn) -> Plan:
-    if selectors.visible_customer(user=request.user, account_no=payload.account_no) is None:
-        raise Http404
+    selectors.visible_customer(user=request.user, account_no=payload.account_no)
+    plan = _planned(request, plan_id)
     if payload.what in ("pin", "unpin"):
-        return _act(
-            request,
-            plan_id,
-            "plan_pin",
+        plan = services.plan_pin(
+            plan=plan,
             account_no=payload.account_no,
             pinned=payload.what == "pin",
+            acting_user=request.user,
         )
-    if payload.what in ("exclude", "include"):
-        return _act(
-            request,
-            plan_id,
-            "plan_exclude",
+    else:
+        plan = services.plan_exclude(
+            plan=plan,
             account_no=payload.account_no,
             excluded=payload.what == "exclude",
+            acting_user=request.user,
         )
-    raise HttpError(422, "what: one of pin, unpin, exclude, include.")
+    return plan
 
 
 @router.post("/plans/{plan_id}/publish", response=PlanOut, summary="Publish: notify customers")
 def plan_publish(request: AuthedRequest, plan_id: int) -> Plan:
-    return _act(request, plan_id, "plan_publish")
+    plan = _planned(request, plan_id)
+    return services.plan_publish(plan=plan, acting_user=request.user)
 
 
 @router.post("/plans/{plan_id}/check", response=PlanOut, summary="Execution check from readings")
 def plan_check(request: AuthedRequest, plan_id: int) -> Plan:
-    return _act(request, plan_id, "plan_check")
+    plan = _planned(request, plan_id)
+    return services.plan_check(plan=plan, acting_user=request.user)
 
 
 @router.get(
@@ -227,8 +206,6 @@ def plan_check(request: AuthedRequest, plan_id: int) -> Plan:
 )
 def profile_get(request: AuthedRequest, account_no: str) -> tuple[int, ProductionProfile | None]:
     customer = selectors.visible_customer(user=request.user, account_no=account_no)
-    if customer is None:
-        raise Http404
     profile = selectors.customer_profile(customer=customer)
     return (200, profile) if profile is not None else (204, None)
 
@@ -240,26 +217,12 @@ def profile_get(request: AuthedRequest, account_no: str) -> tuple[int, Productio
 )
 def profile_put(request: AuthedRequest, account_no: str, payload: ProfileIO) -> ProductionProfile:
     customer = selectors.visible_customer(user=request.user, account_no=account_no)
-    if customer is None:
-        raise Http404
-    data = payload.dict(exclude={"version"})
-    result: list[ProductionProfile] = []
-    try:
-        _call(
-            lambda: result.append(
-                services.profile_save(
-                    customer=customer,
-                    data=data,
-                    acting_user=request.user,
-                    version=payload.version,
-                )
-            )
-        )
-    except HttpError as exc:
-        if isinstance(exc.__cause__, services.StaleProfile):
-            raise HttpError(409, str(exc.__cause__)) from exc
-        raise
-    return result[0]
+    return services.profile_save(
+        customer=customer,
+        data=payload.dict(exclude={"version"}),
+        acting_user=request.user,
+        version=payload.version,
+    )
 
 
 @router.get(
@@ -269,6 +232,4 @@ def profile_put(request: AuthedRequest, account_no: str, payload: ProfileIO) -> 
 )
 def customer_schedules(request: AuthedRequest, account_no: str) -> list[Schedule]:
     customer = selectors.visible_customer(user=request.user, account_no=account_no)
-    if customer is None:
-        raise Http404
     return list(selectors.customer_schedules(customer=customer).select_related("customer")[:50])

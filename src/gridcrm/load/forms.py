@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.load.models import ProductionProfile
 from gridcrm.load.services import PROFILE_FIELDS
-from gridcrm.users.models import Region
+from gridcrm.users.selectors import regions_below_company
 
 
 class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -21,11 +22,31 @@ class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = list(PROFILE_FIELDS)
 
 
+class CompositionForm(forms.Form):
+    """The composition page's query; a value that does not parse counts as not given."""
+
+    region = forms.CharField(required=False)
+    by = forms.CharField(required=False)
+    start = forms.DateField(required=False)
+    end = forms.DateField(required=False)
+
+    @classmethod
+    def read(cls, query: QueryDict) -> dict[str, Any]:
+        """Every field's cleaned value, or ``None``/``""`` where it is missing or wrong."""
+        form = cls(query)
+        form.is_valid()
+        cleaned = getattr(form, "cleaned_data", {})
+        return {
+            "region": cleaned.get("region") or "",
+            "by": cleaned.get("by") or "segment",
+            "start": cleaned.get("start"),
+            "end": cleaned.get("end"),
+        }
+
+
 class PlanForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.exclude(level="company").order_by("path")
-    )
+    region = forms.ModelChoiceField(label=_("Region"), queryset=regions_below_company())
     first_day = forms.DateField(
         label=_("First day"), widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gridcrm.archive.models import Customer
 from gridcrm.load.models import ProductionProfile, Protection, TypicalCurve
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
 
 # 单位电量产值 (yuan of output per kWh) by GB/T 4754 prefix, when nothing is declared:
 # low-value energy-intensive industries are limited before high-value ones.

@@ -12,8 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from gridcrm.archive.models import Customer
-from gridcrm.users.models import Region
+from gridcrm.core.audit import AuditEvent
 
 _NONNEG = [MinValueValidator(0)]
 
@@ -50,7 +49,10 @@ class TouSchedule(models.Model):
     """
 
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="tou_schedules", verbose_name=_("region")
+        "users.Region",
+        on_delete=models.PROTECT,
+        related_name="tou_schedules",
+        verbose_name=_("region"),
     )
     name = models.CharField(_("name"), max_length=100)
     months = models.JSONField(_("months"), default=list)
@@ -93,7 +95,7 @@ class ProductionProfile(models.Model):
     (保安负荷), the load that can move or be shed and with how much notice."""
 
     customer = models.OneToOneField(
-        Customer, on_delete=models.CASCADE, related_name="production_profile"
+        "archive.Customer", on_delete=models.CASCADE, related_name="production_profile"
     )
     security_load_kw = _kw(_("security load (kW)"))
     typical_load_kw = models.DecimalField(
@@ -178,7 +180,9 @@ class TypicalCurve(models.Model):
         WORKDAY = "workday", _("Workday")
         WEEKEND = "weekend", _("Weekend")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="typical_curves")
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="typical_curves"
+    )
     season = models.CharField(_("season"), max_length=15, choices=Season.choices)
     day_type = models.CharField(_("day type"), max_length=10, choices=DayType.choices)
     kw = models.JSONField(_("demand by slot (kW)"))
@@ -219,7 +223,10 @@ class Plan(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="load_plans", verbose_name=_("region")
+        "users.Region",
+        on_delete=models.PROTECT,
+        related_name="load_plans",
+        verbose_name=_("region"),
     )
     days = models.JSONField(_("days"), default=list)
     gap_kw = models.JSONField(_("expected gap by slot (kW)"), default=list)
@@ -276,7 +283,9 @@ class Schedule(models.Model):
     """One customer's part of a plan on one day: kW to shed per action and slot."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="schedules")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="load_schedules")
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="load_schedules"
+    )
     day = models.DateField(_("day"))
     shift_kw = models.JSONField(default=list)
     avoid_kw = models.JSONField(default=list)
@@ -313,7 +322,9 @@ class ScheduleNotice(models.Model):
     """The notice of a published plan to one affected customer, with its schedule."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="notices")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="load_notices")
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="load_notices"
+    )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
     channel = models.CharField(_("channel"), max_length=10, default="in_app")
@@ -332,20 +343,34 @@ class ScheduleNotice(models.Model):
         return self.title
 
 
-class LoadEvent(models.Model):
-    """The audit trail of the load app: who did what to which plan or profile."""
+class LoadEvent(AuditEvent):
+    """The audit trail of the load app: who did what to which plan or profile. Written
+    only through ``gridcrm.load.events``; ``text`` is the short summary the pages show."""
 
-    kind = models.CharField(max_length=30)
+    class Kind(models.TextChoices):
+        PROFILE_SAVED = "profile_saved", _("Declared production data saved")
+        PLAN_CREATED = "plan_created", _("Plan created")
+        PLAN_SOLVED = "plan_solved", _("Plan solved")
+        PLAN_INFEASIBLE = "plan_infeasible", _("Plan infeasible")
+        PLAN_PIN = "plan_pin", _("Customer pinned")
+        PLAN_UNPIN = "plan_unpin", _("Customer released")
+        PLAN_EXCLUDE = "plan_exclude", _("Customer excluded")
+        PLAN_INCLUDE = "plan_include", _("Customer included")
+        PLAN_PUBLISHED = "plan_published", _("Plan published")
+        PLAN_CHECKED = "plan_checked", _("Plan execution checked")
+        TOU_DEFAULTS_INSTALLED = "tou_defaults_installed", _("Time-of-use defaults installed")
+        CURVES_REFRESHED = "curves_refreshed", _("Typical curves computed")
+
+    kind = models.CharField(_("what"), max_length=40, choices=Kind.choices)
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, null=True, related_name="events")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, null=True, related_name="+")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, null=True, related_name="+"
     )
     text = models.CharField(max_length=500, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-at", "-pk"]
+    class Meta(AuditEvent.Meta):
+        verbose_name = _("load event")
+        verbose_name_plural = _("load events")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
-from gridcrm.archive.models import Customer
-from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.archive.selectors import (
+    customer_get_visible,
+    customers_in_region,
+    customers_visible_to,
+)
 from gridcrm.lake import catalog
 from gridcrm.load import clustering, knowledge, pipelines
+from gridcrm.load.errors import MayNotManageTou, MayNotPlan, MayNotViewKnowledge, UnknownRegion
 from gridcrm.load.models import (
     Plan,
     ProductionProfile,
     Schedule,
     ScheduleNotice,
+    TouSchedule,
     TypicalCurve,
 )
-from gridcrm.load.services import region_customers
-from gridcrm.users.models import Region, User
+from gridcrm.users import selectors as users
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
+    from gridcrm.users.models import Region, User
 
 GROUPINGS = ("station", "segment", "industry")
 
@@ -37,8 +47,62 @@ def can_view_knowledge(*, user: User | AnonymousUser) -> bool:
     return user.is_active and user.has_perm("load.view_load_knowledge")
 
 
-def visible_customer(*, user: User | AnonymousUser, account_no: str) -> Customer | None:
-    return customers_visible_to(user=user).filter(account_no=account_no).first()
+def require_view_plans(*, user: User | AnonymousUser) -> None:
+    """Refuse (``load.may_not_plan``) a user who may not see orderly-use plans."""
+    if not can_view_plans(user=user):
+        raise MayNotPlan(_("You may not see orderly-use plans."))
+
+
+def require_plan(*, user: User | AnonymousUser) -> None:
+    """Refuse (``load.may_not_plan``) a user who may not make orderly-use plans."""
+    if not can_plan(user=user):
+        raise MayNotPlan(_("You may not make orderly-use plans."))
+
+
+def require_view_knowledge(*, user: User | AnonymousUser) -> None:
+    """Refuse (``load.may_not_view_knowledge``) a user who may not see load knowledge."""
+    if not can_view_knowledge(user=user):
+        raise MayNotViewKnowledge(_("You may not see load compositions and patterns."))
+
+
+def can_manage_tou(*, user: User | AnonymousUser) -> bool:
+    return user.is_active and user.has_perm("load.manage_tou")
+
+
+def require_view_tou(*, user: User | AnonymousUser) -> None:
+    """Refuse (``load.may_not_manage_tou``) unless the user sees plans or manages TOU."""
+    if not (can_view_plans(user=user) or can_manage_tou(user=user)):
+        raise MayNotManageTou(_("You may not see the time-of-use periods."))
+
+
+def visible_customer(*, user: User | AnonymousUser, account_no: str) -> Customer:
+    """A customer the user may see, or ``NotFound`` (``archive.customer_not_found``)."""
+    return customer_get_visible(user=user, account_no=account_no)
+
+
+def region_customers(*, region: Region) -> QuerySet[Customer]:
+    """Every customer of ``region`` and below, whoever asks (plans are company work)."""
+    return customers_in_region(region_path=region.path)
+
+
+def region_by_code(*, code: str) -> Region:
+    """The region with this code, or ``load.unknown_region``."""
+    region = users.region_by_code(code=code)
+    if region is None:
+        raise UnknownRegion(
+            _("Unknown region %(code)s.") % {"code": code},
+            fields={"region": _("No region has this code.")},
+        )
+    return region
+
+
+def regions() -> QuerySet[Region]:
+    """Every region in tree order (the composition page's choice)."""
+    return users.regions_all()
+
+
+def tou_schedules() -> QuerySet[TouSchedule]:
+    return TouSchedule.objects.select_related("region")
 
 
 def plans_visible_to(*, user: User | AnonymousUser) -> QuerySet[Plan]:
@@ -79,7 +143,7 @@ def customer_curves(*, customer: Customer) -> QuerySet[TypicalCurve]:
 
 
 def stations() -> QuerySet[Region]:
-    return Region.objects.exclude(level="company").order_by("path")
+    return users.regions_below_company()
 
 
 def peak_demand_estimate(*, region: Region, day: dt.date) -> float:

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from gridcrm.lake.pipelines import TouClock, TouRule
+from gridcrm.load import events
 from gridcrm.load.models import TouPeriod, TouSchedule
-from gridcrm.users.models import Region
+from gridcrm.users.selectors import company_region
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import Region, User
 
 # Shanxi's commercial and industrial schedule (since 2023): a midday valley for solar,
 # the evening peak, and a critical peak 18:00-20:00 in the summer and winter months.
@@ -34,9 +39,10 @@ def shanxi_hours(*, sharp: bool) -> list[str]:
 
 
 @transaction.atomic
-def tou_defaults_install(*, region: Region) -> list[TouSchedule]:
+def tou_defaults_install(*, region: Region, acting_user: User | None = None) -> list[TouSchedule]:
     """Give ``region`` Shanxi's schedule unless it has one: peak = flat × 1.6, valley =
-    flat × 0.45, critical peak = peak × 1.2 for large industry in summer and winter."""
+    flat × 0.45, critical peak = peak × 1.2 for large industry in summer and winter.
+    Records who installed them (``acting_user`` empty: the system, e.g. the demo)."""
     existing = list(TouSchedule.objects.filter(region=region))
     if existing:
         return existing
@@ -48,7 +54,7 @@ def tou_defaults_install(*, region: Region) -> list[TouSchedule]:
         "sharp_ratio": Decimal("1.20"),
         "sharp_tariffs": ["large_industry"],
     }
-    return [
+    installed = [
         TouSchedule.objects.create(
             name="夏冬季（含尖峰）",
             months=SHARP_MONTHS,
@@ -62,6 +68,10 @@ def tou_defaults_install(*, region: Region) -> list[TouSchedule]:
             **common,
         ),
     ]
+    events.tou_defaults_installed(
+        region_code=region.code, schedules=len(installed), acting_user=acting_user
+    )
+    return installed
 
 
 def schedules_for(*, region: Region) -> list[TouSchedule]:
@@ -94,7 +104,7 @@ def clock_of(schedules: list[TouSchedule]) -> TouClock:
 def company_clock() -> TouClock:
     """The clock of the company (the root region): the lake's pipelines run company-wide.
     Empty when nothing is configured (the lake then uses its built-in default)."""
-    root = Region.objects.filter(parent__isnull=True).order_by("path").first()
+    root = company_region()
     if root is None:
         return ()
     return clock_of(schedules_for(region=root))

@@ -1,5 +1,6 @@
 """Pages of orderly power use: plans, composition, TOU periods, a customer's panel and
-declared production data. Views validate and orchestrate; services do the work."""
+declared production data. Views validate and orchestrate; services do the work and
+refuse with the load app's domain errors, shown through ``page_errors``."""
 
 from __future__ import annotations
 
@@ -7,25 +8,19 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridcrm.load import selectors, services, tou
-from gridcrm.load.forms import PlanForm, ProfileForm
-from gridcrm.load.models import Plan, TouSchedule, TypicalCurve
-from gridcrm.users.models import Region
+from gridcrm.load.errors import MayNotEditProfile, MayNotManageTou
+from gridcrm.load.forms import CompositionForm, PlanForm, ProfileForm
+from gridcrm.load.models import Plan, TypicalCurve
+from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 def _slot_labels() -> list[str]:
@@ -34,7 +29,7 @@ def _slot_labels() -> list[str]:
 
 @login_required
 def plan_list(request: AuthedRequest) -> HttpResponse:
-    _require(selectors.can_view_plans(user=request.user))
+    selectors.require_view_plans(user=request.user)
     form = PlanForm(initial={"first_day": timezone.localdate() + dt.timedelta(days=2)})
     return render(
         request,
@@ -49,7 +44,7 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def plan_new(request: AuthedRequest) -> HttpResponse:
-    _require(selectors.can_plan(user=request.user))
+    selectors.require_plan(user=request.user)
     form = PlanForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -58,11 +53,11 @@ def plan_new(request: AuthedRequest) -> HttpResponse:
         )
         first: dt.date = data["first_day"]
         days = [first + dt.timedelta(days=k) for k in range(data["day_count"])]
-        region: Region = data["region"]
+        region = data["region"]
         peak = data.get("peak_demand_kw") or selectors.peak_demand_estimate(
             region=region, day=first
         )
-        try:
+        with page_errors(request, form=form):
             plan = services.plan_create(
                 name=data["name"],
                 region=region,
@@ -72,10 +67,6 @@ def plan_new(request: AuthedRequest) -> HttpResponse:
                 fairness_cap=data["fairness_cap"],
                 acting_user=request.user,
             )
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
             return redirect("load:plan_detail", plan_id=plan.pk)
     return render(
         request,
@@ -140,12 +131,10 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
 
 
 def _plan_action(request: AuthedRequest, plan_id: int, action: Any) -> HttpResponse:
-    _require(selectors.can_plan(user=request.user))
+    selectors.require_plan(user=request.user)
     plan = _plan(request, plan_id)
-    try:
+    with page_errors(request):
         action(plan)
-    except services.LoadError as exc:
-        messages.error(request, str(exc))
     return redirect("load:plan_detail", plan_id=plan.pk)
 
 
@@ -163,8 +152,7 @@ def plan_member(request: AuthedRequest, plan_id: int) -> HttpResponse:
     """Pin, release, exclude or include one customer (then solve again)."""
     account_no = request.POST.get("account_no", "")
     what = request.POST.get("what", "")
-    if selectors.visible_customer(user=request.user, account_no=account_no) is None:
-        raise Http404
+    selectors.visible_customer(user=request.user, account_no=account_no)
 
     def act(plan: Plan) -> None:
         if what in ("pin", "unpin"):
@@ -198,26 +186,18 @@ def plan_check(request: AuthedRequest, plan_id: int) -> HttpResponse:
     )
 
 
-def _date(raw: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(raw) if raw else default
-    except ValueError:
-        return default
-
-
 @login_required
 def composition(request: AuthedRequest) -> HttpResponse:
     """Stacked load curves of a region by station, segment or industry, and the load
     patterns of its customers: the evidence for a plan."""
-    _require(selectors.can_view_knowledge(user=request.user))
-    regions = list(Region.objects.order_by("path"))
-    region = next((r for r in regions if r.code == request.GET.get("region")), None)
+    selectors.require_view_knowledge(user=request.user)
+    regions = list(selectors.regions())
+    query = CompositionForm.read(request.GET)
+    region = next((r for r in regions if r.code == query["region"]), None)
     region = region or (regions[0] if regions else None)
-    grouping = request.GET.get("by", "segment")
-    if grouping not in selectors.GROUPINGS:
-        grouping = "segment"
-    end = _date(request.GET.get("end"), timezone.localdate())
-    start = _date(request.GET.get("start"), end - dt.timedelta(days=28))
+    grouping = query["by"] if query["by"] in selectors.GROUPINGS else "segment"
+    end: dt.date = query["end"] or timezone.localdate()
+    start: dt.date = query["start"] or end - dt.timedelta(days=28)
     season = request.GET.get("season", TypicalCurve.Season.SUMMER)
     day_type = request.GET.get("day_type", TypicalCurve.DayType.WORKDAY)
     result = (
@@ -285,21 +265,20 @@ def _pattern_label(name: str) -> str:
 @login_required
 def tou_page(request: AuthedRequest) -> HttpResponse:
     """The configured time-of-use schedules; planners may install the Shanxi defaults."""
-    _require(
-        selectors.can_view_plans(user=request.user) or request.user.has_perm("load.manage_tou")
-    )
-    can_manage = request.user.has_perm("load.manage_tou")
+    selectors.require_view_tou(user=request.user)
+    can_manage = selectors.can_manage_tou(user=request.user)
     if request.method == "POST":
-        _require(can_manage)
-        region = get_object_or_404(Region, code=request.POST.get("region", ""))
-        tou.tou_defaults_install(region=region)
+        if not can_manage:
+            raise MayNotManageTou(_("You may not configure time-of-use periods."))
+        region = get_object_or_404(selectors.regions(), code=request.POST.get("region", ""))
+        tou.tou_defaults_install(region=region, acting_user=request.user)
         return redirect("load:tou")
     return render(
         request,
         "load/tou.html",
         {
-            "schedules": TouSchedule.objects.select_related("region"),
-            "regions": Region.objects.order_by("path"),
+            "schedules": selectors.tou_schedules(),
+            "regions": selectors.regions(),
             "can_manage": can_manage,
             "hours": list(range(24)),
         },
@@ -310,8 +289,6 @@ def tou_page(request: AuthedRequest) -> HttpResponse:
 def customer_panel(request: AuthedRequest, account_no: str) -> HttpResponse:
     """A customer's declared data, schedules, notices and load patterns (htmx fragment)."""
     customer = selectors.visible_customer(user=request.user, account_no=account_no)
-    if customer is None:
-        raise Http404
     curves = list(selectors.customer_curves(customer=customer))
     schedules = list(selectors.customer_schedules(customer=customer)[:10])
     return render(
@@ -331,26 +308,19 @@ def customer_panel(request: AuthedRequest, account_no: str) -> HttpResponse:
 @login_required
 def profile_edit(request: AuthedRequest, account_no: str) -> HttpResponse:
     customer = selectors.visible_customer(user=request.user, account_no=account_no)
-    if customer is None:
-        raise Http404
-    _require(request.user.has_perm("load.edit_production_data"))
+    if not request.user.has_perm("load.edit_production_data"):
+        raise MayNotEditProfile(_("Your role may not edit declared production data."))
     profile = selectors.customer_profile(customer=customer)
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
+        with page_errors(request, form=form):
             services.profile_save(
                 customer=customer,
                 data=data,
                 acting_user=request.user,
                 version=form.cleaned_data.get("version"),
             )
-        except services.StaleProfile as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
             return redirect(customer.get_absolute_url())
     if profile is not None and not form.is_bound:
         form.initial["version"] = profile.version

@@ -6,9 +6,10 @@ import datetime as dt
 import hashlib
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from gridcrm.users.models import ApiToken, User
+from gridcrm.users.models import ApiToken, Region, RegionLevel, User
 from gridcrm.users.roles import Role
 
 TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
@@ -38,3 +39,33 @@ def user_for_token(*, token: str) -> User | None:
     if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_RESOLUTION:
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
     return found.user
+
+
+def regions_all() -> QuerySet[Region]:
+    """Every region in tree order."""
+    return Region.objects.order_by("path")
+
+
+def regions_below_company() -> QuerySet[Region]:
+    """The district companies and supply stations, in tree order."""
+    return Region.objects.exclude(level=RegionLevel.COMPANY).order_by("path")
+
+
+def region_by_code(*, code: str) -> Region | None:
+    """The region with this code, or ``None``."""
+    return Region.objects.filter(code=code).first()
+
+
+def company_region() -> Region | None:
+    """The root of the region tree (the supply company), or ``None`` when there is none."""
+    return Region.objects.filter(parent__isnull=True).order_by("path").first()
+
+
+def user_by_username(*, username: str) -> User | None:
+    """The user with this user name, or ``None``."""
+    return User.objects.filter(username=username).first()
+
+
+def first_superuser() -> User | None:
+    """The superuser created first, or ``None``."""
+    return User.objects.filter(is_superuser=True).order_by("pk").first()

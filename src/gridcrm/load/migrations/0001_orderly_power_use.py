@@ -8,185 +8,617 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('archive', '0006_name_needs_no_btree_index'),
-        ('users', '0001_initial'),
+        ("archive", "0006_name_needs_no_btree_index"),
+        ("users", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('days', models.JSONField(default=list, verbose_name='days')),
-                ('gap_kw', models.JSONField(default=list, verbose_name='expected gap by slot (kW)')),
-                ('peak_demand_kw', models.FloatField(verbose_name='expected peak demand (kW)')),
-                ('warning_level', models.CharField(blank=True, choices=[('', 'No gap'), ('I', 'I (red)'), ('II', 'II (orange)'), ('III', 'III (yellow)'), ('IV', 'IV (blue)')], max_length=3, verbose_name='warning level')),
-                ('fairness_cap', models.FloatField(default=0.6, validators=[django.core.validators.MinValueValidator(0.05), django.core.validators.MaxValueValidator(1)], verbose_name="largest share of a customer's load")),
-                ('rotation_weight', models.FloatField(default=0.5, validators=[django.core.validators.MinValueValidator(0)], verbose_name='rotation weight')),
-                ('pinned', models.JSONField(blank=True, default=list, verbose_name='pinned customers')),
-                ('excluded', models.JSONField(blank=True, default=list, verbose_name='excluded customers')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('solved', 'Solved'), ('infeasible', 'Infeasible'), ('published', 'Published')], default='draft', max_length=12, verbose_name='status')),
-                ('objective', models.FloatField(blank=True, null=True, verbose_name='weighted harm (objective)')),
-                ('harm', models.FloatField(blank=True, null=True, verbose_name='weighted harm')),
-                ('shortfall_kw', models.JSONField(blank=True, default=dict, verbose_name='shortfall by day and slot (kW)')),
-                ('covered_kw', models.JSONField(blank=True, default=dict, verbose_name='closed by day and slot (kW)')),
-                ('solve_seconds', models.FloatField(blank=True, null=True)),
-                ('solved_at', models.DateTimeField(blank=True, null=True, verbose_name='solved')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published')),
-                ('checked_at', models.DateTimeField(blank=True, null=True, verbose_name='execution checked')),
-                ('compliance', models.FloatField(blank=True, null=True, verbose_name='compliance')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='load_plans', to='users.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("days", models.JSONField(default=list, verbose_name="days")),
+                (
+                    "gap_kw",
+                    models.JSONField(default=list, verbose_name="expected gap by slot (kW)"),
+                ),
+                ("peak_demand_kw", models.FloatField(verbose_name="expected peak demand (kW)")),
+                (
+                    "warning_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "No gap"),
+                            ("I", "I (red)"),
+                            ("II", "II (orange)"),
+                            ("III", "III (yellow)"),
+                            ("IV", "IV (blue)"),
+                        ],
+                        max_length=3,
+                        verbose_name="warning level",
+                    ),
+                ),
+                (
+                    "fairness_cap",
+                    models.FloatField(
+                        default=0.6,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.05),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                        verbose_name="largest share of a customer's load",
+                    ),
+                ),
+                (
+                    "rotation_weight",
+                    models.FloatField(
+                        default=0.5,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="rotation weight",
+                    ),
+                ),
+                (
+                    "pinned",
+                    models.JSONField(blank=True, default=list, verbose_name="pinned customers"),
+                ),
+                (
+                    "excluded",
+                    models.JSONField(blank=True, default=list, verbose_name="excluded customers"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("solved", "Solved"),
+                            ("infeasible", "Infeasible"),
+                            ("published", "Published"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "objective",
+                    models.FloatField(
+                        blank=True, null=True, verbose_name="weighted harm (objective)"
+                    ),
+                ),
+                ("harm", models.FloatField(blank=True, null=True, verbose_name="weighted harm")),
+                (
+                    "shortfall_kw",
+                    models.JSONField(
+                        blank=True, default=dict, verbose_name="shortfall by day and slot (kW)"
+                    ),
+                ),
+                (
+                    "covered_kw",
+                    models.JSONField(
+                        blank=True, default=dict, verbose_name="closed by day and slot (kW)"
+                    ),
+                ),
+                ("solve_seconds", models.FloatField(blank=True, null=True)),
+                ("solved_at", models.DateTimeField(blank=True, null=True, verbose_name="solved")),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="published"),
+                ),
+                (
+                    "checked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="execution checked"),
+                ),
+                ("compliance", models.FloatField(blank=True, null=True, verbose_name="compliance")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="load_plans",
+                        to="users.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'orderly-use plan',
-                'verbose_name_plural': 'orderly-use plans',
-                'ordering': ['-created_at', '-pk'],
-                'permissions': [('view_plans', 'Can see orderly-use plans'), ('make_plans', 'Can make and publish orderly-use plans')],
+                "verbose_name": "orderly-use plan",
+                "verbose_name_plural": "orderly-use plans",
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [
+                    ("view_plans", "Can see orderly-use plans"),
+                    ("make_plans", "Can make and publish orderly-use plans"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LoadEvent',
+            name="LoadEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=30)),
-                ('text', models.CharField(blank=True, max_length=500)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='archive.customer')),
-                ('plan', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='load.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=30)),
+                ("text", models.CharField(blank=True, max_length=500)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="archive.customer",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="load.plan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
+                "ordering": ["-at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='TouSchedule',
+            name="TouSchedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('months', models.JSONField(default=list, verbose_name='months')),
-                ('effective_from', models.DateField(verbose_name='effective from')),
-                ('effective_to', models.DateField(blank=True, null=True, verbose_name='effective until')),
-                ('hours', models.JSONField(default=list, verbose_name='periods by hour')),
-                ('peak_ratio', models.DecimalField(decimal_places=2, default=Decimal('1.60'), max_digits=4, verbose_name='peak ÷ flat')),
-                ('valley_ratio', models.DecimalField(decimal_places=2, default=Decimal('0.45'), max_digits=4, verbose_name='valley ÷ flat')),
-                ('sharp_ratio', models.DecimalField(decimal_places=2, default=Decimal('1.20'), max_digits=4, verbose_name='critical peak ÷ peak')),
-                ('sharp_tariffs', models.JSONField(default=list, verbose_name='tariff categories with a critical peak')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tou_schedules', to='users.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("months", models.JSONField(default=list, verbose_name="months")),
+                ("effective_from", models.DateField(verbose_name="effective from")),
+                (
+                    "effective_to",
+                    models.DateField(blank=True, null=True, verbose_name="effective until"),
+                ),
+                ("hours", models.JSONField(default=list, verbose_name="periods by hour")),
+                (
+                    "peak_ratio",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("1.60"),
+                        max_digits=4,
+                        verbose_name="peak ÷ flat",
+                    ),
+                ),
+                (
+                    "valley_ratio",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.45"),
+                        max_digits=4,
+                        verbose_name="valley ÷ flat",
+                    ),
+                ),
+                (
+                    "sharp_ratio",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("1.20"),
+                        max_digits=4,
+                        verbose_name="critical peak ÷ peak",
+                    ),
+                ),
+                (
+                    "sharp_tariffs",
+                    models.JSONField(
+                        default=list, verbose_name="tariff categories with a critical peak"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tou_schedules",
+                        to="users.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'time-of-use schedule',
-                'verbose_name_plural': 'time-of-use schedules',
-                'ordering': ['region', '-effective_from', 'pk'],
-                'permissions': [('manage_tou', 'Can configure time-of-use periods')],
+                "verbose_name": "time-of-use schedule",
+                "verbose_name_plural": "time-of-use schedules",
+                "ordering": ["region", "-effective_from", "pk"],
+                "permissions": [("manage_tou", "Can configure time-of-use periods")],
             },
         ),
         migrations.CreateModel(
-            name='ProductionProfile',
+            name="ProductionProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('security_load_kw', models.DecimalField(decimal_places=1, default=Decimal('0'), max_digits=10, validators=[django.core.validators.MinValueValidator(0)], verbose_name='security load (kW)')),
-                ('typical_load_kw', models.DecimalField(blank=True, decimal_places=1, help_text='Used when the customer has no interval readings.', max_digits=10, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='typical load (kW)')),
-                ('shiftable_kw', models.DecimalField(decimal_places=1, default=Decimal('0'), max_digits=10, validators=[django.core.validators.MinValueValidator(0)], verbose_name='shiftable load (kW)')),
-                ('shift_notice_hours', models.DecimalField(decimal_places=1, default=Decimal('24'), max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(168)], verbose_name='notice to shift (hours)')),
-                ('shift_max_hours', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(24)], verbose_name='longest shift a day (hours)')),
-                ('curtailable_kw', models.DecimalField(decimal_places=1, default=Decimal('0'), max_digits=10, validators=[django.core.validators.MinValueValidator(0)], verbose_name='curtailable load (kW)')),
-                ('curtail_notice_hours', models.DecimalField(decimal_places=1, default=Decimal('2'), max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(168)], verbose_name='notice to avoid the peak (hours)')),
-                ('curtail_max_hours', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(24)], verbose_name='longest peak avoidance a day (hours)')),
-                ('interruptible_kw', models.DecimalField(decimal_places=1, default=Decimal('0'), max_digits=10, validators=[django.core.validators.MinValueValidator(0)], verbose_name='interruptible load (kW)')),
-                ('interrupt_notice_hours', models.DecimalField(decimal_places=1, default=Decimal('1'), max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(168)], verbose_name='notice to limit (hours)')),
-                ('interruptible_processes', models.CharField(blank=True, max_length=300, verbose_name='interruptible processes')),
-                ('output_value_per_kwh', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='output value per kWh (yuan)')),
-                ('protection', models.CharField(choices=[('auto', 'From the archive'), ('priority', 'Limited first'), ('normal', 'Ordinary'), ('protected', 'Protected')], default='auto', max_length=10, verbose_name='protection')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('customer', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='production_profile', to='archive.customer')),
-                ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "security_load_kw",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=Decimal("0"),
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="security load (kW)",
+                    ),
+                ),
+                (
+                    "typical_load_kw",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        help_text="Used when the customer has no interval readings.",
+                        max_digits=10,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="typical load (kW)",
+                    ),
+                ),
+                (
+                    "shiftable_kw",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=Decimal("0"),
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="shiftable load (kW)",
+                    ),
+                ),
+                (
+                    "shift_notice_hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=Decimal("24"),
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(168),
+                        ],
+                        verbose_name="notice to shift (hours)",
+                    ),
+                ),
+                (
+                    "shift_max_hours",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(24),
+                        ],
+                        verbose_name="longest shift a day (hours)",
+                    ),
+                ),
+                (
+                    "curtailable_kw",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=Decimal("0"),
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="curtailable load (kW)",
+                    ),
+                ),
+                (
+                    "curtail_notice_hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=Decimal("2"),
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(168),
+                        ],
+                        verbose_name="notice to avoid the peak (hours)",
+                    ),
+                ),
+                (
+                    "curtail_max_hours",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(24),
+                        ],
+                        verbose_name="longest peak avoidance a day (hours)",
+                    ),
+                ),
+                (
+                    "interruptible_kw",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=Decimal("0"),
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="interruptible load (kW)",
+                    ),
+                ),
+                (
+                    "interrupt_notice_hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=Decimal("1"),
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(168),
+                        ],
+                        verbose_name="notice to limit (hours)",
+                    ),
+                ),
+                (
+                    "interruptible_processes",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="interruptible processes"
+                    ),
+                ),
+                (
+                    "output_value_per_kwh",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=8,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="output value per kWh (yuan)",
+                    ),
+                ),
+                (
+                    "protection",
+                    models.CharField(
+                        choices=[
+                            ("auto", "From the archive"),
+                            ("priority", "Limited first"),
+                            ("normal", "Ordinary"),
+                            ("protected", "Protected"),
+                        ],
+                        default="auto",
+                        max_length=10,
+                        verbose_name="protection",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "customer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="production_profile",
+                        to="archive.customer",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'declared production data',
-                'verbose_name_plural': 'declared production data',
-                'permissions': [('edit_production_data', 'Can edit declared production data')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('security_load_kw__gte', 0), ('shiftable_kw__gte', 0), ('curtailable_kw__gte', 0), ('interruptible_kw__gte', 0)), name='load_profile_nonnegative')],
+                "verbose_name": "declared production data",
+                "verbose_name_plural": "declared production data",
+                "permissions": [("edit_production_data", "Can edit declared production data")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("security_load_kw__gte", 0),
+                            ("shiftable_kw__gte", 0),
+                            ("curtailable_kw__gte", 0),
+                            ("interruptible_kw__gte", 0),
+                        ),
+                        name="load_profile_nonnegative",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Schedule',
+            name="Schedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('shift_kw', models.JSONField(default=list)),
-                ('avoid_kw', models.JSONField(default=list)),
-                ('limit_kw', models.JSONField(default=list)),
-                ('baseline_kw', models.JSONField(default=list)),
-                ('security_kw', models.FloatField(verbose_name='security load (kW)')),
-                ('reduction_kwh', models.FloatField(verbose_name='energy to shed (kWh)')),
-                ('max_kw', models.FloatField(verbose_name='largest reduction (kW)')),
-                ('start', models.TimeField(verbose_name='from')),
-                ('end', models.TimeField(verbose_name='until')),
-                ('action', models.CharField(max_length=10, verbose_name='measure')),
-                ('pinned', models.BooleanField(default=False, verbose_name='pinned')),
-                ('compliance', models.FloatField(blank=True, null=True, verbose_name='compliance')),
-                ('delivered_kwh', models.FloatField(blank=True, null=True, verbose_name='energy shed (kWh)')),
-                ('checked_at', models.DateTimeField(blank=True, null=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='load_schedules', to='archive.customer')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='schedules', to='load.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="day")),
+                ("shift_kw", models.JSONField(default=list)),
+                ("avoid_kw", models.JSONField(default=list)),
+                ("limit_kw", models.JSONField(default=list)),
+                ("baseline_kw", models.JSONField(default=list)),
+                ("security_kw", models.FloatField(verbose_name="security load (kW)")),
+                ("reduction_kwh", models.FloatField(verbose_name="energy to shed (kWh)")),
+                ("max_kw", models.FloatField(verbose_name="largest reduction (kW)")),
+                ("start", models.TimeField(verbose_name="from")),
+                ("end", models.TimeField(verbose_name="until")),
+                ("action", models.CharField(max_length=10, verbose_name="measure")),
+                ("pinned", models.BooleanField(default=False, verbose_name="pinned")),
+                ("compliance", models.FloatField(blank=True, null=True, verbose_name="compliance")),
+                (
+                    "delivered_kwh",
+                    models.FloatField(blank=True, null=True, verbose_name="energy shed (kWh)"),
+                ),
+                ("checked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="load_schedules",
+                        to="archive.customer",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="schedules",
+                        to="load.plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'schedule',
-                'verbose_name_plural': 'schedules',
-                'ordering': ['day', 'customer'],
-                'indexes': [models.Index(fields=['customer', 'day'], name='load_schedu_custome_a812a9_idx')],
-                'constraints': [models.UniqueConstraint(fields=('plan', 'customer', 'day'), name='load_schedule_once_per_day')],
+                "verbose_name": "schedule",
+                "verbose_name_plural": "schedules",
+                "ordering": ["day", "customer"],
+                "indexes": [
+                    models.Index(fields=["customer", "day"], name="load_schedu_custome_a812a9_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("plan", "customer", "day"), name="load_schedule_once_per_day"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ScheduleNotice',
+            name="ScheduleNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('body', models.TextField(verbose_name='text')),
-                ('channel', models.CharField(default='in_app', max_length=10, verbose_name='channel')),
-                ('lead_hours', models.FloatField(verbose_name='hours ahead')),
-                ('sent_at', models.DateTimeField(verbose_name='sent')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='load_notices', to='archive.customer')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='load.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("body", models.TextField(verbose_name="text")),
+                (
+                    "channel",
+                    models.CharField(default="in_app", max_length=10, verbose_name="channel"),
+                ),
+                ("lead_hours", models.FloatField(verbose_name="hours ahead")),
+                ("sent_at", models.DateTimeField(verbose_name="sent")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="load_notices",
+                        to="archive.customer",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notices",
+                        to="load.plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'schedule notice',
-                'verbose_name_plural': 'schedule notices',
-                'ordering': ['-sent_at', '-pk'],
-                'constraints': [models.UniqueConstraint(fields=('plan', 'customer'), name='load_notice_once')],
+                "verbose_name": "schedule notice",
+                "verbose_name_plural": "schedule notices",
+                "ordering": ["-sent_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("plan", "customer"), name="load_notice_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TypicalCurve',
+            name="TypicalCurve",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('season', models.CharField(choices=[('summer', 'Summer'), ('winter', 'Winter'), ('spring_autumn', 'Spring and autumn')], max_length=15, verbose_name='season')),
-                ('day_type', models.CharField(choices=[('workday', 'Workday'), ('weekend', 'Weekend')], max_length=10, verbose_name='day type')),
-                ('kw', models.JSONField(verbose_name='demand by slot (kW)')),
-                ('days', models.PositiveIntegerField(verbose_name='days measured')),
-                ('pattern', models.CharField(blank=True, max_length=30, verbose_name='pattern')),
-                ('computed_at', models.DateTimeField(auto_now=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='typical_curves', to='archive.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "season",
+                    models.CharField(
+                        choices=[
+                            ("summer", "Summer"),
+                            ("winter", "Winter"),
+                            ("spring_autumn", "Spring and autumn"),
+                        ],
+                        max_length=15,
+                        verbose_name="season",
+                    ),
+                ),
+                (
+                    "day_type",
+                    models.CharField(
+                        choices=[("workday", "Workday"), ("weekend", "Weekend")],
+                        max_length=10,
+                        verbose_name="day type",
+                    ),
+                ),
+                ("kw", models.JSONField(verbose_name="demand by slot (kW)")),
+                ("days", models.PositiveIntegerField(verbose_name="days measured")),
+                ("pattern", models.CharField(blank=True, max_length=30, verbose_name="pattern")),
+                ("computed_at", models.DateTimeField(auto_now=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="typical_curves",
+                        to="archive.customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'typical daily curve',
-                'verbose_name_plural': 'typical daily curves',
-                'permissions': [('view_load_knowledge', 'Can see load knowledge and compositions')],
-                'constraints': [models.UniqueConstraint(fields=('customer', 'season', 'day_type'), name='load_typical_curve_once')],
+                "verbose_name": "typical daily curve",
+                "verbose_name_plural": "typical daily curves",
+                "permissions": [("view_load_knowledge", "Can see load knowledge and compositions")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("customer", "season", "day_type"), name="load_typical_curve_once"
+                    )
+                ],
             },
         ),
     ]
