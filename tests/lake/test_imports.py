@@ -11,7 +11,8 @@ import pytest
 
 from gridcrm.archive.models import Customer
 from gridcrm.lake import catalog
-from gridcrm.lake.imports import ImportFailed, import_file
+from gridcrm.lake.errors import ImportFailed
+from gridcrm.lake.imports import import_file
 from gridcrm.lake.models import LakeImport
 from gridcrm.lake.services import lake_compact, lake_import_create, lake_import_run
 from gridcrm.users.models import User
@@ -209,6 +210,7 @@ def test_it_refuses_a_csv_with_wrong_columns_and_names_them(lake: Path, tmp_path
     with pytest.raises(ImportFailed) as failure:
         import_file(table="readings", path=path, known_accounts=KNOWN)
 
+    assert failure.value.code == "lake.wrong_columns"
     message = str(failure.value)
     assert "missing columns: account_no, kwh" in message
     assert "unexpected columns: account, energy" in message
@@ -239,6 +241,7 @@ def test_it_refuses_a_corrupt_parquet_file_and_leaves_the_lake_alone(
     with pytest.raises(ImportFailed) as failure:
         import_file(table="readings", path=corrupt, known_accounts=KNOWN)
 
+    assert failure.value.code == "lake.unreadable_file"
     assert "corrupt.parquet" in str(failure.value)
     assert lake_fingerprint(lake) == before
     assert not list((lake / "_staging").glob("*")) if (lake / "_staging").exists() else True
@@ -248,8 +251,9 @@ def test_it_refuses_a_file_named_parquet_that_is_not(lake: Path, tmp_path: Path)
     path = tmp_path / "x.parquet"
     path.write_text("account_no,meter_no\n")
 
-    with pytest.raises(ImportFailed, match="not a readable Parquet file"):
+    with pytest.raises(ImportFailed) as failure:
         import_file(table="readings", path=path, known_accounts=KNOWN)
+    assert failure.value.code == "lake.not_parquet"
 
 
 def test_it_imports_a_typed_parquet_file(lake: Path, tmp_path: Path) -> None:

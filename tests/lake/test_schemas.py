@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gridcrm.core.errors import DomainError
 from gridcrm.lake.schemas import FACT_TABLES, fact_schema
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "lake.md"
@@ -26,5 +27,7 @@ def test_a_key_names_columns_of_its_table() -> None:
 
 
 def test_an_unknown_table_is_named_in_the_error() -> None:
-    with pytest.raises(KeyError, match="unknown fact table 'meters'"):
+    with pytest.raises(DomainError) as refused:
         fact_schema("meters")
+    assert refused.value.code == "lake.unknown_table"
+    assert "'meters'" in refused.value.message

@@ -148,10 +148,30 @@ def test_the_api_lists_tables_only_for_those_who_may_see_the_lake(
     client: Client, small_lake: Path, lake_officer: User, agent: User
 ) -> None:
     client.force_login(agent)
-    assert client.get("/api/lake/tables").status_code == 403
+    refused = client.get("/api/lake/tables")
+    assert (refused.status_code, refused.json()["code"]) == (403, "lake.may_not_view")
 
     client.force_login(lake_officer)
     tables = {t["name"]: t for t in client.get("/api/lake/tables").json()}
 
     assert tables["readings"]["rows"] == 4 * 96
     assert [p["month"] for p in tables["readings"]["partitions"]] == ["2024-01", "2024-02"]
+
+
+def test_the_api_refuses_imports_with_their_codes(
+    client: Client, lake: Path, lake_officer: User, agent: User
+) -> None:
+    client.force_login(agent)
+    refused = client.post(
+        "/api/lake/imports",
+        {"table": "readings", "file": SimpleUploadedFile("m.csv", CSV, "text/csv")},
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "lake.may_not_import")
+
+    client.force_login(lake_officer)
+    unknown = client.post(
+        "/api/lake/imports",
+        {"table": "meters", "file": SimpleUploadedFile("m.csv", CSV, "text/csv")},
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "lake.unknown_table")
+    assert not LakeImport.objects.exists()

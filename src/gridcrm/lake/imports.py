@@ -38,16 +38,13 @@ import pyarrow as pa
 from django.utils.translation import gettext as _
 
 from gridcrm.lake import catalog
+from gridcrm.lake.errors import ImportFailed
 from gridcrm.lake.schemas import INTERVAL_SECONDS, Column, FactSchema, fact_schema
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (steps done, steps in all) as an import goes."""
 
 _STEPS = 6
-
-
-class ImportFailed(Exception):
-    """The file as a whole cannot be imported; the message says why, for people."""
 
 
 @dataclass
@@ -216,7 +213,10 @@ class _Importer:
     def open_source(self) -> list[str]:
         """Register the file as the view ``src``; return its columns."""
         if not self.path.is_file():
-            raise ImportFailed(_("The file %(name)s does not exist.") % {"name": self.name})
+            raise ImportFailed(
+                _("The file %(name)s does not exist.") % {"name": self.name},
+                code="lake.file_missing",
+            )
         with self.path.open("rb") as handle:
             magic = handle.read(4)
         try:
@@ -226,7 +226,8 @@ class _Importer:
             elif self.path.suffix.lower() == ".parquet":
                 raise ImportFailed(
                     _("%(name)s is not a readable Parquet file (it lacks the Parquet header).")
-                    % {"name": self.name}
+                    % {"name": self.name},
+                    code="lake.not_parquet",
                 )
             else:
                 relation = self.con.read_csv(
@@ -245,7 +246,8 @@ class _Importer:
                     "name": self.name,
                     "kind": kind if "kind" in locals() else "CSV",
                     "error": str(exc).splitlines()[0],
-                }
+                },
+                code="lake.unreadable_file",
             ) from exc
         columns = [row[0] for row in self.con.execute("DESCRIBE src").fetchall()]
         return [c for c in columns if c != "_row"]
@@ -271,7 +273,9 @@ class _Importer:
                     "table": self.schema.name,
                     "problems": "; ".join(problems),
                     "expected": ", ".join(self.schema.names),
-                }
+                },
+                code="lake.wrong_columns",
+                fields={"columns": "; ".join(problems)},
             )
         return set(columns)
 
@@ -509,7 +513,8 @@ def import_file(
     except duckdb.Error as exc:
         raise ImportFailed(
             _("%(name)s could not be imported: %(error)s")
-            % {"name": importer.name, "error": str(exc).splitlines()[0]}
+            % {"name": importer.name, "error": str(exc).splitlines()[0]},
+            code="lake.unreadable_file",
         ) from exc
     finally:
         shutil.rmtree(catalog.staging_dir(importer.import_id), ignore_errors=True)

@@ -11,11 +11,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gridcrm.archive.models import Customer
-
 
 class LakeImport(models.Model):
-    """One file imported (or refused) into one fact table, with its report."""
+    """One file imported (or refused) into one fact table, with its report.
+
+    The row is the import's audit record: who (``created_by``) asked for which file when,
+    and what came of it (``status``, the counts, ``finished_at``); it is created by the
+    service that queues the import, in the same transaction as its job."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -69,7 +71,9 @@ class MonthlyLoadFeature(models.Model):
     is metered, and is blank otherwise.
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="load_features")
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="load_features"
+    )
     month = models.DateField(_("month"))
     kwh_total = models.FloatField(_("consumption (kWh)"))
     kwh_sharp = models.FloatField(_("critical peak (kWh)"))
@@ -100,7 +104,7 @@ class PaymentBehaviour(models.Model):
     """A customer's payment record as of a day (pipeline ``payment_behaviour``)."""
 
     customer = models.OneToOneField(
-        Customer, on_delete=models.CASCADE, related_name="payment_behaviour"
+        "archive.Customer", on_delete=models.CASCADE, related_name="payment_behaviour"
     )
     as_of = models.DateField(_("as of"))
     bills_12m = models.PositiveIntegerField(_("bills due in 12 months"))

@@ -22,6 +22,9 @@ from enum import StrEnum
 from typing import Literal
 
 import pyarrow as pa
+from django.utils.translation import gettext as _
+
+from gridcrm.lake.errors import UnknownTable
 
 MONEY = pa.decimal128(12, 2)
 INSTANT = pa.timestamp("us", tz="UTC")
@@ -223,8 +226,12 @@ FACT_TABLES: dict[str, FactSchema] = {
 
 
 def fact_schema(name: str) -> FactSchema:
-    """The schema of a fact table; ``KeyError`` names the known ones."""
-    try:
-        return FACT_TABLES[name]
-    except KeyError:
-        raise KeyError(f"unknown fact table {name!r}; known: {', '.join(FACT_TABLES)}") from None
+    """The schema of a fact table; ``lake.unknown_table`` names the known ones."""
+    schema = FACT_TABLES.get(name)
+    if schema is None:
+        raise UnknownTable(
+            _("Unknown fact table %(name)s; known: %(known)s.")
+            % {"name": repr(name), "known": ", ".join(FACT_TABLES)},
+            fields={"table": _("Not a fact table of the lake.")},
+        )
+    return schema

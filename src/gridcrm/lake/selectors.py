@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import duckdb
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
-from gridcrm.archive.models import Customer
-from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.archive.selectors import customer_get_visible
 from gridcrm.lake import catalog
+from gridcrm.lake.errors import MayNotImportFacts, MayNotViewLake
 from gridcrm.lake.models import LakeImport, MonthlyLoadFeature, PaymentBehaviour
 from gridcrm.lake.schemas import LOCAL_UTC_OFFSET_HOURS
-from gridcrm.users.models import User
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
+    from gridcrm.users.models import User
 
 LOCAL = timedelta(hours=LOCAL_UTC_OFFSET_HOURS)
 
@@ -25,6 +30,18 @@ def can_view_lake(*, user: User | AnonymousUser) -> bool:
 
 def can_import_facts(*, user: User | AnonymousUser) -> bool:
     return user.is_active and user.has_perm("lake.import_facts")
+
+
+def require_view_lake(*, user: User | AnonymousUser) -> None:
+    """Refuse (``lake.may_not_view``) a user who may not see the fact lake."""
+    if not can_view_lake(user=user):
+        raise MayNotViewLake(_("You may not see the fact lake."))
+
+
+def require_import_facts(*, user: User | AnonymousUser) -> None:
+    """Refuse (``lake.may_not_import``) a user who may not import facts."""
+    if not can_import_facts(user=user):
+        raise MayNotImportFacts(_("You may not import facts."))
 
 
 def lake_overview() -> list[catalog.TableInfo]:
@@ -40,8 +57,9 @@ def lake_imports_visible_to(*, user: User) -> QuerySet[LakeImport]:
     return imports.filter(created_by=user)
 
 
-def visible_customer(*, user: User | AnonymousUser, account_no: str) -> Customer | None:
-    return customers_visible_to(user=user).filter(account_no=account_no).first()
+def visible_customer(*, user: User | AnonymousUser, account_no: str) -> Customer:
+    """A customer the user may see, or ``NotFound`` (``archive.customer_not_found``)."""
+    return customer_get_visible(user=user, account_no=account_no)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -24,15 +24,19 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone, translation
 
-from gridcrm.archive.models import Customer
+from gridcrm.archive.selectors import customer_account_numbers, customer_ids_by_account
 from gridcrm.archive.services import customers_facts_apply
-from gridcrm.jobs.models import Job
 from gridcrm.jobs.services import job_progress, job_start
 from gridcrm.lake import catalog, pipelines
-from gridcrm.lake.imports import ImportFailed, ImportReport, file_sha256, import_file
+from gridcrm.lake.errors import ImportFailed
+from gridcrm.lake.imports import ImportReport, file_sha256, import_file
 from gridcrm.lake.models import LakeImport, MonthlyLoadFeature, PaymentBehaviour
 from gridcrm.lake.schemas import fact_schema
-from gridcrm.users.models import User
+from gridcrm.lake.selectors import require_import_facts
+
+if TYPE_CHECKING:
+    from gridcrm.jobs.models import Job
+    from gridcrm.users.models import User
 
 # Job kinds (declared with their runners in lake/tasks.py).
 LAKE_IMPORT = "lake_import"
@@ -56,7 +60,7 @@ def _safe_name(name: str) -> str:
 
 def known_account_numbers() -> Iterator[str]:
     """Every customer's account number, streamed (a city company has a million)."""
-    return Customer.objects.values_list("account_no", flat=True).iterator(chunk_size=20000)
+    return customer_account_numbers()
 
 
 # -- imports ------------------------------------------------------------------------------
@@ -130,7 +134,8 @@ def _record_report(lake_import: LakeImport, report: ImportReport) -> None:
 def lake_import_create(
     *, table: str, source_name: str, content: IO[bytes], acting_user: User
 ) -> LakeImport:
-    """Keep an uploaded (or named) file and record a queued import of it."""
+    """Keep an uploaded (or named) file and record a queued import of it; the row records
+    who asked. An unknown table is refused (``lake.unknown_table``)."""
     fact_schema(table)
     stored = _uploads_dir() / f"{uuid.uuid4().hex[:12]}-{_safe_name(source_name)}"
     with stored.open("wb") as out:
@@ -147,7 +152,11 @@ def lake_import_create(
 def lake_import_start(
     *, table: str, source_name: str, content: IO[bytes], acting_user: User
 ) -> LakeImport:
-    """Queue the import of an uploaded file as a background job the user can watch."""
+    """Queue the import of an uploaded file as a background job the user can watch.
+
+    Refused for a user who may not import facts (``lake.may_not_import``) and for an
+    unknown table (``lake.unknown_table``)."""
+    require_import_facts(user=acting_user)
     lake_import = lake_import_create(
         table=table, source_name=source_name, content=content, acting_user=acting_user
     )
@@ -257,7 +266,7 @@ class PipelineRun:
 
 
 def _account_ids() -> dict[str, int]:
-    return dict(Customer.objects.values_list("account_no", "pk").iterator(chunk_size=20000))
+    return customer_ids_by_account()
 
 
 def _batches(table: pa.Table) -> Iterator[list[dict[str, Any]]]:
@@ -390,7 +399,9 @@ def pipelines_run(
 
 
 def pipelines_start(*, acting_user: User, as_of: date | None = None) -> Job:
-    """Queue a pipeline run as a background job."""
+    """Queue a pipeline run as a background job; its job row records who started it.
+    Refused for a user who may not import facts (``lake.may_not_import``)."""
+    require_import_facts(user=acting_user)
     params: dict[str, Any] = {"as_of": as_of.isoformat() if as_of else ""}
     return job_start(kind=LAKE_PIPELINES, created_by=acting_user, params=params)
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -31,15 +30,22 @@ class ImportForm(forms.Form):
         return upload
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
+class CurveForm(forms.Form):
+    """The load curve's query: how many days back (1 to 31); anything else means 7."""
+
+    days = forms.IntegerField(required=False)
+
+    @classmethod
+    def days_of(cls, query: QueryDict) -> int:
+        form = cls(query)
+        days = form.cleaned_data.get("days") if form.is_valid() else None
+        return 7 if days is None else min(max(days, 1), 31)
 
 
 @login_required
 def lake_overview(request: AuthedRequest) -> HttpResponse:
     """Tables, partitions, row counts and freshness; recent imports; the upload form."""
-    _require(selectors.can_view_lake(user=request.user))
+    selectors.require_view_lake(user=request.user)
     return render(
         request,
         "lake/overview.html",
@@ -55,7 +61,7 @@ def lake_overview(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def lake_import_upload(request: AuthedRequest) -> HttpResponse:
     """Keep the upload and start its import job; the job page shows the progress."""
-    _require(selectors.can_import_facts(user=request.user))
+    selectors.require_import_facts(user=request.user)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(
@@ -104,7 +110,6 @@ def lake_import_rejects(request: AuthedRequest, import_id: int) -> FileResponse:
 @require_POST
 def lake_pipelines_start(request: AuthedRequest) -> HttpResponse:
     """Recompute load features and payment behaviour in the background."""
-    _require(selectors.can_import_facts(user=request.user))
     job = services.pipelines_start(acting_user=request.user)
     return redirect("jobs:job_detail", job_id=job.pk)
 
@@ -116,12 +121,7 @@ def customer_load(request: AuthedRequest, account_no: str) -> HttpResponse:
     Out of scope answers 404, like an unknown account number.
     """
     customer = selectors.visible_customer(user=request.user, account_no=account_no)
-    if customer is None:
-        raise Http404
-    try:
-        days = min(max(int(request.GET.get("days", "7")), 1), 31)
-    except ValueError:
-        days = 7
+    days = CurveForm.days_of(request.GET)
     curve = selectors.load_curve(customer=customer, days=days)
     features = selectors.customer_load_features(customer=customer)
     chart = {

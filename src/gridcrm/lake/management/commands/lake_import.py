@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gridcrm.lake.models import LakeImport
 from gridcrm.lake.schemas import FACT_TABLES
 from gridcrm.lake.services import lake_import_create, lake_import_run
-from gridcrm.users.models import User
+from gridcrm.users.selectors import first_superuser, user_by_username
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import User
 
 
 class Command(BaseCommand):
@@ -47,12 +50,7 @@ class Command(BaseCommand):
             raise CommandError(f"{failed} file(s) could not be imported.")
 
     def _user(self, username: str) -> User:
-        users = (
-            User.objects.filter(username=username)
-            if username
-            else User.objects.filter(is_superuser=True).order_by("pk")
-        )
-        user = users.first()
+        user = user_by_username(username=username) if username else first_superuser()
         if user is None:
             raise CommandError("No such user; pass --user USERNAME (or create a superuser).")
         return user
