@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 
 from gridcrm.jobs.models import Job
-from gridcrm.users.models import User
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import User
 
 
 def jobs_visible_to(*, user: User) -> QuerySet[Job]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 
 from gridcrm.core.errors import Invalid
 from gridcrm.jobs.models import Job, JobStatus
-from gridcrm.users.models import User
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import User
 
 logger = logging.getLogger(__name__)
 
