@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridcrm.core.audit import AuditEvent
+
 
 class RegionLevel(models.TextChoices):
     COMPANY = "company", _("Supply company")
@@ -74,3 +76,39 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.name}"
+
+
+class UserEvent(AuditEvent):
+    """The audit trail of the users app: accounts, roles, regions and API tokens.
+    Written only through ``gridcrm.users.events``."""
+
+    class Kind(models.TextChoices):
+        USER_CREATED = "user_created", _("User created")
+        ROLE_GRANTED = "role_granted", _("Role granted")
+        TOKEN_ISSUED = "token_issued", _("API token issued")
+        REGION_CREATED = "region_created", _("Region created")
+
+    kind = models.CharField(_("what"), max_length=40, choices=Kind.choices)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("user"),
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
+    )
+
+    class Meta(AuditEvent.Meta):
+        verbose_name = _("user event")
+        verbose_name_plural = _("user events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"

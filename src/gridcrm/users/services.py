@@ -1,4 +1,6 @@
-"""Writes about users, roles and regions."""
+"""Writes about users, roles, regions and API tokens. Each change of an account, a role,
+a region or a token writes its ``UserEvent`` in the same transaction (``acting_user``
+empty: the system did it, e.g. a command or the demo)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import secrets
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from gridcrm.users import events
 from gridcrm.users.models import ApiToken, Region, RegionLevel, User
 from gridcrm.users.roles import ROLE_PERMISSIONS, Role
 
@@ -25,10 +28,20 @@ def roles_sync() -> None:
         group.permissions.set(wanted)
 
 
-def region_create(*, code: str, name: str, level: RegionLevel, parent: Region | None) -> Region:
+@transaction.atomic
+def region_create(
+    *,
+    code: str,
+    name: str,
+    level: RegionLevel,
+    parent: Region | None,
+    acting_user: User | None = None,
+) -> Region:
     """Add a region below ``parent`` (none for the company itself)."""
     path = code if parent is None else f"{parent.path}.{code}"
-    return Region.objects.create(code=code, name=name, level=level, parent=parent, path=path)
+    region = Region.objects.create(code=code, name=name, level=level, parent=parent, path=path)
+    events.region_created(region=region, acting_user=acting_user)
+    return region
 
 
 @transaction.atomic
@@ -40,6 +53,7 @@ def user_create(
     role: Role,
     region: Region | None = None,
     is_superuser: bool = False,
+    acting_user: User | None = None,
 ) -> User:
     """Create a user holding one role."""
     user = User(
@@ -52,11 +66,17 @@ def user_create(
     user.set_password(password)
     user.save()
     user.groups.add(Group.objects.get(name=role.value))
+    events.user_created(user=user, acting_user=acting_user)
+    events.role_granted(user=user, role=role.value, acting_user=acting_user)
     return user
 
 
-def api_token_issue(*, user: User, name: str) -> str:
+@transaction.atomic
+def api_token_issue(*, user: User, name: str, acting_user: User | None = None) -> str:
     """Issue a new API token and return it; it cannot be shown again."""
     token = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, digest=hashlib.sha256(token.encode()).hexdigest())
+    issued = ApiToken.objects.create(
+        user=user, name=name, digest=hashlib.sha256(token.encode()).hexdigest()
+    )
+    events.token_issued(token=issued, acting_user=acting_user)
     return token

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from gridcrm.archive.models import Segment
+from gridcrm.archive.choices import Segment
 from gridcrm.archive.selectors import station_segment_counts
 from gridcrm.web.http import AuthedRequest
 
