@@ -58,7 +58,7 @@ def test_every_kind_an_app_declares_in_its_tasks_module_is_known_after_start_up(
 @pytest.mark.django_db
 def test_starting_a_job_of_an_unknown_kind_is_refused(outsider: User) -> None:
     with pytest.raises(DomainError) as refused:
-        job_start(kind="no_such_kind", created_by=outsider)
+        job_start(kind="no_such_kind", acting_user=outsider)
 
     assert refused.value.code == "jobs.unknown_kind"
     assert refused.value.status == 422

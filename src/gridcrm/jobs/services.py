@@ -57,17 +57,30 @@ def job_kind_label(code: str) -> str:
     return str(kind.label) if kind else code
 
 
-def job_start(*, kind: str, created_by: User, params: dict[str, Any] | None = None) -> Job:
-    """Record a job and queue its task once the surrounding transaction commits."""
+def job_start(
+    *,
+    kind: str,
+    acting_user: User | None = None,
+    params: dict[str, Any] | None = None,
+    created_by: User | None = None,
+) -> Job:
+    """Record a job started by ``acting_user`` and queue its task once the surrounding
+    transaction commits. A kind no app declares is refused (``jobs.unknown_kind``).
+
+    ``created_by`` is the former name of ``acting_user``, kept while callers move over.
+    """
     from gridcrm.jobs.tasks import run_job
 
+    user = acting_user or created_by
+    if user is None:
+        raise TypeError("job_start() needs acting_user")
     if kind not in JOB_KINDS:
         raise Invalid(
             _("No job of kind %(kind)s is known.") % {"kind": kind},
             code="jobs.unknown_kind",
             fields={"kind": _("Unknown job kind.")},
         )
-    job = Job.objects.create(kind=kind, created_by=created_by, params=params or {})
+    job = Job.objects.create(kind=kind, created_by=user, params=params or {})
     transaction.on_commit(lambda: run_job.enqueue(job_id=job.pk))
     return job
 

@@ -162,7 +162,7 @@ def lake_import_start(
     )
     job = job_start(
         kind=LAKE_IMPORT,
-        created_by=acting_user,
+        acting_user=acting_user,
         params={"lake_import": lake_import.pk, "language": translation.get_language()},
     )
     lake_import.job = job
@@ -403,7 +403,7 @@ def pipelines_start(*, acting_user: User, as_of: date | None = None) -> Job:
     Refused for a user who may not import facts (``lake.may_not_import``)."""
     require_import_facts(user=acting_user)
     params: dict[str, Any] = {"as_of": as_of.isoformat() if as_of else ""}
-    return job_start(kind=LAKE_PIPELINES, created_by=acting_user, params=params)
+    return job_start(kind=LAKE_PIPELINES, acting_user=acting_user, params=params)
 
 
 def run_pipelines_job(job: Job) -> str:
