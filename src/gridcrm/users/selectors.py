@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from gridcrm.users.models import ApiToken, User
@@ -38,3 +39,8 @@ def user_for_token(*, token: str) -> User | None:
     if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_RESOLUTION:
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
     return found.user
+
+
+def users_with_role(*, role: Role) -> QuerySet[User]:
+    """Active users holding ``role``, by username (to hand work to one of them)."""
+    return User.objects.filter(is_active=True, groups__name=role.value).order_by("username")
