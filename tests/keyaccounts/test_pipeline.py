@@ -237,4 +237,4 @@ def test_a_specialist_adds_a_latent_need_by_hand(cast: Cast) -> None:
     assert (need.stage, need.origin, need.owner) == (Stage.ANALYSED, "latent", cast.owner)
     with pytest.raises(Refused) as refused:
         latent_need_add(account=cast.mine, title="储能", acting_user=cast.owner)
-    assert refused.value.code == "keyaccounts.not_a_specialist"
+    assert refused.value.code == "keyaccounts.specialists_only"

@@ -128,9 +128,14 @@ def test_the_api_lists_the_portfolio_and_refuses_a_wrong_move(cast: Cast, client
     assert response.json()["code"] == "keyaccounts.transition_refused"
     need.refresh_from_db()
     assert need.stage == Stage.REPORTED
-    assert client.get("/api/keyaccounts/0300000002").status_code == 404
+    out_of_scope = client.get("/api/keyaccounts/0300000002")
+    assert (out_of_scope.status_code, out_of_scope.json()["code"]) == (
+        404,
+        "keyaccounts.account_not_found",
+    )
     client.force_login(cast.outsider)
-    assert client.get("/api/keyaccounts").status_code == 403
+    refused = client.get("/api/keyaccounts")
+    assert (refused.status_code, refused.json()["code"]) == (403, "keyaccounts.not_a_viewer")
 
 
 def test_the_api_records_a_visit(cast: Cast, client: Client) -> None:
@@ -149,6 +154,42 @@ def test_the_api_records_a_visit(cast: Cast, client: Client) -> None:
     )
     assert response.status_code == 201
     assert Visit.objects.get().people_met == "李总"
+
+
+def test_the_api_answers_a_refused_visit_by_its_kind_and_code(cast: Cast, client: Client) -> None:
+    body = {"visited_on": "2020-01-05", "people_met": "", "topics": ["complaint"]}
+    client.force_login(cast.owner)
+    invalid = client.post(
+        "/api/keyaccounts/0300000001/visits", json.dumps(body), content_type="application/json"
+    )
+    assert invalid.status_code == 422
+    assert invalid.json()["code"] == "keyaccounts.people_met_missing"
+    assert invalid.json()["fields"] == {"people_met": invalid.json()["detail"]}
+    client.force_login(cast.specialist)  # sees the roster, is not its manager
+    body["people_met"] = "李总"
+    refused = client.post(
+        "/api/keyaccounts/0300000001/visits", json.dumps(body), content_type="application/json"
+    )
+    assert (refused.status_code, refused.json()["code"]) == (
+        403,
+        "keyaccounts.not_account_manager",
+    )
+    assert not Visit.objects.exists()
+
+
+def test_a_page_shows_a_refusal_as_a_message_and_changes_nothing(
+    cast: Cast, client: Client
+) -> None:
+    client.force_login(cast.owner)  # a manager may not assign managers
+    response = client.post(
+        "/keyaccounts/a/0300000001/assign/",
+        {"manager": str(cast.colleague.pk), "group": "集团"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    cast.mine.refresh_from_db()
+    assert (cast.mine.manager, cast.mine.group) == (cast.owner, None)
 
 
 def test_a_marketing_manager_assigns_managers_and_a_group(cast: Cast, client: Client) -> None:

@@ -99,7 +99,7 @@ def screener_require(*, user: User | AnonymousUser) -> None:
     if not user.has_perm("keyaccounts.screen_needs"):
         raise NotAllowed(
             _("Only business specialists see latent-need suggestions."),
-            code="keyaccounts.not_a_specialist",
+            code="keyaccounts.specialists_only",
         )
 
 

@@ -423,7 +423,7 @@ def latent_need_add(
     _require(
         acting_user.has_perm("keyaccounts.screen_needs"),
         _("Only business specialists add latent needs."),
-        "keyaccounts.not_a_specialist",
+        "keyaccounts.specialists_only",
     )
     evidence: dict[str, Any] = {}
     topic = ""
