@@ -76,10 +76,12 @@ def build_cast(regions: Regions, outsider: User) -> Cast:
     marketing = make_user("marketing", Role.MARKETING_MANAGER)
     mine_customer = make_plant(regions, "0300000001", "阳泉市宏远机械制造有限公司")
     theirs_customer = make_plant(regions, "0300000002", "阳泉市平定县东方水泥有限公司")
-    mine = keyaccount_nominate(customer=mine_customer, reason="市重点企业", actor=marketing)
-    theirs = keyaccount_nominate(customer=theirs_customer, reason="市重点企业", actor=marketing)
-    keyaccount_assign(account=mine, manager=owner, backup_manager=backup, actor=marketing)
-    keyaccount_assign(account=theirs, manager=colleague, backup_manager=None, actor=marketing)
+    mine = keyaccount_nominate(customer=mine_customer, reason="市重点企业", acting_user=marketing)
+    theirs = keyaccount_nominate(
+        customer=theirs_customer, reason="市重点企业", acting_user=marketing
+    )
+    keyaccount_assign(account=mine, manager=owner, backup_manager=backup, acting_user=marketing)
+    keyaccount_assign(account=theirs, manager=colleague, backup_manager=None, acting_user=marketing)
     return Cast(
         owner=owner,
         colleague=colleague,

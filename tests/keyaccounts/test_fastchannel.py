@@ -9,13 +9,11 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.test import Client
 
-from gridcrm.keyaccounts.errors import KeyAccountError
+from gridcrm.core.errors import Conflict, Invalid, Refused
 from gridcrm.keyaccounts.fastchannel import fast_request_create, feedback_call_record
 from gridcrm.keyaccounts.models import Event, FeedbackCall, KeyAccount, Notification
-from gridcrm.service.errors import ServiceError
 from gridcrm.service.matrix import matrix_current, matrix_publish, matrix_rules, rule_as_dict
 from gridcrm.service.models import RequestType, ServiceRequest
 from gridcrm.service.selectors import work_queue
@@ -36,14 +34,14 @@ def test_a_fast_request_beats_a_general_one(cast: Cast, code: str) -> None:
         request_type=request_type,
         channel="phone",
         summary="普通渠道",
-        actor=cast.owner,
+        acting_user=cast.owner,
         now=NOW,
     )
     fast = fast_request_create(
         account=cast.mine,
         request_type=request_type,
         summary="大客户绿色通道",
-        actor=cast.owner,
+        acting_user=cast.owner,
         now=NOW,
     )
     assert fast.channel == "fast_channel"
@@ -56,23 +54,24 @@ def test_a_fast_request_beats_a_general_one(cast: Cast, code: str) -> None:
 def test_it_refuses_an_account_off_the_roster(cast: Cast) -> None:
     KeyAccount.objects.filter(pk=cast.mine.pk).update(active=False)
     cast.mine.refresh_from_db()
-    with pytest.raises(KeyAccountError):
+    with pytest.raises(Conflict) as conflict:
         fast_request_create(
             account=cast.mine,
             request_type=RequestType.objects.get(code="fault_repair"),
             summary="x",
-            actor=cast.owner,
+            acting_user=cast.owner,
         )
+    assert conflict.value.code == "keyaccounts.not_on_roster"
     assert not ServiceRequest.objects.exists()
 
 
 def test_a_specialist_cannot_file_a_fast_request(cast: Cast) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Refused):  # the service app refuses the role
         fast_request_create(
             account=cast.mine,
             request_type=RequestType.objects.get(code="fault_repair"),
             summary="x",
-            actor=cast.specialist,
+            acting_user=cast.specialist,
         )
     assert not ServiceRequest.objects.exists()
 
@@ -100,16 +99,16 @@ def test_it_skips_the_general_queue_in_each_department(
         request_type=fault,
         channel="phone",
         summary="普通报修,先到",
-        actor=agent,
+        acting_user=agent,
         now=NOW - dt.timedelta(minutes=3),
     )
     fast = fast_request_create(
-        account=cast.mine, request_type=fault, summary="绿色通道", actor=cast.owner, now=NOW
+        account=cast.mine, request_type=fault, summary="绿色通道", acting_user=cast.owner, now=NOW
     )
     # Dispatch is the agents' step; the fast request is first in their queue though later.
     assert list(work_queue(user=agent))[:2] == [fast, general]
     for made in (general, fast):
-        request_step_complete(request=made, step_code="dispatch", actor=agent, now=NOW)
+        request_step_complete(request=made, step_code="dispatch", acting_user=agent, now=NOW)
     # Then it goes to the field crews of the customer's station, again first.
     assert list(work_queue(user=collector_a))[:2] == [fast, general]
     fast.refresh_from_db()
@@ -123,7 +122,10 @@ def test_it_skips_the_general_queue_in_each_department(
 def _work_through(request: ServiceRequest, agent: User, *codes: str) -> None:
     for n, code in enumerate(codes, start=1):
         request_step_complete(
-            request=request, step_code=code, actor=agent, now=NOW + dt.timedelta(minutes=10 * n)
+            request=request,
+            step_code=code,
+            acting_user=agent,
+            now=NOW + dt.timedelta(minutes=10 * n),
         )
 
 
@@ -140,7 +142,7 @@ def test_the_managers_are_told_of_every_step_and_the_feedback_call_holds_the_clo
         account=cast.mine,
         request_type=RequestType.objects.get(code="fault_repair"),
         summary="10kV进线跳闸",
-        actor=cast.owner,
+        acting_user=cast.owner,
         now=NOW,
     )
     _work_through(fast, agent, "dispatch", "on_site", "restore")
@@ -150,21 +152,22 @@ def test_the_managers_are_told_of_every_step_and_the_feedback_call_holds_the_clo
     assert not Notification.objects.filter(recipient=cast.colleague).exists()
 
     # Without the feedback call the last step cannot close the request.
-    with pytest.raises(ServiceError):
-        request_step_complete(request=fast, step_code="follow_up", actor=agent, now=NOW)
+    with pytest.raises(Conflict) as conflict:
+        request_step_complete(request=fast, step_code="follow_up", acting_user=agent, now=NOW)
+    assert conflict.value.code == "keyaccounts.feedback_call_missing"
     fast.refresh_from_db()
     assert fast.status == ServiceRequest.Status.OPEN
     assert fast.current_position == 4
 
     call = feedback_call_record(
-        request=fast, actor=cast.owner, satisfaction=5, notes="抢修及时,客户满意", now=NOW
+        request=fast, acting_user=cast.owner, satisfaction=5, notes="抢修及时,客户满意", now=NOW
     )
     assert (call.satisfaction, call.recorded_by, call.waived) == (5, cast.owner, False)
     fast.refresh_from_db()
     assert fast.status == ServiceRequest.Status.OPEN  # the follow-up is the agents' step
     assert _kinds(cast.backup)[-1] == "feedback"
 
-    request_step_complete(request=fast, step_code="follow_up", actor=agent, now=NOW)
+    request_step_complete(request=fast, step_code="follow_up", acting_user=agent, now=NOW)
     fast.refresh_from_db()
     assert fast.status == ServiceRequest.Status.DONE
     assert _kinds(cast.owner)[-2:] == ["step", "closed"]
@@ -176,11 +179,11 @@ def test_an_agent_records_the_feedback_call_and_closes_the_request(cast: Cast, a
         account=cast.mine,
         request_type=RequestType.objects.get(code="fault_repair"),
         summary="跳闸",
-        actor=cast.owner,
+        acting_user=cast.owner,
         now=NOW,
     )
     _work_through(fast, agent, "dispatch", "on_site", "restore")
-    feedback_call_record(request=fast, actor=agent, satisfaction=3, notes="到场偏慢", now=NOW)
+    feedback_call_record(request=fast, acting_user=agent, satisfaction=3, notes="到场偏慢", now=NOW)
     fast.refresh_from_db()
     assert fast.status == ServiceRequest.Status.DONE
 
@@ -190,25 +193,29 @@ def test_a_waiver_needs_a_reason_and_the_call_comes_at_the_end(cast: Cast, agent
         account=cast.mine,
         request_type=RequestType.objects.get(code="fault_repair"),
         summary="跳闸",
-        actor=cast.owner,
+        acting_user=cast.owner,
         now=NOW,
     )
-    with pytest.raises(KeyAccountError):  # not on its last step yet
-        feedback_call_record(request=fast, actor=cast.owner, satisfaction=4, now=NOW)
+    with pytest.raises(Conflict) as conflict:  # not on its last step yet
+        feedback_call_record(request=fast, acting_user=cast.owner, satisfaction=4, now=NOW)
+    assert conflict.value.code == "keyaccounts.feedback_not_due"
     _work_through(fast, agent, "dispatch", "on_site", "restore")
-    with pytest.raises(KeyAccountError):  # neither an answer nor a reason
-        feedback_call_record(request=fast, actor=cast.owner, now=NOW)
+    with pytest.raises(Invalid) as invalid:  # neither an answer nor a reason
+        feedback_call_record(request=fast, acting_user=cast.owner, now=NOW)
+    assert invalid.value.code == "keyaccounts.satisfaction_missing"
     for intruder in (cast.colleague, cast.specialist, cast.outsider):
-        with pytest.raises(PermissionDenied):
-            feedback_call_record(request=fast, actor=intruder, satisfaction=4, now=NOW)
+        with pytest.raises(Refused) as refused:
+            feedback_call_record(request=fast, acting_user=intruder, satisfaction=4, now=NOW)
+        assert refused.value.code == "keyaccounts.may_not_call_back"
     assert not FeedbackCall.objects.exists()
     call = feedback_call_record(
-        request=fast, actor=cast.backup, waive_reason="客户明确表示无需回访", now=NOW
+        request=fast, acting_user=cast.backup, waive_reason="客户明确表示无需回访", now=NOW
     )
     assert (call.waived, call.satisfaction) == (True, None)
-    with pytest.raises(KeyAccountError):
-        feedback_call_record(request=fast, actor=cast.owner, satisfaction=4, now=NOW)
-    request_step_complete(request=fast, step_code="follow_up", actor=agent, now=NOW)
+    with pytest.raises(Conflict) as conflict:
+        feedback_call_record(request=fast, acting_user=cast.owner, satisfaction=4, now=NOW)
+    assert conflict.value.code == "keyaccounts.feedback_not_due"
+    request_step_complete(request=fast, step_code="follow_up", acting_user=agent, now=NOW)
     fast.refresh_from_db()
     assert fast.status == ServiceRequest.Status.DONE
 
@@ -219,7 +226,7 @@ def test_a_general_request_of_a_key_account_closes_without_a_call(cast: Cast, ag
         request_type=RequestType.objects.get(code="fault_repair"),
         channel="phone",
         summary="普通报修",
-        actor=agent,
+        acting_user=agent,
         now=NOW,
     )
     _work_through(general, agent, "dispatch", "on_site", "restore", "follow_up")
@@ -235,7 +242,7 @@ def test_the_manager_reads_messages_and_records_the_call_from_the_pages(
         account=cast.mine,
         request_type=RequestType.objects.get(code="fault_repair"),
         summary="跳闸",
-        actor=cast.owner,
+        acting_user=cast.owner,
         now=NOW,
     )
     _work_through(fast, agent, "dispatch", "on_site", "restore")
@@ -268,7 +275,7 @@ def test_the_api_lists_messages_and_records_the_feedback_call(
         account=cast.mine,
         request_type=RequestType.objects.get(code="enquiry"),
         summary="电价咨询",
-        actor=cast.owner,
+        acting_user=cast.owner,
         now=NOW,
     )
     client.force_login(cast.backup)
@@ -278,7 +285,8 @@ def test_the_api_lists_messages_and_records_the_feedback_call(
     refused = client.post(
         f"/api/keyaccounts/feedback/{fast.pk}", "{}", content_type="application/json"
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "keyaccounts.satisfaction_missing"
     client.force_login(agent)  # the agent answers the enquiry and records the call at once
     made = client.post(
         f"/api/keyaccounts/feedback/{fast.pk}",
@@ -302,18 +310,22 @@ def test_the_fast_channels_limits_come_from_the_service_matrix(cast: Cast) -> No
     fast_rules = [rule for rule in rules if rule["channel"] == "fast_channel"]
     assert [(r["priority"], r["limit_factor"]) for r in fast_rules] == [(1, "0.50")]
     fast_rules[0]["limit_factor"] = "0.30"
-    matrix_publish(rules=rules, note="快速通道时限压缩到三成", actor=marketing_manager)
+    matrix_publish(rules=rules, note="快速通道时限压缩到三成", acting_user=marketing_manager)
     request_type = RequestType.objects.get(code="increase_hv")
     general = request_create(
         customer=cast.mine.customer,
         request_type=request_type,
         channel="phone",
         summary="普通渠道",
-        actor=cast.owner,
+        acting_user=cast.owner,
         now=NOW,
     )
     fast = fast_request_create(
-        account=cast.mine, request_type=request_type, summary="绿色通道", actor=cast.owner, now=NOW
+        account=cast.mine,
+        request_type=request_type,
+        summary="绿色通道",
+        acting_user=cast.owner,
+        now=NOW,
     )
     assert str(fast.limit_factor) == "0.30"
     assert general.limit_factor > fast.limit_factor  # the rule holds for the channel only

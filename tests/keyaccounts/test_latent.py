@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from gridcrm.archive.choices import ImportanceClass
 from gridcrm.archive.models import Customer, VoltageLevel
+from gridcrm.core.errors import Invalid
 from gridcrm.keyaccounts import latent
-from gridcrm.keyaccounts.errors import KeyAccountError
 from gridcrm.keyaccounts.models import KeyAccount
 from gridcrm.keyaccounts.services import keyaccount_nominate, latent_need_add, visit_record
 from gridcrm.lake.models import MonthlyLoadFeature
@@ -112,17 +112,19 @@ def test_a_latent_need_from_a_rule_keeps_its_evidence_and_is_not_suggested_again
     cast: Cast,
 ) -> None:
     _months(cast.mine.customer, [100_000.0] * 12, peak_share=0.5)
-    need = latent_need_add(account=cast.mine, rule="peak_share", actor=cast.specialist)
+    need = latent_need_add(account=cast.mine, rule="peak_share", acting_user=cast.specialist)
     assert need.rule == "peak_share"
     assert need.evidence["share"] == pytest.approx(0.5)
     assert latent.suggestions_for(account=cast.mine) == []
-    with pytest.raises(KeyAccountError):
-        latent_need_add(account=cast.mine, rule="peak_share", actor=cast.specialist)
+    with pytest.raises(Invalid) as invalid:
+        latent_need_add(account=cast.mine, rule="peak_share", acting_user=cast.specialist)
+    assert invalid.value.code == "keyaccounts.rule_not_suggesting"
 
 
 def test_a_rule_that_does_not_fire_cannot_be_added(cast: Cast) -> None:
-    with pytest.raises(KeyAccountError):
-        latent_need_add(account=cast.mine, rule="growth", actor=cast.specialist)
+    with pytest.raises(Invalid) as invalid:
+        latent_need_add(account=cast.mine, rule="growth", acting_user=cast.specialist)
+    assert invalid.value.code == "keyaccounts.rule_not_suggesting"
 
 
 def test_peak_share_stays_silent_for_a_flat_round_the_clock_load(cast: Cast) -> None:
@@ -223,7 +225,7 @@ def test_repeated_outages_on_the_transformer_area_count(cast: Cast, regions: Reg
         contracted_kva=Decimal("200"),
         transformer_area="德胜街3号台区",
     )
-    account = keyaccount_nominate(customer=shop, reason="市重点商户", actor=cast.marketing)
+    account = keyaccount_nominate(customer=shop, reason="市重点商户", acting_user=cast.marketing)
     _outages("德胜街3号台区", [5, 50, 90], scope="transformer")
     assert "repeated_outages" in _rules(account)
     assert _rules(cast.mine) == set()
@@ -240,7 +242,7 @@ def test_an_important_customer_with_repeated_fault_repairs_gets_dual_supply(cast
             request_type=fault,
             channel="phone",
             summary="10kV进线跳闸",
-            actor=cast.owner,
+            acting_user=cast.owner,
             now=timezone.now() - dt.timedelta(days=days),
         )
     suggestion = latent.repeated_outages(_data(cast.mine))
@@ -259,7 +261,7 @@ def test_two_outage_days_stay_silent(cast: Cast) -> None:
         request_type=fault,
         channel="phone",
         summary="跳闸",
-        actor=cast.owner,
+        acting_user=cast.owner,
         now=timezone.now() - dt.timedelta(days=11),
     )
     assert _rules(cast.mine) == set()
@@ -275,7 +277,7 @@ def _visit(cast: Cast, days_ago: int, notes: str) -> None:
         people_met="设备动力部张部长",
         topics=["energy_efficiency"],
         notes=notes,
-        actor=cast.owner,
+        acting_user=cast.owner,
     )
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from gridcrm.keyaccounts.errors import KeyAccountError, TransitionRefused
+from gridcrm.core.errors import Conflict, DomainError, Invalid, Refused
+from gridcrm.keyaccounts.errors import TransitionRefused
 from gridcrm.keyaccounts.models import Event, Need, Stage, Visit
 from gridcrm.keyaccounts.selectors import visit_calendar
 from gridcrm.keyaccounts.services import (
@@ -28,7 +28,7 @@ def _need(cast: Cast, *titles: str) -> list[Need]:
         specialist=cast.specialist,
         summary="三月走访",
         needs=list(titles or ["二期项目增容 1600 kVA"]),
-        actor=cast.owner,
+        acting_user=cast.owner,
     )
     return list(report.needs.order_by("pk"))
 
@@ -47,14 +47,14 @@ def _at(cast: Cast, stage: str) -> Need:
     }[Stage(stage)]
     for step in path:
         if step == Stage.ANALYSED:
-            need_screen(need=need, action="accept", actor=cast.specialist)
+            need_screen(need=need, action="accept", acting_user=cast.specialist)
         elif step == Stage.REJECTED:
-            need_screen(need=need, action="reject", reason="重复", actor=cast.specialist)
+            need_screen(need=need, action="reject", reason="重复", acting_user=cast.specialist)
         elif step == Stage.MERGED:
             other = _need(cast, "另一需求")[0]
-            need_screen(need=need, action="merge", merge_into=other, actor=cast.specialist)
+            need_screen(need=need, action="merge", merge_into=other, acting_user=cast.specialist)
         else:
-            need_transition(need=need, to_stage=step, outcome="客户意见", actor=cast.owner)
+            need_transition(need=need, to_stage=step, outcome="客户意见", acting_user=cast.owner)
     return need
 
 
@@ -67,7 +67,7 @@ def test_a_manager_records_a_visit_and_it_resets_the_calendar(cast: Cast) -> Non
         people_met="设备部张部长",
         topics=["capacity_change", "new_project"],
         notes="客户计划明年上二期生产线,需增容。",
-        actor=cast.owner,
+        acting_user=cast.owner,
     )
     row = visit_calendar(user=cast.owner, today=today)[0]
     assert (row.last_visit, row.status) == (today, "ok")
@@ -78,24 +78,27 @@ def test_a_manager_records_a_visit_and_it_resets_the_calendar(cast: Cast) -> Non
 
 
 def test_it_refuses_a_visit_by_another_manager_or_with_bad_topics(cast: Cast) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Refused) as refused:
         visit_record(
             account=cast.mine,
             visited_on=timezone.localdate(),
             people_met="张部长",
             topics=["tariff_bill"],
             notes="",
-            actor=cast.colleague,
+            acting_user=cast.colleague,
         )
-    with pytest.raises(KeyAccountError):
+    assert refused.value.code == "keyaccounts.not_account_manager"
+    with pytest.raises(Invalid) as invalid:
         visit_record(
             account=cast.mine,
             visited_on=timezone.localdate(),
             people_met="张部长",
             topics=["gossip"],
             notes="",
-            actor=cast.owner,
+            acting_user=cast.owner,
         )
+    assert invalid.value.code == "keyaccounts.topics_invalid"
+    assert set(invalid.value.fields) == {"topics"}
     assert not Visit.objects.exists()
 
 
@@ -108,10 +111,15 @@ def test_a_report_creates_reported_needs_owned_by_the_specialist(cast: Cast) -> 
 
 
 def test_it_refuses_a_report_to_someone_who_is_not_a_specialist(cast: Cast) -> None:
-    with pytest.raises(KeyAccountError):
+    with pytest.raises(Invalid) as invalid:
         report_send(
-            account=cast.mine, specialist=cast.colleague, summary="x", needs=["y"], actor=cast.owner
+            account=cast.mine,
+            specialist=cast.colleague,
+            summary="x",
+            needs=["y"],
+            acting_user=cast.owner,
         )
+    assert invalid.value.code == "keyaccounts.not_a_specialist"
     assert not Need.objects.exists()
 
 
@@ -139,10 +147,10 @@ def _try(cast: Cast, need: Need, to_stage: str) -> None:
         action = {"analysed": "accept", "merged": "merge", "rejected": "reject"}[to_stage]
         target = _need(cast, "合并目标")[0]
         need_screen(
-            need=need, action=action, reason="理由", merge_into=target, actor=cast.specialist
+            need=need, action=action, reason="理由", merge_into=target, acting_user=cast.specialist
         )
     else:
-        need_transition(need=need, to_stage=to_stage, outcome="理由", actor=cast.owner)
+        need_transition(need=need, to_stage=to_stage, outcome="理由", acting_user=cast.owner)
 
 
 @pytest.mark.parametrize("from_stage", Stage.values)
@@ -159,8 +167,10 @@ def test_each_transition_is_allowed_or_refused_changing_nothing(
             assert need.stage == to_stage, (from_stage, to_stage)
             continue
         before = Event.objects.filter(need=need).count()
-        with pytest.raises((TransitionRefused, KeyAccountError)):
+        with pytest.raises(DomainError) as refused:
             _try(cast, need, to_stage)
+        assert isinstance(refused.value, TransitionRefused | Invalid), (from_stage, to_stage)
+        assert refused.value.code.startswith("keyaccounts."), refused.value.code
         need.refresh_from_db()
         assert need.stage == from_stage, (from_stage, to_stage)
         assert Event.objects.filter(need=need).count() == before
@@ -168,8 +178,9 @@ def test_each_transition_is_allowed_or_refused_changing_nothing(
 
 def test_a_rejection_needs_a_reason(cast: Cast) -> None:
     need = _need(cast)[0]
-    with pytest.raises(KeyAccountError):
-        need_screen(need=need, action="reject", reason=" ", actor=cast.specialist)
+    with pytest.raises(Invalid) as invalid:
+        need_screen(need=need, action="reject", reason=" ", acting_user=cast.specialist)
+    assert invalid.value.code == "keyaccounts.reason_missing"
     need.refresh_from_db()
     assert need.stage == Stage.REPORTED
 
@@ -177,8 +188,9 @@ def test_a_rejection_needs_a_reason(cast: Cast) -> None:
 def test_only_the_addressed_specialist_screens(cast: Cast) -> None:
     need = _need(cast)[0]
     for intruder in (cast.other_specialist, cast.owner, cast.outsider):
-        with pytest.raises(PermissionDenied):
-            need_screen(need=need, action="accept", actor=intruder)
+        with pytest.raises(Refused) as refused:
+            need_screen(need=need, action="accept", acting_user=intruder)
+        assert refused.value.code == "keyaccounts.not_the_screener"
     need.refresh_from_db()
     assert need.stage == Stage.REPORTED
 
@@ -186,17 +198,19 @@ def test_only_the_addressed_specialist_screens(cast: Cast) -> None:
 def test_only_the_accounts_managers_move_a_need(cast: Cast) -> None:
     need = _at(cast, Stage.ANALYSED)
     for intruder in (cast.colleague, cast.specialist, cast.outsider):
-        with pytest.raises(PermissionDenied):
-            need_transition(need=need, to_stage=Stage.PROPOSED, actor=intruder)
-    need_transition(need=need, to_stage=Stage.PROPOSED, actor=cast.backup)
+        with pytest.raises(Refused) as refused:
+            need_transition(need=need, to_stage=Stage.PROPOSED, acting_user=intruder)
+        assert refused.value.code == "keyaccounts.not_account_manager"
+    need_transition(need=need, to_stage=Stage.PROPOSED, acting_user=cast.backup)
     need.refresh_from_db()
     assert need.stage == Stage.PROPOSED
 
 
 def test_a_decline_needs_the_customers_reason(cast: Cast) -> None:
     need = _at(cast, Stage.PROPOSED)
-    with pytest.raises(KeyAccountError):
-        need_transition(need=need, to_stage=Stage.DECLINED, actor=cast.owner)
+    with pytest.raises(Invalid) as invalid:
+        need_transition(need=need, to_stage=Stage.DECLINED, acting_user=cast.owner)
+    assert invalid.value.code == "keyaccounts.outcome_missing"
     need.refresh_from_db()
     assert need.stage == Stage.PROPOSED
 
@@ -204,19 +218,23 @@ def test_a_decline_needs_the_customers_reason(cast: Cast) -> None:
 def test_a_stale_copy_cannot_move_a_need_twice(cast: Cast) -> None:
     need = _at(cast, Stage.ANALYSED)
     stale = Need.objects.get(pk=need.pk)
-    need_transition(need=need, to_stage=Stage.PROPOSED, actor=cast.owner)
-    need_transition(need=need, to_stage=Stage.CONFIRMED, actor=cast.owner)
+    need_transition(need=need, to_stage=Stage.PROPOSED, acting_user=cast.owner)
+    need_transition(need=need, to_stage=Stage.CONFIRMED, acting_user=cast.owner)
     stale.stage = Stage.PROPOSED
-    with pytest.raises(TransitionRefused):
-        need_transition(need=stale, to_stage=Stage.DECLINED, outcome="不需要", actor=cast.owner)
+    with pytest.raises(Conflict) as conflict:
+        need_transition(
+            need=stale, to_stage=Stage.DECLINED, outcome="不需要", acting_user=cast.owner
+        )
+    assert conflict.value.code == "keyaccounts.need_moved_meanwhile"
     need.refresh_from_db()
     assert need.stage == Stage.CONFIRMED
 
 
 def test_a_specialist_adds_a_latent_need_by_hand(cast: Cast) -> None:
     need = latent_need_add(
-        account=cast.mine, title="屋顶光伏", detail="厂房屋顶面积大", actor=cast.specialist
+        account=cast.mine, title="屋顶光伏", detail="厂房屋顶面积大", acting_user=cast.specialist
     )
     assert (need.stage, need.origin, need.owner) == (Stage.ANALYSED, "latent", cast.owner)
-    with pytest.raises(PermissionDenied):
-        latent_need_add(account=cast.mine, title="储能", actor=cast.owner)
+    with pytest.raises(Refused) as refused:
+        latent_need_add(account=cast.mine, title="储能", acting_user=cast.owner)
+    assert refused.value.code == "keyaccounts.specialists_only"

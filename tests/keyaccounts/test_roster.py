@@ -5,11 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from gridcrm.archive.choices import ImportanceClass, VoltageLevel
 from gridcrm.archive.models import Customer
-from gridcrm.keyaccounts.errors import KeyAccountError
+from gridcrm.core.errors import Invalid, Refused
 from gridcrm.keyaccounts.models import Event, KeyAccount, Tier
 from gridcrm.keyaccounts.roster import rules_met
 from gridcrm.keyaccounts.services import (
@@ -48,7 +47,7 @@ def test_each_rule_puts_a_customer_on_the_roster_and_others_stay_off(regions: Re
     )
     household = make_customer(regions.station_a2, "0400000006", "李秀英")
 
-    result = roster_refresh(actor=None)
+    result = roster_refresh(acting_user=None)
 
     on_roster = set(KeyAccount.objects.values_list("customer__account_no", flat=True))
     assert on_roster == {capacity.account_no, heavy_user.account_no, important.account_no}
@@ -63,11 +62,11 @@ def test_each_rule_puts_a_customer_on_the_roster_and_others_stay_off(regions: Re
 
 def test_a_refresh_is_idempotent_and_drops_who_no_longer_qualifies(regions: Regions) -> None:
     plant = make_plant(regions, "0400000011", "高压大容量厂")
-    roster_refresh(actor=None)
-    assert roster_refresh(actor=None).added == 0
+    roster_refresh(acting_user=None)
+    assert roster_refresh(acting_user=None).added == 0
 
     Customer.objects.filter(pk=plant.pk).update(contracted_kva=Decimal("630"))
-    result = roster_refresh(actor=None)
+    result = roster_refresh(acting_user=None)
 
     account = KeyAccount.objects.get(customer=plant)
     assert (result.removed, account.active, account.basis) == (1, False, [])
@@ -76,8 +75,10 @@ def test_a_refresh_is_idempotent_and_drops_who_no_longer_qualifies(regions: Regi
 
 def test_a_nominated_customer_stays_whatever_the_rules_say(cast: Cast, regions: Regions) -> None:
     shop = make_customer(regions.station_a1, "0400000021", "阳泉万达广场")
-    account = keyaccount_nominate(customer=shop, reason="全市地标商业综合体", actor=cast.marketing)
-    roster_refresh(actor=None)
+    account = keyaccount_nominate(
+        customer=shop, reason="全市地标商业综合体", acting_user=cast.marketing
+    )
+    roster_refresh(acting_user=None)
     account.refresh_from_db()
     assert account.active
     assert account.nominated
@@ -88,10 +89,15 @@ def test_it_refuses_a_nomination_without_a_reason_or_by_a_manager(
     cast: Cast, regions: Regions
 ) -> None:
     shop = make_customer(regions.station_a1, "0400000031", "阳泉万达广场")
-    with pytest.raises(KeyAccountError):
-        keyaccount_nominate(customer=shop, reason="  ", actor=cast.marketing)
-    with pytest.raises(PermissionDenied):
-        keyaccount_nominate(customer=shop, reason="重要", actor=cast.owner)
+    with pytest.raises(Invalid) as invalid:
+        keyaccount_nominate(customer=shop, reason="  ", acting_user=cast.marketing)
+    assert (invalid.value.code, list(invalid.value.fields)) == (
+        "keyaccounts.reason_missing",
+        ["reason"],
+    )
+    with pytest.raises(Refused) as refused:
+        keyaccount_nominate(customer=shop, reason="重要", acting_user=cast.owner)
+    assert refused.value.code == "keyaccounts.roster_not_allowed"
     assert not KeyAccount.objects.filter(customer=shop).exists()
 
 
@@ -101,7 +107,10 @@ def test_assigning_a_manager_keeps_the_archive_in_step(cast: Cast) -> None:
     assert customer.account_manager == cast.owner
 
     keyaccount_assign(
-        account=cast.mine, manager=cast.colleague, backup_manager=cast.owner, actor=cast.marketing
+        account=cast.mine,
+        manager=cast.colleague,
+        backup_manager=cast.owner,
+        acting_user=cast.marketing,
     )
 
     customer.refresh_from_db()
@@ -114,25 +123,33 @@ def test_assigning_a_manager_keeps_the_archive_in_step(cast: Cast) -> None:
 def test_it_refuses_a_manager_who_is_not_a_key_account_manager(cast: Cast, who: str) -> None:
     manager: User = cast.specialist if who == "specialist" else cast.owner
     backup = None if who == "specialist" else cast.owner
-    with pytest.raises(KeyAccountError):
+    with pytest.raises(Invalid) as invalid:
         keyaccount_assign(
-            account=cast.mine, manager=manager, backup_manager=backup, actor=cast.marketing
+            account=cast.mine, manager=manager, backup_manager=backup, acting_user=cast.marketing
         )
+    assert (
+        invalid.value.code
+        == {
+            "specialist": "keyaccounts.not_a_key_account_manager",
+            "same_person": "keyaccounts.backup_is_manager",
+        }[who]
+    )
     cast.mine.refresh_from_db()
     cast.mine.customer.refresh_from_db()
     assert cast.mine.manager == cast.owner == cast.mine.customer.account_manager
 
 
 def test_several_sites_form_one_corporate_group(cast: Cast) -> None:
-    group = group_assign(account=cast.mine, group_name="晋能控股集团", actor=cast.marketing)
-    group_assign(account=cast.theirs, group_name="晋能控股集团", actor=cast.marketing)
+    group = group_assign(account=cast.mine, group_name="晋能控股集团", acting_user=cast.marketing)
+    group_assign(account=cast.theirs, group_name="晋能控股集团", acting_user=cast.marketing)
     assert group is not None
     assert set(group.accounts.all()) == {cast.mine, cast.theirs}
 
 
 def test_only_roster_roles_group_accounts(cast: Cast) -> None:
     agent = make_user("agent_x", Role.SERVICE_AGENT)
-    with pytest.raises(PermissionDenied):
-        group_assign(account=cast.mine, group_name="集团", actor=agent)
+    with pytest.raises(Refused) as refused:
+        group_assign(account=cast.mine, group_name="集团", acting_user=agent)
+    assert refused.value.code == "keyaccounts.roster_not_allowed"
     cast.mine.refresh_from_db()
     assert cast.mine.group is None

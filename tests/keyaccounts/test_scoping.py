@@ -18,7 +18,7 @@ def _send(cast: Cast, account_is_mine: bool = True) -> None:
         specialist=cast.specialist if account_is_mine else cast.other_specialist,
         summary="走访发现需求",
         needs=["增容"],
-        actor=manager,
+        acting_user=manager,
     )
 
 

@@ -25,7 +25,7 @@ def _report(cast: Cast) -> Need:
         specialist=cast.specialist,
         summary="走访",
         needs=["增容"],
-        actor=cast.owner,
+        acting_user=cast.owner,
     )
     return report.needs.get()
 
@@ -95,7 +95,7 @@ def test_the_wrong_specialist_cannot_screen_and_nothing_changes(cast: Cast, clie
 
 def test_the_board_puts_each_need_in_its_column(cast: Cast, client: Client) -> None:
     need = _report(cast)
-    need_screen(need=need, action="accept", actor=cast.specialist)
+    need_screen(need=need, action="accept", acting_user=cast.specialist)
     client.force_login(cast.owner)
     body = client.get("/keyaccounts/board/").content.decode()
     analysed = body.index('data-testid="column-analysed"')
@@ -124,12 +124,18 @@ def test_the_api_lists_the_portfolio_and_refuses_a_wrong_move(cast: Cast, client
         json.dumps({"to_stage": "confirmed"}),
         content_type="application/json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert response.json()["code"] == "keyaccounts.transition_refused"
     need.refresh_from_db()
     assert need.stage == Stage.REPORTED
-    assert client.get("/api/keyaccounts/0300000002").status_code == 404
+    out_of_scope = client.get("/api/keyaccounts/0300000002")
+    assert (out_of_scope.status_code, out_of_scope.json()["code"]) == (
+        404,
+        "keyaccounts.account_not_found",
+    )
     client.force_login(cast.outsider)
-    assert client.get("/api/keyaccounts").status_code == 403
+    refused = client.get("/api/keyaccounts")
+    assert (refused.status_code, refused.json()["code"]) == (403, "keyaccounts.not_a_viewer")
 
 
 def test_the_api_records_a_visit(cast: Cast, client: Client) -> None:
@@ -148,6 +154,42 @@ def test_the_api_records_a_visit(cast: Cast, client: Client) -> None:
     )
     assert response.status_code == 201
     assert Visit.objects.get().people_met == "李总"
+
+
+def test_the_api_answers_a_refused_visit_by_its_kind_and_code(cast: Cast, client: Client) -> None:
+    body = {"visited_on": "2020-01-05", "people_met": "", "topics": ["complaint"]}
+    client.force_login(cast.owner)
+    invalid = client.post(
+        "/api/keyaccounts/0300000001/visits", json.dumps(body), content_type="application/json"
+    )
+    assert invalid.status_code == 422
+    assert invalid.json()["code"] == "keyaccounts.people_met_missing"
+    assert invalid.json()["fields"] == {"people_met": invalid.json()["detail"]}
+    client.force_login(cast.specialist)  # sees the roster, is not its manager
+    body["people_met"] = "李总"
+    refused = client.post(
+        "/api/keyaccounts/0300000001/visits", json.dumps(body), content_type="application/json"
+    )
+    assert (refused.status_code, refused.json()["code"]) == (
+        403,
+        "keyaccounts.not_account_manager",
+    )
+    assert not Visit.objects.exists()
+
+
+def test_a_page_shows_a_refusal_as_a_message_and_changes_nothing(
+    cast: Cast, client: Client
+) -> None:
+    client.force_login(cast.owner)  # a manager may not assign managers
+    response = client.post(
+        "/keyaccounts/a/0300000001/assign/",
+        {"manager": str(cast.colleague.pk), "group": "集团"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    cast.mine.refresh_from_db()
+    assert (cast.mine.manager, cast.mine.group) == (cast.owner, None)
 
 
 def test_a_marketing_manager_assigns_managers_and_a_group(cast: Cast, client: Client) -> None:
@@ -211,16 +253,16 @@ def test_list_pages_do_not_query_per_account(
 
     for i in range(10, 20):
         plant = make_plant(regions, f"03000000{i}", f"阳泉市第{i}机械厂")
-        account = keyaccount_nominate(customer=plant, reason="重点", actor=cast.marketing)
+        account = keyaccount_nominate(customer=plant, reason="重点", acting_user=cast.marketing)
         keyaccount_assign(
-            account=account, manager=cast.owner, backup_manager=None, actor=cast.marketing
+            account=account, manager=cast.owner, backup_manager=None, acting_user=cast.marketing
         )
         report_send(
             account=account,
             specialist=cast.specialist,
             summary="s",
             needs=["增容"],
-            actor=cast.owner,
+            acting_user=cast.owner,
         )
     client.force_login(cast.owner)
     client.get("/keyaccounts/")  # warm the session and permission caches
@@ -250,7 +292,7 @@ def test_the_account_plan_shows_everything_in_one_place(
         people_met="设备动力部张部长、财务部李科长",
         topics=["energy_efficiency"],
         notes="客户功率因数偏低,上月力调电费增加。",
-        actor=cast.owner,
+        acting_user=cast.owner,
     )
     visit_record(
         account=cast.mine,
@@ -258,7 +300,7 @@ def test_the_account_plan_shows_everything_in_one_place(
         people_met="设备动力部张部长",
         topics=["energy_efficiency"],
         notes="再次谈到功率因数考核,考虑加装无功补偿装置。",
-        actor=cast.owner,
+        acting_user=cast.owner,
     )
     need = _report(cast)
     request_create(
@@ -266,7 +308,7 @@ def test_the_account_plan_shows_everything_in_one_place(
         request_type=RequestType.objects.get(code="billing_dispute"),
         channel="phone",
         summary="基本电费有疑问",
-        actor=agent,
+        acting_user=agent,
     )
     client.force_login(cast.owner)
     response = client.get("/keyaccounts/a/0300000001/")
@@ -314,7 +356,7 @@ def test_the_overview_draws_charts_and_counts_fast_channel_limits(
         account=cast.mine,
         request_type=RequestType.objects.get(code="enquiry"),
         summary="电价咨询",
-        actor=cast.owner,
+        acting_user=cast.owner,
     )
     client.force_login(cast.marketing)
     response = client.get("/keyaccounts/overview/")
@@ -334,7 +376,7 @@ def test_the_api_gives_the_topics_of_the_visit_notes(cast: Cast, client: Client)
             people_met="张部长",
             topics=["energy_efficiency"],
             notes=notes,
-            actor=cast.owner,
+            acting_user=cast.owner,
         )
     client.force_login(cast.owner)
     themes = client.get("/api/keyaccounts/0300000001/topics").json()

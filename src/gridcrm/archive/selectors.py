@@ -342,3 +342,10 @@ def customer_ids_by_account(*, account_nos: Iterable[str] | None = None) -> dict
 def customer_account_numbers() -> Iterator[str]:
     """Every customer's account number, streamed (a city company has a million)."""
     return Customer.objects.values_list("account_no", flat=True).iterator(chunk_size=20000)
+
+
+def customers_matching(*, condition: Q) -> QuerySet[Customer]:
+    """Every customer meeting ``condition`` (a ``Q`` over customer fields), whoever may see
+    them: for rules another app keeps over the archive and runs as the system (the
+    key-account roster)."""
+    return Customer.objects.filter(condition)

@@ -534,3 +534,15 @@ def customers_facts_apply(*, values: Mapping[int, Mapping[str, Any]]) -> int:
         batch_size=2000,
     )
     return len(changed)
+
+
+def customer_account_manager_set(
+    *, customer_id: int, manager: User | None, acting_user: User | None
+) -> None:
+    """Set the customer's account manager (the key-account app keeps it equal to the key
+    account's manager and is its only caller; it checks ``acting_user`` and records the
+    change in its own trail). Followers of customer changes are told."""
+    from gridcrm.core.extensions import customers_changed
+
+    Customer.objects.filter(pk=customer_id).update(account_manager=manager)
+    customers_changed(customer_ids=[customer_id], fields=frozenset({"account_manager"}))

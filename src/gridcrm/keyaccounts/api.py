@@ -1,22 +1,19 @@
 """REST endpoints of the key-account platform: the portfolio, an account's needs and
-visits, the needs pipeline. Same scoping as the pages: out of scope is 404."""
+visits, the needs pipeline. Same scoping as the pages: out of scope is 404. Refusals are
+``DomainError``s raised by the selectors and services, answered by the API's one
+exception handler (403 refused, 422 invalid, 409 conflict, 404 not found)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils import timezone
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from ninja.responses import Status
 
 from gridcrm.keyaccounts import fastchannel, latent, selectors, services, topics
-from gridcrm.keyaccounts.errors import KeyAccountError
 from gridcrm.keyaccounts.models import KeyAccount, Need
-from gridcrm.service.errors import ServiceError
 from gridcrm.web.http import AuthedRequest
 
 router = Router(tags=["key accounts"])
@@ -115,8 +112,7 @@ class ThemeOut(Schema):
 
 
 def _viewer(request: AuthedRequest) -> None:
-    if not request.user.has_perm("keyaccounts.view_keyaccount"):
-        raise HttpError(403, "forbidden")
+    selectors.viewer_require(user=request.user)
 
 
 def _account_out(a: KeyAccount) -> AccountOut:
@@ -149,11 +145,7 @@ def _need_out(n: Need) -> NeedOut:
 
 
 def _account(request: AuthedRequest, account_no: str) -> KeyAccount:
-    _viewer(request)
-    account = selectors.keyaccount_get(user=request.user, account_no=account_no)
-    if account is None:
-        raise Http404
-    return account
+    return selectors.keyaccount_get_visible(user=request.user, account_no=account_no)
 
 
 @router.get("", response=list[AccountOut])
@@ -174,19 +166,12 @@ def need_list(request: AuthedRequest, stage: str = "") -> list[NeedOut]:
 
 @router.post("/needs/{need_id}/move", response=NeedOut)
 def need_move(request: AuthedRequest, need_id: int, payload: MoveIn) -> NeedOut:
-    """Move a need on (proposed, confirmed, declined, fulfilled); refused moves answer 400."""
-    _viewer(request)
-    need = selectors.needs_visible_to(user=request.user).filter(pk=need_id).first()
-    if need is None:
-        raise Http404
-    try:
-        services.need_transition(
-            need=need, to_stage=payload.to_stage, outcome=payload.outcome, actor=request.user
-        )
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
-    except KeyAccountError as exc:
-        raise HttpError(400, str(exc)) from exc
+    """Move a need on (proposed, confirmed, declined, fulfilled); a move the pipeline does not
+    allow answers 409, a missing reason 422."""
+    need = selectors.need_get_visible(user=request.user, need_id=need_id)
+    services.need_transition(
+        need=need, to_stage=payload.to_stage, outcome=payload.outcome, acting_user=request.user
+    )
     return _need_out(need)
 
 
@@ -230,22 +215,16 @@ def feedback_due_list(request: AuthedRequest) -> list[FeedbackDueOut]:
 def feedback_create(
     request: AuthedRequest, request_id: int, payload: FeedbackIn
 ) -> Status[FeedbackOut]:
-    """Record (or waive) a feedback call; 404 when none is due for the caller, 400 refused."""
-    found = selectors.feedback_calls_due(user=request.user).filter(pk=request_id).first()
-    if found is None:
-        raise Http404
-    try:
-        call = fastchannel.feedback_call_record(
-            request=found,
-            actor=request.user,
-            satisfaction=payload.satisfaction,
-            notes=payload.notes,
-            waive_reason=payload.waive_reason,
-        )
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
-    except (KeyAccountError, ServiceError) as exc:
-        raise HttpError(400, str(exc)) from exc
+    """Record (or waive) a feedback call; 404 when none is due for the caller, 422 without
+    an answer or a waiver."""
+    found = selectors.feedback_due_get(user=request.user, request_id=request_id)
+    call = fastchannel.feedback_call_record(
+        request=found,
+        acting_user=request.user,
+        satisfaction=payload.satisfaction,
+        notes=payload.notes,
+        waive_reason=payload.waive_reason,
+    )
     found.refresh_from_db()
     return Status(
         201,
@@ -269,8 +248,7 @@ def account_get(request: AuthedRequest, account_no: str) -> AccountOut:
 def suggestion_list(request: AuthedRequest, account_no: str) -> list[SuggestionOut]:
     """Latent-need suggestions with their evidence (business specialists)."""
     account = _account(request, account_no)
-    if not request.user.has_perm("keyaccounts.screen_needs"):
-        raise HttpError(403, "forbidden")
+    selectors.screener_require(user=request.user)
     return [
         SuggestionOut(rule=s.rule, title=str(s.title), evidence=s.evidence)
         for s in latent.suggestions_for(account=account)
@@ -298,19 +276,14 @@ def topic_list(request: AuthedRequest, account_no: str) -> list[ThemeOut]:
 @router.post("/{account_no}/visits", response={201: VisitOut})
 def visit_create(request: AuthedRequest, account_no: str, payload: VisitIn) -> Status[VisitOut]:
     account = _account(request, account_no)
-    try:
-        visit = services.visit_record(
-            account=account,
-            visited_on=payload.visited_on,
-            people_met=payload.people_met,
-            topics=payload.topics,
-            notes=payload.notes,
-            actor=request.user,
-        )
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
-    except KeyAccountError as exc:
-        raise HttpError(400, str(exc)) from exc
+    visit = services.visit_record(
+        account=account,
+        visited_on=payload.visited_on,
+        people_met=payload.people_met,
+        topics=payload.topics,
+        notes=payload.notes,
+        acting_user=request.user,
+    )
     return Status(
         201,
         VisitOut(

@@ -17,13 +17,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import ibis
 
-from gridcrm.archive.models import Customer
 from gridcrm.lake import catalog
 from gridcrm.lake.schemas import LOCAL_UTC_OFFSET_HOURS
-from gridcrm.service.models import Notice, NoticeDelivery, ServiceRequest
+from gridcrm.service.selectors import outage_notice_starts, requests_of_type_since
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
 
 LOCAL = dt.timedelta(hours=LOCAL_UTC_OFFSET_HOURS)
 FAULT_REPAIR = "fault_repair"
@@ -131,26 +134,12 @@ def outage_events(customers: Sequence[Customer], *, since: dt.date) -> dict[int,
     start = _utc_start(since)
     found = _lake_outages(customers, start)
     pks = [c.pk for c in customers]
-    notices = (
-        NoticeDelivery.objects.filter(
-            customer_id__in=pks,
-            notice__kind=Notice.Kind.OUTAGE,
-            notice__status=Notice.Status.PUBLISHED,
-            notice__outage_start__gte=start,
-        )
-        .values_list("customer_id", "notice_id", "notice__outage_start")
-        .distinct()
-    )
-    for customer_id, notice_id, starts in notices:
-        if starts is None:  # excluded by the filter; the column itself is nullable
-            continue
+    for customer_id, notice_id, starts in outage_notice_starts(customer_ids=pks, since=start):
         found.setdefault(customer_id, []).append(
             OutageEvent("notice", str(notice_id), starts, planned=True)
         )
-    repairs = ServiceRequest.objects.filter(
-        customer_id__in=pks, request_type__code=FAULT_REPAIR, created_at__gte=start
-    ).exclude(status=ServiceRequest.Status.CANCELLED)
-    for customer_id, request_id, created in repairs.values_list("customer_id", "pk", "created_at"):
+    repairs = requests_of_type_since(customer_ids=pks, type_code=FAULT_REPAIR, since=start)
+    for customer_id, request_id, created in repairs:
         found.setdefault(customer_id, []).append(
             OutageEvent("fault_repair", str(request_id), created, planned=False)
         )

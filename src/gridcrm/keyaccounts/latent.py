@@ -12,17 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import ImportanceClass, TariffCategory, VoltageLevel
-from gridcrm.archive.models import Customer
 from gridcrm.keyaccounts import facts, topics
 from gridcrm.keyaccounts.models import KeyAccount, Need, Origin, Stage, Topic, Visit
-from gridcrm.lake.models import MonthlyLoadFeature
+from gridcrm.lake.selectors import load_features_of
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
+    from gridcrm.lake.models import MonthlyLoadFeature
 
 # Maximum demand at or above this share of the contracted capacity suggests more capacity.
 CAPACITY_USE_RATIO = 0.85
@@ -288,9 +291,7 @@ def account_data(
     today = today or timezone.localdate()
     since = today - dt.timedelta(days=LOOKBACK_DAYS)
     customers = [a.customer for a in accounts]
-    features: dict[int, list[MonthlyLoadFeature]] = {}
-    for f in MonthlyLoadFeature.objects.filter(customer__in=customers).order_by("month"):
-        features.setdefault(f.customer_id, []).append(f)
+    features = load_features_of(customer_ids=[c.pk for c in customers])
     pf = facts.power_factor_months([c.account_no for c in customers], since=since)
     outages = facts.outage_events(customers, since=since)
     visits: dict[int, list[Visit]] = {}

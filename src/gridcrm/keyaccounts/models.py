@@ -7,8 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gridcrm.archive.models import Customer
-from gridcrm.service.models import ServiceRequest
+from gridcrm.core.audit import AuditEvent
 
 
 class Tier(models.IntegerChoices):
@@ -74,7 +73,10 @@ class KeyAccount(models.Model):
     """
 
     customer = models.OneToOneField(
-        Customer, on_delete=models.CASCADE, related_name="key_account", verbose_name=_("customer")
+        "archive.Customer",
+        on_delete=models.CASCADE,
+        related_name="key_account",
+        verbose_name=_("customer"),
     )
     tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, default=Tier.THREE)
     basis = models.JSONField(_("roster rules met"), default=list, blank=True)
@@ -223,13 +225,17 @@ class Need(models.Model):
         return self.title
 
 
-class Event(models.Model):
-    """The audit trail of the roster and the pipeline, written by the services."""
+class Event(AuditEvent):
+    """The audit trail of the roster and the pipeline, written only by ``events.py``
+    inside the service that makes the change. ``from_stage``/``to_stage`` are a need's
+    move, ``note`` the short text shown in the timeline."""
 
     class Kind(models.TextChoices):
         ADDED = "added", _("Added to the roster")
         NOMINATED = "nominated", _("Nominated")
         ASSIGNED = "assigned", _("Managers assigned")
+        GROUPED = "grouped", _("Corporate group set")
+        RULES_CHANGED = "rules_changed", _("Roster rules met or tier changed")
         REMOVED = "removed", _("Left the roster")
         VISIT = "visit", _("Visit recorded")
         REPORT = "report", _("Needs report sent")
@@ -242,17 +248,14 @@ class Event(models.Model):
     need = models.ForeignKey(
         Need, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(_("what"), max_length=40, choices=Kind.choices)
     from_stage = models.CharField(max_length=10, blank=True)
     to_stage = models.CharField(max_length=10, blank=True)
     note = models.CharField(max_length=500, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-at", "-pk"]
+    class Meta(AuditEvent.Meta):
+        verbose_name = _("key-account event")
+        verbose_name_plural = _("key-account events")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d}"
@@ -287,7 +290,7 @@ class Notification(models.Model):
         KeyAccount, on_delete=models.CASCADE, related_name="notifications"
     )
     request = models.ForeignKey(
-        ServiceRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "service.ServiceRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     text = models.CharField(_("message"), max_length=500)
@@ -309,7 +312,7 @@ class FeedbackCall(models.Model):
     satisfaction and notes, or a waiver with its reason. The request closes only after it."""
 
     request = models.OneToOneField(
-        ServiceRequest, on_delete=models.CASCADE, related_name="feedback_call"
+        "service.ServiceRequest", on_delete=models.CASCADE, related_name="feedback_call"
     )
     key_account = models.ForeignKey(
         KeyAccount, on_delete=models.CASCADE, related_name="feedback_calls"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
@@ -26,9 +26,13 @@ from gridcrm.keyaccounts.selectors import (
     visit_due,
     visits_of,
 )
-from gridcrm.lake.models import MonthlyLoadFeature
-from gridcrm.service.models import ServiceRequest
-from gridcrm.users.models import User
+from gridcrm.lake.selectors import customer_load_features
+from gridcrm.service.selectors import open_requests_of
+
+if TYPE_CHECKING:
+    from gridcrm.lake.models import MonthlyLoadFeature
+    from gridcrm.service.models import ServiceRequest
+    from gridcrm.users.models import User
 
 OPEN_NEED_STAGES = (Stage.REPORTED, Stage.ANALYSED, Stage.PROPOSED, Stage.CONFIRMED)
 # What moves each open stage on, and whose move it is.
@@ -194,18 +198,14 @@ def account_plan(*, account: KeyAccount, user: User | AnonymousUser, today: dt.d
     open_needs = [n for n in needs if n.stage in OPEN_NEED_STAGES]
     next_visit = visit_due(account=account, today=today) if account.active else None
     feedback = [r for r in feedback_calls_due(user=user) if r.customer_id == customer.pk]
-    load_months = list(MonthlyLoadFeature.objects.filter(customer=customer).order_by("-month")[:13])
+    load_months = customer_load_features(customer=customer, months=13)
     return AccountPlan(
         account=account,
         summary=_summary(account),
         completeness=completeness_score(customer, all_specs()),
         credit=customer_credit(customer=customer) if user.has_perm("credit.view_credit") else None,
-        load_months=load_months[::-1],
-        open_requests=list(
-            ServiceRequest.objects.filter(customer=customer, status=ServiceRequest.Status.OPEN)
-            .select_related("request_type")
-            .order_by("priority", "due_at")[:20]
-        ),
+        load_months=load_months,
+        open_requests=open_requests_of(customer_id=customer.pk, limit=20),
         needs=needs,
         visits=visits,
         topics=topics.mine(topics.recent(visits, today=today)),

@@ -8,17 +8,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from gridcrm.keyaccounts import topics
 from gridcrm.keyaccounts.models import FeedbackCall, Origin, Satisfaction, Stage, Visit
 from gridcrm.keyaccounts.selectors import keyaccounts_visible_to, needs_visible_to, visit_calendar
-from gridcrm.service.models import Channel, ServiceRequest
-from gridcrm.users.models import User
+from gridcrm.service.selectors import RequestTiming, fast_channel_timings
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import User
 
 AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 30), (30, 90), (90, None))
 CONVERTED = (Stage.CONFIRMED, Stage.FULFILLED)
@@ -217,22 +219,21 @@ def _latent(user: User | AnonymousUser) -> list[LatentRule]:
     ]
 
 
-def fast_channel_requests(*, user: User | AnonymousUser) -> QuerySet[ServiceRequest]:
-    """Fast-channel requests of the key accounts the user may see."""
+def fast_channel_timings_of(*, user: User | AnonymousUser) -> list[RequestTiming]:
+    """Time limits of the fast-channel requests (not cancelled) of the key accounts the
+    user may see."""
     customers = keyaccounts_visible_to(user=user).values("customer_id")
-    return ServiceRequest.objects.filter(channel=Channel.FAST_CHANNEL, customer__in=customers)
+    return fast_channel_timings(customer_ids=customers)
 
 
 def _fast(
     user: User | AnonymousUser, now: dt.datetime
 ) -> tuple[list[FastChannelRow], FastChannelRow]:
     rows: dict[str, list[int]] = {}
-    requests = fast_channel_requests(user=user).exclude(status=ServiceRequest.Status.CANCELLED)
-    for name, status, due, closed in requests.values_list(
-        "request_type__name_zh", "status", "due_at", "closed_at"
-    ):
-        counts = rows.setdefault(name, [0, 0, 0, 0])
-        if status == ServiceRequest.Status.DONE:
+    for timing in fast_channel_timings_of(user=user):
+        counts = rows.setdefault(timing.request_type, [0, 0, 0, 0])
+        closed, due = timing.closed_at, timing.due_at
+        if timing.done:
             counts[0 if closed is not None and closed <= due else 1] += 1
         else:
             counts[2 if due >= now else 3] += 1
@@ -274,7 +275,8 @@ def keyaccount_report(*, user: User | AnonymousUser, today: dt.date) -> KeyAccou
     now = dt.datetime.combine(today, dt.time(23, 59), tzinfo=dt.UTC)
     latent_rules = _latent(user)
     fast, fast_total = _fast(user, now)
-    calls = FeedbackCall.objects.filter(request__in=fast_channel_requests(user=user))
+    # Every feedback call is of a fast-channel request of its account.
+    calls = FeedbackCall.objects.filter(key_account__in=keyaccounts_visible_to(user=user))
     answered = Counter(calls.filter(waived=False).values_list("satisfaction", flat=True))
     themes, summary = _themes(user, today)
     return KeyAccountReport(

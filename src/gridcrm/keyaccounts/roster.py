@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import ImportanceClass, VoltageLevel
-from gridcrm.archive.models import Customer
 from gridcrm.keyaccounts.models import Tier
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
 
 HIGH_VOLTAGES = (VoltageLevel.KV10, VoltageLevel.KV35, VoltageLevel.KV110, VoltageLevel.KV220)
 CAPACITY_KVA = Decimal("1000")

@@ -11,18 +11,32 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridcrm.archive.selectors import customers_visible_to
-from gridcrm.keyaccounts.models import KeyAccount, Need, NeedsReport, Notification, Stage, Visit
+from gridcrm.keyaccounts.errors import AccountNotFound, NotAllowed
+from gridcrm.keyaccounts.models import (
+    FeedbackCall,
+    KeyAccount,
+    Need,
+    NeedsReport,
+    Notification,
+    Stage,
+    Visit,
+)
 from gridcrm.keyaccounts.roster import VISIT_INTERVAL_DAYS
-from gridcrm.service.models import Channel, RequestStep, ServiceRequest
-from gridcrm.users.models import User
+from gridcrm.service.selectors import fast_channel_requests_on_last_step
 from gridcrm.users.roles import Role
-from gridcrm.users.selectors import user_roles
+from gridcrm.users.selectors import user_roles, users_with_role
+
+if TYPE_CHECKING:
+    from gridcrm.service.models import ServiceRequest
+    from gridcrm.users.models import User
 
 WHOLE_ROSTER_ROLES = frozenset({Role.MARKETING_MANAGER, Role.ADMINISTRATOR})
 DUE_SOON_DAYS = 14
@@ -67,6 +81,49 @@ def portfolio(*, user: User | AnonymousUser) -> QuerySet[KeyAccount]:
 def keyaccount_get(*, user: User | AnonymousUser, account_no: str) -> KeyAccount | None:
     """One visible key account by the customer's account number; ``None`` when out of scope."""
     return keyaccounts_visible_to(user=user).filter(customer__account_no=account_no).first()
+
+
+def may_view_keyaccounts(*, user: User | AnonymousUser) -> bool:
+    """Whether the user may open the key-account pages at all."""
+    return user.is_active and user.has_perm("keyaccounts.view_keyaccount")
+
+
+def viewer_require(*, user: User | AnonymousUser) -> None:
+    """``NotAllowed`` (``keyaccounts.not_a_viewer``) unless the user may see key accounts."""
+    if not may_view_keyaccounts(user=user):
+        raise NotAllowed(_("Your role may not see key accounts."), code="keyaccounts.not_a_viewer")
+
+
+def screener_require(*, user: User | AnonymousUser) -> None:
+    """``NotAllowed`` unless the user may screen needs and mine latent ones."""
+    if not user.has_perm("keyaccounts.screen_needs"):
+        raise NotAllowed(
+            _("Only business specialists see latent-need suggestions."),
+            code="keyaccounts.specialists_only",
+        )
+
+
+def keyaccount_get_visible(*, user: User | AnonymousUser, account_no: str) -> KeyAccount:
+    """One key account the user may open, by the customer's account number: ``NotAllowed``
+    for a user who may see no key account, ``AccountNotFound`` when absent or out of scope
+    (the two look alike)."""
+    viewer_require(user=user)
+    account = keyaccount_get(user=user, account_no=account_no)
+    if account is None:
+        raise AccountNotFound(
+            _("No key account with account number %(account_no)s.") % {"account_no": account_no},
+            code="keyaccounts.account_not_found",
+        )
+    return account
+
+
+def need_get_visible(*, user: User | AnonymousUser, need_id: int) -> Need:
+    """One need the user may see; ``NotAllowed`` / ``AccountNotFound`` as for accounts."""
+    viewer_require(user=user)
+    need = needs_visible_to(user=user).filter(pk=need_id).first()
+    if need is None:
+        raise AccountNotFound(_("No such need."), code="keyaccounts.need_not_found")
+    return need
 
 
 def reports_visible_to(*, user: User | AnonymousUser) -> QuerySet[NeedsReport]:
@@ -153,16 +210,12 @@ def visits_of(*, account: KeyAccount) -> QuerySet[Visit]:
 
 def specialists() -> QuerySet[User]:
     """Active users holding the business-specialist role, to hand a report to."""
-    return User.objects.filter(
-        is_active=True, groups__name=Role.BUSINESS_SPECIALIST.value
-    ).order_by("username")
+    return users_with_role(role=Role.BUSINESS_SPECIALIST)
 
 
 def key_account_managers() -> QuerySet[User]:
     """Active users holding the key-account-manager role, to assign accounts to."""
-    return User.objects.filter(
-        is_active=True, groups__name=Role.KEY_ACCOUNT_MANAGER.value
-    ).order_by("username")
+    return users_with_role(role=Role.KEY_ACCOUNT_MANAGER)
 
 
 def notifications_of(*, user: User | AnonymousUser) -> QuerySet[Notification]:
@@ -177,23 +230,39 @@ def notifications_of(*, user: User | AnonymousUser) -> QuerySet[Notification]:
 def feedback_calls_due(*, user: User | AnonymousUser) -> QuerySet[ServiceRequest]:
     """Open fast-channel requests on their last step without a feedback call: for a manager
     those of their accounts, for service staff those of the customers they may see."""
+    requests = fast_channel_requests_on_last_step()
     if not user.is_authenticated or not user.is_active:
-        return ServiceRequest.objects.none()
-    requests = ServiceRequest.objects.filter(
-        channel=Channel.FAST_CHANNEL,
-        status=ServiceRequest.Status.OPEN,
-        feedback_call__isnull=True,
-        current_position=Subquery(
-            RequestStep.objects.filter(request=OuterRef("pk"))
-            .order_by("-position")
-            .values("position")[:1]
-        ),
-    ).select_related("customer", "request_type")
+        return requests.none()
     scope = Q(pk__in=[])
     if user.has_perm("keyaccounts.work_keyaccounts"):
-        scope |= Q(customer__key_account__manager=user) | Q(
-            customer__key_account__backup_manager=user
-        )
+        managed = KeyAccount.objects.filter(Q(manager=user) | Q(backup_manager=user))
+        scope |= Q(customer_id__in=managed.values("customer_id"))
     if user.has_perm("service.work_servicerequest"):
-        scope |= Q(customer__in=customers_visible_to(user=user))
-    return requests.filter(scope).order_by("due_at", "pk")
+        scope |= Q(customer_id__in=customers_visible_to(user=user).values("pk"))
+    return (
+        requests.filter(scope)
+        .exclude(pk__in=FeedbackCall.objects.values("request_id"))
+        .order_by("due_at", "pk")
+    )
+
+
+def account_manager_require(*, account: KeyAccount, user: User | AnonymousUser) -> None:
+    """``NotAllowed`` unless the user is the account's manager or backup (the forms for a
+    visit and a needs report are theirs)."""
+    if user.pk is None or user.pk not in (account.manager_id, account.backup_manager_id):
+        raise NotAllowed(
+            _("Only the account's managers record its visits and reports."),
+            code="keyaccounts.not_account_manager",
+        )
+
+
+def feedback_due_get(*, user: User | AnonymousUser, request_id: int) -> ServiceRequest:
+    """One request whose feedback call the user may record now; ``AccountNotFound`` when
+    none is due (absent, not yet on its last step, already called back or out of scope)."""
+    found = feedback_calls_due(user=user).filter(pk=request_id).first()
+    if found is None:
+        raise AccountNotFound(
+            _("No feedback call is due for this request."),
+            code="keyaccounts.feedback_call_not_found",
+        )
+    return found

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridcrm.archive.models import Customer
-from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.archive.selectors import customer_get_visible
 from gridcrm.keyaccounts import fastchannel, latent, selectors, services
-from gridcrm.keyaccounts.errors import KeyAccountError
+from gridcrm.keyaccounts.errors import InvalidInput, NotAllowed
+from gridcrm.keyaccounts.forms import satisfaction_field, visit_date
 from gridcrm.keyaccounts.models import KeyAccount, Need, Satisfaction, Stage, Topic
 from gridcrm.keyaccounts.plan import account_plan
 from gridcrm.keyaccounts.reports import keyaccount_report
 from gridcrm.keyaccounts.roster import RULE_LABELS
-from gridcrm.service.errors import ServiceError
-from gridcrm.service.models import RequestType
+from gridcrm.service.selectors import request_type_active_get, request_types_active
+from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
 
 BOARD_STAGES = [
@@ -42,25 +40,20 @@ MANAGER_MOVES = {
 }
 
 
+# Lookups that refuse raise a ``DomainError`` outside ``page_errors``: the middleware
+# answers it with its status (403 for a user who may see no key account, 404 out of scope).
+
+
 def _viewer(request: AuthedRequest) -> None:
-    if not request.user.has_perm("keyaccounts.view_keyaccount"):
-        raise PermissionDenied
+    selectors.viewer_require(user=request.user)
 
 
 def _account(request: AuthedRequest, account_no: str) -> KeyAccount:
-    _viewer(request)
-    account = selectors.keyaccount_get(user=request.user, account_no=account_no)
-    if account is None:
-        raise Http404
-    return account
+    return selectors.keyaccount_get_visible(user=request.user, account_no=account_no)
 
 
 def _need(request: AuthedRequest, need_id: int) -> Need:
-    _viewer(request)
-    need = selectors.needs_visible_to(user=request.user).filter(pk=need_id).first()
-    if need is None:
-        raise Http404
-    return need
+    return selectors.need_get_visible(user=request.user, need_id=need_id)
 
 
 @login_required
@@ -89,19 +82,14 @@ def portfolio(request: AuthedRequest) -> HttpResponse:
 def nominate(request: AuthedRequest) -> HttpResponse:
     _viewer(request)
     account_no = request.POST.get("account_no", "").strip()
-    customer = customers_visible_to(user=request.user).filter(account_no=account_no).first()
-    if customer is None:
-        messages.error(request, _("No such customer."))
-        return redirect("keyaccounts:portfolio")
-    try:
+    with page_errors(request):
+        customer = customer_get_visible(user=request.user, account_no=account_no)
         services.keyaccount_nominate(
-            customer=customer, reason=request.POST.get("reason", ""), actor=request.user
+            customer=customer, reason=request.POST.get("reason", ""), acting_user=request.user
         )
-    except KeyAccountError as exc:
-        messages.error(request, str(exc))
-        return redirect("keyaccounts:portfolio")
-    messages.success(request, _("Nominated as a key account."))
-    return redirect("keyaccounts:account", account_no=account_no)
+        messages.success(request, _("Nominated as a key account."))
+        return redirect("keyaccounts:account", account_no=account_no)
+    return redirect("keyaccounts:portfolio")
 
 
 @login_required
@@ -139,9 +127,7 @@ def account_detail(request: AuthedRequest, account_no: str) -> HttpResponse:
                 )[:10]
             ),
             "request_types": (
-                list(RequestType.objects.filter(active=True).order_by("name_zh"))
-                if user.has_perm("service.add_servicerequest")
-                else []
+                list(request_types_active()) if user.has_perm("service.add_servicerequest") else []
             ),
             "managers": (
                 list(selectors.key_account_managers())
@@ -161,27 +147,19 @@ def visit_new(request: AuthedRequest, account_no: str) -> HttpResponse:
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in values}
         chosen = request.POST.getlist("topics")
-        try:
-            visited_on = dt.date.fromisoformat(values["visited_on"])
-        except ValueError:
-            messages.error(request, _("Enter the visit date."))
-        else:
-            try:
-                services.visit_record(
-                    account=account,
-                    visited_on=visited_on,
-                    people_met=values["people_met"],
-                    topics=chosen,
-                    notes=values["notes"],
-                    actor=request.user,
-                )
-            except KeyAccountError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("Visit recorded."))
-                return redirect("keyaccounts:account", account_no=account_no)
-    elif request.user.pk not in (account.manager_id, account.backup_manager_id):
-        raise PermissionDenied
+        with page_errors(request):
+            services.visit_record(
+                account=account,
+                visited_on=visit_date(values["visited_on"]),
+                people_met=values["people_met"],
+                topics=chosen,
+                notes=values["notes"],
+                acting_user=request.user,
+            )
+            messages.success(request, _("Visit recorded."))
+            return redirect("keyaccounts:account", account_no=account_no)
+    else:
+        selectors.account_manager_require(account=account, user=request.user)
     return render(
         request,
         "keyaccounts/visit_form.html",
@@ -200,26 +178,25 @@ def report_new(request: AuthedRequest, account_no: str) -> HttpResponse:
         values = {k: request.POST.get(k, "") for k in values}
         specialist = next((s for s in specialists if str(s.pk) == values["specialist"]), None)
         visit = next((v for v in visits if str(v.pk) == values["visit"]), None)
-        if specialist is None:
-            messages.error(request, _("Send the report to a business specialist."))
-        else:
-            try:
-                services.report_send(
-                    account=account,
-                    specialist=specialist,
-                    summary=values["summary"],
-                    needs=values["needs"].splitlines(),
-                    visit=visit,
-                    topic=values["topic"],
-                    actor=request.user,
+        with page_errors(request):
+            if specialist is None:
+                message = _("Send the report to a business specialist.")
+                raise InvalidInput(
+                    message, code="keyaccounts.not_a_specialist", fields={"specialist": message}
                 )
-            except KeyAccountError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("Needs report sent."))
-                return redirect("keyaccounts:account", account_no=account_no)
-    elif request.user.pk not in (account.manager_id, account.backup_manager_id):
-        raise PermissionDenied
+            services.report_send(
+                account=account,
+                specialist=specialist,
+                summary=values["summary"],
+                needs=values["needs"].splitlines(),
+                visit=visit,
+                topic=values["topic"],
+                acting_user=request.user,
+            )
+            messages.success(request, _("Needs report sent."))
+            return redirect("keyaccounts:account", account_no=account_no)
+    else:
+        selectors.account_manager_require(account=account, user=request.user)
     return render(
         request,
         "keyaccounts/report_form.html",
@@ -239,19 +216,16 @@ def assign(request: AuthedRequest, account_no: str) -> HttpResponse:
     """Marketing managers set an account's manager, backup and corporate group."""
     account = _account(request, account_no)
     managers = {str(u.pk): u for u in selectors.key_account_managers()}
-    try:
+    with page_errors(request):
         services.keyaccount_assign(
             account=account,
             manager=managers.get(request.POST.get("manager", "")),
             backup_manager=managers.get(request.POST.get("backup_manager", "")),
-            actor=request.user,
+            acting_user=request.user,
         )
         services.group_assign(
-            account=account, group_name=request.POST.get("group", ""), actor=request.user
+            account=account, group_name=request.POST.get("group", ""), acting_user=request.user
         )
-    except KeyAccountError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, _("Managers saved."))
     return redirect("keyaccounts:account", account_no=account_no)
 
@@ -261,24 +235,19 @@ def assign(request: AuthedRequest, account_no: str) -> HttpResponse:
 def fast_request(request: AuthedRequest, account_no: str) -> HttpResponse:
     """File a request through the fast channel (the manager, or an agent taking a call)."""
     account = _account(request, account_no)
-    request_type = RequestType.objects.filter(
-        active=True, pk=request.POST.get("request_type") or 0
-    ).first()
-    if request_type is None:
-        messages.error(request, _("Choose the request type."))
-        return redirect("keyaccounts:account", account_no=account_no)
-    try:
+    request_type = request_type_active_get(pk=request.POST.get("request_type", ""))
+    with page_errors(request):
+        if request_type is None:
+            message = _("Choose the request type.")
+            raise InvalidInput(
+                message, code="keyaccounts.request_type_missing", fields={"request_type": message}
+            )
         made = fastchannel.fast_request_create(
             account=account,
             request_type=request_type,
             summary=request.POST.get("summary", ""),
-            actor=request.user,
+            acting_user=request.user,
         )
-    except (KeyAccountError, ServiceError) as exc:
-        messages.error(request, str(exc))
-    except Customer.DoesNotExist as exc:
-        raise Http404 from exc
-    else:
         messages.success(request, _("Fast-channel request #%(id)s filed.") % {"id": made.pk})
     return redirect("keyaccounts:account", account_no=account_no)
 
@@ -309,7 +278,10 @@ def _may_call_back(request: AuthedRequest) -> None:
         request.user.has_perm("keyaccounts.work_keyaccounts")
         or request.user.has_perm("service.work_servicerequest")
     ):
-        raise PermissionDenied
+        raise NotAllowed(
+            _("Only the account's managers or service staff call back."),
+            code="keyaccounts.may_not_call_back",
+        )
 
 
 @login_required
@@ -329,21 +301,15 @@ def feedback_list(request: AuthedRequest) -> HttpResponse:
 def feedback_record(request: AuthedRequest, request_id: int) -> HttpResponse:
     """Record (or waive) the feedback call of one fast-channel request."""
     _may_call_back(request)
-    found = selectors.feedback_calls_due(user=request.user).filter(pk=request_id).first()
-    if found is None:
-        raise Http404
-    raw = request.POST.get("satisfaction", "")
-    try:
+    found = selectors.feedback_due_get(user=request.user, request_id=request_id)
+    with page_errors(request):
         fastchannel.feedback_call_record(
             request=found,
-            actor=request.user,
-            satisfaction=int(raw) if raw.isdigit() else None,
+            acting_user=request.user,
+            satisfaction=satisfaction_field(request.POST.get("satisfaction", "")),
             notes=request.POST.get("notes", ""),
             waive_reason=request.POST.get("waive_reason", ""),
         )
-    except (KeyAccountError, ServiceError) as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, _("Feedback call recorded."))
     if request.POST.get("back") == "account":
         return redirect("keyaccounts:account", account_no=found.customer.account_no)
@@ -378,17 +344,14 @@ def need_screen(request: AuthedRequest, need_id: int) -> HttpResponse:
             .filter(pk=request.POST["merge_into"], key_account=need.key_account)
             .first()
         )
-    try:
+    with page_errors(request):
         services.need_screen(
             need=need,
             action=request.POST.get("action", ""),
             reason=request.POST.get("reason", ""),
             merge_into=merge_into,
-            actor=request.user,
+            acting_user=request.user,
         )
-    except KeyAccountError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, _("Need screened."))
     return redirect("keyaccounts:account", account_no=need.key_account.customer.account_no)
 
@@ -397,16 +360,13 @@ def need_screen(request: AuthedRequest, need_id: int) -> HttpResponse:
 @require_POST
 def need_move(request: AuthedRequest, need_id: int) -> HttpResponse:
     need = _need(request, need_id)
-    try:
+    with page_errors(request):
         services.need_transition(
             need=need,
             to_stage=request.POST.get("to_stage", ""),
             outcome=request.POST.get("outcome", ""),
-            actor=request.user,
+            acting_user=request.user,
         )
-    except KeyAccountError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, _("Need moved."))
     return redirect("keyaccounts:account", account_no=need.key_account.customer.account_no)
 
@@ -415,17 +375,14 @@ def need_move(request: AuthedRequest, need_id: int) -> HttpResponse:
 @require_POST
 def latent_add(request: AuthedRequest, account_no: str) -> HttpResponse:
     account = _account(request, account_no)
-    try:
+    with page_errors(request):
         services.latent_need_add(
             account=account,
             rule=request.POST.get("rule", ""),
             title=request.POST.get("title", ""),
             detail=request.POST.get("detail", ""),
-            actor=request.user,
+            acting_user=request.user,
         )
-    except KeyAccountError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, _("Latent need added."))
     return redirect("keyaccounts:account", account_no=account_no)
 
@@ -433,7 +390,7 @@ def latent_add(request: AuthedRequest, account_no: str) -> HttpResponse:
 @login_required
 def customer_panel(request: AuthedRequest, account_no: str) -> HttpResponse:
     """The key-account fragment of the customer 360° page (htmx)."""
-    if not request.user.has_perm("keyaccounts.view_keyaccount"):
+    if not selectors.may_view_keyaccounts(user=request.user):
         return HttpResponse("")
     account = selectors.keyaccount_get(user=request.user, account_no=account_no)
     needs: list[Need] = []

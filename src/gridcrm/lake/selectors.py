@@ -131,3 +131,13 @@ def customer_load_features(*, customer: Customer, months: int = 13) -> list[Mont
 
 def customer_payment_behaviour(*, customer: Customer) -> PaymentBehaviour | None:
     return PaymentBehaviour.objects.filter(customer=customer).first()
+
+
+def load_features_of(*, customer_ids: list[int]) -> dict[int, list[MonthlyLoadFeature]]:
+    """Every monthly load feature of these customers, oldest month first, by customer id."""
+    found: dict[int, list[MonthlyLoadFeature]] = {}
+    for feature in MonthlyLoadFeature.objects.filter(customer_id__in=customer_ids).order_by(
+        "month"
+    ):
+        found.setdefault(feature.customer_id, []).append(feature)
+    return found

@@ -308,3 +308,136 @@ def time_left(due: dt.datetime | None, now: dt.datetime | None = None) -> dt.tim
     if due is None:
         return None
     return due - (now or timezone.now())
+
+
+# Reads for the key-account app (its fast channel, plan page and latent-need rules) -------
+# (Appended by the key-account work while this file was being rewritten: fold these imports
+# into the ones at the top.)
+from django.db.models import Max  # noqa: E402
+
+from gridcrm.service.models import Channel, RequestType  # noqa: E402
+
+
+def fast_channel_requests(
+    *, customer_ids: Iterable[int] | QuerySet[Any]
+) -> QuerySet[ServiceRequest]:
+    """Requests filed through the key-account fast channel for these customers (ids, or a
+    ``values("customer_id")`` query), open ones first, then by due time. Not scoped to a
+    user: the caller passes only customers its user may see."""
+    return ServiceRequest.objects.filter(
+        customer_id__in=customer_ids, channel=Channel.FAST_CHANNEL
+    ).order_by("-status", "due_at")
+
+
+@dataclass(frozen=True)
+class RequestTiming:
+    """One request's time limit and how it ended, for time-limit reports."""
+
+    request_type: str
+    due_at: dt.datetime
+    closed_at: dt.datetime | None
+    done: bool
+
+
+def fast_channel_timings(*, customer_ids: Iterable[int] | QuerySet[Any]) -> list[RequestTiming]:
+    """The time limit and close of every fast-channel request of these customers that was
+    not cancelled (not scoped: the caller passes customers its user may see)."""
+    rows = (
+        fast_channel_requests(customer_ids=customer_ids)
+        .exclude(status=ServiceRequest.Status.CANCELLED)
+        .values_list("request_type__name_zh", "status", "due_at", "closed_at")
+    )
+    return [
+        RequestTiming(name, due, closed, status == ServiceRequest.Status.DONE)
+        for name, status, due, closed in rows
+    ]
+
+
+def fast_channel_requests_on_last_step() -> QuerySet[ServiceRequest]:
+    """Open fast-channel requests whose current step is their last, with customer and
+    request type (the key-account app's feedback calls fall due there). Not scoped to a
+    user: the caller narrows it to its user's customers."""
+    return ServiceRequest.objects.filter(
+        channel=Channel.FAST_CHANNEL,
+        status=ServiceRequest.Status.OPEN,
+        current_position=Subquery(
+            RequestStep.objects.filter(request=OuterRef("pk"))
+            .order_by("-position")
+            .values("position")[:1]
+        ),
+    ).select_related("customer", "request_type")
+
+
+def request_last_position(*, request: ServiceRequest) -> int:
+    """The position of the request's last step; 0 for a request without steps."""
+    return int(request.steps.aggregate(last=Max("position"))["last"] or 0)
+
+
+def request_on_last_step(*, request: ServiceRequest) -> bool:
+    """Whether the request is open and its current step is its last one."""
+    return (
+        request.status == ServiceRequest.Status.OPEN
+        and request.current_position is not None
+        and request.current_position == request_last_position(request=request)
+    )
+
+
+def request_is_fast_channel(*, request: ServiceRequest) -> bool:
+    """Whether the request reached the company through the key-account fast channel."""
+    return bool(request.channel == Channel.FAST_CHANNEL)
+
+
+def open_requests_of(*, customer_id: int, limit: int = 20) -> list[ServiceRequest]:
+    """A customer's open requests, most urgent first, with their type (not scoped: the
+    caller has checked its user may see the customer)."""
+    return list(
+        ServiceRequest.objects.filter(customer_id=customer_id, status=ServiceRequest.Status.OPEN)
+        .select_related("request_type")
+        .order_by("priority", "due_at")[:limit]
+    )
+
+
+def outage_notice_starts(
+    *, customer_ids: Iterable[int], since: dt.datetime
+) -> list[tuple[int, int, dt.datetime]]:
+    """(customer id, notice id, outage start) of every published outage notice delivered to
+    these customers whose outage starts at or after ``since``."""
+    rows = (
+        NoticeDelivery.objects.filter(
+            customer_id__in=list(customer_ids),
+            notice__kind=Notice.Kind.OUTAGE,
+            notice__status=Notice.Status.PUBLISHED,
+            notice__outage_start__gte=since,
+        )
+        .values_list("customer_id", "notice_id", "notice__outage_start")
+        .distinct()
+    )
+    # The filter excludes a notice without a start; the column itself is nullable.
+    return [(c, n, start) for c, n, start in rows if start is not None]
+
+
+def requests_of_type_since(
+    *, customer_ids: Iterable[int], type_code: str, since: dt.datetime
+) -> list[tuple[int, int, dt.datetime]]:
+    """(customer id, request id, filed at) of these customers' requests of one type filed
+    at or after ``since``, cancelled ones left out."""
+    rows = (
+        ServiceRequest.objects.filter(
+            customer_id__in=list(customer_ids), request_type__code=type_code, created_at__gte=since
+        )
+        .exclude(status=ServiceRequest.Status.CANCELLED)
+        .values_list("customer_id", "pk", "created_at")
+    )
+    return list(rows)
+
+
+def request_types_active() -> QuerySet[RequestType]:
+    """The request types that can be filed now, by Chinese name."""
+    return RequestType.objects.filter(active=True).order_by("name_zh")
+
+
+def request_type_active_get(*, pk: int | str) -> RequestType | None:
+    """One request type that can be filed now; ``None`` when absent, inactive or blank."""
+    if not str(pk).isdigit():
+        return None
+    return request_types_active().filter(pk=int(pk)).first()

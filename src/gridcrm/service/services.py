@@ -473,3 +473,16 @@ def _breach(
     except IntegrityError:
         return False  # another sweep recorded it first
     return True
+
+
+def request_hold(*, request: ServiceRequest, acting_user: User) -> ServiceRequest:
+    """The request read afresh and row-locked until the caller's transaction ends, so its
+    step cannot move meanwhile: for a follower (the key-account feedback call) that writes
+    about the request's current step and may then complete it. Call inside
+    ``transaction.atomic``. ``NotFound`` when ``acting_user`` may not see the customer."""
+    from gridcrm.archive.selectors import customer_is_visible
+    from gridcrm.core.errors import NotFound
+
+    if not customer_is_visible(user=acting_user, customer_id=request.customer_id):
+        raise NotFound(_("No such request."), code="service.request_not_found")
+    return ServiceRequest.objects.select_for_update().get(pk=request.pk)

@@ -69,3 +69,8 @@ def user_by_username(*, username: str) -> User | None:
 def first_superuser() -> User | None:
     """The superuser created first, or ``None``."""
     return User.objects.filter(is_superuser=True).order_by("pk").first()
+
+
+def users_with_role(*, role: Role) -> QuerySet[User]:
+    """Active users holding ``role``, by username (to hand work to one of them)."""
+    return User.objects.filter(is_active=True, groups__name=role.value).order_by("username")

@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = "Apply the key-account roster rules to the customer archive (re-runnable)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = roster_refresh(actor=None)
+        result = roster_refresh(acting_user=None)
         self.stdout.write(
             f"Roster: {result.added} added, {result.updated} updated, {result.removed} removed."
         )
