@@ -24,7 +24,7 @@ def request_a(customer_a: Customer, agent: User) -> ServiceRequest:
         request_type=rtype("new_lv_residential"),
         channel="counter",
         summary="新建住宅接电",
-        actor=agent,
+        acting_user=agent,
     )
 
 
@@ -216,7 +216,7 @@ def test_the_queue_page_and_api_take_the_same_queries_for_many_rows(
             request_type=rtype("enquiry"),
             channel="phone",
             summary=f"咨询{n}",
-            actor=agent,
+            acting_user=agent,
         )
     client.force_login(agent)
     with django_assert_max_num_queries(10):

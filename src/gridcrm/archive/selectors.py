@@ -319,3 +319,10 @@ def change_requests_visible_to(*, user: User) -> QuerySet[ChangeRequest]:
 def customer_history(*, customer: Customer) -> QuerySet[FieldChange]:
     """Every recorded change of the customer, newest first."""
     return customer.history.select_related("actor").order_by("-at", "-pk")
+
+
+def customers_matching(*, condition: Q) -> QuerySet[Customer]:
+    """Every customer meeting ``condition`` (a ``Q`` over customer fields), whoever may see
+    them: for rules another app keeps over the archive and runs as the system (the
+    key-account roster)."""
+    return Customer.objects.filter(condition)

@@ -6,9 +6,10 @@ import datetime as dt
 import hashlib
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from gridcrm.users.models import ApiToken, User
+from gridcrm.users.models import ApiToken, Region, RegionLevel, User
 from gridcrm.users.roles import Role
 
 TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
@@ -38,3 +39,24 @@ def user_for_token(*, token: str) -> User | None:
     if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_RESOLUTION:
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
     return found.user
+
+
+def region_by_code(*, code: str) -> Region | None:
+    """The region with this code, if there is one. (Added for the service app.)"""
+    return Region.objects.filter(code=code).first() if code else None
+
+
+def region_ids_under(*, path: str) -> list[int]:
+    """Ids of the region at ``path`` and of every region below it. (Added for the service
+    app.)"""
+    return list(
+        Region.objects.filter(Q(path=path) | Q(path__startswith=f"{path}.")).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def regions_below_company() -> QuerySet[Region]:
+    """Every region but the company itself (districts and stations), for choosing one.
+    (Added for the service app.)"""
+    return Region.objects.exclude(level=RegionLevel.COMPANY)
