@@ -7,8 +7,9 @@ services' domain errors, answered by the API's one exception handler."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
@@ -22,9 +23,16 @@ from gridcrm.service.payments import (
     payment_terms,
 )
 from gridcrm.service.selectors import grace_get
-from gridcrm.web.http import AuthedRequest
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import User
 
 router = Router(tags=["service"])
+
+
+def _user(request: HttpRequest) -> User:
+    """The caller: the API lets only authenticated users through."""
+    return cast("User", request.user)
 
 
 class TermsOut(Schema):
@@ -66,35 +74,35 @@ class DecisionIn(Schema):
 
 
 @router.get("/customers/{account_no}/payment-terms", response=TermsOut, summary="Payment terms")
-def terms(request: AuthedRequest, account_no: str) -> Any:
+def terms(request: HttpRequest, account_no: str) -> Any:
     """What the credit policy does to the customer's due dates and reminders."""
-    return payment_terms(customer=customer_get_visible(user=request.user, account_no=account_no))
+    return payment_terms(customer=customer_get_visible(user=_user(request), account_no=account_no))
 
 
 @router.post("/customers/{account_no}/grace", response={201: GraceOut}, summary="Ask for grace")
-def grace_new(request: AuthedRequest, account_no: str, payload: GraceIn) -> tuple[int, Any]:
-    customer = customer_get_visible(user=request.user, account_no=account_no)
+def grace_new(request: HttpRequest, account_no: str, payload: GraceIn) -> tuple[int, Any]:
+    customer = customer_get_visible(user=_user(request), account_no=account_no)
     grace = grace_request_submit(
         customer=customer,
         bill_id=payload.bill_id,
         due_on=payload.due_on,
         days=payload.days,
         reason=payload.reason,
-        acting_user=request.user,
+        acting_user=_user(request),
     )
     return 201, grace
 
 
 @router.post("/grace/{pk}/{decision}", response=GraceOut, summary="Approve or reject grace")
-def grace_decide(request: AuthedRequest, pk: int, decision: str, payload: DecisionIn) -> Any:
+def grace_decide(request: HttpRequest, pk: int, decision: str, payload: DecisionIn) -> Any:
     """``decision`` is ``approve`` or ``reject``; a grace request of a customer outside the
     caller's scope is 404 like an unknown one."""
     if decision not in ("approve", "reject"):
         raise GraceNotFound(_("No such grace request."))
-    grace = grace_get(user=request.user, pk=pk)
+    grace = grace_get(user=_user(request), pk=pk)
     return grace_request_decide(
         grace=grace,
-        acting_user=request.user,
+        acting_user=_user(request),
         approve=decision == "approve",
         note=payload.note,
     )

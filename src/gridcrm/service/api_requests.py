@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import F, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
@@ -47,7 +48,6 @@ from gridcrm.service.services import (
     request_take,
 )
 from gridcrm.users.selectors import region_by_code
-from gridcrm.web.http import AuthedRequest
 
 if TYPE_CHECKING:
     from gridcrm.users.models import User
@@ -55,15 +55,20 @@ if TYPE_CHECKING:
 router = Router(tags=["service"])
 
 
-def may_view_requests(request: AuthedRequest) -> None:
+def _user(request: HttpRequest) -> User:
+    """The caller: the API lets only authenticated users through."""
+    return cast("User", request.user)
+
+
+def may_view_requests(request: HttpRequest) -> None:
     """Refuse (403) a caller whose role may not see service requests."""
-    if not request.user.has_perm("service.view_servicerequest"):
+    if not _user(request).has_perm("service.view_servicerequest"):
         raise ServiceRefused(_("Your role may not see service requests."))
 
 
-def _request(request: AuthedRequest, pk: int) -> ServiceRequest:
+def _request(request: HttpRequest, pk: int) -> ServiceRequest:
     may_view_requests(request)
-    found = request_get(user=request.user, pk=pk)
+    found = request_get(user=_user(request), pk=pk)
     if found is None:
         raise RequestNotFound(_("No such service request."))
     return found
@@ -252,7 +257,7 @@ def _queue_items(
 
 @router.get("/requests", response=QueueOut, summary="Work queue")
 def queue(
-    request: AuthedRequest,
+    request: HttpRequest,
     view: str = "queue",
     role: str = "",
     region: str = "",
@@ -267,7 +272,7 @@ def queue(
     if region and found is None:
         raise UnknownRegion(_("Unknown region."), fields={"region": _("Unknown region.")})
     which: dict[str, Any] = {
-        "user": request.user,
+        "user": _user(request),
         "role": role or None,
         "region_path": found.path if found else None,
         "mine": view == "mine",
@@ -277,7 +282,7 @@ def queue(
     count = work_queue_size(**which)
     return {
         "items": _queue_items(
-            work_queue(**which), user=request.user, offset=(page - 1) * 50, limit=50
+            work_queue(**which), user=_user(request), offset=(page - 1) * 50, limit=50
         ),
         "count": min(count, COUNT_CAP),
         "count_capped": count > COUNT_CAP,
@@ -286,9 +291,9 @@ def queue(
 
 
 @router.post("/requests", response={201: RequestDetailOut}, summary="Open a request")
-def request_new(request: AuthedRequest, payload: RequestIn) -> tuple[int, ServiceRequest]:
+def request_new(request: HttpRequest, payload: RequestIn) -> tuple[int, ServiceRequest]:
     """Open a request for a customer in the caller's scope (404 otherwise)."""
-    customer = customer_get_visible(user=request.user, account_no=payload.account_no)
+    customer = customer_get_visible(user=_user(request), account_no=payload.account_no)
     request_type = RequestType.objects.filter(code=payload.type).first()
     if request_type is None:
         raise UnknownRequestType(
@@ -299,20 +304,20 @@ def request_new(request: AuthedRequest, payload: RequestIn) -> tuple[int, Servic
         request_type=request_type,
         channel=payload.channel,
         summary=payload.summary,
-        acting_user=request.user,
+        acting_user=_user(request),
     )
     return 201, created
 
 
 @router.get("/requests/{pk}", response=RequestDetailOut, summary="One request")
-def request_detail(request: AuthedRequest, pk: int) -> ServiceRequest:
+def request_detail(request: HttpRequest, pk: int) -> ServiceRequest:
     return _request(request, pk)
 
 
 @router.post("/requests/{pk}/take", response=RequestDetailOut, summary="Take a request")
-def request_take_api(request: AuthedRequest, pk: int) -> ServiceRequest:
+def request_take_api(request: HttpRequest, pk: int) -> ServiceRequest:
     found = _request(request, pk)
-    request_take(request=found, acting_user=request.user)
+    request_take(request=found, acting_user=_user(request))
     found.refresh_from_db()
     return found
 
@@ -321,7 +326,7 @@ def request_take_api(request: AuthedRequest, pk: int) -> ServiceRequest:
     "/requests/{pk}/steps/{code}/complete", response=RequestDetailOut, summary="Complete a step"
 )
 def request_step_api(
-    request: AuthedRequest, pk: int, code: str, payload: StepDoneIn
+    request: HttpRequest, pk: int, code: str, payload: StepDoneIn
 ) -> ServiceRequest:
     """Complete the current step. Another step answers 409 ``service.step_out_of_order``;
     a stale ``version`` 409 ``service.stale_request``."""
@@ -329,7 +334,7 @@ def request_step_api(
     request_step_complete(
         request=found,
         step_code=code,
-        acting_user=request.user,
+        acting_user=_user(request),
         note=payload.note,
         expected_version=payload.version,
     )
@@ -338,25 +343,25 @@ def request_step_api(
 
 
 @router.post("/requests/{pk}/notes", response={201: EventOut}, summary="Add a note")
-def request_note_api(request: AuthedRequest, pk: int, payload: NoteIn) -> tuple[int, Any]:
+def request_note_api(request: HttpRequest, pk: int, payload: NoteIn) -> tuple[int, Any]:
     found = _request(request, pk)
-    return 201, request_note_add(request=found, acting_user=request.user, text=payload.text)
+    return 201, request_note_add(request=found, acting_user=_user(request), text=payload.text)
 
 
 @router.post("/requests/{pk}/attachments", response={201: dict[str, Any]}, summary="Attach")
 def request_attach_api(
-    request: AuthedRequest, pk: int, file: File[UploadedFile]
+    request: HttpRequest, pk: int, file: File[UploadedFile]
 ) -> tuple[int, dict[str, Any]]:
     found = _request(request, pk)
-    attachment = request_attach(request=found, acting_user=request.user, upload=file)
+    attachment = request_attach(request=found, acting_user=_user(request), upload=file)
     return 201, {"id": attachment.pk, "name": attachment.name}
 
 
 @router.get(
     "/customers/{account_no}/timeline", response=list[TimelineOut], summary="Customer timeline"
 )
-def timeline(request: AuthedRequest, account_no: str) -> Any:
+def timeline(request: HttpRequest, account_no: str) -> Any:
     """Requests, notices and grace of one customer, newest first."""
     may_view_requests(request)
-    customer = customer_get_visible(user=request.user, account_no=account_no)
+    customer = customer_get_visible(user=_user(request), account_no=account_no)
     return customer_timeline(customer=customer)
