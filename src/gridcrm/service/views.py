@@ -112,7 +112,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
             "role": role or "",
             "region": region_code,
             "roles": roles,
-            "stations": regions_below_company().only("code", "name"),
+            "stations": regions_below_company(),
             "can_escalations": request.user.has_perm("service.view_escalations"),
             "can_create": request.user.has_perm("service.add_servicerequest"),
             "now": now,

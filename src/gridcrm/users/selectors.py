@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from gridcrm.users.models import ApiToken, Region, RegionLevel, User
@@ -27,20 +27,6 @@ def user_roles(*, user: User | AnonymousUser) -> frozenset[Role]:
     return cached
 
 
-def user_for_token(*, token: str) -> User | None:
-    """The active user owning an API token, recording when it was used (to the minute)."""
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    found = ApiToken.objects.select_related("user").filter(digest=digest).first()
-    if found is None or not found.user.is_active:
-        return None
-    now = timezone.now()
-    # To the minute: a script polling the API would otherwise write (and lock) the same
-    # row on every read.
-    if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_RESOLUTION:
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
-    return found.user
-
-
 def region_by_code(*, code: str) -> Region | None:
     """The region with this code, if there is one. (Added for the service app.)"""
     return Region.objects.filter(code=code).first() if code else None
@@ -56,7 +42,22 @@ def region_ids_under(*, path: str) -> list[int]:
     )
 
 
-def regions_below_company() -> QuerySet[Region]:
-    """Every region but the company itself (districts and stations), for choosing one.
-    (Added for the service app.)"""
-    return Region.objects.exclude(level=RegionLevel.COMPANY)
+def regions_below_company() -> list[Region]:
+    """Every region but the company itself (districts and stations) with its code and name,
+    for choosing one. (Added for the service app.)"""
+    return list(Region.objects.exclude(level=RegionLevel.COMPANY).only("code", "name"))
+
+
+def user_for_token(*, token: str) -> User | None:
+    """The active user owning an API token, recording when it was used (to the minute)."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    found = ApiToken.objects.select_related("user").filter(digest=digest).first()
+    if found is None or not found.user.is_active:
+        return None
+    now = timezone.now()
+    # To the minute: a script polling the API would otherwise write (and lock) the same
+    # row on every read.
+    if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+    return found.user
+
