@@ -60,4 +60,3 @@ def user_for_token(*, token: str) -> User | None:
     if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_RESOLUTION:
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
     return found.user
-
