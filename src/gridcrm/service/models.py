@@ -20,60 +20,17 @@ from gridcrm.archive.choices import ImportanceClass, Segment
 from gridcrm.core.audit import AuditEvent
 from gridcrm.core.versioning import PublishedVersion
 
-# Notices, their deliveries and payment grace live in their own module; they are models of
-# this app all the same, importable from here.
-from gridcrm.service.notice_models import GraceRequest as GraceRequest
+# The app's choices and its notice models live in their own modules; importable from here.
+from gridcrm.service.choices import AreaKind as AreaKind
+from gridcrm.service.choices import Channel as Channel
+from gridcrm.service.choices import CreditGrade as CreditGrade
+from gridcrm.service.choices import LimitUnit as LimitUnit
+from gridcrm.service.choices import Package as Package
+from gridcrm.service.choices import RequestCategory as RequestCategory
 from gridcrm.service.notice_models import Notice as Notice
 from gridcrm.service.notice_models import NoticeDelivery as NoticeDelivery
 from gridcrm.service.notice_models import NoticeTarget as NoticeTarget
 from gridcrm.users.roles import Role
-
-
-class LimitUnit(models.TextChoices):
-    WORKING_DAYS = "working_days", _("working days")
-    HOURS = "hours", _("hours")
-    MINUTES = "minutes", _("minutes")
-
-
-class AreaKind(models.TextChoices):
-    """Where a customer lives decides some commitments (repair crews on site in 45/90/120 min)."""
-
-    CITY = "city", _("City")
-    RURAL = "rural", _("Rural")
-    REMOTE = "remote", _("Remote")
-
-
-class CreditGrade(models.TextChoices):
-    AAA = "AAA", "AAA"
-    AA = "AA", "AA"
-    A = "A", "A"
-    B = "B", "B"
-    C = "C", "C"
-
-
-class Channel(models.TextChoices):
-    """How a request reached the company."""
-
-    COUNTER = "counter", _("Service counter")
-    PHONE = "phone", _("95598 phone")
-    APP = "app", _("Power app")
-    PORTAL = "portal", _("Customer portal")
-    FAST_CHANNEL = "fast_channel", _("Key-account fast channel")
-
-
-class RequestCategory(models.TextChoices):
-    CONNECTION = "connection", _("Connection service")
-    CHANGE = "change", _("Change of use")
-    FAULT = "fault", _("Fault repair")
-    COMPLAINT = "complaint", _("Complaint")
-    DISPUTE = "dispute", _("Billing or meter dispute")
-    ENQUIRY = "enquiry", _("Enquiry")
-
-
-class Package(models.TextChoices):
-    STANDARD = "standard", _("Standard package")
-    PROFESSIONAL = "professional", _("Professional package")
-
 
 _POSITIVE = [MinValueValidator(1)]
 
@@ -480,7 +437,7 @@ class ServiceEvent(AuditEvent):
         Notice, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
     grace = models.ForeignKey(
-        GraceRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+        "GraceRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
     matrix_version = models.ForeignKey(
         MatrixVersion, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
@@ -544,3 +501,50 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class GraceRequest(models.Model):
+    """A request to move one bill's due date (R7: relaxed deadline for good credit)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    customer = models.ForeignKey("archive.Customer", on_delete=models.CASCADE, related_name="+")
+    bill_id = models.CharField(_("bill"), max_length=40)
+    due_on = models.DateField(_("due on (from billing)"))
+    days = models.PositiveSmallIntegerField(_("days of grace"), validators=_POSITIVE)
+    reason = models.CharField(_("reason"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # At most one approved grace per bill: the adjusted due date is unambiguous.
+            models.UniqueConstraint(
+                fields=["customer", "bill_id"],
+                condition=models.Q(status="approved"),
+                name="grace_approved_once_per_bill",
+            )
+        ]
+        verbose_name = _("grace request")
+        verbose_name_plural = _("grace requests")
+        permissions = [
+            ("request_grace", _("Can request payment grace")),
+            ("approve_grace", _("Can approve payment grace")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.bill_id} +{self.days}"

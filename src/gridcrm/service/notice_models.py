@@ -1,11 +1,9 @@
-"""Notices with their audience and delivery log, and payment grace requests: what the
-service app tells customers and grants them. Models of the ``service`` app, importable
-from ``gridcrm.service.models`` too."""
+"""Notices with their audience and delivery log: what the service app tells customers.
+Models of the ``service`` app, importable from ``gridcrm.service.models`` too."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -127,50 +125,3 @@ class NoticeDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id} → {self.customer_id} ({self.channel})"
-
-
-class GraceRequest(models.Model):
-    """A request to move one bill's due date (R7: relaxed deadline for good credit)."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-
-    customer = models.ForeignKey("archive.Customer", on_delete=models.CASCADE, related_name="+")
-    bill_id = models.CharField(_("bill"), max_length=40)
-    due_on = models.DateField(_("due on (from billing)"))
-    days = models.PositiveSmallIntegerField(_("days of grace"), validators=[MinValueValidator(1)])
-    reason = models.CharField(_("reason"), max_length=500)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["-requested_at", "-pk"]
-        constraints = [
-            # At most one approved grace per bill: the adjusted due date is unambiguous.
-            models.UniqueConstraint(
-                fields=["customer", "bill_id"],
-                condition=models.Q(status="approved"),
-                name="grace_approved_once_per_bill",
-            )
-        ]
-        verbose_name = _("grace request")
-        verbose_name_plural = _("grace requests")
-        permissions = [
-            ("request_grace", _("Can request payment grace")),
-            ("approve_grace", _("Can approve payment grace")),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.customer_id} {self.bill_id} +{self.days}"
