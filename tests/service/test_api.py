@@ -90,6 +90,16 @@ def test_out_of_scope_is_404_and_changes_nothing(
     assert ServiceRequest.objects.get().assignee is None
 
 
+def test_unknown_names_answer_with_codes(client: Client, agent: User, customer_a: Customer) -> None:
+    client.force_login(agent)
+    region = client.get("/api/service/requests?region=NOPE")
+    assert (region.status_code, region.json()["code"]) == (422, "service.unknown_region")
+    kind = _open(client, customer_a, "no_such_type")
+    assert (kind.status_code, kind.json()["code"]) == (422, "service.unknown_request_type")
+    missing = client.get("/api/service/requests/999999")
+    assert (missing.status_code, missing.json()["code"]) == (404, "service.request_not_found")
+
+
 def test_anonymous_and_roleless_callers_are_refused(
     client: Client, outsider: User, customer_a: Customer
 ) -> None:
