@@ -24,7 +24,7 @@ def test_an_agent_takes_a_new_connection_through_its_steps(
         request_type=RequestType.objects.get(code="new_lv_residential"),
         channel="counter",
         summary="新建住宅一户一表接电",
-        actor=agent,
+        acting_user=agent,
     )
     _login(page, live_server, "agent")
     page.goto(f"{live_server.url}/service/")

@@ -49,7 +49,7 @@ def test_an_agent_opens_takes_and_completes_a_request(
     assert {e["kind"] for e in timeline} >= {"created", "taken", "step_done", "closed"}
 
 
-def test_a_step_out_of_order_answers_400_and_a_stale_version_409(
+def test_a_step_out_of_order_and_a_stale_version_answer_409_with_their_codes(
     client: Client, agent: User, customer_a: Customer
 ) -> None:
     client.force_login(agent)
@@ -57,13 +57,15 @@ def test_a_step_out_of_order_answers_400_and_a_stale_version_409(
     wrong = client.post(
         f"/api/service/requests/{pk}/steps/follow_up/complete", {}, content_type="application/json"
     )
-    assert wrong.status_code == 400
+    assert wrong.status_code == 409
+    assert wrong.json()["code"] == "service.step_out_of_order"
     stale = client.post(
         f"/api/service/requests/{pk}/steps/accept/complete",
         {"version": 99},
         content_type="application/json",
     )
     assert stale.status_code == 409
+    assert stale.json()["code"] == "service.stale_request"
     request = ServiceRequest.objects.get(pk=pk)
     assert (request.current_position, request.version) == (1, 1)
 
@@ -88,6 +90,16 @@ def test_out_of_scope_is_404_and_changes_nothing(
     assert ServiceRequest.objects.get().assignee is None
 
 
+def test_unknown_names_answer_with_codes(client: Client, agent: User, customer_a: Customer) -> None:
+    client.force_login(agent)
+    region = client.get("/api/service/requests?region=NOPE")
+    assert (region.status_code, region.json()["code"]) == (422, "service.unknown_region")
+    kind = _open(client, customer_a, "no_such_type")
+    assert (kind.status_code, kind.json()["code"]) == (422, "service.unknown_request_type")
+    missing = client.get("/api/service/requests/999999")
+    assert (missing.status_code, missing.json()["code"]) == (404, "service.request_not_found")
+
+
 def test_anonymous_and_roleless_callers_are_refused(
     client: Client, outsider: User, customer_a: Customer
 ) -> None:
@@ -101,7 +113,8 @@ def test_missing_tier1_data_is_named(client: Client, agent: User, customer_a: Cu
     Customer.objects.filter(pk=customer_a.pk).update(certificate_no="")
     client.force_login(agent)
     response = _open(client, customer_a, "transfer")
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert response.json()["code"] == "service.missing_data"
     assert response.json()["detail"]
     assert not ServiceRequest.objects.exists()
 
@@ -115,10 +128,12 @@ def test_the_matrix_and_types_are_readable_and_editable_by_a_manager(
     put = {"note": "x", "rules": current["rules"]}
     refused = client.put("/api/service/matrix", put, content_type="application/json")
     assert refused.status_code == 403
+    assert refused.json()["code"] == "service.refused"
     client.force_login(manager)
     bad = {"note": "x", "rules": [{"priority": 9, "note": "bad"}]}
     invalid = client.put("/api/service/matrix", bad, content_type="application/json")
     assert invalid.status_code == 422
+    assert invalid.json()["code"] == "service.invalid_configuration"
     ok = client.put("/api/service/matrix", put, content_type="application/json")
     assert ok.json()["version"] == current["version"] + 1
 
@@ -144,7 +159,9 @@ def test_outage_notice_through_the_api(
     assert {d["account_no"] for d in log} == {customer_a.account_no}
     empty = payload | {"targets": []}
     pk2 = client.post("/api/service/notices", empty, content_type="application/json").json()["id"]
-    assert client.post(f"/api/service/notices/{pk2}/publish").status_code == 400
+    refused = client.post(f"/api/service/notices/{pk2}/publish")
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "service.no_audience"
     assert Notice.objects.get(pk=pk2).status == "draft"
 
 

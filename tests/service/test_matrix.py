@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from gridcrm.archive.models import Customer
-from gridcrm.service.errors import InvalidConfiguration
+from gridcrm.core.errors import DomainError
 from gridcrm.service.matrix import decide, matrix_current, matrix_publish, rule_as_dict
 from gridcrm.service.models import ServiceRequest
 from gridcrm.service.selectors import work_queue
@@ -31,7 +30,7 @@ def _new(customer: Customer, code: str, actor: User, minutes: int = 0) -> Servic
         request_type=rtype(code),
         channel="counter",
         summary=code,
-        actor=actor,
+        acting_user=actor,
         now=MONDAY + dt.timedelta(minutes=minutes),
     )
 
@@ -94,7 +93,7 @@ def test_a_manager_publishes_a_new_version_and_old_requests_keep_theirs(
     assert old is not None
     rules = [rule_as_dict(r) for r in old.rules.all()]
     rules.append({"segment": "residential", "priority": 2, "note": "迎峰度夏：居民优先"})
-    new = matrix_publish(rules=rules, note="夏季居民优先", actor=manager)
+    new = matrix_publish(rules=rules, note="夏季居民优先", acting_user=manager)
     assert new.number == old.number + 1
     after = _new(customer_a, "enquiry", agent)
     assert (before.priority, after.priority) == (3, 2)
@@ -130,11 +129,14 @@ def test_bad_matrix_rules_are_refused_and_change_nothing(
     manager: User, bad: dict[str, Any]
 ) -> None:
     number = matrix_current().number  # type: ignore[union-attr]
-    with pytest.raises(InvalidConfiguration):
-        matrix_publish(rules=[bad], note="坏规则", actor=manager)
+    with pytest.raises(DomainError) as refused:
+        matrix_publish(rules=[bad], note="坏规则", acting_user=manager)
+    assert refused.value.code == "service.invalid_configuration"
+    assert refused.value.fields
     assert matrix_current().number == number  # type: ignore[union-attr]
 
 
 def test_only_a_marketing_manager_edits_the_matrix(agent: User) -> None:
-    with pytest.raises(PermissionDenied):
-        matrix_publish(rules=[], note="x", actor=agent)
+    with pytest.raises(DomainError) as refused:
+        matrix_publish(rules=[], note="x", acting_user=agent)
+    assert refused.value.code == "service.refused"

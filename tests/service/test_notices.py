@@ -7,10 +7,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from gridcrm.archive.models import Customer
-from gridcrm.service.errors import InvalidConfiguration, ServiceError
+from gridcrm.core.errors import DomainError
 from gridcrm.service.models import Notice, NoticeDelivery
 from gridcrm.service.notices import (
     Target,
@@ -53,7 +52,7 @@ def _outage(actor: User, targets: list[Target], start: dt.datetime = OUTAGE) -> 
         topic="outage",
         title="德胜街计划停电",
         body="因线路检修，计划停电。",
-        actor=actor,
+        acting_user=actor,
         targets=targets,
         outage_start=start,
         outage_end=start + dt.timedelta(hours=6),
@@ -71,7 +70,7 @@ def test_an_outage_notice_reaches_exactly_the_chosen_areas_earlier_for_aaa(
             Target("transformer_area", "德胜街2号台区", station=code),
         ],
     )
-    notice_publish(notice=notice, actor=planner, now=NOW)
+    notice_publish(notice=notice, acting_user=planner, now=NOW)
     reached = set(
         NoticeDelivery.objects.filter(notice=notice).values_list("customer__account_no", flat=True)
     )
@@ -102,7 +101,7 @@ def test_an_area_without_a_station_covers_every_station(
     planner: User, street: dict[str, Customer]
 ) -> None:
     notice = _outage(planner, [Target("transformer_area", "德胜街1号台区")])
-    notice_publish(notice=notice, actor=planner, now=NOW)
+    notice_publish(notice=notice, acting_user=planner, now=NOW)
     reached = set(
         NoticeDelivery.objects.filter(notice=notice).values_list("customer__account_no", flat=True)
     )
@@ -115,7 +114,7 @@ def test_a_lead_already_begun_is_sent_at_once_and_logged_as_late(
     notice = _outage(
         planner, [Target("transformer_area", "德胜街1号台区")], NOW + dt.timedelta(days=8)
     )
-    notice_publish(notice=notice, actor=planner, now=NOW)
+    notice_publish(notice=notice, acting_user=planner, now=NOW)
     aaa = NoticeDelivery.objects.get(notice=notice, customer=street["aaa"], channel="in_app")
     assert aaa.status == "sent"
     assert aaa.sent_at == NOW
@@ -128,14 +127,16 @@ def test_a_notice_with_no_audience_is_refused_and_sends_nothing(
     planner: User, street: dict[str, Customer]
 ) -> None:
     notice = _outage(planner, [Target("transformer_area", "不存在的台区")])
-    with pytest.raises(ServiceError):
-        notice_publish(notice=notice, actor=planner, now=NOW)
+    with pytest.raises(DomainError) as refused:
+        notice_publish(notice=notice, acting_user=planner, now=NOW)
+    assert refused.value.code == "service.no_audience"
     notice.refresh_from_db()
     assert notice.status == "draft"
     assert not NoticeDelivery.objects.exists()
     untargeted = _outage(planner, [])
-    with pytest.raises(ServiceError):
-        notice_publish(notice=untargeted, actor=planner, now=NOW)
+    with pytest.raises(DomainError) as untargeted_refused:
+        notice_publish(notice=untargeted, acting_user=planner, now=NOW)
+    assert untargeted_refused.value.code == "service.no_audience"
 
 
 def test_an_outage_announced_less_than_seven_days_ahead_is_refused(
@@ -144,8 +145,9 @@ def test_an_outage_announced_less_than_seven_days_ahead_is_refused(
     notice = _outage(
         planner, [Target("transformer_area", "德胜街1号台区")], NOW + dt.timedelta(days=6)
     )
-    with pytest.raises(ServiceError, match="7"):
-        notice_publish(notice=notice, actor=planner, now=NOW)
+    with pytest.raises(DomainError) as refused:
+        notice_publish(notice=notice, acting_user=planner, now=NOW)
+    assert refused.value.code == "service.outage_too_soon"
     assert not NoticeDelivery.objects.exists()
 
 
@@ -164,13 +166,14 @@ def test_bad_notices_are_refused(planner: User, change: dict[str, Any]) -> None:
         "topic": "outage",
         "title": "停电",
         "body": "检修",
-        "actor": planner,
+        "acting_user": planner,
         "targets": [],
         "outage_start": OUTAGE,
         "outage_end": OUTAGE + dt.timedelta(hours=2),
     } | change
-    with pytest.raises(InvalidConfiguration):
+    with pytest.raises(DomainError) as refused:
         notice_create(**data)
+    assert refused.value.code == "service.invalid_configuration"
     assert not Notice.objects.exists()
 
 
@@ -182,19 +185,20 @@ def test_a_policy_notice_is_read_by_every_customer(
         topic="tariff",
         title="关于调整居民阶梯电价的通知",
         body="……",
-        actor=manager,
+        acting_user=manager,
         effective_on=dt.date(2025, 7, 1),
     )
-    notice_publish(notice=notice, actor=manager, now=NOW)
+    notice_publish(notice=notice, acting_user=manager, now=NOW)
     assert all(notice in notices_for_customer(customer=c) for c in street.values())
 
 
 def test_only_publishers_write_notices_and_withdrawal_cancels_what_is_unsent(
     agent: User, planner: User, street: dict[str, Customer]
 ) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(DomainError) as refused:
         _outage(agent, [Target("transformer_area", "德胜街1号台区")])
+    assert refused.value.code == "service.refused"
     notice = _outage(planner, [Target("transformer_area", "德胜街1号台区")])
-    notice_publish(notice=notice, actor=planner, now=NOW)
-    notice_withdraw(notice=notice, actor=planner)
+    notice_publish(notice=notice, acting_user=planner, now=NOW)
+    notice_withdraw(notice=notice, acting_user=planner)
     assert set(NoticeDelivery.objects.values_list("status", flat=True)) == {"cancelled"}

@@ -24,7 +24,7 @@ def request_a(customer_a: Customer, agent: User) -> ServiceRequest:
         request_type=rtype("new_lv_residential"),
         channel="counter",
         summary="新建住宅接电",
-        actor=agent,
+        acting_user=agent,
     )
 
 
@@ -216,7 +216,7 @@ def test_the_queue_page_and_api_take_the_same_queries_for_many_rows(
             request_type=rtype("enquiry"),
             channel="phone",
             summary=f"咨询{n}",
-            actor=agent,
+            acting_user=agent,
         )
     client.force_login(agent)
     with django_assert_max_num_queries(10):
@@ -261,3 +261,27 @@ def test_the_queue_escapes_what_people_typed(
     assert "<script>alert(1)</script>" not in html
     assert "新装&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "王&quot;建国&quot; &amp; &lt;b&gt;子&lt;/b&gt;" in html
+
+
+def test_a_bad_matrix_row_on_the_page_is_shown_and_publishes_nothing(
+    client: Client, manager: User
+) -> None:
+    from gridcrm.service.matrix import matrix_current
+
+    client.force_login(manager)
+    formset = client.get("/service/matrix/").context["formset"]
+    data: dict[str, str] = {"version_note": "坏规则"}
+    for key, value in formset.management_form.initial.items():
+        data[f"form-{key}"] = str(value)
+    for n, form in enumerate(formset.forms):
+        for name, value in form.initial.items():
+            data[f"form-{n}-{name}"] = "" if value is None else str(value)
+    n = len(formset.forms) - 1
+    data[f"form-{n}-priority"] = "9"
+    data[f"form-{n}-note"] = "优先级超出范围"
+    before = matrix_current()
+    response = client.post("/service/matrix/", data)
+    assert response.status_code == 200
+    assert f"{n + 1}.priority" in response.context["errors"]
+    assert 'data-testid="matrix-errors"' in response.content.decode()
+    assert matrix_current() == before

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from gridcrm.archive.models import Customer
+from gridcrm.core.errors import DomainError
 from gridcrm.credit.services import DEFAULT_POLICY, policy_publish
-from gridcrm.service.errors import ServiceError
 from gridcrm.service.matrix import decide
 from gridcrm.service.models import GraceRequest
 from gridcrm.service.payments import (
@@ -32,7 +31,7 @@ def _ask(customer: Customer, actor: User, days: int = 10) -> GraceRequest:
         due_on=DUE,
         days=days,
         reason="疫情期间资金周转困难",
-        actor=actor,
+        acting_user=actor,
     )
 
 
@@ -44,7 +43,7 @@ def test_an_approved_grace_request_moves_the_due_date(
     term = DUE + dt.timedelta(days=5)
     grace = _ask(customer_b, agent)
     assert payment_due_on(customer=customer_b, bill_id="B202506-0001", billed_due_on=DUE) == term
-    grace_request_decide(grace=grace, approver=manager, approve=True, note="同意")
+    grace_request_decide(grace=grace, acting_user=manager, approve=True, note="同意")
     moved = payment_due_on(customer=customer_b, bill_id="B202506-0001", billed_due_on=DUE)
     assert moved == term + dt.timedelta(days=10)
     # Other bills keep their date.
@@ -56,9 +55,10 @@ def test_a_rejected_grace_request_moves_nothing(
 ) -> None:
     grades[customer_b.account_no] = "A"  # billing's own term; grace up to 5 days
     grace = _ask(customer_b, agent, days=5)
-    with pytest.raises(ServiceError):
-        grace_request_decide(grace=grace, approver=manager, approve=False, note="")
-    grace_request_decide(grace=grace, approver=manager, approve=False, note="欠费记录")
+    with pytest.raises(DomainError) as refused:
+        grace_request_decide(grace=grace, acting_user=manager, approve=False, note="")
+    assert refused.value.code == "service.invalid_input"
+    grace_request_decide(grace=grace, acting_user=manager, approve=False, note="欠费记录")
     assert payment_due_on(customer=customer_b, bill_id="B202506-0001", billed_due_on=DUE) == DUE
 
 
@@ -66,11 +66,13 @@ def test_grace_is_limited_by_the_credit_policy(
     customer_a: Customer, customer_b: Customer, agent: User, grades: dict[str, str]
 ) -> None:
     grades[customer_a.account_no] = "B"
-    with pytest.raises(ServiceError):
+    with pytest.raises(DomainError) as none:
         _ask(customer_a, agent)  # grade B: no grace
+    assert none.value.code == "service.no_grace"
     grades[customer_b.account_no] = "AA"
-    with pytest.raises(ServiceError):
+    with pytest.raises(DomainError) as too_long:
         _ask(customer_b, agent, days=11)  # AA: at most 10 days
+    assert too_long.value.code == "service.no_grace"
     assert not GraceRequest.objects.exists()
 
 
@@ -78,11 +80,13 @@ def test_a_grace_request_needs_a_second_person_with_the_right(
     customer_b: Customer, agent: User, manager: User, grades: dict[str, str]
 ) -> None:
     grades[customer_b.account_no] = "AAA"
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(DomainError) as asked:
         _ask(customer_b, manager)  # managers approve, they do not ask
+    assert asked.value.code == "service.refused"
     grace = _ask(customer_b, agent)
-    with pytest.raises(PermissionDenied):
-        grace_request_decide(grace=grace, approver=agent, approve=True)
+    with pytest.raises(DomainError) as decided:
+        grace_request_decide(grace=grace, acting_user=agent, approve=True)
+    assert decided.value.code == "service.refused"
     grace.refresh_from_db()
     assert grace.status == "pending"
 

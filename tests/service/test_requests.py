@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from gridcrm.archive.models import Customer
+from gridcrm.core.errors import DomainError
 from gridcrm.service.defaults import REQUEST_TYPES
-from gridcrm.service.errors import ServiceError, StepOutOfOrder
+from gridcrm.service.errors import MissingData
 from gridcrm.service.models import RequestEvent, RequestStep, RequestType, ServiceRequest
 from gridcrm.service.services import (
-    MissingData,
     request_create,
     request_step_complete,
     request_take,
@@ -43,7 +43,7 @@ def test_every_request_type_runs_through_its_steps_to_the_end(
         request_type=request_type,
         channel="counter",
         summary="测试",
-        actor=agent,
+        acting_user=agent,
         now=MONDAY,
     )
     planned = list(request_type.steps.values_list("code", flat=True))
@@ -55,7 +55,7 @@ def test_every_request_type_runs_through_its_steps_to_the_end(
         request = request_step_complete(
             request=request,
             step_code=step.code,
-            actor=workers[step.owner_role],
+            acting_user=workers[step.owner_role],
             note=f"第{n}步完成",
             now=MONDAY,
         )
@@ -76,13 +76,13 @@ def test_deadlines_follow_the_configured_limits_across_a_weekend(
         request_type=rtype("new_lv_residential"),
         channel="phone",
         summary="新装",
-        actor=agent,
+        acting_user=agent,
         now=friday,
     )
     assert request.due_at == local(2025, 6, 14)  # 5 working days: Mon–Fri
     assert request.step_due_at == local(2025, 6, 10)  # acceptance: 1 working day
     request = request_step_complete(
-        request=request, step_code="accept", actor=agent, now=local(2025, 6, 9, 10, 0)
+        request=request, step_code="accept", acting_user=agent, now=local(2025, 6, 9, 10, 0)
     )
     # The connection step (3 working days) starts when acceptance ends.
     assert request.step_due_at == local(2025, 6, 13)
@@ -101,7 +101,7 @@ def test_fault_repair_limits_are_minutes_and_longer_in_rural_areas(
         request_type=rtype("fault_repair"),
         channel="phone",
         summary="停电",
-        actor=agent,
+        acting_user=agent,
         now=MONDAY,
     )
     rural = request_create(
@@ -109,7 +109,7 @@ def test_fault_repair_limits_are_minutes_and_longer_in_rural_areas(
         request_type=rtype("fault_repair"),
         channel="phone",
         summary="停电",
-        actor=agent,
+        acting_user=agent,
         now=MONDAY,
     )
     assert (city.area, rural.area) == ("city", "rural")
@@ -127,11 +127,13 @@ def test_a_step_out_of_order_is_refused_and_changes_nothing(
         request_type=rtype("new_lv_residential"),
         channel="counter",
         summary="新装",
-        actor=agent,
+        acting_user=agent,
         now=MONDAY,
     )
-    with pytest.raises(StepOutOfOrder, match="受理签约"):
-        request_step_complete(request=request, step_code="follow_up", actor=agent)
+    with pytest.raises(DomainError) as refused:
+        request_step_complete(request=request, step_code="follow_up", acting_user=agent)
+    assert refused.value.code == "service.step_out_of_order"
+    assert refused.value.status == 409
     request.refresh_from_db()
     assert request.current_position == 1
     assert request.version == 1
@@ -142,18 +144,17 @@ def test_a_step_out_of_order_is_refused_and_changes_nothing(
 def test_a_step_of_another_role_is_refused(
     customer_a: Customer, agent: User, archivist: User
 ) -> None:
-    from django.core.exceptions import PermissionDenied
-
     request = request_create(
         customer=customer_a,
         request_type=rtype("transfer"),
         channel="counter",
         summary="过户",
-        actor=agent,
+        acting_user=agent,
         now=MONDAY,
     )
-    with pytest.raises(PermissionDenied):
-        request_step_complete(request=request, step_code="accept", actor=archivist)
+    with pytest.raises(DomainError) as refused:
+        request_step_complete(request=request, step_code="accept", acting_user=archivist)
+    assert refused.value.code == "service.refused"
     request.refresh_from_db()
     assert request.current_position == 1
 
@@ -169,14 +170,16 @@ def test_a_request_taken_by_one_agent_cannot_be_worked_by_another(
         request_type=rtype("enquiry"),
         channel="phone",
         summary="咨询电价",
-        actor=agent,
+        acting_user=agent,
         now=MONDAY,
     )
-    request_take(request=request, actor=agent)
-    with pytest.raises(ServiceError):
-        request_take(request=request, actor=other)
-    with pytest.raises(ServiceError):
-        request_step_complete(request=request, step_code="answer", actor=other)
+    request_take(request=request, acting_user=agent)
+    with pytest.raises(DomainError) as taken:
+        request_take(request=request, acting_user=other)
+    assert taken.value.code == "service.request_taken"
+    with pytest.raises(DomainError) as worked:
+        request_step_complete(request=request, step_code="answer", acting_user=other)
+    assert worked.value.code == "service.request_taken"
     assert ServiceRequest.objects.get(pk=request.pk).assignee == agent
 
 
@@ -191,8 +194,9 @@ def test_a_request_needing_missing_tier1_data_names_the_fields(
             request_type=rtype("transfer"),
             channel="counter",
             summary="过户",
-            actor=agent,
+            acting_user=agent,
         )
+    assert caught.value.code == "service.missing_data"
     assert caught.value.labels  # names the missing field(s)
     assert ServiceRequest.objects.count() == 0
     assert RequestEvent.objects.count() == 0
@@ -201,14 +205,15 @@ def test_a_request_needing_missing_tier1_data_names_the_fields(
 def test_a_request_for_a_customer_outside_the_scope_is_refused(
     customer_b: Customer, collector_a: User
 ) -> None:
-    with pytest.raises(Customer.DoesNotExist):
+    with pytest.raises(DomainError) as refused:
         request_create(
             customer=customer_b,
             request_type=rtype("fault_repair"),
             channel="phone",
             summary="停电",
-            actor=collector_a,
+            acting_user=collector_a,
         )
+    assert refused.value.code == "service.customer_not_found"
     assert ServiceRequest.objects.count() == 0
 
 
@@ -216,25 +221,25 @@ def test_a_request_without_summary_or_with_a_bad_channel_is_refused(
     customer_a: Customer, agent: User
 ) -> None:
     for channel, summary in (("counter", "  "), ("fax", "新装")):
-        with pytest.raises(ServiceError):
+        with pytest.raises(DomainError) as refused:
             request_create(
                 customer=customer_a,
                 request_type=rtype("new_lv_residential"),
                 channel=channel,
                 summary=summary,
-                actor=agent,
+                acting_user=agent,
             )
+        assert refused.value.code == "service.invalid_input"
     assert ServiceRequest.objects.count() == 0
 
 
 def test_an_outsider_cannot_open_requests(customer_a: Customer, outsider: User) -> None:
-    from django.core.exceptions import PermissionDenied
-
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(DomainError) as refused:
         request_create(
             customer=customer_a,
             request_type=RequestType.objects.first(),  # type: ignore[arg-type]
             channel="counter",
             summary="x",
-            actor=outsider,
+            acting_user=outsider,
         )
+    assert refused.value.code == "service.refused"

@@ -24,7 +24,7 @@ def repair(customer_a: Customer, agent: User) -> ServiceRequest:
         request_type=rtype("fault_repair"),
         channel="phone",
         summary="整栋楼停电",
-        actor=agent,
+        acting_user=agent,
         now=MONDAY,
     )
 

@@ -16,7 +16,14 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service requests and notices")
 
     def ready(self) -> None:
-        from gridcrm.core.extensions import CUSTOMER_PANELS, Panel
+        from gridcrm.core.extensions import (
+            CUSTOMER_PANELS,
+            CUSTOMERS_CHANGED,
+            TIMELINE_SOURCES,
+            Panel,
+        )
+        from gridcrm.service.selectors import request_events_timeline
+        from gridcrm.service.stations import open_requests_follow_customers
 
         post_migrate.connect(_install_defaults_after_migrate, sender=self)
         CUSTOMER_PANELS.register(
@@ -28,3 +35,5 @@ class ServiceConfig(AppConfig):
                 order=50,
             ),
         )
+        TIMELINE_SOURCES.register("service", request_events_timeline)
+        CUSTOMERS_CHANGED.register("service.stations", open_requests_follow_customers)

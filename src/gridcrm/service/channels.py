@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 
 from gridcrm.archive.masking import mask_phone
-from gridcrm.archive.models import Customer
 from gridcrm.service.models import Notice, NoticeDelivery
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
 
 logger = logging.getLogger(__name__)
 

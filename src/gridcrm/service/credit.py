@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from gridcrm.archive.models import Customer
 from gridcrm.core.extensions import CREDIT_GRADE, CREDIT_TERMS
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
 
 DEFAULT_GRADE = "A"
 

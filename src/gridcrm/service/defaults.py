@@ -383,12 +383,10 @@ def request_type_install(spec: dict[str, Any], *, position: int) -> RequestType:
 @transaction.atomic
 def defaults_install() -> None:
     """Install the default request types and matrix where there are none at all."""
-    from gridcrm.service.matrix import _clean_rule, _matrix_write
+    from gridcrm.service.matrix import matrix_install
 
     if not RequestType.objects.exists():
         for n, spec in enumerate(REQUEST_TYPES, start=1):
             request_type_install(spec, position=n * 10)
     if not MatrixVersion.objects.exists():
-        codes = set(RequestType.objects.values_list("code", flat=True))
-        cleaned = [_clean_rule(rule, n, codes) for n, rule in enumerate(MATRIX_RULES, start=1)]
-        _matrix_write(cleaned, note="初始服务矩阵 / initial service matrix", actor=None)
+        matrix_install(MATRIX_RULES, note="初始服务矩阵 / initial service matrix")

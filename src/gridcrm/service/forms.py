@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pydantic
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import ImportanceClass, Segment
+from gridcrm.service.matrix_rows import MatrixRuleRow
 from gridcrm.service.models import (
     Channel,
     CreditGrade,
@@ -159,6 +162,29 @@ class MatrixRuleForm(forms.Form):
     reminder_days = forms.CharField(label=_("payment reminders (days before due)"), required=False)
     extra_steps = forms.CharField(widget=forms.HiddenInput, required=False)
     note = forms.CharField(label=_("why"), max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        """Check a filled row against ``MatrixRuleRow`` (the shape the API and
+        ``matrix_publish`` use too); ``cleaned_data["row"]`` is the rule, or ``None`` for
+        a blank or deleted row."""
+        data = super().clean() or {}
+        values = {k: v for k, v in data.items() if k != "DELETE"}
+        data["row"] = None
+        if data.get("DELETE") or not any(v not in (None, "") for v in values.values()):
+            return data
+        try:
+            values["extra_steps"] = json.loads(values.get("extra_steps") or "[]")
+        except json.JSONDecodeError:
+            self.add_error(None, _("The extra steps of this rule cannot be read."))
+            return data
+        try:
+            data["row"] = MatrixRuleRow.model_validate(values)
+        except pydantic.ValidationError as exc:
+            for error in exc.errors():
+                name = str(error["loc"][0]) if error["loc"] else ""
+                shown = name if name in self.fields and name != "extra_steps" else None
+                self.add_error(shown, error["msg"] if shown else f"{name}: {error['msg']}")
+        return data
 
 
 MatrixFormSet = forms.formset_factory(MatrixRuleForm, extra=2, can_delete=True)

@@ -17,28 +17,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from gridcrm.archive.choices import ImportanceClass, Segment
-from gridcrm.archive.models import Customer
+from gridcrm.archive.choices import ImportanceClass
+from gridcrm.core.versioning import rows_validate, version_publish
+from gridcrm.service import events
 from gridcrm.service.credit import TermsLookup, credit_grade_for, credit_terms
-from gridcrm.service.errors import InvalidConfiguration
-from gridcrm.service.models import (
-    Channel,
-    CreditGrade,
-    LimitUnit,
-    MatrixRule,
-    MatrixVersion,
-    Package,
-    RequestType,
-)
-from gridcrm.users.models import User
-from gridcrm.users.roles import Role
+from gridcrm.service.errors import InvalidConfiguration, ServiceRefused
+from gridcrm.service.matrix_rows import RULE_FIELDS, MatrixRuleRow
+from gridcrm.service.models import MatrixRule, MatrixVersion, Package, RequestType
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
+    from gridcrm.users.models import User
 
 MIN_NOTICE_DAYS = 7  # State Grid's commitment: planned outages announced 7 days ahead.
 DEFAULT_PRIORITY = 3
@@ -178,150 +173,55 @@ def decide(
 
 # --- publishing a new version ----------------------------------------------------------
 
-RULE_FIELDS = (
-    "segment",
-    "credit_grade",
-    "importance",
-    "request_types",
-    "channel",
-    "priority",
-    "limit_factor",
-    "package",
-    "extra_steps",
-    "reminder_days",
-    "note",
-)
 
-
-def _int_or_none(value: Any, name: str, low: int, high: int, errors: dict[str, str]) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        errors[name] = _("Enter a whole number.")
-        return None
-    if not low <= number <= high:
-        errors[name] = _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high}
-    return number
-
-
-def _clean_rule(raw: Mapping[str, Any], n: int, type_codes: set[str]) -> dict[str, Any]:
-    errors: dict[str, str] = {}
-    p = f"#{n}"
-    unknown = set(raw) - set(RULE_FIELDS)
+def matrix_rows_validate(rules: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Check every rule against ``MatrixRuleRow`` and the request types that exist; one
+    ``Invalid`` (code ``service.invalid_configuration``) names every problem by row and
+    field, or the rules come back clean, as the matrix stores them."""
+    rows = rows_validate(MatrixRuleRow, rules, code=InvalidConfiguration.code)
+    type_codes = set(RequestType.objects.values_list("code", flat=True))
+    unknown = {
+        f"{n}.request_types": _("Unknown request types: %(codes)s")
+        % {"codes": ", ".join(sorted(set(row.request_types) - type_codes))}
+        for n, row in enumerate(rows, start=1)
+        if set(row.request_types) - type_codes
+    }
     if unknown:
-        errors[p] = _("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
-    clean: dict[str, Any] = {}
-    segment = raw.get("segment") or ""
-    if segment and segment not in Segment.values:
-        errors[f"{p}.segment"] = _("Unknown segment.")
-    clean["segment"] = segment
-    grade = raw.get("credit_grade") or ""
-    if grade and grade not in CreditGrade.values:
-        errors[f"{p}.credit_grade"] = _("Unknown credit grade.")
-    clean["credit_grade"] = grade
-    importance = raw.get("importance") or ""
-    if importance and importance not in {MatrixRule.IMPORTANT, *ImportanceClass.values}:
-        errors[f"{p}.importance"] = _("Unknown important customer class.")
-    clean["importance"] = importance
-    types = raw.get("request_types") or []
-    if isinstance(types, str):
-        types = [t.strip() for t in types.split(",") if t.strip()]
-    if not isinstance(types, list) or set(types) - type_codes:
-        errors[f"{p}.request_types"] = _("Unknown request types: %(codes)s") % {
-            "codes": ", ".join(sorted(set(types) - type_codes)) if isinstance(types, list) else ""
-        }
-    clean["request_types"] = list(types) if isinstance(types, list) else []
-    channel = raw.get("channel") or ""
-    if channel and channel not in Channel.values:
-        errors[f"{p}.channel"] = _("Unknown channel.")
-    clean["channel"] = channel
-    clean["priority"] = _int_or_none(raw.get("priority"), f"{p}.priority", 1, 5, errors)
-    factor = raw.get("limit_factor")
-    clean["limit_factor"] = None
-    if factor not in (None, ""):
-        try:
-            clean["limit_factor"] = Decimal(str(factor)).quantize(Decimal("0.01"))
-        except InvalidOperation:
-            errors[f"{p}.limit_factor"] = _("Enter a decimal number.")
-        else:
-            if not Decimal("0.1") <= clean["limit_factor"] <= Decimal("2"):
-                errors[f"{p}.limit_factor"] = _("A time limit factor lies between 0.1 and 2.")
-    package = raw.get("package") or ""
-    if package and package not in Package.values:
-        errors[f"{p}.package"] = _("Unknown package.")
-    clean["package"] = package
-    reminders = raw.get("reminder_days")
-    if isinstance(reminders, str):
-        reminders = [r.strip() for r in reminders.split(",") if r.strip()] or None
-    if reminders is not None:
-        try:
-            reminders = [int(r) for r in reminders]
-        except (TypeError, ValueError):
-            errors[f"{p}.reminder_days"] = _("Enter days as whole numbers, separated by commas.")
-            reminders = None
-        else:
-            if any(not 0 <= r <= 30 for r in reminders):
-                errors[f"{p}.reminder_days"] = _("Reminders lie 0 to 30 days before the due day.")
-    clean["reminder_days"] = reminders
-    extra = raw.get("extra_steps") or []
-    clean["extra_steps"] = []
-    for i, step in enumerate(extra if isinstance(extra, list) else [None]):
-        try:
-            parsed = ExtraStep(**step)
-            value = int(parsed.limit_value)
-        except (TypeError, ValueError):
-            errors[f"{p}.extra_steps[{i}]"] = _(
-                "An extra step needs a code, names, an owner role and a limit."
-            )
-            continue
-        if parsed.owner_role not in Role.values or parsed.limit_unit not in LimitUnit.values:
-            errors[f"{p}.extra_steps[{i}]"] = _("Unknown role or time limit unit.")
-        elif value < 1:
-            errors[f"{p}.extra_steps[{i}]"] = _("A time limit must be positive.")
-        clean["extra_steps"].append(asdict(parsed) | {"limit_value": value})
-    note = str(raw.get("note") or "").strip()
-    if not note:
-        errors[f"{p}.note"] = _("Say why the rule exists; agents read it on every request.")
-    clean["note"] = note[:200]
-    if errors:
-        raise InvalidConfiguration(errors)
-    return clean
+        raise InvalidConfiguration(fields=unknown)
+    return [row.model_dump(mode="python") for row in rows]
 
 
 @transaction.atomic
-def matrix_publish(*, rules: Sequence[Mapping[str, Any]], note: str, actor: User) -> MatrixVersion:
-    """Publish a new version of the whole matrix; requests already made keep their decision."""
-    if not actor.has_perm("service.manage_service_matrix"):
-        from django.core.exceptions import PermissionDenied
+def matrix_publish(
+    *, rules: Sequence[Mapping[str, Any]], note: str, acting_user: User
+) -> MatrixVersion:
+    """Publish a new version of the whole matrix; requests already made keep their decision.
 
-        raise PermissionDenied(_("Your role may not edit the service matrix."))
+    Two publishes at once get two numbers (``version_publish``), and both are kept."""
+    if not acting_user.has_perm("service.manage_service_matrix"):
+        raise ServiceRefused(_("Your role may not edit the service matrix."))
     if not note.strip():
-        raise InvalidConfiguration({"note": _("Say what changed.")})
-    type_codes = set(RequestType.objects.values_list("code", flat=True))
-    errors: dict[str, str] = {}
-    cleaned = []
-    for n, raw in enumerate(rules, start=1):
-        try:
-            cleaned.append(_clean_rule(raw, n, type_codes))
-        except InvalidConfiguration as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise InvalidConfiguration(errors)
-    return _matrix_write(cleaned, note=note.strip(), actor=actor)
+        raise InvalidConfiguration(fields={"note": _("Say what changed.")})
+    cleaned = matrix_rows_validate(rules)
+    return _matrix_write(cleaned, note=note.strip(), acting_user=acting_user)
+
+
+def matrix_install(rules: Sequence[Mapping[str, Any]], *, note: str) -> MatrixVersion:
+    """Publish ``rules`` as the system (no person, no permission asked): the defaults."""
+    return _matrix_write(matrix_rows_validate(rules), note=note, acting_user=None)
 
 
 def _matrix_write(
-    cleaned: Sequence[Mapping[str, Any]], *, note: str, actor: User | None
+    cleaned: Sequence[Mapping[str, Any]], *, note: str, acting_user: User | None
 ) -> MatrixVersion:
-    # Lock the version table's newest row so two publishers cannot take the same number.
-    last = MatrixVersion.objects.select_for_update().aggregate(n=Max("number"))["n"] or 0
-    version = MatrixVersion.objects.create(number=last + 1, note=note, published_by=actor)
-    MatrixRule.objects.bulk_create(
-        MatrixRule(version=version, position=n, **rule) for n, rule in enumerate(cleaned, start=1)
-    )
-    return version
+    def fill(version: MatrixVersion) -> None:
+        MatrixRule.objects.bulk_create(
+            MatrixRule(version=version, position=n, **rule)
+            for n, rule in enumerate(cleaned, start=1)
+        )
+        events.matrix_published(version=version, acting_user=acting_user)
+
+    return version_publish(MatrixVersion, acting_user=acting_user, fill=fill, note=note[:300])
 
 
 def rule_as_dict(rule: MatrixRule) -> dict[str, Any]:

@@ -17,56 +17,20 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import ImportanceClass, Segment
-from gridcrm.archive.models import Customer
-from gridcrm.users.models import Region
+from gridcrm.core.audit import AuditEvent
+from gridcrm.core.versioning import PublishedVersion
+
+# The app's choices and its notice models live in their own modules; importable from here.
+from gridcrm.service.choices import AreaKind as AreaKind
+from gridcrm.service.choices import Channel as Channel
+from gridcrm.service.choices import CreditGrade as CreditGrade
+from gridcrm.service.choices import LimitUnit as LimitUnit
+from gridcrm.service.choices import Package as Package
+from gridcrm.service.choices import RequestCategory as RequestCategory
+from gridcrm.service.notice_models import Notice as Notice
+from gridcrm.service.notice_models import NoticeDelivery as NoticeDelivery
+from gridcrm.service.notice_models import NoticeTarget as NoticeTarget
 from gridcrm.users.roles import Role
-
-
-class LimitUnit(models.TextChoices):
-    WORKING_DAYS = "working_days", _("working days")
-    HOURS = "hours", _("hours")
-    MINUTES = "minutes", _("minutes")
-
-
-class AreaKind(models.TextChoices):
-    """Where a customer lives decides some commitments (repair crews on site in 45/90/120 min)."""
-
-    CITY = "city", _("City")
-    RURAL = "rural", _("Rural")
-    REMOTE = "remote", _("Remote")
-
-
-class CreditGrade(models.TextChoices):
-    AAA = "AAA", "AAA"
-    AA = "AA", "AA"
-    A = "A", "A"
-    B = "B", "B"
-    C = "C", "C"
-
-
-class Channel(models.TextChoices):
-    """How a request reached the company."""
-
-    COUNTER = "counter", _("Service counter")
-    PHONE = "phone", _("95598 phone")
-    APP = "app", _("Power app")
-    PORTAL = "portal", _("Customer portal")
-    FAST_CHANNEL = "fast_channel", _("Key-account fast channel")
-
-
-class RequestCategory(models.TextChoices):
-    CONNECTION = "connection", _("Connection service")
-    CHANGE = "change", _("Change of use")
-    FAULT = "fault", _("Fault repair")
-    COMPLAINT = "complaint", _("Complaint")
-    DISPUTE = "dispute", _("Billing or meter dispute")
-    ENQUIRY = "enquiry", _("Enquiry")
-
-
-class Package(models.TextChoices):
-    STANDARD = "standard", _("Standard package")
-    PROFESSIONAL = "professional", _("Professional package")
-
 
 _POSITIVE = [MinValueValidator(1)]
 
@@ -117,7 +81,9 @@ class HolidayDay(models.Model):
 class RegionArea(models.Model):
     """Whether a region is city, rural or remote; a region inherits from its parent."""
 
-    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="service_area")
+    region = models.OneToOneField(
+        "users.Region", on_delete=models.CASCADE, related_name="service_area"
+    )
     area = models.CharField(_("area"), max_length=10, choices=AreaKind.choices)
 
     class Meta:
@@ -210,18 +176,14 @@ class WorkflowStep(_Labelled, _Limit):
         return f"{self.request_type.code}.{self.code}"
 
 
-class MatrixVersion(models.Model):
-    """One published service matrix; versions are never edited, only superseded."""
+class MatrixVersion(PublishedVersion):
+    """One published service matrix; versions are never edited, only superseded
+    (``matrix_publish`` takes the next number through ``version_publish``)."""
 
-    number = models.PositiveIntegerField(_("version"), unique=True)
-    note = models.CharField(_("what changed"), max_length=300)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    published_at = models.DateTimeField(_("published"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-number"]
+    class Meta(PublishedVersion.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="matrix_version_number_unique")
+        ]
         verbose_name = _("service matrix version")
         verbose_name_plural = _("service matrix versions")
         permissions = [("manage_service_matrix", _("Can edit the service matrix"))]
@@ -303,12 +265,13 @@ class ServiceRequest(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="service_requests"
+        "archive.Customer", on_delete=models.CASCADE, related_name="service_requests"
     )
     # The customer's supply station: regional queues select on it. While the request is
-    # open a database trigger (migration 0003) moves it with the customer; a closed
-    # request keeps the station it was worked at.
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    # open it moves with the customer (``stations.open_requests_follow_customers``, told
+    # of every customer write by the archive); a closed request keeps the station it was
+    # worked at.
+    region = models.ForeignKey("users.Region", on_delete=models.PROTECT, related_name="+")
     request_type = models.ForeignKey(RequestType, on_delete=models.PROTECT, related_name="requests")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     summary = models.CharField(_("summary"), max_length=500)
@@ -422,8 +385,9 @@ class RequestStep(_Labelled):
         return f"{self.request_id}.{self.position} {self.code}"
 
 
-class RequestEvent(models.Model):
-    """The timeline of a request, and through ``customer`` of the customer (audit trail)."""
+class RequestEvent(AuditEvent):
+    """The timeline of a request, and through ``customer`` of the customer (audit trail).
+    Written only through ``gridcrm.service.events``."""
 
     class Kind(models.TextChoices):
         CREATED = "created", _("Created")
@@ -438,22 +402,54 @@ class RequestEvent(models.Model):
         CLOSED = "closed", _("Closed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    kind = models.CharField(_("what"), max_length=40, choices=Kind.choices)
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    customer = models.ForeignKey("archive.Customer", on_delete=models.CASCADE, related_name="+")
     step_name = models.CharField(max_length=80, blank=True)
     text = models.CharField(max_length=500, blank=True)
-    at = models.DateTimeField()
 
-    class Meta:
-        ordering = ["-at", "-pk"]
+    class Meta(AuditEvent.Meta):
         indexes = [models.Index(fields=["customer", "at"], name="svc_event_customer")]
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ServiceEvent(AuditEvent):
+    """What was done to the matrix, to notices and to grace requests (audit trail); a
+    request's own events are ``RequestEvent``. Written only through
+    ``gridcrm.service.events``."""
+
+    class Kind(models.TextChoices):
+        MATRIX_PUBLISHED = "matrix_published", _("Service matrix published")
+        NOTICE_CREATED = "notice_created", _("Notice written")
+        NOTICE_PUBLISHED = "notice_published", _("Notice published")
+        NOTICE_WITHDRAWN = "notice_withdrawn", _("Notice withdrawn")
+        GRACE_REQUESTED = "grace_requested", _("Grace requested")
+        GRACE_APPROVED = "grace_approved", _("Grace approved")
+        GRACE_REJECTED = "grace_rejected", _("Grace rejected")
+
+    kind = models.CharField(_("what"), max_length=40, choices=Kind.choices)
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    grace = models.ForeignKey(
+        "GraceRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    matrix_version = models.ForeignKey(
+        MatrixVersion, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta(AuditEvent.Meta):
+        indexes = [models.Index(fields=["customer", "at"], name="svc_audit_customer")]
+        verbose_name = _("service audit event")
+        verbose_name_plural = _("service audit events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Breach(models.Model):
@@ -507,124 +503,6 @@ class Attachment(models.Model):
         return self.name
 
 
-class Notice(models.Model):
-    """A policy publication or a planned-outage notice (R5, R7)."""
-
-    class Kind(models.TextChoices):
-        POLICY = "policy", _("Policy notice")
-        OUTAGE = "outage", _("Planned outage notice")
-
-    class Topic(models.TextChoices):
-        TARIFF = "tariff", _("Tariff change")
-        PROCEDURE = "procedure", _("Procedure")
-        DOCUMENT = "document", _("Document")
-        OUTAGE = "outage", _("Planned outage")
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    topic = models.CharField(_("topic"), max_length=12, choices=Topic.choices)
-    title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
-    )
-    effective_on = models.DateField(_("effective on"), null=True, blank=True)
-    outage_start = models.DateTimeField(_("outage starts"), null=True, blank=True)
-    outage_end = models.DateTimeField(_("outage ends"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    published_at = models.DateTimeField(_("published"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("notice")
-        verbose_name_plural = _("notices")
-        permissions = [
-            ("publish_policy_notice", _("Can publish policy notices")),
-            ("publish_outage_notice", _("Can publish planned-outage notices")),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse("service:notice_detail", args=[self.pk])
-
-
-class NoticeTarget(models.Model):
-    """Who a notice is for: a region (and below), a supply station or a transformer area.
-
-    A policy notice without targets is for every customer; an outage notice needs one.
-    """
-
-    class Scope(models.TextChoices):
-        REGION = "region", _("Region and below")
-        STATION = "station", _("Supply station")
-        TRANSFORMER_AREA = "transformer_area", _("Transformer area")
-
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="targets")
-    scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices)
-    value = models.CharField(_("value"), max_length=100)
-    # Transformer area names repeat between stations: optionally name the station too.
-    station = models.CharField(_("supply station"), max_length=20, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["notice", "scope", "value", "station"], name="notice_target_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scope}={self.value}"
-
-
-class NoticeDelivery(models.Model):
-    """One notice to one customer through one channel: the delivery log."""
-
-    class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Scheduled")
-        SENT = "sent", _("Sent")
-        LOGGED = "logged", _("Logged (channel not configured)")
-        FAILED = "failed", _("Failed")
-        CANCELLED = "cancelled", _("Cancelled")
-
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
-    channel = models.CharField(_("channel"), max_length=10)
-    send_at = models.DateTimeField(_("send at"))
-    lead_days = models.PositiveSmallIntegerField(_("days ahead"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
-    )
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    detail = models.CharField(_("detail"), max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["send_at", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["notice", "customer", "channel"], name="notice_delivery_once"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["status", "send_at"], name="svc_delivery_due"),
-            models.Index(fields=["customer", "send_at"], name="svc_delivery_customer"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.notice_id} → {self.customer_id} ({self.channel})"
-
-
 class GraceRequest(models.Model):
     """A request to move one bill's due date (R7: relaxed deadline for good credit)."""
 
@@ -633,7 +511,7 @@ class GraceRequest(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("archive.Customer", on_delete=models.CASCADE, related_name="+")
     bill_id = models.CharField(_("bill"), max_length=40)
     due_on = models.DateField(_("due on (from billing)"))
     days = models.PositiveSmallIntegerField(_("days of grace"), validators=_POSITIVE)

@@ -7,20 +7,31 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridcrm.archive.models import Customer
+from gridcrm.archive.selectors import customers_matching
+from gridcrm.service import events
 from gridcrm.service.channels import CHANNELS, channels_for
 from gridcrm.service.credit import credit_terms
-from gridcrm.service.errors import InvalidConfiguration, ServiceError
+from gridcrm.service.errors import (
+    InvalidConfiguration,
+    NoAudience,
+    NoticeState,
+    OutageTooSoon,
+    ServiceRefused,
+)
 from gridcrm.service.matrix import MIN_NOTICE_DAYS, decide, matrix_current, matrix_rules
 from gridcrm.service.models import Notice, NoticeDelivery, NoticeTarget
-from gridcrm.users.models import Region, User
+from gridcrm.users.selectors import region_by_code
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
+    from gridcrm.users.models import User
 
 
 @dataclass(frozen=True)
@@ -46,17 +57,17 @@ def _clean_targets(targets: Iterable[Target]) -> list[Target]:
         elif not value:
             errors[f"target {n}"] = _("Name the region, supply station or transformer area.")
         elif target.scope in (NoticeTarget.Scope.REGION, NoticeTarget.Scope.STATION):
-            if not Region.objects.filter(code=value).exists():
+            if region_by_code(code=value) is None:
                 errors[f"target {n}"] = _("There is no region with the code %(code)s.") % {
                     "code": value
                 }
-        elif station and not Region.objects.filter(code=station).exists():
+        elif station and region_by_code(code=station) is None:
             errors[f"target {n}"] = _("There is no region with the code %(code)s.") % {
                 "code": station
             }
         clean.append(Target(target.scope, value, station))
     if errors:
-        raise InvalidConfiguration(errors)
+        raise InvalidConfiguration(fields=errors)
     return list(dict.fromkeys(clean))
 
 
@@ -67,7 +78,7 @@ def notice_create(
     topic: str,
     title: str,
     body: str,
-    actor: User,
+    acting_user: User,
     targets: Iterable[Target] = (),
     effective_on: dt.date | None = None,
     outage_start: dt.datetime | None = None,
@@ -75,9 +86,9 @@ def notice_create(
 ) -> Notice:
     """Write a draft notice; publishing sends it."""
     if kind not in Notice.Kind.values:
-        raise InvalidConfiguration({"kind": _("Choose policy or planned outage.")})
-    if not _may_publish(actor, kind):
-        raise PermissionDenied(_("Your role may not write this kind of notice."))
+        raise InvalidConfiguration(fields={"kind": _("Choose policy or planned outage.")})
+    if not _may_publish(acting_user, kind):
+        raise ServiceRefused(_("Your role may not write this kind of notice."))
     errors: dict[str, str] = {}
     if not title.strip():
         errors["title"] = _("Give the notice a title.")
@@ -92,7 +103,7 @@ def notice_create(
     elif topic not in Notice.Topic.values or topic == Notice.Topic.OUTAGE:
         errors["topic"] = _("Choose what the policy is about.")
     if errors:
-        raise InvalidConfiguration(errors)
+        raise InvalidConfiguration(fields=errors)
     clean_targets = _clean_targets(targets)
     notice = Notice.objects.create(
         kind=kind,
@@ -102,12 +113,13 @@ def notice_create(
         effective_on=effective_on,
         outage_start=outage_start,
         outage_end=outage_end,
-        created_by=actor,
+        created_by=acting_user,
     )
     NoticeTarget.objects.bulk_create(
         NoticeTarget(notice=notice, scope=t.scope, value=t.value, station=t.station)
         for t in clean_targets
     )
+    events.notice_created(notice=notice, acting_user=acting_user)
     return notice
 
 
@@ -116,12 +128,15 @@ def notice_audience(*, notice: Notice) -> QuerySet[Customer]:
     targets = list(notice.targets.all())
     if not targets:
         if notice.kind == Notice.Kind.POLICY:
-            return Customer.objects.all()
-        return Customer.objects.none()
+            return customers_matching(condition=Q())
+        return customers_matching(condition=Q(pk__in=[]))
     where = Q(pk__in=[])
     for t in targets:
         if t.scope == NoticeTarget.Scope.REGION:
-            path = Region.objects.get(code=t.value).path
+            region = region_by_code(code=t.value)
+            if region is None:  # removed since the notice was written: nobody under it
+                continue
+            path = region.path
             where |= Q(region__path=path) | Q(region__path__startswith=f"{path}.")
         elif t.scope == NoticeTarget.Scope.STATION:
             where |= Q(region__code=t.value)
@@ -130,39 +145,45 @@ def notice_audience(*, notice: Notice) -> QuerySet[Customer]:
             if t.station:
                 cond &= Q(region__code=t.station)
             where |= cond
-    return Customer.objects.filter(where)
+    return customers_matching(condition=where)
 
 
 @transaction.atomic
 def notice_publish(
-    *, notice: Notice, actor: User, now: dt.datetime | None = None, batch_size: int = 2000
+    *,
+    notice: Notice,
+    acting_user: User,
+    now: dt.datetime | None = None,
+    batch_size: int = 2000,
 ) -> Notice:
     """Publish. An outage notice needs an audience and must start at least seven days from
     now; it schedules one delivery per affected customer and channel, at the lead their
     credit policy asks for (a customer whose lead has already begun is sent at once, and the
     log says so). Deliveries due now are sent in this call."""
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
-    if not _may_publish(actor, notice.kind):
-        raise PermissionDenied(_("Your role may not publish this kind of notice."))
+    if not _may_publish(acting_user, notice.kind):
+        raise ServiceRefused(_("Your role may not publish this kind of notice."))
     if notice.status != Notice.Status.DRAFT:
-        raise ServiceError(_("Only a draft can be published."))
+        raise NoticeState(_("Only a draft can be published."))
     now = now or timezone.now()
+    scheduled = 0
     if notice.kind == Notice.Kind.OUTAGE:
         if notice.outage_start is None:  # pragma: no cover - notice_create requires it
-            raise ServiceError(_("Say when the outage starts and ends."))
+            raise InvalidConfiguration(_("Say when the outage starts and ends."))
         if notice.outage_start - now < dt.timedelta(days=MIN_NOTICE_DAYS):
-            raise ServiceError(
+            raise OutageTooSoon(
                 _("A planned outage must be announced at least %(days)s days ahead.")
                 % {"days": MIN_NOTICE_DAYS}
             )
         audience = notice_audience(notice=notice)
         if not audience.exists():
-            raise ServiceError(_("No customer is under the chosen audience; nothing was sent."))
-        _schedule(notice, audience, now=now, batch_size=batch_size)
+            raise NoAudience(_("No customer is under the chosen audience; nothing was sent."))
+        scheduled = _schedule(notice, audience, now=now, batch_size=batch_size)
     notice.status = Notice.Status.PUBLISHED
     notice.published_at = now
-    notice.published_by = actor
+    notice.published_by = acting_user
     notice.save(update_fields=["status", "published_at", "published_by"])
+    events.notice_published(notice=notice, acting_user=acting_user, deliveries=scheduled)
     deliveries_send_due(now=now, notice=notice)
     return notice
 
@@ -232,16 +253,17 @@ def deliveries_send_due(
 
 
 @transaction.atomic
-def notice_withdraw(*, notice: Notice, actor: User) -> Notice:
+def notice_withdraw(*, notice: Notice, acting_user: User) -> Notice:
     """Withdraw a published notice; deliveries not yet sent are cancelled."""
-    if not _may_publish(actor, notice.kind):
-        raise PermissionDenied(_("Your role may not withdraw this kind of notice."))
+    if not _may_publish(acting_user, notice.kind):
+        raise ServiceRefused(_("Your role may not withdraw this kind of notice."))
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     if notice.status != Notice.Status.PUBLISHED:
-        raise ServiceError(_("Only a published notice can be withdrawn."))
-    notice.deliveries.filter(status=NoticeDelivery.Status.SCHEDULED).update(
+        raise NoticeState(_("Only a published notice can be withdrawn."))
+    cancelled = notice.deliveries.filter(status=NoticeDelivery.Status.SCHEDULED).update(
         status=NoticeDelivery.Status.CANCELLED
     )
     notice.status = Notice.Status.WITHDRAWN
     notice.save(update_fields=["status"])
+    events.notice_withdrawn(notice=notice, acting_user=acting_user, cancelled=cancelled)
     return notice

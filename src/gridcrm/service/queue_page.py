@@ -14,6 +14,7 @@ import datetime as dt
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -23,7 +24,9 @@ from django.utils.translation import gettext as _
 from gridcrm.service.models import RequestType, ServiceRequest, request_number
 from gridcrm.service.selectors import COUNT_CAP, queue_customers
 from gridcrm.service.templatetags.service_tags import duration, role_label, urgency
-from gridcrm.users.models import User
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import User
 
 QUEUE_SIZE = 50
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from gridcrm.archive.models import Customer
-from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.archive.selectors import customer_is_visible, customers_visible_to
+from gridcrm.core.audit import TimelineEntry as AuditTimelineEntry
+from gridcrm.service.errors import GraceNotFound
 from gridcrm.service.models import (
     GraceRequest,
     Notice,
@@ -20,9 +22,12 @@ from gridcrm.service.models import (
     RequestStep,
     ServiceRequest,
 )
-from gridcrm.users.models import Region, User
 from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
-from gridcrm.users.selectors import user_roles
+from gridcrm.users.selectors import region_ids_under, user_roles
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
+    from gridcrm.users.models import User
 
 
 def _scoped(queryset: QuerySet[Any], user: User, field: str = "customer") -> QuerySet[Any]:
@@ -75,11 +80,7 @@ def _region_ids(user: User, path: str) -> list[int]:
     asks for its queue's rows and its count)."""
     known: dict[str, list[int]] = user.__dict__.setdefault("_gridcrm_region_ids", {})
     if path not in known:
-        known[path] = list(
-            Region.objects.filter(Q(path=path) | Q(path__startswith=f"{path}.")).values_list(
-                "pk", flat=True
-            )
-        )
+        known[path] = region_ids_under(path=path)
     return known[path]
 
 
@@ -98,7 +99,7 @@ def _queue_filter(
         roles &= {role}
     regional = _own_region_only(user, roles_all)
     if regional and not confirm_scope:
-        # The request's station follows its customer's while it is open (a trigger, see
+        # The request's station follows its customer's while it is open (see
         # ServiceRequest.region), so for a user who sees exactly a region the station alone
         # answers the scope question without visiting each customer.
         queryset = ServiceRequest.objects.all()
@@ -218,7 +219,7 @@ def customer_timeline(*, customer: Customer, limit: int = 100) -> list[TimelineE
     entries: list[TimelineEntry] = []
     events = (
         RequestEvent.objects.filter(customer=customer)
-        .select_related("request__request_type", "actor")
+        .select_related("request__request_type", "acting_user")
         .order_by("-at", "-pk")[:limit]
     )
     for e in events:
@@ -228,7 +229,7 @@ def customer_timeline(*, customer: Customer, limit: int = 100) -> list[TimelineE
                 kind=e.kind,
                 title=f"{e.request.number} {e.request.request_type.name}",
                 text=" · ".join(x for x in (e.step_name, e.text) if x),
-                actor=str(e.actor) if e.actor else "",
+                actor=str(e.acting_user) if e.acting_user else "",
                 link=e.request.get_absolute_url(),
             )
         )
@@ -264,6 +265,40 @@ def customer_timeline(*, customer: Customer, limit: int = 100) -> list[TimelineE
     return entries[:limit]
 
 
+def request_events_timeline(
+    *, customer: Customer, user: User, limit: int = 50
+) -> list[AuditTimelineEntry]:
+    """The service app's source of the customer 360° timeline (``TIMELINE_SOURCES``): the
+    events of the customer's requests, newest first, for a user who may see requests and
+    the customer; nothing for anyone else."""
+    if not user.has_perm("service.view_servicerequest") or not customer_is_visible(
+        user=user, customer_id=customer.pk
+    ):
+        return []
+    events = (
+        RequestEvent.objects.filter(customer_id=customer.pk)
+        .select_related("request__request_type", "acting_user")
+        .order_by("-at", "-pk")[:limit]
+    )
+    return [
+        AuditTimelineEntry(
+            at=e.at,
+            app="service",
+            kind=e.kind,
+            title=_("%(number)s %(type)s: %(what)s")
+            % {
+                "number": e.request.number,
+                "type": e.request.request_type.name,
+                "what": e.get_kind_display(),
+            },
+            text=" · ".join(x for x in (e.step_name, e.text) if x),
+            acting_user=e.acting_user,
+            url=e.request.get_absolute_url(),
+        )
+        for e in events
+    ]
+
+
 def notices_visible_to(*, user: User) -> QuerySet[Notice]:
     """Staff who may publish see all notices; others see the published ones."""
     if user.has_perm("service.publish_policy_notice") or user.has_perm(
@@ -296,6 +331,16 @@ def notices_for_customer(*, customer: Customer) -> QuerySet[Notice]:
         .distinct()
         .order_by("-published_at")
     )
+
+
+def grace_get(*, user: User, pk: int) -> GraceRequest:
+    """A grace request of a customer the user may see (``GraceNotFound`` otherwise)."""
+    found: GraceRequest | None = (
+        _scoped(GraceRequest.objects.select_related("customer"), user).filter(pk=pk).first()
+    )
+    if found is None:
+        raise GraceNotFound(_("No such grace request."))
+    return found
 
 
 def grace_pending() -> QuerySet[GraceRequest]:

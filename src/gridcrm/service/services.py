@@ -8,8 +8,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -17,17 +17,30 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridcrm.archive.errors import MissingTier1
-from gridcrm.archive.models import Customer
-from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.archive.selectors import customer_is_visible
 from gridcrm.archive.services import customer_require_tier1
+from gridcrm.service import events
 from gridcrm.service.calendar import deadline
-from gridcrm.service.errors import ServiceError, StaleRequest, StepOutOfOrder
+from gridcrm.service.errors import (
+    CustomerNotFound,
+    InvalidConfiguration,
+    InvalidInput,
+    MissingData,
+    NotHolder,
+    RequestClosed,
+    RequestNotFound,
+    RequestTaken,
+    ServiceRefused,
+    StaleRequest,
+    StepOutOfOrder,
+)
 from gridcrm.service.matrix import Decision, ExtraStep, decide
 from gridcrm.service.models import (
     AreaKind,
     Attachment,
     Breach,
     Channel,
+    MatrixVersion,
     RegionArea,
     RequestEvent,
     RequestStep,
@@ -35,21 +48,15 @@ from gridcrm.service.models import (
     ServiceRequest,
     WorkflowStep,
 )
-from gridcrm.service.observers import request_event_observed
-from gridcrm.users.models import User
 from gridcrm.users.roles import Role
 from gridcrm.users.selectors import user_roles
 
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
+    from gridcrm.users.models import User
+
 # Who hears of a breach: the step's owners first, then the marketing manager (领导).
 ESCALATION_ROLE = Role.MARKETING_MANAGER.value
-
-
-class MissingData(ServiceError):
-    """The request type needs tier-1 fields the archive lacks; ``labels`` names them."""
-
-    def __init__(self, message: str, labels: list[str]) -> None:
-        self.labels = labels
-        super().__init__(message)
 
 
 def area_for(customer: Customer) -> str:
@@ -76,28 +83,6 @@ def may_work_on(*, user: User, role: str, also: list[str] | tuple[str, ...] = ()
 
 def _scaled(value: int, factor: Decimal) -> int:
     return max(1, math.ceil(value * factor))
-
-
-def _event(
-    request: ServiceRequest,
-    kind: str,
-    *,
-    actor: User | None,
-    at: dt.datetime,
-    text: str = "",
-    step: RequestStep | None = None,
-) -> RequestEvent:
-    event = RequestEvent.objects.create(
-        request=request,
-        customer_id=request.customer_id,
-        kind=kind,
-        actor=actor,
-        at=at,
-        text=text[:500],
-        step_name=step.name_zh if step else "",
-    )
-    request_event_observed(request=request, event=event)
-    return event
 
 
 def _activate(step: RequestStep, *, at: dt.datetime, warn_percent: int) -> None:
@@ -148,23 +133,32 @@ def request_create(
     request_type: RequestType,
     channel: str,
     summary: str,
-    actor: User,
+    acting_user: User,
     now: dt.datetime | None = None,
     decision: Decision | None = None,
 ) -> ServiceRequest:
     """Open a request: the matrix decides its priority, limits and extra steps; the first
-    step starts at once. Refused, changing nothing, when the customer is out of the actor's
-    scope, the type needs tier-1 data the archive lacks, or the input is incomplete."""
-    if not actor.has_perm("service.add_servicerequest"):
-        raise PermissionDenied(_("Your role may not open service requests."))
-    if not customers_visible_to(user=actor).filter(pk=customer.pk).exists():
-        raise Customer.DoesNotExist
+    step starts at once. Refused, changing nothing, when the customer is out of the acting
+    user's scope, the type needs tier-1 data the archive lacks, or the input is incomplete."""
+    if not acting_user.has_perm("service.add_servicerequest"):
+        raise ServiceRefused(_("Your role may not open service requests."))
+    if not customer_is_visible(user=acting_user, customer_id=customer.pk):
+        raise CustomerNotFound(_("No such customer."))
     if not request_type.active:
-        raise ServiceError(_("This request type is no longer offered."))
+        raise InvalidInput(
+            _("This request type is no longer offered."),
+            fields={"request_type": _("This request type is no longer offered.")},
+        )
     if channel not in Channel.values:
-        raise ServiceError(_("Choose the channel the request came through."))
+        raise InvalidInput(
+            _("Choose the channel the request came through."),
+            fields={"channel": _("Choose the channel the request came through.")},
+        )
     if not summary.strip():
-        raise ServiceError(_("Describe the request in a few words."))
+        raise InvalidInput(
+            _("Describe the request in a few words."),
+            fields={"summary": _("Describe the request in a few words.")},
+        )
     if request_type.needs_tier1:
         try:
             customer_require_tier1(customer=customer, action=request_type.name)
@@ -172,7 +166,7 @@ def request_create(
             raise MissingData(str(exc), exc.labels) from exc
     workflow = list(request_type.steps.order_by("position"))
     if not workflow:
-        raise ServiceError(_("This request type has no steps; ask an administrator."))
+        raise InvalidConfiguration(_("This request type has no steps; ask an administrator."))
     now = now or timezone.now()
     area = area_for(customer)
     decision = decision or decide(
@@ -202,28 +196,27 @@ def request_create(
             unit=request_type.limit_unit,
             value=_scaled(request_type.limit_for(area), factor),
         ),
-        created_by=actor,
+        created_by=acting_user,
         created_at=now,
     )
     for step in steps:
         step.request = request
     RequestStep.objects.bulk_create(steps)
-    _event(request, RequestEvent.Kind.CREATED, actor=actor, at=now, text=request.summary)
+    events.request_created(request=request, acting_user=acting_user, at=now)
     return request
 
 
 def _version_pk(number: int | None) -> int | None:
-    from gridcrm.service.models import MatrixVersion
-
     if number is None:
         return None
     return MatrixVersion.objects.filter(number=number).values_list("pk", flat=True).first()
 
 
-def _locked(request: ServiceRequest, actor: User) -> ServiceRequest:
-    """The request, locked, if the actor may see its customer (``DoesNotExist`` otherwise)."""
-    if not customers_visible_to(user=actor).filter(pk=request.customer_id).exists():
-        raise ServiceRequest.DoesNotExist
+def _locked(request: ServiceRequest, acting_user: User) -> ServiceRequest:
+    """The request, locked, if the acting user may see its customer (``RequestNotFound``
+    otherwise)."""
+    if not customer_is_visible(user=acting_user, customer_id=request.customer_id):
+        raise RequestNotFound(_("No such service request."))
     return ServiceRequest.objects.select_for_update().get(pk=request.pk)
 
 
@@ -235,41 +228,43 @@ def current_step(request: ServiceRequest) -> RequestStep | None:
 
 @transaction.atomic
 def request_take(
-    *, request: ServiceRequest, actor: User, now: dt.datetime | None = None
+    *, request: ServiceRequest, acting_user: User, now: dt.datetime | None = None
 ) -> ServiceRequest:
     """Take a request from the queue; one person at a time holds it."""
-    request = _locked(request, actor)
+    request = _locked(request, acting_user)
     if request.status != ServiceRequest.Status.OPEN:
-        raise ServiceError(_("This request is closed."))
+        raise RequestClosed(_("This request is closed."))
     step = current_step(request)
-    if step is None or not may_work_on(user=actor, role=step.owner_role, also=step.also_roles):
-        raise PermissionDenied(_("The current step belongs to another role."))
-    if request.assignee_id == actor.pk:
+    if step is None or not may_work_on(
+        user=acting_user, role=step.owner_role, also=step.also_roles
+    ):
+        raise ServiceRefused(_("The current step belongs to another role."))
+    if request.assignee_id == acting_user.pk:
         return request
     if request.assignee_id is not None:
-        raise ServiceError(
+        raise RequestTaken(
             _("%(name)s has already taken this request.") % {"name": request.assignee}
         )
     now = now or timezone.now()
-    request.assignee = actor
+    request.assignee = acting_user
     request.version += 1
     request.save(update_fields=["assignee", "version"])
-    _event(request, RequestEvent.Kind.TAKEN, actor=actor, at=now, step=step)
+    events.request_taken(request=request, step=step, acting_user=acting_user, at=now)
     return request
 
 
 @transaction.atomic
 def request_release(
-    *, request: ServiceRequest, actor: User, now: dt.datetime | None = None
+    *, request: ServiceRequest, acting_user: User, now: dt.datetime | None = None
 ) -> ServiceRequest:
     """Put a taken request back into its queue."""
-    request = _locked(request, actor)
-    if request.assignee_id != actor.pk:
-        raise ServiceError(_("Only the person who took a request can release it."))
+    request = _locked(request, acting_user)
+    if request.assignee_id != acting_user.pk:
+        raise NotHolder(_("Only the person who took a request can release it."))
     request.assignee = None
     request.version += 1
     request.save(update_fields=["assignee", "version"])
-    _event(request, RequestEvent.Kind.RELEASED, actor=actor, at=now or timezone.now())
+    events.request_released(request=request, acting_user=acting_user, at=now or timezone.now())
     return request
 
 
@@ -278,7 +273,7 @@ def request_step_complete(
     *,
     request: ServiceRequest,
     step_code: str,
-    actor: User,
+    acting_user: User,
     note: str = "",
     expected_version: int | None = None,
     now: dt.datetime | None = None,
@@ -287,36 +282,36 @@ def request_step_complete(
 
     Naming a step other than the current one is refused (``StepOutOfOrder``) and changes
     nothing; so is a stale ``expected_version`` (``StaleRequest``)."""
-    request = _locked(request, actor)
+    request = _locked(request, acting_user)
     if expected_version is not None and expected_version != request.version:
         raise StaleRequest(
             _("Someone else changed this request while you were working on it; reload it.")
         )
     if request.status != ServiceRequest.Status.OPEN:
-        raise ServiceError(_("This request is closed."))
+        raise RequestClosed(_("This request is closed."))
     step = current_step(request)
     if step is None:  # an open request always has a current step
-        raise ServiceError(_("This request has no current step."))
+        raise RequestClosed(_("This request has no current step."))
     if step_code != step.code:
         named = request.steps.filter(code=step_code).first()
         raise StepOutOfOrder(
             _("“%(named)s” is not the current step; the current step is “%(current)s”.")
             % {"named": named.name if named else step_code, "current": step.name}
         )
-    if not may_work_on(user=actor, role=step.owner_role, also=step.also_roles):
-        raise PermissionDenied(_("The current step belongs to another role."))
-    if request.assignee_id not in (None, actor.pk):
-        raise ServiceError(
+    if not may_work_on(user=acting_user, role=step.owner_role, also=step.also_roles):
+        raise ServiceRefused(_("The current step belongs to another role."))
+    if request.assignee_id not in (None, acting_user.pk):
+        raise RequestTaken(
             _("%(name)s has taken this request; ask them to release it.")
             % {"name": request.assignee}
         )
     now = now or timezone.now()
     step.status = RequestStep.Status.DONE
     step.completed_at = now
-    step.completed_by = actor
+    step.completed_by = acting_user
     step.note = note.strip()[:500]
     step.save(update_fields=["status", "completed_at", "completed_by", "note"])
-    _event(request, RequestEvent.Kind.STEP_DONE, actor=actor, at=now, text=step.note, step=step)
+    events.request_step_done(request=request, step=step, acting_user=acting_user, at=now)
     following = request.steps.filter(position__gt=step.position).order_by("position").first()
     fields = ["current_position", "current_role", "step_due_at", "assignee", "version"]
     if following is None:
@@ -327,7 +322,7 @@ def request_step_complete(
         request.step_due_at = None
         request.assignee = None
         fields += ["status", "closed_at"]
-        _event(request, RequestEvent.Kind.CLOSED, actor=actor, at=now)
+        events.request_closed(request=request, acting_user=acting_user, at=now)
     else:
         _activate(following, at=now, warn_percent=request.request_type.warn_percent)
         following.save(update_fields=["status", "started_at", "due_at", "warn_at"])
@@ -335,7 +330,7 @@ def request_step_complete(
         request.current_role = following.owner_role
         request.step_due_at = following.due_at
         # Whoever can go on keeps the request; otherwise it goes to the next role's queue.
-        if not may_work_on(user=actor, role=following.owner_role, also=following.also_roles):
+        if not may_work_on(user=acting_user, role=following.owner_role, also=following.also_roles):
             request.assignee = None
     request.version += 1
     request.save(update_fields=fields)
@@ -344,14 +339,14 @@ def request_step_complete(
 
 @transaction.atomic
 def request_note_add(
-    *, request: ServiceRequest, actor: User, text: str, now: dt.datetime | None = None
+    *, request: ServiceRequest, acting_user: User, text: str, now: dt.datetime | None = None
 ) -> RequestEvent:
-    if not actor.has_perm("service.work_servicerequest"):
-        raise PermissionDenied(_("Your role may not work on service requests."))
+    if not acting_user.has_perm("service.work_servicerequest"):
+        raise ServiceRefused(_("Your role may not work on service requests."))
     if not text.strip():
-        raise ServiceError(_("Write the note first."))
-    return _event(
-        request, RequestEvent.Kind.NOTE, actor=actor, at=now or timezone.now(), text=text.strip()
+        raise InvalidInput(_("Write the note first."), fields={"text": _("Write the note first.")})
+    return events.request_note_added(
+        request=request, text=text.strip(), acting_user=acting_user, at=now or timezone.now()
     )
 
 
@@ -359,30 +354,38 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 @transaction.atomic
-def request_attach(*, request: ServiceRequest, actor: User, upload: UploadedFile) -> Attachment:
-    if not actor.has_perm("service.work_servicerequest"):
-        raise PermissionDenied(_("Your role may not work on service requests."))
+def request_attach(
+    *, request: ServiceRequest, acting_user: User, upload: UploadedFile
+) -> Attachment:
+    if not acting_user.has_perm("service.work_servicerequest"):
+        raise ServiceRefused(_("Your role may not work on service requests."))
     if upload.size is not None and upload.size > MAX_ATTACHMENT_BYTES:
-        raise ServiceError(_("An attachment may have at most 10 MB."))
+        raise InvalidInput(
+            _("An attachment may have at most 10 MB."),
+            fields={"file": _("An attachment may have at most 10 MB.")},
+        )
     name = (upload.name or "file").rsplit("/", 1)[-1][:200]
     attachment = Attachment.objects.create(
-        request=request, file=upload, name=name, uploaded_by=actor
+        request=request, file=upload, name=name, uploaded_by=acting_user
     )
-    _event(request, RequestEvent.Kind.ATTACHMENT, actor=actor, at=timezone.now(), text=name)
+    events.request_attached(request=request, name=name, acting_user=acting_user, at=timezone.now())
     return attachment
 
 
 @transaction.atomic
 def request_cancel(
-    *, request: ServiceRequest, actor: User, reason: str, now: dt.datetime | None = None
+    *, request: ServiceRequest, acting_user: User, reason: str, now: dt.datetime | None = None
 ) -> ServiceRequest:
-    request = _locked(request, actor)
+    request = _locked(request, acting_user)
     if request.status != ServiceRequest.Status.OPEN:
-        raise ServiceError(_("This request is closed."))
-    if not actor.has_perm("service.work_servicerequest"):
-        raise PermissionDenied(_("Your role may not work on service requests."))
+        raise RequestClosed(_("This request is closed."))
+    if not acting_user.has_perm("service.work_servicerequest"):
+        raise ServiceRefused(_("Your role may not work on service requests."))
     if not reason.strip():
-        raise ServiceError(_("Give a reason for the cancellation."))
+        raise InvalidInput(
+            _("Give a reason for the cancellation."),
+            fields={"reason": _("Give a reason for the cancellation.")},
+        )
     now = now or timezone.now()
     request.steps.filter(status__in=["active", "pending"]).update(status=RequestStep.Status.SKIPPED)
     request.status = ServiceRequest.Status.CANCELLED
@@ -393,7 +396,9 @@ def request_cancel(
     request.assignee = None
     request.version += 1
     request.save()
-    _event(request, RequestEvent.Kind.CANCELLED, actor=actor, at=now, text=reason.strip())
+    events.request_cancelled(
+        request=request, reason=reason.strip(), acting_user=acting_user, at=now
+    )
     return request
 
 
@@ -421,7 +426,7 @@ def timers_sweep(*, now: dt.datetime | None = None, batch_size: int = 500) -> Sw
     for step in warn[: batch_size * 20]:
         with transaction.atomic():
             if RequestStep.objects.filter(pk=step.pk, warned_at__isnull=True).update(warned_at=now):
-                _event(step.request, RequestEvent.Kind.WARNED, actor=None, at=now, step=step)
+                events.request_warned(request=step.request, step=step, at=now)
                 result.warned += 1
     late = RequestStep.objects.filter(status=RequestStep.Status.ACTIVE, due_at__lte=now).exclude(
         pk__in=Breach.objects.filter(step__isnull=False).values("step_id")
@@ -458,18 +463,11 @@ def _breach(
                 detected_at=now,
                 escalated_to=ESCALATION_ROLE,
             )
-            _event(request, RequestEvent.Kind.BREACHED, actor=None, at=now, step=step)
+            events.request_breached(request=request, step=step, at=now)
             ServiceRequest.objects.filter(pk=request.pk, escalation_level__lt=level).update(
                 escalation_level=level, version=F("version") + 1
             )
-            _event(
-                request,
-                RequestEvent.Kind.ESCALATED,
-                actor=None,
-                at=now,
-                text=ESCALATION_ROLE,
-                step=step,
-            )
+            events.request_escalated(request=request, step=step, to_role=ESCALATION_ROLE, at=now)
     except IntegrityError:
         return False  # another sweep recorded it first
     return True

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
-from gridcrm.jobs.models import Job
 from gridcrm.jobs.services import job_progress, job_runner
 from gridcrm.service.notices import deliveries_send_due
 from gridcrm.service.services import timers_sweep
+
+if TYPE_CHECKING:
+    from gridcrm.jobs.models import Job
 
 SERVICE_TIMERS = "service_timers"
 

@@ -1,7 +1,8 @@
 """Staff pages of service requests, notices, the matrix and the calendar.
 
 Every customer and request lookup goes through the scoping selectors: out of scope answers
-404 exactly like an unknown number. Views parse input and call a service; they decide nothing.
+404 exactly like an unknown number. Views parse input and call a service inside
+``page_errors``, which shows a refusal as a page message; they decide nothing.
 """
 
 from __future__ import annotations
@@ -20,15 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridcrm.archive.selectors import customer_get
+from gridcrm.archive.selectors import customer_get_visible
 from gridcrm.jobs.services import job_start
 from gridcrm.service import forms
-from gridcrm.service.errors import InvalidConfiguration, ServiceError
 from gridcrm.service.matrix import matrix_current, matrix_publish, rule_as_dict
 from gridcrm.service.models import (
     Attachment,
     Breach,
-    GraceRequest,
     HolidayDay,
     MatrixVersion,
     RequestType,
@@ -39,6 +38,7 @@ from gridcrm.service.notices import notice_withdraw as notice_withdraw_service
 from gridcrm.service.payments import grace_request_decide, grace_request_submit
 from gridcrm.service.queue_page import QUEUE_SIZE, QueuePage, queue_rows
 from gridcrm.service.selectors import (
+    grace_get,
     grace_pending,
     notices_visible_to,
     request_get,
@@ -57,8 +57,8 @@ from gridcrm.service.services import (
     request_take,
 )
 from gridcrm.service.tasks import SERVICE_TIMERS
-from gridcrm.users.models import Region
-from gridcrm.users.selectors import user_roles
+from gridcrm.users.selectors import region_by_code, regions_below_company, user_roles
+from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
 
 
@@ -69,6 +69,12 @@ def _visible_request(request: AuthedRequest, pk: int) -> ServiceRequest:
     return found
 
 
+def _page_number(value: str | None) -> int:
+    """The page asked for in the query string; the first for anything else."""
+    text = (value or "").strip()
+    return max(1, int(text)) if text.isdigit() else 1
+
+
 @login_required
 @permission_required("service.view_servicerequest", raise_exception=True)
 def queue(request: AuthedRequest) -> HttpResponse:
@@ -76,7 +82,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
     view = request.GET.get("view", "queue")
     role = request.GET.get("role") or None
     region_code = request.GET.get("region", "").strip()
-    region = Region.objects.filter(code=region_code).first() if region_code else None
+    region = region_by_code(code=region_code)
     which: dict[str, Any] = {
         "user": request.user,
         "role": role,
@@ -86,10 +92,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
     }
     rows = work_queue(**which)
     total = work_queue_size(**which)
-    try:
-        number = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        number = 1
+    number = _page_number(request.GET.get("page"))
     now = timezone.now()
     page = QueuePage(
         object_list=queue_rows(
@@ -109,7 +112,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
             "role": role or "",
             "region": region_code,
             "roles": roles,
-            "stations": Region.objects.exclude(level="company").only("code", "name"),
+            "stations": regions_below_company(),
             "can_escalations": request.user.has_perm("service.view_escalations"),
             "can_create": request.user.has_perm("service.add_servicerequest"),
             "now": now,
@@ -123,11 +126,10 @@ def queue(request: AuthedRequest) -> HttpResponse:
 def take_next(request: AuthedRequest) -> HttpResponse:
     """Take the first untaken request of the queue and open it."""
     for candidate in work_queue(user=request.user).filter(assignee__isnull=True)[:10]:
-        try:
-            request_take(request=candidate, actor=request.user)
-        except (ServiceError, PermissionDenied):
-            continue  # someone else was quicker: try the next one
-        return redirect(candidate.get_absolute_url())
+        # Someone else may have been quicker (a refusal): then try the next one.
+        with page_errors(request, quiet=True):
+            request_take(request=candidate, acting_user=request.user)
+            return redirect(candidate.get_absolute_url())
     messages.info(request, _("Your queue is empty."))
     return redirect("service:queue")
 
@@ -140,20 +142,17 @@ def request_new(request: AuthedRequest) -> HttpResponse:
         request.POST or None, initial={"account_no": request.GET.get("customer", "")}
     )
     if request.method == "POST" and form.is_valid():
-        customer = customer_get(user=request.user, account_no=form.cleaned_data["account_no"])
-        if customer is None:
-            raise Http404(_("No such customer."))
-        try:
+        customer = customer_get_visible(
+            user=request.user, account_no=form.cleaned_data["account_no"]
+        )
+        with page_errors(request, form=form):
             created = request_create(
                 customer=customer,
                 request_type=form.cleaned_data["request_type"],
                 channel=form.cleaned_data["channel"],
                 summary=form.cleaned_data["summary"],
-                actor=request.user,
+                acting_user=request.user,
             )
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
-        else:
             messages.success(request, _("Request %(number)s opened.") % {"number": created.number})
             return redirect(created.get_absolute_url())
     return render(request, "service/request_new.html", {"form": form})
@@ -179,7 +178,7 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_take": can_work and found.assignee_id is None,
             "can_release": found.assignee_id == request.user.pk,
             "can_note": request.user.has_perm("service.work_servicerequest"),
-            "events": found.events.select_related("actor"),
+            "events": found.events.select_related("acting_user"),
             "attachments": found.attachments.all(),
             "breaches": found.breaches.select_related("step"),
             "decision": found.decision,
@@ -193,29 +192,25 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _act(request: AuthedRequest, pk: int, action: Any) -> HttpResponse:
     found = _visible_request(request, pk)
-    try:
+    with page_errors(request):
         action(found)
-    except (ServiceError, PermissionDenied) as exc:
-        messages.error(request, str(exc) or _("You may not do this."))
     return redirect(found.get_absolute_url())
 
 
 @login_required
 @require_POST
 def request_take_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, lambda r: request_take(request=r, actor=request.user))
+    return _act(request, pk, lambda r: request_take(request=r, acting_user=request.user))
 
 
 @login_required
 @require_POST
 def request_release_view(request: AuthedRequest, pk: int) -> HttpResponse:
     found = _visible_request(request, pk)
-    try:
-        request_release(request=found, actor=request.user)
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-        return redirect(found.get_absolute_url())
-    return redirect("service:queue")
+    with page_errors(request):
+        request_release(request=found, acting_user=request.user)
+        return redirect("service:queue")
+    return redirect(found.get_absolute_url())
 
 
 @login_required
@@ -232,7 +227,7 @@ def request_step_view(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda r: request_step_complete(
             request=r,
             step_code=form.cleaned_data["code"],
-            actor=request.user,
+            acting_user=request.user,
             note=form.cleaned_data["note"],
             expected_version=form.cleaned_data["version"],
         ),
@@ -243,14 +238,18 @@ def request_step_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def request_note_view(request: AuthedRequest, pk: int) -> HttpResponse:
     text = request.POST.get("text", "")
-    return _act(request, pk, lambda r: request_note_add(request=r, actor=request.user, text=text))
+    return _act(
+        request, pk, lambda r: request_note_add(request=r, acting_user=request.user, text=text)
+    )
 
 
 @login_required
 @require_POST
 def request_cancel_view(request: AuthedRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
-    return _act(request, pk, lambda r: request_cancel(request=r, actor=request.user, reason=reason))
+    return _act(
+        request, pk, lambda r: request_cancel(request=r, acting_user=request.user, reason=reason)
+    )
 
 
 @login_required
@@ -262,7 +261,9 @@ def request_attach_view(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a file."))
         return redirect(found.get_absolute_url())
     upload = form.cleaned_data["file"]
-    return _act(request, pk, lambda r: request_attach(request=r, actor=request.user, upload=upload))
+    return _act(
+        request, pk, lambda r: request_attach(request=r, acting_user=request.user, upload=upload)
+    )
 
 
 @login_required
@@ -302,24 +303,18 @@ def notice_new(request: AuthedRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with page_errors(request, form=form):
             notice = notice_create(
                 kind=data["kind"],
                 topic=data["topic"] or "outage",
                 title=data["title"],
                 body=data["body"],
-                actor=request.user,
+                acting_user=request.user,
                 targets=[Target(*t) for t in data["targets"]],
                 effective_on=data["effective_on"],
                 outage_start=data["outage_start"],
                 outage_end=data["outage_end"],
             )
-        except InvalidConfiguration as exc:
-            for message in exc.errors.values():
-                form.add_error(None, message)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
             return redirect(notice.get_absolute_url())
     return render(request, "service/notice_new.html", {"form": form})
 
@@ -350,11 +345,8 @@ def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def notice_publish_view(request: AuthedRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(notices_visible_to(user=request.user), pk=pk)
-    try:
-        notice_publish(notice=notice, actor=request.user)
-    except (ServiceError, PermissionDenied) as exc:
-        messages.error(request, str(exc))
-    else:
+    with page_errors(request):
+        notice_publish(notice=notice, acting_user=request.user)
         messages.success(request, _("Published."))
     return redirect(notice.get_absolute_url())
 
@@ -363,10 +355,8 @@ def notice_publish_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def notice_withdraw_view(request: AuthedRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(notices_visible_to(user=request.user), pk=pk)
-    try:
-        notice_withdraw_service(notice=notice, actor=request.user)
-    except (ServiceError, PermissionDenied) as exc:
-        messages.error(request, str(exc))
+    with page_errors(request):
+        notice_withdraw_service(notice=notice, acting_user=request.user)
     return redirect(notice.get_absolute_url())
 
 
@@ -386,6 +376,16 @@ def _matrix_initial(version: MatrixVersion | None) -> list[dict[str, Any]]:
     return rows
 
 
+def _formset_errors(formset: Any) -> dict[str, str]:
+    """The rows' errors as ``row.field: message``, numbered as the editor shows them."""
+    errors: dict[str, str] = {}
+    for n, form in enumerate(formset.forms, start=1):
+        for name, messages_ in form.errors.items():
+            where = f"{n}.{name}" if name != "__all__" else str(n)
+            errors[where] = " ".join(str(m) for m in messages_)
+    return errors
+
+
 @login_required
 @permission_required("service.view_servicerequest", raise_exception=True)
 def matrix(request: AuthedRequest) -> HttpResponse:
@@ -399,32 +399,25 @@ def matrix(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        if formset.is_valid():
-            rules = []
-            for form in formset.forms:
-                data = form.cleaned_data
-                if (
-                    not data
-                    or data.get("DELETE")
-                    or not any(v not in (None, "") for k, v in data.items() if k != "DELETE")
-                ):
-                    continue
-                data = {k: v for k, v in data.items() if k != "DELETE"}
-                data["extra_steps"] = json.loads(data["extra_steps"] or "[]")
-                data["reminder_days"] = data["reminder_days"] or None
-                rules.append(data)
-            try:
+        if not formset.is_valid():
+            errors = _formset_errors(formset)
+        else:
+            rules = [
+                form.cleaned_data["row"].model_dump()
+                for form in formset.forms
+                if form.cleaned_data.get("row") is not None
+            ]
+            with page_errors(request, quiet=True) as outcome:
                 version = matrix_publish(
-                    rules=rules, note=request.POST.get("version_note", ""), actor=request.user
+                    rules=rules, note=request.POST.get("version_note", ""), acting_user=request.user
                 )
-            except InvalidConfiguration as exc:
-                errors = exc.errors
-            else:
                 messages.success(
                     request,
                     _("Version %(n)s of the service matrix is in force.") % {"n": version.number},
                 )
                 return redirect("service:matrix")
+            if outcome.error is not None:
+                errors = outcome.error.fields or {"": outcome.error.message}
     return render(
         request,
         "service/matrix.html",
@@ -491,18 +484,13 @@ def breaches(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def grace_new(request: AuthedRequest, account_no: str) -> HttpResponse:
-    customer = customer_get(user=request.user, account_no=account_no)
-    if customer is None:
-        raise Http404(_("No such customer."))
+    customer = customer_get_visible(user=request.user, account_no=account_no)
     form = forms.GraceForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The form was incomplete; nothing changed."))
     else:
-        try:
-            grace_request_submit(customer=customer, actor=request.user, **form.cleaned_data)
-        except (ServiceError, PermissionDenied) as exc:
-            messages.error(request, str(exc))
-        else:
+        with page_errors(request):
+            grace_request_submit(customer=customer, acting_user=request.user, **form.cleaned_data)
             messages.success(request, _("Grace requested; it waits for approval."))
     return redirect(customer.get_absolute_url())
 
@@ -517,16 +505,12 @@ def grace_list(request: AuthedRequest) -> HttpResponse:
 @require_POST
 @permission_required("service.approve_grace", raise_exception=True)
 def grace_decide(request: AuthedRequest, pk: int, decision: str) -> HttpResponse:
-    grace = get_object_or_404(GraceRequest, pk=pk)
-    if customer_get(user=request.user, account_no=grace.customer.account_no) is None:
-        raise Http404
-    try:
+    grace = grace_get(user=request.user, pk=pk)
+    with page_errors(request):
         grace_request_decide(
             grace=grace,
-            approver=request.user,
+            acting_user=request.user,
             approve=decision == "approve",
             note=request.POST.get("note", ""),
         )
-    except (ServiceError, PermissionDenied) as exc:
-        messages.error(request, str(exc))
     return redirect("service:grace")

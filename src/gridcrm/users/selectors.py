@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from gridcrm.users.models import ApiToken, Region, RegionLevel, User
@@ -25,6 +25,16 @@ def user_roles(*, user: User | AnonymousUser) -> frozenset[Role]:
         cached = frozenset(Role(name) for name in names if name in Role.values)
         user._gridcrm_roles = cached  # type: ignore[attr-defined]
     return cached
+
+
+def region_ids_under(*, path: str) -> list[int]:
+    """Ids of the region at ``path`` and of every region below it. (Added for the service
+    app.)"""
+    return list(
+        Region.objects.filter(Q(path=path) | Q(path__startswith=f"{path}.")).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def user_for_token(*, token: str) -> User | None:
@@ -52,8 +62,8 @@ def regions_below_company() -> QuerySet[Region]:
 
 
 def region_by_code(*, code: str) -> Region | None:
-    """The region with this code, or ``None``."""
-    return Region.objects.filter(code=code).first()
+    """The region with this code, or ``None`` (also for an empty code)."""
+    return Region.objects.filter(code=code).first() if code else None
 
 
 def company_region() -> Region | None:

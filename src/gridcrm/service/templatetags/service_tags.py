@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.utils.translation import gettext as _
 
-from gridcrm.archive.models import Customer
 from gridcrm.service.models import GraceRequest, ServiceRequest
 from gridcrm.service.payments import payment_terms
 from gridcrm.service.selectors import customer_timeline
-from gridcrm.users.models import User
 from gridcrm.users.roles import Role
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
+    from gridcrm.users.models import User
 
 register = template.Library()
 
