@@ -20,8 +20,8 @@ from gridcrm.archive import registry
 from gridcrm.archive.imports import (
     Cleaner,
     Deriver,
+    Draft,
     ImportRefused,
-    _Draft,
     customers_import,
 )
 from gridcrm.archive.models import ChangeRequest, Customer, FieldChange
@@ -116,7 +116,7 @@ def test_it_creates_new_customers_with_derived_values_and_history(
     officer: User, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "new.csv", [household("0100000101"), household("0100000102")])
-    report = customers_import(path=path, actor=officer)
+    report = customers_import(path=path, acting_user=officer)
     assert (report.rows, report.created, report.rejected) == (2, 2, 0)
     customer = Customer.objects.get(account_no="0100000101")
     assert customer.segment == "residential"
@@ -143,7 +143,7 @@ def test_a_bad_import_is_reported_row_by_row_and_loses_nothing(
         # a known customer: a hostile tier-2 value must not touch it
         household(customer_a.account_no, name=customer_a.name, meter_kind="=cmd|' /C calc'!A0"),
     ]
-    report = customers_import(path=write_csv(tmp_path / "bad.csv", rows), actor=officer)
+    report = customers_import(path=write_csv(tmp_path / "bad.csv", rows), acting_user=officer)
     assert (report.created, report.rejected) == (2, 5)
     by_row: dict[int, dict[str, str]] = {}
     for error in report.errors:
@@ -170,7 +170,7 @@ def test_a_bad_import_is_reported_row_by_row_and_loses_nothing(
 
 def test_the_page_escapes_imported_markup(officer: User, tmp_path: Path, client: Client) -> None:
     path = write_csv(tmp_path / "x.csv", [household("0100000301", name="<script>x()</script>")])
-    customers_import(path=path, actor=officer)
+    customers_import(path=path, acting_user=officer)
     client.force_login(officer)
     page = client.get("/customers/0100000301/").content.decode()
     assert "<script>x()</script>" not in page
@@ -191,7 +191,7 @@ def test_a_wrong_header_writes_nothing(
     before = snapshot()
     path = write_csv(tmp_path / "h.csv", [household("0100000401")], header=header)
     with pytest.raises(ImportRefused, match=problem):
-        customers_import(path=path, actor=officer)
+        customers_import(path=path, acting_user=officer)
     assert snapshot() == before
     assert FieldChange.objects.count() == 1  # customer_a's creation
 
@@ -205,7 +205,9 @@ def test_a_dry_run_reports_without_writing(
         household("0100000502", contracted_kva="x"),
     ]
     before = snapshot()
-    report = customers_import(path=write_csv(tmp_path / "d.csv", rows), actor=officer, dry_run=True)
+    report = customers_import(
+        path=write_csv(tmp_path / "d.csv", rows), acting_user=officer, dry_run=True
+    )
     assert (report.created, report.updated, report.change_requests, report.rejected) == (
         1,
         1,
@@ -226,10 +228,10 @@ def test_reimporting_the_same_file_changes_nothing(
         household(customer_a.account_no, name="王建军", meter_kind="smart_3p", e_bill="否"),
     ]
     path = write_csv(tmp_path / "same.csv", rows)
-    first = customers_import(path=path, actor=officer)
+    first = customers_import(path=path, acting_user=officer)
     assert (first.created, first.updated) == (1, 1)
     state = (snapshot(), FieldChange.objects.count(), ChangeRequest.objects.count())
-    second = customers_import(path=path, actor=officer)
+    second = customers_import(path=path, acting_user=officer)
     assert (second.created, second.updated, second.change_requests) == (0, 0, 0)
     assert second.unchanged == 2
     assert (snapshot(), FieldChange.objects.count(), ChangeRequest.objects.count()) == state
@@ -246,7 +248,7 @@ def test_a_tier1_change_by_import_becomes_a_change_request(
         certificate_no=customer_a.certificate_no,
         meter_kind="smart_3p",
     )
-    report = customers_import(path=write_csv(tmp_path / "t1.csv", [row]), actor=officer)
+    report = customers_import(path=write_csv(tmp_path / "t1.csv", [row]), acting_user=officer)
     customer_a.refresh_from_db()
     assert customer_a.name == "王建国"  # never silently overwritten
     assert customer_a.meter_kind == "smart_3p"  # tier 2 goes straight in
@@ -268,7 +270,7 @@ def test_blank_cells_never_clear_stored_values(
         [{"account_no": customer_a.account_no, "meter_kind": ""}],
         header=["account_no", "meter_kind"],
     )
-    report = customers_import(path=path, actor=officer)
+    report = customers_import(path=path, acting_user=officer)
     assert report.unchanged == 1
     assert Customer.objects.get(pk=customer_a.pk).meter_kind == "ct"
 
@@ -277,7 +279,7 @@ def test_it_reads_gb18030(officer: User, tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "gbk.csv", [household("0100000701", name="赵钱孙")], encoding="gb18030"
     )
-    report = customers_import(path=path, actor=officer)
+    report = customers_import(path=path, acting_user=officer)
     assert report.created == 1
     assert Customer.objects.get(account_no="0100000701").name == "赵钱孙"
 
@@ -296,7 +298,7 @@ def test_it_reads_xlsx_and_refuses_formulas_in_it(officer: User, tmp_path: Path)
     sheet.append([bad[h] for h in HEADER])
     path = tmp_path / "book.xlsx"
     workbook.save(path)
-    report = customers_import(path=path, actor=officer)
+    report = customers_import(path=path, acting_user=officer)
     assert (report.created, report.rejected) == (1, 1)
     assert Customer.objects.get(account_no="0100000801").contracted_kva == Decimal("8")
     assert report.errors[0].row == 3
@@ -306,7 +308,7 @@ def test_a_file_in_another_encoding_is_refused(officer: User, tmp_path: Path) ->
     path = tmp_path / "u16.csv"
     path.write_bytes("户号,户名\n0100000901,王\n".encode("utf-16"))
     with pytest.raises(ImportRefused):
-        customers_import(path=path, actor=officer)
+        customers_import(path=path, acting_user=officer)
     assert not Customer.objects.exists()
 
 
@@ -396,7 +398,7 @@ def test_the_memoised_derivations_agree_with_refresh_derived(
         reference = Customer(**base, **values)
         refresh_derived(reference, specs, rules)
         defaults = {f.attname: f.get_default() for f in Customer._meta.concrete_fields}
-        draft = _Draft({**defaults, "extra": {}, **base, **values})
+        draft = Draft({**defaults, "extra": {}, **base, **values})
         deriver.derive(draft, frozenset(["account_no", "name", "region", *values]))
         for attr in (
             "phone_last4",
@@ -447,7 +449,9 @@ def test_new_rows_derived_together_get_what_each_would_get_alone(
             )
         )
     report = customers_import(
-        path=write_csv(tmp_path / "mixed.csv", rows, header=header), actor=officer, batch_size=30
+        path=write_csv(tmp_path / "mixed.csv", rows, header=header),
+        acting_user=officer,
+        batch_size=30,
     )
     assert (report.created, report.rejected) == (80, 0), report.errors
     specs = registry.all_specs()

@@ -238,7 +238,7 @@ def customer_import_api(
     watch it at ``GET /api/jobs/{job_id}``. Its summary is the job's message."""
     try:
         job = import_start(
-            upload=file, actor=request.user, dry_run=dry_run, language=get_language()
+            upload=file, acting_user=request.user, dry_run=dry_run, language=get_language()
         )
     except ArchiveError as exc:
         _raise_http(exc)
