@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
@@ -21,8 +22,10 @@ from gridcrm.archive.imports import (
     Cleaner,
     Deriver,
     Draft,
+    ImportNotPermitted,
     ImportRefused,
     customers_import,
+    import_start,
 )
 from gridcrm.archive.models import ChangeRequest, Customer, FieldChange
 from gridcrm.archive.services import published_rules, refresh_derived, rules_publish
@@ -178,20 +181,22 @@ def test_the_page_escapes_imported_markup(officer: User, tmp_path: Path, client:
 
 
 @pytest.mark.parametrize(
-    ("header", "problem"),
+    ("header", "column"),
     [
-        ([*HEADER, "favourite colour"], "Unknown column"),
-        ([h for h in HEADER if h != "account_no"], "account number column"),
-        ([*HEADER, "户号"], "both hold"),
+        ([*HEADER, "favourite colour"], "favourite colour"),  # unknown
+        ([h for h in HEADER if h != "account_no"], "account_no"),  # missing
+        ([*HEADER, "户号"], "户号"),  # the account number a second time
     ],
 )
 def test_a_wrong_header_writes_nothing(
-    officer: User, customer_a: Customer, tmp_path: Path, header: list[str], problem: str
+    officer: User, customer_a: Customer, tmp_path: Path, header: list[str], column: str
 ) -> None:
     before = snapshot()
     path = write_csv(tmp_path / "h.csv", [household("0100000401")], header=header)
-    with pytest.raises(ImportRefused, match=problem):
+    with pytest.raises(ImportRefused) as refused:
         customers_import(path=path, acting_user=officer)
+    assert refused.value.code == "archive.import_header"
+    assert list(refused.value.fields) == [column]
     assert snapshot() == before
     assert FieldChange.objects.count() == 1  # customer_a's creation
 
@@ -307,8 +312,9 @@ def test_it_reads_xlsx_and_refuses_formulas_in_it(officer: User, tmp_path: Path)
 def test_a_file_in_another_encoding_is_refused(officer: User, tmp_path: Path) -> None:
     path = tmp_path / "u16.csv"
     path.write_bytes("户号,户名\n0100000901,王\n".encode("utf-16"))
-    with pytest.raises(ImportRefused):
+    with pytest.raises(ImportRefused) as refused:
         customers_import(path=path, acting_user=officer)
+    assert refused.value.code == "archive.import_encoding"
     assert not Customer.objects.exists()
 
 
@@ -523,4 +529,23 @@ def test_only_importers_may_import(
             assert client.post("/api/customers/import", {"file": handle}).status_code == 403
     client.logout()
     assert client.get("/customers/import/").status_code == 302
+    assert not Job.objects.exists()
+
+
+def test_an_upload_that_is_not_a_table_is_refused_with_a_code(
+    officer: User, client: Client
+) -> None:
+    client.force_login(officer)
+    page = client.post("/customers/import/", {"file": SimpleUploadedFile("notes.pdf", b"%PDF-1.4")})
+    assert page.status_code == 200  # the form again, with the refusal as a message
+    api = client.post("/api/customers/import", {"file": SimpleUploadedFile("notes.pdf", b"%")})
+    assert (api.status_code, api.json()["code"]) == (422, "archive.import_file_type")
+    assert not Job.objects.exists()
+
+
+def test_a_role_that_may_not_import_is_refused_with_a_code(agent: User, tmp_path: Path) -> None:
+    upload = SimpleUploadedFile("up.csv", b"account_no\n0100001301\n")
+    with pytest.raises(ImportNotPermitted) as refused:
+        import_start(upload=upload, acting_user=agent, dry_run=True)
+    assert refused.value.code == "archive.import_not_permitted"
     assert not Job.objects.exists()

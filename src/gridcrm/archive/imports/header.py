@@ -28,10 +28,12 @@ def _normalise_header(text: str) -> str:
 
 
 def map_header(header: Sequence[str], specs: Sequence[FieldSpec]) -> Mapping:
-    """Map header cells to specs; ``ImportRefused`` names every problem at once."""
+    """Map header cells to specs; ``ImportRefused`` names every problem at once, its
+    ``fields`` each wrong column's problem by the column's header (``account_no`` when
+    that column is missing, ``file`` when the file is empty)."""
     aliases = registry.column_aliases(specs)
     mapped: list[FieldSpec | None] = []
-    problems: list[str] = []
+    problems: dict[str, str] = {}
     ignored: list[str] = []
     first_column: dict[str, str] = {}
     for text in header:
@@ -41,14 +43,13 @@ def map_header(header: Sequence[str], specs: Sequence[FieldSpec]) -> Mapping:
             continue
         found = aliases.get(key)
         if found is None:
-            problems.append(_("Unknown column “%(column)s”.") % {"column": text.strip()})
+            problems[text.strip()] = _("Unknown column “%(column)s”.") % {"column": text.strip()}
             mapped.append(None)
             continue
         if found.name in first_column:
-            problems.append(
-                _("Columns “%(first)s” and “%(second)s” both hold %(field)s.")
-                % {"first": first_column[found.name], "second": text.strip(), "field": found.label}
-            )
+            problems[text.strip()] = _(
+                "Columns “%(first)s” and “%(second)s” both hold %(field)s."
+            ) % {"first": first_column[found.name], "second": text.strip(), "field": found.label}
         first_column.setdefault(found.name, text.strip())
         if found.is_derived:
             ignored.append(text.strip())
@@ -57,11 +58,13 @@ def map_header(header: Sequence[str], specs: Sequence[FieldSpec]) -> Mapping:
         mapped.append(found)
     names = [s.name if s else None for s in mapped]
     if "account_no" not in names and not problems:
-        problems.append(_("The file needs an account number column (account_no or 户号)."))
+        problems["account_no"] = _("The file needs an account number column (account_no or 户号).")
     if not header:
-        problems = [_("The file is empty.")]
+        problems = {"file": _("The file is empty.")}
     if problems:
         raise ImportRefused(
-            _("The file was not imported: ") + " ".join(problems), code="archive.import_header"
+            _("The file was not imported: ") + " ".join(problems.values()),
+            code="archive.import_header",
+            fields=problems,
         )
     return Mapping(specs=mapped, account_index=names.index("account_no"), ignored=ignored)
