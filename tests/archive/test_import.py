@@ -128,7 +128,7 @@ def test_it_creates_new_customers_with_derived_values_and_history(
     assert customer.contracted_kva == Decimal("8")
     assert customer.completeness > 0
     first = FieldChange.objects.get(customer=customer)
-    assert (first.field, first.source, first.actor) == ("account_no", "imported", officer)
+    assert (first.field, first.kind, first.acting_user) == ("account_no", "imported", officer)
     assert first.reason == "import new.csv row 2"
 
 
@@ -263,7 +263,7 @@ def test_a_tier1_change_by_import_becomes_a_change_request(
     assert request.reason == "import t1.csv row 2"
     assert report.change_requests == 1
     change = FieldChange.objects.get(field="meter_kind")
-    assert (change.source, change.actor, change.new_value) == ("imported", officer, "smart_3p")
+    assert (change.kind, change.acting_user, change.new_value) == ("imported", officer, "smart_3p")
 
 
 def test_blank_cells_never_clear_stored_values(

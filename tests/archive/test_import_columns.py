@@ -196,13 +196,13 @@ def test_a_first_load_makes_its_indexes_and_foreign_keys_again(
     officer: User = make_user("officer", Role.ARCHIVE_OFFICER)
     before = (indexes(), foreign_keys())
     assert GIN | KEYS <= set(before[0])
-    assert len(before[1]) == 6  # station, managers, portal login; customer, actor, request
+    assert len(before[1]) == 6  # station, managers, portal login; customer, acting user, request
     path = write_csv(tmp_path / "a.csv", [household(f"01000001{n:02d}") for n in range(30)])
     report = customers_import(path=path, acting_user=officer, batch_size=10)
     assert report.created == 30
     assert (indexes(), foreign_keys()) == before
     assert Customer.objects.filter(address__contains="桃北西街").count() == 30
-    assert FieldChange.objects.filter(field="account_no", source="imported").count() == 30
+    assert FieldChange.objects.filter(field="account_no", kind="imported").count() == 30
     assert set(Customer.objects.values_list("history__new_value", flat=True)) == {
         f"01000001{n:02d}" for n in range(30)
     }

@@ -321,8 +321,8 @@ def customer_field_history(request: AuthedRequest, account_no: str) -> list[dict
                 "new_value": spec.masked(change.new_value)
                 if personal and spec
                 else change.new_value,
-                "by": change.actor.username if change.actor else None,
-                "source": change.source,
+                "by": change.acting_user.username if change.acting_user else None,
+                "source": change.kind,
                 "reason": change.reason,
                 "captured_on": change.captured_on,
                 "at": change.at,

@@ -277,8 +277,8 @@ class CustomerImport:
                     field=field_spec.name,
                     old_value=field_spec.to_text(old),
                     new_value=field_spec.to_text(value),
-                    actor=self.acting_user,
-                    source=FieldChange.Source.IMPORTED,
+                    acting_user=self.acting_user,
+                    kind=FieldChange.Kind.IMPORTED,
                     reason=reason,
                 )
             )
@@ -292,8 +292,8 @@ class CustomerImport:
                         field=name,
                         old_value=self.by_name[name].to_text(old),
                         new_value=self.by_name[name].to_text(new),
-                        actor=None,
-                        source=FieldChange.Source.DERIVED,
+                        acting_user=None,
+                        kind=FieldChange.Kind.DERIVED,
                     )
                 )
         customer.version += 1
@@ -411,8 +411,8 @@ class CustomerImport:
                     customer=customer,
                     field="account_no",
                     new_value=customer.account_no,
-                    actor=self.acting_user,
-                    source=FieldChange.Source.IMPORTED,
+                    acting_user=self.acting_user,
+                    kind=FieldChange.Kind.IMPORTED,
                     reason=reason,
                 )
                 for customer, reason in zip(customers, self._reasons(new.numbers), strict=True)
