@@ -29,6 +29,7 @@ from gridcrm.archive.imports import (
 )
 from gridcrm.archive.models import ChangeRequest, Customer, FieldChange
 from gridcrm.archive.services import published_rules, refresh_derived, rules_publish
+from gridcrm.core.extensions import CUSTOMERS_CHANGED
 from gridcrm.jobs.models import Job, JobStatus
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
@@ -549,3 +550,25 @@ def test_a_role_that_may_not_import_is_refused_with_a_code(agent: User, tmp_path
         import_start(upload=upload, acting_user=agent, dry_run=True)
     assert refused.value.code == "archive.import_not_permitted"
     assert not Job.objects.exists()
+
+
+def test_the_followers_of_customer_changes_hear_of_what_an_import_changed(
+    officer: User, customer_a: Customer, tmp_path: Path
+) -> None:
+    told: list[tuple[list[int], frozenset[str]]] = []
+    CUSTOMERS_CHANGED.register("test", lambda ids, fields: told.append((list(ids), fields)))
+    try:
+        new_and_known = [
+            household("0100001401"),
+            {"account_no": customer_a.account_no, "meter_kind": "smart_3p"},
+        ]
+        path = write_csv(tmp_path / "f.csv", new_and_known)
+        customers_import(path=path, acting_user=officer, dry_run=True)
+        assert told == []  # a dry run changes nothing
+        report = customers_import(path=path, acting_user=officer)
+    finally:
+        CUSTOMERS_CHANGED.unregister("test")
+    assert report.updated == 1
+    [(ids, fields)] = told  # the new customer is no change of a known one
+    assert ids == [customer_a.pk]
+    assert "meter_kind" in fields

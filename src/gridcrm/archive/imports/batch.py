@@ -46,6 +46,7 @@ from gridcrm.archive.registry import FieldSpec, Tier
 from gridcrm.archive.rules import published_version
 from gridcrm.archive.selectors import customers_visible_to
 from gridcrm.archive.services import refresh_derived
+from gridcrm.core.extensions import customers_changed
 from gridcrm.users.roles import COMPANY_WIDE_ROLES
 from gridcrm.users.selectors import user_roles
 
@@ -393,6 +394,8 @@ class CustomerImport:
             FieldChange.objects.bulk_create(plan.history, batch_size=1000)
         if plan.requests:
             ChangeRequest.objects.bulk_create(plan.requests, batch_size=1000)
+        if plan.updated:
+            _followers_told(plan.history)
 
     def _reasons(self, numbers: list[int]) -> list[str]:
         return [self._reason(number) for number in numbers]
@@ -472,3 +475,17 @@ def _collector_paused(every: int = 10) -> Iterator[Callable[[], None]]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _followers_told(history: list[FieldChange]) -> None:
+    """Tell the followers of customer changes (``core.extensions.customers_changed``),
+    inside the batch's transaction, which known customers' fields the batch changed: one
+    call per set of changed fields, so each follower hears only of what changed."""
+    changed: dict[int, set[str]] = {}
+    for change in history:
+        changed.setdefault(change.customer_id, set()).add(change.field)
+    customers_by_fields: dict[frozenset[str], list[int]] = {}
+    for customer_id, fields in changed.items():
+        customers_by_fields.setdefault(frozenset(fields), []).append(customer_id)
+    for fields, customer_ids in customers_by_fields.items():
+        customers_changed(customer_ids=customer_ids, fields=fields)
