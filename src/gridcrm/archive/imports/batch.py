@@ -485,7 +485,7 @@ def _followers_told(history: list[FieldChange]) -> None:
     for change in history:
         changed.setdefault(change.customer_id, set()).add(change.field)
     customers_by_fields: dict[frozenset[str], list[int]] = {}
-    for customer_id, fields in changed.items():
-        customers_by_fields.setdefault(frozenset(fields), []).append(customer_id)
+    for customer_id, names in changed.items():
+        customers_by_fields.setdefault(frozenset(names), []).append(customer_id)
     for fields, customer_ids in customers_by_fields.items():
         customers_changed(customer_ids=customer_ids, fields=fields)
