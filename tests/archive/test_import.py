@@ -130,6 +130,7 @@ def test_it_creates_new_customers_with_derived_values_and_history(
     assert customer.completeness > 0
     first = FieldChange.objects.get(customer=customer)
     assert (first.field, first.kind, first.acting_user) == ("account_no", "imported", officer)
+    assert first.details == {}
     assert first.reason == "import new.csv row 2"
 
 

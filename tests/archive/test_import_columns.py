@@ -203,6 +203,9 @@ def test_a_first_load_makes_its_indexes_and_foreign_keys_again(
     assert (indexes(), foreign_keys()) == before
     assert Customer.objects.filter(address__contains="桃北西街").count() == 30
     assert FieldChange.objects.filter(field="account_no", kind="imported").count() == 30
+    # the COPY of the history writes the audit row's columns: who, and no details
+    audit = FieldChange.objects.values_list("acting_user_id", "details")
+    assert all(row == (officer.pk, {}) for row in audit)
     assert set(Customer.objects.values_list("history__new_value", flat=True)) == {
         f"01000001{n:02d}" for n in range(30)
     }
