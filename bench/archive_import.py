@@ -427,7 +427,7 @@ def main() -> None:
         started = time.perf_counter()
         python_started = time.process_time()
         report = customers_import(
-            path=path, actor=actor, progress=progress, batch_size=args.batch_size
+            path=path, acting_user=actor, progress=progress, batch_size=args.batch_size
         )
         python_seconds = time.process_time() - python_started
         seconds = time.perf_counter() - started

@@ -120,7 +120,7 @@ def test_an_unmasked_export_imports_back_without_changing_anything(
 ) -> None:
     _job, path = run_export(admin, unmasked=True)
     before = list(Customer.objects.order_by("pk").values())
-    report = customers_import(path=Path(path), actor=admin)
+    report = customers_import(path=Path(path), acting_user=admin)
     assert (report.rows, report.unchanged, report.rejected, report.change_requests) == (2, 2, 0, 0)
     assert column("segment") in report.ignored_columns
     assert list(Customer.objects.order_by("pk").values()) == before

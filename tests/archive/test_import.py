@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
@@ -20,12 +21,15 @@ from gridcrm.archive import registry
 from gridcrm.archive.imports import (
     Cleaner,
     Deriver,
+    Draft,
+    ImportNotPermitted,
     ImportRefused,
-    _Draft,
     customers_import,
+    import_start,
 )
 from gridcrm.archive.models import ChangeRequest, Customer, FieldChange
 from gridcrm.archive.services import published_rules, refresh_derived, rules_publish
+from gridcrm.core.extensions import CUSTOMERS_CHANGED
 from gridcrm.jobs.models import Job, JobStatus
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
@@ -116,7 +120,7 @@ def test_it_creates_new_customers_with_derived_values_and_history(
     officer: User, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "new.csv", [household("0100000101"), household("0100000102")])
-    report = customers_import(path=path, actor=officer)
+    report = customers_import(path=path, acting_user=officer)
     assert (report.rows, report.created, report.rejected) == (2, 2, 0)
     customer = Customer.objects.get(account_no="0100000101")
     assert customer.segment == "residential"
@@ -125,7 +129,8 @@ def test_it_creates_new_customers_with_derived_values_and_history(
     assert customer.contracted_kva == Decimal("8")
     assert customer.completeness > 0
     first = FieldChange.objects.get(customer=customer)
-    assert (first.field, first.source, first.actor) == ("account_no", "imported", officer)
+    assert (first.field, first.kind, first.acting_user) == ("account_no", "imported", officer)
+    assert first.details == {}
     assert first.reason == "import new.csv row 2"
 
 
@@ -143,7 +148,7 @@ def test_a_bad_import_is_reported_row_by_row_and_loses_nothing(
         # a known customer: a hostile tier-2 value must not touch it
         household(customer_a.account_no, name=customer_a.name, meter_kind="=cmd|' /C calc'!A0"),
     ]
-    report = customers_import(path=write_csv(tmp_path / "bad.csv", rows), actor=officer)
+    report = customers_import(path=write_csv(tmp_path / "bad.csv", rows), acting_user=officer)
     assert (report.created, report.rejected) == (2, 5)
     by_row: dict[int, dict[str, str]] = {}
     for error in report.errors:
@@ -170,7 +175,7 @@ def test_a_bad_import_is_reported_row_by_row_and_loses_nothing(
 
 def test_the_page_escapes_imported_markup(officer: User, tmp_path: Path, client: Client) -> None:
     path = write_csv(tmp_path / "x.csv", [household("0100000301", name="<script>x()</script>")])
-    customers_import(path=path, actor=officer)
+    customers_import(path=path, acting_user=officer)
     client.force_login(officer)
     page = client.get("/customers/0100000301/").content.decode()
     assert "<script>x()</script>" not in page
@@ -178,20 +183,22 @@ def test_the_page_escapes_imported_markup(officer: User, tmp_path: Path, client:
 
 
 @pytest.mark.parametrize(
-    ("header", "problem"),
+    ("header", "column"),
     [
-        ([*HEADER, "favourite colour"], "Unknown column"),
-        ([h for h in HEADER if h != "account_no"], "account number column"),
-        ([*HEADER, "户号"], "both hold"),
+        ([*HEADER, "favourite colour"], "favourite colour"),  # unknown
+        ([h for h in HEADER if h != "account_no"], "account_no"),  # missing
+        ([*HEADER, "户号"], "户号"),  # the account number a second time
     ],
 )
 def test_a_wrong_header_writes_nothing(
-    officer: User, customer_a: Customer, tmp_path: Path, header: list[str], problem: str
+    officer: User, customer_a: Customer, tmp_path: Path, header: list[str], column: str
 ) -> None:
     before = snapshot()
     path = write_csv(tmp_path / "h.csv", [household("0100000401")], header=header)
-    with pytest.raises(ImportRefused, match=problem):
-        customers_import(path=path, actor=officer)
+    with pytest.raises(ImportRefused) as refused:
+        customers_import(path=path, acting_user=officer)
+    assert refused.value.code == "archive.import_header"
+    assert list(refused.value.fields) == [column]
     assert snapshot() == before
     assert FieldChange.objects.count() == 1  # customer_a's creation
 
@@ -205,7 +212,9 @@ def test_a_dry_run_reports_without_writing(
         household("0100000502", contracted_kva="x"),
     ]
     before = snapshot()
-    report = customers_import(path=write_csv(tmp_path / "d.csv", rows), actor=officer, dry_run=True)
+    report = customers_import(
+        path=write_csv(tmp_path / "d.csv", rows), acting_user=officer, dry_run=True
+    )
     assert (report.created, report.updated, report.change_requests, report.rejected) == (
         1,
         1,
@@ -226,10 +235,10 @@ def test_reimporting_the_same_file_changes_nothing(
         household(customer_a.account_no, name="王建军", meter_kind="smart_3p", e_bill="否"),
     ]
     path = write_csv(tmp_path / "same.csv", rows)
-    first = customers_import(path=path, actor=officer)
+    first = customers_import(path=path, acting_user=officer)
     assert (first.created, first.updated) == (1, 1)
     state = (snapshot(), FieldChange.objects.count(), ChangeRequest.objects.count())
-    second = customers_import(path=path, actor=officer)
+    second = customers_import(path=path, acting_user=officer)
     assert (second.created, second.updated, second.change_requests) == (0, 0, 0)
     assert second.unchanged == 2
     assert (snapshot(), FieldChange.objects.count(), ChangeRequest.objects.count()) == state
@@ -246,7 +255,7 @@ def test_a_tier1_change_by_import_becomes_a_change_request(
         certificate_no=customer_a.certificate_no,
         meter_kind="smart_3p",
     )
-    report = customers_import(path=write_csv(tmp_path / "t1.csv", [row]), actor=officer)
+    report = customers_import(path=write_csv(tmp_path / "t1.csv", [row]), acting_user=officer)
     customer_a.refresh_from_db()
     assert customer_a.name == "王建国"  # never silently overwritten
     assert customer_a.meter_kind == "smart_3p"  # tier 2 goes straight in
@@ -256,7 +265,7 @@ def test_a_tier1_change_by_import_becomes_a_change_request(
     assert request.reason == "import t1.csv row 2"
     assert report.change_requests == 1
     change = FieldChange.objects.get(field="meter_kind")
-    assert (change.source, change.actor, change.new_value) == ("imported", officer, "smart_3p")
+    assert (change.kind, change.acting_user, change.new_value) == ("imported", officer, "smart_3p")
 
 
 def test_blank_cells_never_clear_stored_values(
@@ -268,7 +277,7 @@ def test_blank_cells_never_clear_stored_values(
         [{"account_no": customer_a.account_no, "meter_kind": ""}],
         header=["account_no", "meter_kind"],
     )
-    report = customers_import(path=path, actor=officer)
+    report = customers_import(path=path, acting_user=officer)
     assert report.unchanged == 1
     assert Customer.objects.get(pk=customer_a.pk).meter_kind == "ct"
 
@@ -277,7 +286,7 @@ def test_it_reads_gb18030(officer: User, tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "gbk.csv", [household("0100000701", name="赵钱孙")], encoding="gb18030"
     )
-    report = customers_import(path=path, actor=officer)
+    report = customers_import(path=path, acting_user=officer)
     assert report.created == 1
     assert Customer.objects.get(account_no="0100000701").name == "赵钱孙"
 
@@ -296,7 +305,7 @@ def test_it_reads_xlsx_and_refuses_formulas_in_it(officer: User, tmp_path: Path)
     sheet.append([bad[h] for h in HEADER])
     path = tmp_path / "book.xlsx"
     workbook.save(path)
-    report = customers_import(path=path, actor=officer)
+    report = customers_import(path=path, acting_user=officer)
     assert (report.created, report.rejected) == (1, 1)
     assert Customer.objects.get(account_no="0100000801").contracted_kva == Decimal("8")
     assert report.errors[0].row == 3
@@ -305,8 +314,9 @@ def test_it_reads_xlsx_and_refuses_formulas_in_it(officer: User, tmp_path: Path)
 def test_a_file_in_another_encoding_is_refused(officer: User, tmp_path: Path) -> None:
     path = tmp_path / "u16.csv"
     path.write_bytes("户号,户名\n0100000901,王\n".encode("utf-16"))
-    with pytest.raises(ImportRefused):
-        customers_import(path=path, actor=officer)
+    with pytest.raises(ImportRefused) as refused:
+        customers_import(path=path, acting_user=officer)
+    assert refused.value.code == "archive.import_encoding"
     assert not Customer.objects.exists()
 
 
@@ -396,7 +406,7 @@ def test_the_memoised_derivations_agree_with_refresh_derived(
         reference = Customer(**base, **values)
         refresh_derived(reference, specs, rules)
         defaults = {f.attname: f.get_default() for f in Customer._meta.concrete_fields}
-        draft = _Draft({**defaults, "extra": {}, **base, **values})
+        draft = Draft({**defaults, "extra": {}, **base, **values})
         deriver.derive(draft, frozenset(["account_no", "name", "region", *values]))
         for attr in (
             "phone_last4",
@@ -447,7 +457,9 @@ def test_new_rows_derived_together_get_what_each_would_get_alone(
             )
         )
     report = customers_import(
-        path=write_csv(tmp_path / "mixed.csv", rows, header=header), actor=officer, batch_size=30
+        path=write_csv(tmp_path / "mixed.csv", rows, header=header),
+        acting_user=officer,
+        batch_size=30,
     )
     assert (report.created, report.rejected) == (80, 0), report.errors
     specs = registry.all_specs()
@@ -520,3 +532,44 @@ def test_only_importers_may_import(
     client.logout()
     assert client.get("/customers/import/").status_code == 302
     assert not Job.objects.exists()
+
+
+def test_an_upload_that_is_not_a_table_is_refused_with_a_code(
+    officer: User, client: Client
+) -> None:
+    client.force_login(officer)
+    page = client.post("/customers/import/", {"file": SimpleUploadedFile("notes.pdf", b"%PDF-1.4")})
+    assert page.status_code == 200  # the form again, with the refusal as a message
+    api = client.post("/api/customers/import", {"file": SimpleUploadedFile("notes.pdf", b"%")})
+    assert (api.status_code, api.json()["code"]) == (422, "archive.import_file_type")
+    assert not Job.objects.exists()
+
+
+def test_a_role_that_may_not_import_is_refused_with_a_code(agent: User, tmp_path: Path) -> None:
+    upload = SimpleUploadedFile("up.csv", b"account_no\n0100001301\n")
+    with pytest.raises(ImportNotPermitted) as refused:
+        import_start(upload=upload, acting_user=agent, dry_run=True)
+    assert refused.value.code == "archive.import_not_permitted"
+    assert not Job.objects.exists()
+
+
+def test_the_followers_of_customer_changes_hear_of_what_an_import_changed(
+    officer: User, customer_a: Customer, tmp_path: Path
+) -> None:
+    told: list[tuple[list[int], frozenset[str]]] = []
+    CUSTOMERS_CHANGED.register("test", lambda ids, fields: told.append((list(ids), fields)))
+    try:
+        new_and_known = [
+            household("0100001401"),
+            {"account_no": customer_a.account_no, "meter_kind": "smart_3p"},
+        ]
+        path = write_csv(tmp_path / "f.csv", new_and_known)
+        customers_import(path=path, acting_user=officer, dry_run=True)
+        assert told == []  # a dry run changes nothing
+        report = customers_import(path=path, acting_user=officer)
+    finally:
+        CUSTOMERS_CHANGED.unregister("test")
+    assert report.updated == 1
+    [(ids, fields)] = told  # the new customer is no change of a known one
+    assert ids == [customer_a.pk]
+    assert "meter_kind" in fields

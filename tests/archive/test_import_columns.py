@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import translation
 
-from gridcrm.archive import imports, registry
-from gridcrm.archive.imports import Cleaner, customers_import
+from gridcrm.archive import registry
+from gridcrm.archive.imports import Cleaner, bulkload, column_checks, customers_import
 from gridcrm.archive.models import Customer, FieldChange, PendingSchemaStep
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
@@ -173,19 +173,19 @@ ENDS = [
 
 
 def test_the_byte_checks_agree_with_the_regular_expressions() -> None:
-    """``_stripped`` and ``_no_formula`` decide from bytes what ``_STRIPPED`` and
-    ``_FORMULA`` decide by matching: every cell the same."""
+    """``stripped`` and ``no_formula`` decide from bytes what ``STRIPPED`` and
+    ``FORMULA`` decide by matching: every cell the same."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     array = pa.array(ENDS, type=pa.string())
-    regex = pc.match_substring_regex(array, imports._STRIPPED).to_pylist()
-    assert list(imports._stripped(array)) == regex
-    formula = pc.match_substring_regex(array, imports._FORMULA).to_pylist()
-    assert list(imports._no_formula(array)) == [not f for f in formula]
-    assert list(imports._no_nul(array)) == ["\x00" not in cell for cell in ENDS]
+    regex = pc.match_substring_regex(array, column_checks.STRIPPED).to_pylist()
+    assert list(column_checks.stripped(array)) == regex
+    formula = pc.match_substring_regex(array, column_checks.FORMULA).to_pylist()
+    assert list(column_checks.no_formula(array)) == [not f for f in formula]
+    assert list(column_checks.no_nul(array)) == ["\x00" not in cell for cell in ENDS]
     # Sliced arrays (a column of a later batch) read their own cells.
-    assert list(imports._stripped(array.slice(3))) == regex[3:]
+    assert list(column_checks.stripped(array.slice(3))) == regex[3:]
 
 
 @postgresql_only
@@ -196,13 +196,16 @@ def test_a_first_load_makes_its_indexes_and_foreign_keys_again(
     officer: User = make_user("officer", Role.ARCHIVE_OFFICER)
     before = (indexes(), foreign_keys())
     assert GIN | KEYS <= set(before[0])
-    assert len(before[1]) == 6  # station, managers, portal login; customer, actor, request
+    assert len(before[1]) == 6  # station, managers, portal login; customer, acting user, request
     path = write_csv(tmp_path / "a.csv", [household(f"01000001{n:02d}") for n in range(30)])
-    report = customers_import(path=path, actor=officer, batch_size=10)
+    report = customers_import(path=path, acting_user=officer, batch_size=10)
     assert report.created == 30
     assert (indexes(), foreign_keys()) == before
     assert Customer.objects.filter(address__contains="桃北西街").count() == 30
-    assert FieldChange.objects.filter(field="account_no", source="imported").count() == 30
+    assert FieldChange.objects.filter(field="account_no", kind="imported").count() == 30
+    # the COPY of the history writes the audit row's columns: who, and no details
+    audit = FieldChange.objects.values_list("acting_user_id", "details")
+    assert all(row == (officer.pk, {}) for row in audit)
     assert set(Customer.objects.values_list("history__new_value", flat=True)) == {
         f"01000001{n:02d}" for n in range(30)
     }
@@ -215,7 +218,7 @@ def test_a_failed_first_load_still_makes_them_again(
 ) -> None:
     officer: User = make_user("officer", Role.ARCHIVE_OFFICER)
     dropped: list[set[str]] = []
-    copy = imports._copy_customers
+    copy = bulkload.copy_customers
 
     def failing_copy(*args: Any) -> None:
         dropped.append(set(indexes()) | set(foreign_keys()))
@@ -223,11 +226,11 @@ def test_a_failed_first_load_still_makes_them_again(
             raise RuntimeError("disk full")
         copy(*args)
 
-    monkeypatch.setattr(imports, "_copy_customers", failing_copy)
+    monkeypatch.setattr(bulkload, "copy_customers", failing_copy)
     before = (indexes(), foreign_keys())
     path = write_csv(tmp_path / "a.csv", [household(f"01000002{n:02d}") for n in range(30)])
     with pytest.raises(RuntimeError, match="disk full"):
-        customers_import(path=path, actor=officer, batch_size=10)
+        customers_import(path=path, acting_user=officer, batch_size=10)
     # The load ran without the GIN indexes and the foreign keys, with every b-tree.
     assert dropped[0] == set(before[0]) - GIN
     assert (indexes(), foreign_keys()) == before
@@ -239,7 +242,7 @@ def test_an_index_that_fails_to_build_does_not_stop_the_others_or_the_keys(
     regions: Regions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     officer: User = make_user("officer", Role.ARCHIVE_OFFICER)
-    run_steps = imports._run_steps
+    run_steps = bulkload.run_steps
 
     def failing_run_steps(alias: str, pks: list[int]) -> None:
         statements = PendingSchemaStep.objects.filter(pk__in=pks).values_list(
@@ -250,11 +253,11 @@ def test_an_index_that_fails_to_build_does_not_stop_the_others_or_the_keys(
         if failing:
             raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(imports, "_run_steps", failing_run_steps)
+    monkeypatch.setattr(bulkload, "run_steps", failing_run_steps)
     before = (indexes(), foreign_keys())
     path = write_csv(tmp_path / "a.csv", [household(f"01000003{n:02d}") for n in range(30)])
     with pytest.raises(RuntimeError, match="out of memory"):
-        customers_import(path=path, actor=officer, batch_size=10)
+        customers_import(path=path, acting_user=officer, batch_size=10)
     assert (indexes(), foreign_keys()) == before
     assert not PendingSchemaStep.objects.exists()
 
@@ -268,18 +271,18 @@ def test_what_a_killed_first_load_dropped_is_made_by_the_next_import(
     written with the drops stay, and the next import runs them first."""
     officer: User = make_user("officer", Role.ARCHIVE_OFFICER)
     before = (indexes(), foreign_keys())
-    remake = imports.pending_schema_remake
+    remake = bulkload.pending_schema_remake
     try:
-        monkeypatch.setattr(imports, "pending_schema_remake", lambda *, using: None)
+        monkeypatch.setattr(bulkload, "pending_schema_remake", lambda *, using: None)
         path = write_csv(tmp_path / "a.csv", [household(f"01000004{n:02d}") for n in range(20)])
-        assert customers_import(path=path, actor=officer, batch_size=10).created == 20
+        assert customers_import(path=path, acting_user=officer, batch_size=10).created == 20
         assert not GIN & set(indexes())
         assert not foreign_keys()
         assert PendingSchemaStep.objects.count() == len(GIN) + 2 * len(before[1])
 
-        monkeypatch.setattr(imports, "pending_schema_remake", remake)
+        monkeypatch.setattr(bulkload, "pending_schema_remake", remake)
         path = write_csv(tmp_path / "b.csv", [household("0100000499")])
-        assert customers_import(path=path, actor=officer).created == 1
+        assert customers_import(path=path, acting_user=officer).created == 1
         assert (indexes(), foreign_keys()) == before
         assert not PendingSchemaStep.objects.exists()
         assert Customer.objects.filter(address__contains="桃北西街").count() == 21

@@ -83,7 +83,7 @@ def test_every_write_of_a_name_or_an_address_keeps_the_keys(
 
     officer = make_user("officer", Role.ARCHIVE_OFFICER)
     path = write_csv(tmp_path / "new.csv", [household("0100000701", name="赵秀兰")])
-    assert customers_import(path=path, actor=officer).created == 1
+    assert customers_import(path=path, acting_user=officer).created == 1
     assert "秀兰" in stored("0100000701").search_bigrams
     assert [c.account_no for c in customer_search(user=agent, query="秀兰")] == ["0100000701"]
 

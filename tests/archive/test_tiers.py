@@ -62,8 +62,8 @@ def test_a_tier1_change_needs_a_second_person(
     customer_a.refresh_from_db()
     assert customer_a.address == "山西省阳泉市城区桃北西街8号"
     entry = FieldChange.objects.get(customer=customer_a, field="address")
-    assert entry.source == "change_request"
-    assert entry.actor == agent
+    assert entry.kind == "change_request"
+    assert entry.acting_user == agent
     assert "门牌整改" in entry.reason
     assert entry.change_request == change
 
@@ -179,7 +179,7 @@ def test_tier3_information_records_how_and_when_it_was_learnt(
     )
     assert response.status_code == 302
     entry = FieldChange.objects.get(field="preferred_channel")
-    assert (entry.source, entry.contact_channel, entry.captured_on) == (
+    assert (entry.kind, entry.contact_channel, entry.captured_on) == (
         "captured",
         "phone",
         dt.date(2026, 11, 20),

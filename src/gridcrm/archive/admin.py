@@ -49,8 +49,8 @@ class ChangeRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(FieldChange)
 class FieldChangeAdmin(ReadOnlyAdmin):
-    list_display = ("customer", "field", "source", "actor", "at")
-    list_filter = ("source",)
+    list_display = ("customer", "field", "kind", "acting_user", "at")
+    list_filter = ("kind",)
 
 
 @admin.register(DisclosureEvent)

@@ -238,7 +238,7 @@ def customer_import_api(
     watch it at ``GET /api/jobs/{job_id}``. Its summary is the job's message."""
     try:
         job = import_start(
-            upload=file, actor=request.user, dry_run=dry_run, language=get_language()
+            upload=file, acting_user=request.user, dry_run=dry_run, language=get_language()
         )
     except ArchiveError as exc:
         _raise_http(exc)
@@ -321,8 +321,8 @@ def customer_field_history(request: AuthedRequest, account_no: str) -> list[dict
                 "new_value": spec.masked(change.new_value)
                 if personal and spec
                 else change.new_value,
-                "by": change.actor.username if change.actor else None,
-                "source": change.source,
+                "by": change.acting_user.username if change.acting_user else None,
+                "source": change.kind,
                 "reason": change.reason,
                 "captured_on": change.captured_on,
                 "at": change.at,

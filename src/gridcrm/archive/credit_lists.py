@@ -115,7 +115,7 @@ def credit_flags_refresh() -> int:
                     if customer.credit_blacklisted is None
                     else str(int(customer.credit_blacklisted)),
                     new_value=str(int(listed)),
-                    source=FieldChange.Source.IMPORTED,
+                    kind=FieldChange.Kind.IMPORTED,
                     reason=_("public credit list"),
                 )
             )

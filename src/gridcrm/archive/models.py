@@ -41,6 +41,7 @@ from gridcrm.archive.validators import (
     validate_certificate_no,
     validate_industry_code,
 )
+from gridcrm.core.audit import AuditEvent
 from gridcrm.users.models import Region
 
 __all__ = [
@@ -314,10 +315,15 @@ class Customer(models.Model):
         return reverse("archive:customer_detail", args=[self.account_no])
 
 
-class FieldChange(models.Model):
-    """One change of one field of one customer: the full history the customer page shows."""
+class FieldChange(AuditEvent):
+    """One change of one field of one customer: the full history the customer page shows.
 
-    class Source(models.TextChoices):
+    An audit row (``core.audit.AuditEvent``): ``at``, ``acting_user`` (empty for what the
+    system derived), ``kind`` (how the value came: ``Kind``) and ``details`` (``{}``: the
+    columns below say what changed).
+    """
+
+    class Kind(models.TextChoices):
         CREATED = "created", _("Created")
         ENTERED = "entered", _("Entered")
         CAPTURED = "captured", _("Captured in contact")
@@ -326,6 +332,10 @@ class FieldChange(models.Model):
         RULE = "rule", _("Mapping rule")
         DERIVED = "derived", _("Derived")
 
+    # The name the choices had while the column was ``source``.
+    Source = Kind
+
+    kind = models.CharField(_("source"), max_length=40, choices=Kind.choices)
     # No index of its own: the (customer, field) index below serves every lookup by customer.
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="history", db_index=False
@@ -333,10 +343,6 @@ class FieldChange(models.Model):
     field = models.CharField(_("field"), max_length=60)
     old_value = models.TextField(_("old value"), blank=True)
     new_value = models.TextField(_("new value"), blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, verbose_name=_("by")
-    )
-    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     captured_on = models.DateField(_("captured on"), null=True, blank=True)
     contact_channel = models.CharField(
@@ -351,10 +357,8 @@ class FieldChange(models.Model):
         related_name="+",
         db_index=False,
     )
-    at = models.DateTimeField(_("when"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["-at", "-pk"]
+    class Meta(AuditEvent.Meta):
         indexes = [
             models.Index(fields=["customer", "field"]),
             models.Index(

@@ -141,8 +141,8 @@ def _history(
         field=field_spec.name,
         old_value=field_spec.to_text(old),
         new_value=field_spec.to_text(new),
-        actor=actor,
-        source=source,
+        acting_user=actor,
+        kind=source,
         reason=reason[:500],
         captured_on=captured_on,
         contact_channel=contact_channel,
@@ -214,8 +214,8 @@ def customer_create(
         customer=customer,
         field="account_no",
         new_value=customer.account_no,
-        actor=actor,
-        source=source,
+        acting_user=actor,
+        kind=source,
     )
     return customer
 
@@ -396,8 +396,8 @@ def segment_override(
         field="segment",
         old_value=old,
         new_value=current.segment,
-        actor=actor,
-        source=Source.ENTERED,
+        acting_user=actor,
+        kind=Source.ENTERED,
         reason=reason.strip()[:500] or _("Override removed"),
     )
     return current

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from gridcrm.archive import import_views, views
+from gridcrm.archive import views
+from gridcrm.archive.imports import views as import_views
 
 app_name = "archive"
 urlpatterns = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse
@@ -10,15 +12,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gridcrm.archive import registry
-from gridcrm.archive.imports import (
-    IMPORT_CUSTOMERS,
-    ImportRefused,
-    import_report_load,
-    import_start,
-)
-from gridcrm.jobs.models import Job
+from gridcrm.archive.imports.jobs import IMPORT_CUSTOMERS, import_report_load, import_start
 from gridcrm.jobs.selectors import jobs_visible_to
-from gridcrm.web.http import AuthedRequest
+from gridcrm.web.errors import page_errors
+
+if TYPE_CHECKING:
+    from gridcrm.jobs.models import Job
+    from gridcrm.web.http import AuthedRequest
 
 IMPORT_PERMISSION = "archive.import_customers"
 REPORTED_ROWS = 200
@@ -33,16 +33,13 @@ def customer_import(request: AuthedRequest) -> HttpResponse:
         if upload is None:
             messages.error(request, _("Choose a file to import."))
         else:
-            try:
+            with page_errors(request):
                 job = import_start(
                     upload=upload,
-                    actor=request.user,
+                    acting_user=request.user,
                     dry_run=request.POST.get("dry_run") == "on",
                     language=get_language(),
                 )
-            except ImportRefused as exc:
-                messages.error(request, str(exc))
-            else:
                 return redirect("archive:import_detail", job_id=job.pk)
     specs = registry.all_specs()
     columns = [
