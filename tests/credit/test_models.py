@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gridcrm.core.errors import Invalid, Refused
 from gridcrm.credit.ahp import AHPError, ahp_weights, complete_matrix
 from gridcrm.credit.expert import DEFAULT_MATRIX, expert_build
 from gridcrm.credit.models import ScorecardVersion
 from gridcrm.credit.scorecard import card_score, fit_scorecard, ks_statistic, psi, snapshot_days
-from gridcrm.core.errors import Invalid, Refused
 from gridcrm.credit.services import expert_publish, models_by_segment
 from gridcrm.users.models import User
 

@@ -98,9 +98,7 @@ def override_requested(*, override: GradeOverride, acting_user: User) -> CreditA
 
 def override_decided(*, override: GradeOverride, acting_user: User) -> CreditAuditEvent:
     """Approved or rejected, as ``override.status`` says."""
-    kind = (
-        Kind.OVERRIDE_APPROVED if override.status == "approved" else Kind.OVERRIDE_REJECTED
-    )
+    kind = Kind.OVERRIDE_APPROVED if override.status == "approved" else Kind.OVERRIDE_REJECTED
     return _write(
         kind,
         acting_user=acting_user,
@@ -140,9 +138,7 @@ def policy_published(*, version: PolicyVersion, acting_user: User | None) -> Cre
     )
 
 
-def scorecard_published(
-    *, version: ScorecardVersion, acting_user: User | None
-) -> CreditAuditEvent:
+def scorecard_published(*, version: ScorecardVersion, acting_user: User | None) -> CreditAuditEvent:
     return _write(
         Kind.SCORECARD_PUBLISHED,
         acting_user=acting_user,

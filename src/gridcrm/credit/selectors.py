@@ -333,9 +333,9 @@ def credit_timeline(*, customer: Customer, user: User, limit: int = 50) -> list[
             text=c.reason,
             acting_user=c.acting_user,
         )
-        for c in GradeChange.objects.filter(customer_id=customer.pk).select_related(
-            "acting_user"
-        )[:limit]
+        for c in GradeChange.objects.filter(customer_id=customer.pk).select_related("acting_user")[
+            :limit
+        ]
     ]
     entries += [
         TimelineEntry(

@@ -4,7 +4,7 @@ panel (an htmx fragment) and the forms posted from it. Thin: services do the wor
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages

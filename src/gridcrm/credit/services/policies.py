@@ -115,7 +115,6 @@ DEFAULT_POLICY: list[dict[str, Any]] = [
 ]
 
 
-
 # A blank form field means the row's default, as the policies page always did.
 _BLANK_DEFAULTS: dict[str, Any] = {
     "segment": "",

@@ -299,9 +299,7 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _truth_table(
-    card: Card, sample: Any, oot_days: list[str], truth: Any
-) -> list[dict[str, Any]]:
+def _truth_table(card: Card, sample: Any, oot_days: list[str], truth: Any) -> list[dict[str, Any]]:
     from gridcrm.credit.scorecard import card_score, roc_auc
 
     oot = sample[sample["snapshot"].astype(str).str[:10].isin(oot_days)].copy()

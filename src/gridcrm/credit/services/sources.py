@@ -81,9 +81,7 @@ def _arrow_query(sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table
 
 def customers_arrow() -> tuple[pa.Table, dict[str, int]]:
     """Archive attributes of every customer for the pipelines, and account → id."""
-    table = _arrow_rows(
-        customers_for_rating(), pa.schema([("id", pa.int64()), *CUSTOMER_SCHEMA])
-    )
+    table = _arrow_rows(customers_for_rating(), pa.schema([("id", pa.int64()), *CUSTOMER_SCHEMA]))
     ids = dict(
         zip(table.column("account_no").to_pylist(), table.column("id").to_pylist(), strict=True)
     )
