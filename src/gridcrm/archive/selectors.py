@@ -343,7 +343,7 @@ def customers_for_rating() -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-def customer_keys() -> QuerySet[Customer, dict[str, Any]]:
+def customer_keys() -> QuerySet[Customer, Any]:
     """Every customer's ``id`` and ``account_no``, unordered, for another app's set-based
     SQL to join (``customer_keys().query.sql_with_params()``) without naming the table."""
     return Customer.objects.order_by().values("id", "account_no")
