@@ -42,6 +42,7 @@ from gridcrm.credit.services.rating import (
 from gridcrm.credit.services.reasons import reason_codes
 from gridcrm.credit.services.scorecards import (
     ActiveModel,
+    FitFailed,
     active_model,
     cutoffs_check,
     cutoffs_publish,
@@ -74,6 +75,7 @@ __all__ = [
     "REVIEW_DAYS",
     "WATCH_ACTIONS",
     "ActiveModel",
+    "FitFailed",
     "PolicyRow",
     "RatingResult",
     "active_model",

@@ -35,6 +35,14 @@ if TYPE_CHECKING:
 GRADES_WITH_CUTOFF = ("AAA", "AA", "A", "B")
 
 
+class FitFailed(CreditInvalid, FitError):
+    """The data-fitted scorecard could not be fitted (``credit.fit_failed``): the lake
+    holds too little, or the fit found nothing. Still a ``scorecard.FitError`` for the
+    callers that catch the fitting's own error (the demo)."""
+
+    code = "credit.fit_failed"
+
+
 @dataclass(frozen=True)
 class ActiveModel:
     """The scorecard in force for a segment: its card, cut-offs and event scale."""
@@ -230,7 +238,7 @@ def training_sample(
     bills, payments, violations = lake_tables(con)
     first = con.execute(bills.period.min())
     if first is None:
-        raise CreditInvalid(_("The lake holds no bills."), code="credit.fit_failed")
+        raise FitFailed(_("The lake holds no bills."))
     if customers is None:
         customers, _ids = customers_arrow()
     cust = ibis.memtable(customers)
@@ -248,10 +256,7 @@ def training_sample(
         if progress:
             progress(f"snapshot {day}: {len(frame)} customers, {int(frame['bad'].sum())} bad")
     if not frames:
-        raise CreditInvalid(
-            _("The lake holds too few months for a snapshot with an outcome."),
-            code="credit.fit_failed",
-        )
+        raise FitFailed(_("The lake holds too few months for a snapshot with an outcome."))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -273,7 +278,7 @@ def fitted_publish(
     try:
         fitted = fit_scorecard(sample)
     except FitError as exc:
-        raise CreditInvalid(str(exc), code="credit.fit_failed") from exc
+        raise FitFailed(str(exc)) from exc
     card = Card.of(fitted.card)
     report = fitted.report
     if truth is not None:
