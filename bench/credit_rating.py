@@ -294,9 +294,10 @@ def pandas_rating(lake: Path, customers: Any, models: dict[str, Any], as_of: dat
     t["industry_risk"] = t["industry_code"].map(risks).astype(float)
 
     model = next(iter(models.values()))  # one model for every segment in the bench
-    score = np.full(len(t), float(model.card["intercept"]))
+    card = model.card.as_json()  # the plain dict the pipelines take
+    score = np.full(len(t), float(card["intercept"]))
     pts_cols = {}
-    for name, spec in sorted(model.card["variables"].items()):
+    for name, spec in sorted(card["variables"].items()):
         x = t[name].to_numpy(dtype=float)
         idx = np.searchsorted(np.asarray(spec["splits"], dtype=float), x, side="right")
         pts = np.asarray(spec["points"], dtype=float)[idx]
@@ -335,7 +336,7 @@ def pandas_rating(lake: Path, customers: Any, models: dict[str, Any], as_of: dat
     out = {
         "account_no": t.index.to_numpy(),
         "segment": t["segment"].to_numpy(),
-        **{name: t[name].to_numpy(dtype=float) for name in model.card["variables"]},
+        **{name: t[name].to_numpy(dtype=float) for name in card["variables"]},
         **pts_cols,
         "score": score,
         "score_grade": grade,
@@ -382,7 +383,7 @@ def executemany_store(
         if prev[i] != grade:
             code = rules[i] or ("first_rating" if prev[i] is None else "score")
             changes.append(
-                (pk, prev[i] or "", grade, code, f"{model}: {score}", "batch", run_id, now)
+                (pk, prev[i] or "", grade, code, f"{model}: {score}", "batch", "{}", run_id, now)
             )
 
     def upsert(model: Any, columns: list[str], conflict: list[str]) -> str:
@@ -415,8 +416,8 @@ def executemany_store(
         (
             upsert(
                 GradeChange,
-                ["customer_id", "old_grade", "new_grade", "reason_code", "reason", "source"]
-                + ["run_id", "at"],
+                ["customer_id", "old_grade", "new_grade", "reason_code", "reason", "kind"]
+                + ["details", "run_id", "at"],
                 ["id"],
             ),
             changes,

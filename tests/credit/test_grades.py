@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from gridcrm.archive.models import Customer
-from gridcrm.credit.models import CreditEvent, CustomerCredit, EventKind, GradeChange
-from gridcrm.credit.services import credit_event_record, credit_rate_all
+from gridcrm.credit.models import CustomerCredit, EventKind, GradeChange
+from gridcrm.credit.services import credit_event_record, credit_rate_all, hazard_rectified
 from gridcrm.users.models import User
 from tests.conftest import Regions, make_customer
 from tests.credit.conftest import AS_OF, LakeWriter
@@ -96,7 +96,7 @@ def test_an_ignored_hazard_notice_forces_c_until_it_is_rectified(
     )
     assert (rate(lake).grade, rate(lake).rule) == ("C", "hazard_ignored")
 
-    CreditEvent.objects.filter(pk=event.pk).update(resolved_on=date(2025, 6, 1))
+    hazard_rectified(event=event, on=date(2025, 6, 1), acting_user=manager)
     credit = rate(lake, as_of=date(2025, 6, 16))
 
     # rectified: the score says AAA, but a C cannot jump straight to A
@@ -117,7 +117,7 @@ def test_a_customer_who_left_c_stays_at_b_until_next_month_however_often_it_is_r
         acting_user=manager,
     )
     assert rate(lake).grade == "C"
-    CreditEvent.objects.filter(pk=event.pk).update(resolved_on=date(2025, 6, 1))
+    hazard_rectified(event=event, on=date(2025, 6, 1), acting_user=manager)
     assert rate(lake, as_of=date(2025, 6, 16)).grade == "B"
 
     rerun = rate(lake, as_of=date(2025, 6, 16))
@@ -209,7 +209,7 @@ def test_a_monthly_rerun_audits_only_the_grades_that_moved(
         acting_user=manager,
     )
     rate(lake)
-    CreditEvent.objects.filter(pk=event.pk).update(resolved_on=date(2025, 6, 1))
+    hazard_rectified(event=event, on=date(2025, 6, 1), acting_user=manager)
     later = date(2025, 6, 16)
     credit_rate_all(as_of=later, engine="duckdb")
 

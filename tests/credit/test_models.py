@@ -8,13 +8,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from django.core.exceptions import PermissionDenied
 
+from gridcrm.core.errors import Invalid, Refused
 from gridcrm.credit.ahp import AHPError, ahp_weights, complete_matrix
 from gridcrm.credit.expert import DEFAULT_MATRIX, expert_build
 from gridcrm.credit.models import ScorecardVersion
 from gridcrm.credit.scorecard import card_score, fit_scorecard, ks_statistic, psi, snapshot_days
-from gridcrm.credit.services import CreditError, expert_publish, models_by_segment
+from gridcrm.credit.services import expert_publish, models_by_segment
 from gridcrm.users.models import User
 
 
@@ -36,8 +36,10 @@ def test_the_default_judgements_are_consistent() -> None:
 
 
 def test_it_rejects_a_matrix_outside_saatys_scale() -> None:
-    with pytest.raises(AHPError):
+    with pytest.raises(AHPError) as refused:
         complete_matrix([[1, 12], [0, 1]])
+
+    assert refused.value.code == "credit.ahp_invalid"
 
 
 def inconsistent() -> list[list[float]]:
@@ -49,9 +51,10 @@ def inconsistent() -> list[list[float]]:
 
 @pytest.mark.django_db
 def test_it_refuses_judgements_with_a_consistency_ratio_above_a_tenth(manager: User) -> None:
-    with pytest.raises(CreditError):
+    with pytest.raises(Invalid) as refused:
         expert_publish(matrix=inconsistent(), note="bad", acting_user=manager)
 
+    assert refused.value.code == "credit.ahp_inconsistent"
     assert not ScorecardVersion.objects.exists()
 
 
@@ -59,9 +62,10 @@ def test_it_refuses_judgements_with_a_consistency_ratio_above_a_tenth(manager: U
 def test_a_marketing_manager_publishes_expert_versions(manager: User, kam: User) -> None:
     first = expert_publish(matrix=DEFAULT_MATRIX, note="v1", acting_user=manager)
     second = expert_publish(matrix=DEFAULT_MATRIX, note="v2", acting_user=manager)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Refused) as refused:
         expert_publish(matrix=DEFAULT_MATRIX, note="no", acting_user=kam)
 
+    assert refused.value.code == "credit.not_allowed"
     assert (first.number, second.number) == (1, 2)
     assert second.detail["cr"] < 0.1
     assert {m.label for m in models_by_segment().values()} == {"expert v2"}

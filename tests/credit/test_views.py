@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from gridcrm.archive.models import Customer
-from gridcrm.credit.models import GradeOverride, ReviewRequest, ScorecardVersion
+from gridcrm.credit.models import GradeOverride, PolicyVersion, ReviewRequest, ScorecardVersion
 from gridcrm.credit.services import credit_rate_all
 from gridcrm.jobs.models import Job
 from gridcrm.users.models import User
@@ -149,3 +149,44 @@ def test_the_batch_runs_as_a_job_for_a_manager_only(
 
     assert response.status_code == 302
     assert Job.objects.get().kind == "credit_rating"
+
+
+def test_the_api_publishes_policies_and_answers_refusals_with_codes(
+    client: Client, manager: User, agent: User
+) -> None:
+    from gridcrm.credit.services import DEFAULT_POLICY
+
+    rules = [dict(r) for r in DEFAULT_POLICY]
+    client.force_login(agent)
+    refused = client.post(
+        "/api/credit/policies", {"rules": rules, "note": "x"}, content_type="application/json"
+    )
+    client.force_login(manager)
+    incomplete = client.post(
+        "/api/credit/policies",
+        {"rules": [r for r in rules if r["grade"] != "AAA"], "note": "x"},
+        content_type="application/json",
+    )
+    published = client.post(
+        "/api/credit/policies", {"rules": rules, "note": "v1"}, content_type="application/json"
+    )
+
+    assert (refused.status_code, refused.json()["code"]) == (403, "credit.not_allowed")
+    assert (incomplete.status_code, incomplete.json()["code"]) == (
+        422,
+        "credit.policy_grade_missing",
+    )
+    assert (published.status_code, published.json()["version"]) == (201, 1)
+    assert client.get("/api/credit/policies").json()["version"] == 1
+
+
+def test_a_policy_page_post_with_a_bad_row_publishes_nothing(client: Client, manager: User) -> None:
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("credit:policies"),
+        {"r0_grade": "AAA", "r0_payment_term_days": "200", "note": "x"},
+    )
+
+    assert response.status_code == 200
+    assert not PolicyVersion.objects.exists()

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from gridcrm.archive.models import Customer
+from gridcrm.core.errors import Conflict, Invalid, Refused
 from gridcrm.credit.models import CustomerCredit, Decision, GradeChange, ReviewRequest
 from gridcrm.credit.selectors import credit_grade_for, credit_policy_for
 from gridcrm.credit.services import (
     DEFAULT_POLICY,
-    CreditError,
     credit_rate_all,
     override_decide,
     override_request,
@@ -40,9 +39,10 @@ def test_an_override_needs_a_second_person(customer_a: Customer, manager: User) 
         acting_user=manager,
     )
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Refused) as refused:
         override_decide(override=override, approve=True, note="", acting_user=manager)
 
+    assert refused.value.code == "credit.four_eyes"
     override.refresh_from_db()
     assert override.status == Decision.PENDING
     assert not GradeChange.objects.exists()
@@ -69,8 +69,8 @@ def test_an_approved_override_sets_the_grade_and_holds_in_the_batch(
     assert before != "AAA"
     assert credit_grade_for(customer_a) == "AAA"
     assert CustomerCredit.objects.get(customer=customer_a).rule == "override"
-    change = GradeChange.objects.filter(source="override").get()
-    assert (change.old_grade, change.new_grade, change.actor) == (before, "AAA", manager2)
+    change = GradeChange.objects.filter(kind="override").get()
+    assert (change.old_grade, change.new_grade, change.acting_user) == (before, "AAA", manager2)
 
 
 def test_a_rejected_override_changes_nothing(
@@ -99,8 +99,10 @@ def test_a_collector_cannot_approve_overrides(
         valid_until=until(),
         acting_user=manager,
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Refused) as refused:
         override_decide(override=override, approve=True, note="", acting_user=collector_a)
+
+    assert refused.value.code == "credit.not_allowed"
 
 
 def test_a_review_request_is_tracked_to_its_answer(
@@ -115,9 +117,10 @@ def test_a_review_request_is_tracked_to_its_answer(
     review_request_answer(
         review=review, answer="已复核，等级维持。", outcome="confirmed", acting_user=agent
     )
-    with pytest.raises(CreditError):
+    with pytest.raises(Conflict) as refused:
         review_request_answer(review=review, answer="again", outcome="confirmed", acting_user=agent)
 
+    assert refused.value.code == "credit.review_answered"
     review.refresh_from_db()
     assert (review.status, review.outcome, review.handled_by) == ("answered", "confirmed", agent)
 
@@ -156,10 +159,13 @@ def test_a_manager_publishes_a_new_policy_version(customer_a: Customer, manager:
 
 def test_a_policy_without_every_grade_is_refused(manager: User, kam: User) -> None:
     rules = [r for r in DEFAULT_POLICY if r["grade"] != "AAA"]
-    with pytest.raises(CreditError):
+    with pytest.raises(Invalid) as invalid:
         policy_publish(rules=rules, note="x", acting_user=manager)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Refused) as refused:
         policy_publish(rules=DEFAULT_POLICY, note="x", acting_user=kam)
+
+    assert invalid.value.code == "credit.policy_grade_missing"
+    assert refused.value.code == "credit.not_allowed"
 
 
 def test_the_migration_matrix_counts_moves_between_two_rating_days(

@@ -349,3 +349,31 @@ def customers_matching(*, condition: Q) -> QuerySet[Customer]:
     them: for rules another app keeps over the archive and runs as the system (the
     key-account roster)."""
     return Customer.objects.filter(condition)
+
+
+def customers_for_rating() -> list[tuple[Any, ...]]:
+    """Every customer as ``(id, account_no, segment, industry_code or "", contracted kVA
+    as a float, credit_blacklisted, the UTC day it was created)`` — the day as a date on
+    PostgreSQL, as ISO text on SQLite — for the credit rating of every customer.
+
+    One plain query: a city company has a million customers, and ORM rows and time-zone
+    conversions would cost more than the rating itself."""
+    qn = connection.ops.quote_name
+    if connection.vendor == "sqlite":
+        real, day = "REAL", "date(created_at)"
+    else:
+        real, day = "double precision", "CAST(created_at AS date)"
+    sql = (
+        f"SELECT id, account_no, segment, COALESCE(industry_code, ''), "  # noqa: S608
+        f"CAST(contracted_kva AS {real}), credit_blacklisted, {day} "
+        f"FROM {qn(Customer._meta.db_table)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+
+
+def customer_keys() -> QuerySet[Customer, Any]:
+    """Every customer's ``id`` and ``account_no``, unordered, for another app's set-based
+    SQL to join (``customer_keys().query.sql_with_params()``) without naming the table."""
+    return Customer.objects.order_by().values("id", "account_no")

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Raised here, declared with the app's other refusals.
+from gridcrm.credit.errors import AHPError as AHPError
+
 MAX_CR = 0.1
 # Saaty's random consistency index for n = 1 … 10.
 RANDOM_INDEX = (0.0, 0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
 SAATY_VALUES = (1 / 9, 1 / 8, 1 / 7, 1 / 6, 1 / 5, 1 / 4, 1 / 3, 1 / 2, 1, 2, 3, 4, 5, 6, 7, 8, 9)
-
-
-class AHPError(ValueError):
-    """The matrix is not a valid or not a consistent comparison matrix."""
 
 
 @dataclass(frozen=True)

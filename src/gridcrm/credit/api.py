@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-from django.http import Http404
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from ninja.responses import Status
 
-from gridcrm.archive.models import Customer
 from gridcrm.credit import selectors, services
+from gridcrm.credit.errors import CreditRefused
+from gridcrm.credit.services.policies import PolicyRow
 from gridcrm.web.http import AuthedRequest
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
 
 router = Router(tags=["credit"])
 
@@ -75,13 +78,36 @@ class ReviewOut(Schema):
     grade_at_request: str
 
 
+class RectifiedIn(Schema):
+    on: date
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    occurred_on: date
+    points: float
+    expires_on: date | None
+    resolved_on: date | None
+
+
+class PoliciesOut(Schema):
+    version: int
+    rules: list[PolicyRow]
+
+
+class PoliciesIn(Schema):
+    rules: list[PolicyRow]
+    note: str = ""
+
+
 def _customer(request: AuthedRequest, account_no: str) -> Customer:
+    return selectors.credit_customer_get(user=request.user, account_no=account_no)
+
+
+def _may_see_credit(request: AuthedRequest) -> None:
     if not selectors.can_view_credit(user=request.user):
-        raise HttpError(403, "You may not see credit ratings.")
-    customer = selectors.visible_customer(user=request.user, account_no=account_no)
-    if customer is None:
-        raise Http404
-    return customer
+        raise CreditRefused("You may not see credit ratings.", code="credit.not_allowed")
 
 
 @router.get("/customers/{account_no}", response=CreditOut, summary="A customer's credit")
@@ -123,12 +149,9 @@ def customer_credit(request: AuthedRequest, account_no: str) -> CreditOut:
 )
 def review_submit(request: AuthedRequest, account_no: str, payload: ReviewIn) -> Status[ReviewOut]:
     customer = _customer(request, account_no)
-    try:
-        review = services.review_request_submit(
-            customer=customer, kind=payload.kind, message=payload.message, acting_user=request.user
-        )
-    except services.CreditError as exc:
-        raise HttpError(422, str(exc)) from exc
+    review = services.review_request_submit(
+        customer=customer, kind=payload.kind, message=payload.message, acting_user=request.user
+    )
     return Status(
         201,
         ReviewOut(
@@ -143,6 +166,46 @@ def review_submit(request: AuthedRequest, account_no: str, payload: ReviewIn) ->
 
 @router.get("/grades", response=dict[str, int], summary="Visible customers per grade")
 def grades(request: AuthedRequest) -> dict[str, int]:
-    if not selectors.can_view_credit(user=request.user):
-        raise HttpError(403, "You may not see credit ratings.")
+    _may_see_credit(request)
     return selectors.grade_distribution(user=request.user)
+
+
+@router.post(
+    "/events/{event_id}/rectified",
+    response=EventOut,
+    summary="Record that an ignored hazard notice was rectified",
+)
+def hazard_rectified(request: AuthedRequest, event_id: int, payload: RectifiedIn) -> EventOut:
+    """Ends the automatic C of an ignored major hazard with the next rating. Only an open
+    hazard notice (409 ``credit.hazard_rectified_already``, 422 ``credit.not_a_hazard``)."""
+    _may_see_credit(request)
+    event = selectors.credit_event_get_visible(user=request.user, event_id=event_id)
+    event = services.hazard_rectified(event=event, on=payload.on, acting_user=request.user)
+    return EventOut(
+        id=event.pk,
+        kind=event.kind,
+        occurred_on=event.occurred_on,
+        points=event.points,
+        expires_on=event.expires_on,
+        resolved_on=event.resolved_on,
+    )
+
+
+@router.get("/policies", response=PoliciesOut, summary="The credit policies in force")
+def policies(request: AuthedRequest) -> PoliciesOut:
+    _may_see_credit(request)
+    number, rules = selectors.policy_rules_current()
+    return PoliciesOut(version=number, rules=[PolicyRow.model_validate(r) for r in rules])
+
+
+@router.post(
+    "/policies", response={201: PoliciesOut}, summary="Publish a new version of the policies"
+)
+def policies_publish(request: AuthedRequest, payload: PoliciesIn) -> Status[PoliciesOut]:
+    """Rows as ``PolicyRow``; every grade needs a row for all segments (422
+    ``credit.policy_grade_missing``); 403 without the permission."""
+    version = services.policy_publish(
+        rules=[r.model_dump() for r in payload.rules], note=payload.note, acting_user=request.user
+    )
+    # The rows were checked by ``PolicyRow`` on the way in, as the service stored them.
+    return Status(201, PoliciesOut(version=version.number, rules=payload.rules))

@@ -1,5 +1,7 @@
 """Credit rating (R2) and credit policies (R7): scorecard versions, ratings and their
-history, grade changes (the audit trail), credit events, overrides, reviews, policies."""
+history, grade changes and the credit audit trail, credit events, overrides, reviews,
+policies. Customers are named by the string ``"archive.Customer"``: the archive's models
+are not imported."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import Segment
-from gridcrm.archive.models import Customer
+from gridcrm.core.audit import AuditEvent
+from gridcrm.core.versioning import PublishedVersion
 
 
 class Grade(models.TextChoices):
@@ -30,18 +33,18 @@ class ModelKind(models.TextChoices):
     EXPERT = "expert", _("Expert scorecard (AHP)")
 
 
-class ScorecardVersion(models.Model):
-    """One published version of a scorecard; never edited, only superseded.
+class ScorecardVersion(PublishedVersion):
+    """One published version of a scorecard; never edited, only superseded. Numbered
+    per ``kind`` (each kind is its own series of ``version_publish``).
 
     ``card`` is the compiled form every engine scores with: ``{"intercept": float,
-    "variables": {indicator: {"splits": [...], "points": [...], "missing": float}}}``;
-    ``cutoffs`` the lowest score of each grade above C: ``{"AAA": …, "AA": …, "A": …,
-    "B": …}``; ``detail`` what built it (AHP matrix and weights, or the fit's report).
+    "variables": {indicator: {"splits": [...], "points": [...], "missing": float}}}``
+    (read and written by services as ``gridcrm.credit.cards.Card``); ``cutoffs`` the
+    lowest score of each grade above C: ``{"AAA": …, "AA": …, "A": …, "B": …}``;
+    ``detail`` what built it (AHP matrix and weights, or the fit's report).
     """
 
     kind = models.CharField(_("model"), max_length=10, choices=ModelKind.choices)
-    number = models.PositiveIntegerField(_("version"))
-    note = models.CharField(_("what changed"), max_length=300, blank=True)
     card = models.JSONField(default=dict)
     cutoffs = models.JSONField(_("grade cut-offs"), default=dict)
     event_scale = models.FloatField(
@@ -50,12 +53,8 @@ class ScorecardVersion(models.Model):
         help_text=_("Credit events count in points of the 100-point scale; times this."),
     )
     detail = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(PublishedVersion.Meta):
         ordering = ["kind", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "number"], name="credit_scorecard_version")
@@ -126,7 +125,7 @@ class CustomerCredit(models.Model):
     """A customer's credit as it stands: the latest grade, score and reasons."""
 
     customer = models.OneToOneField(
-        Customer, on_delete=models.CASCADE, primary_key=True, related_name="credit"
+        "archive.Customer", on_delete=models.CASCADE, primary_key=True, related_name="credit"
     )
     grade = models.CharField(_("credit grade"), max_length=3, choices=Grade.choices)
     score = models.FloatField(_("score"))
@@ -152,7 +151,10 @@ class CreditRating(models.Model):
 
     # Indexed by the unique (customer, as_of); a million rows a month: no extra indexes.
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="credit_ratings", db_index=False
+        "archive.Customer",
+        on_delete=models.CASCADE,
+        related_name="credit_ratings",
+        db_index=False,
     )
     run = models.ForeignKey(
         CreditRun, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
@@ -179,39 +181,74 @@ class CreditRating(models.Model):
         return f"{self.customer_id} {self.as_of}: {self.grade}"
 
 
-class GradeChange(models.Model):
-    """The audit event of every grade change: old and new grade, why, who or which run."""
+class GradeChange(AuditEvent):
+    """The audit event of every grade change: old and new grade, why, who (``acting_user``)
+    or which run; ``kind`` says what changed it."""
 
-    class Source(models.TextChoices):
+    class Kind(models.TextChoices):
         BATCH = "batch", _("Rating batch")
         OVERRIDE = "override", _("Approved override")
         REVIEW = "review", _("Human review")
 
+    Source = Kind  # the name the kinds had before the shared audit row
+
     # Indexed by (customer, at).
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="grade_changes", db_index=False
+        "archive.Customer", on_delete=models.CASCADE, related_name="grade_changes", db_index=False
     )
     old_grade = models.CharField(_("old grade"), max_length=3, blank=True)
     new_grade = models.CharField(_("new grade"), max_length=3)
     reason_code = models.CharField(_("reason code"), max_length=30)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    kind = models.CharField(_("source"), max_length=40, choices=Kind.choices)
     run = models.ForeignKey(
         CreditRun, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
     )
-    at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-at", "-pk"]
+    class Meta(AuditEvent.Meta):
         indexes = [models.Index(fields=["customer", "at"])]
         verbose_name = _("grade change")
         verbose_name_plural = _("grade changes")
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.old_grade or '—'} → {self.new_grade}"
+
+
+class CreditAuditEvent(AuditEvent):
+    """Every other change of credit data, written by the service that makes it (through
+    ``gridcrm.credit.events``): events recorded and rectified, overrides requested and
+    decided, reviews, published policies and scorecards, model choices, rating runs."""
+
+    class Kind(models.TextChoices):
+        EVENT_RECORDED = "event_recorded", _("Credit event recorded")
+        HAZARD_RECTIFIED = "hazard_rectified", _("Hazard rectified")
+        OVERRIDE_REQUESTED = "override_requested", _("Grade override requested")
+        OVERRIDE_APPROVED = "override_approved", _("Grade override approved")
+        OVERRIDE_REJECTED = "override_rejected", _("Grade override rejected")
+        REVIEW_SUBMITTED = "review_submitted", _("Credit review requested")
+        REVIEW_ANSWERED = "review_answered", _("Credit review answered")
+        POLICY_PUBLISHED = "policy_published", _("Credit policies published")
+        SCORECARD_PUBLISHED = "scorecard_published", _("Scorecard published")
+        SEGMENT_MODEL_SET = "segment_model_set", _("Model of a segment chosen")
+        BATCH_STARTED = "batch_started", _("Rating batch started")
+        BATCH_RUN = "batch_run", _("Rating batch run")
+
+    kind = models.CharField(_("what"), max_length=40, choices=Kind.choices)
+    customer = models.ForeignKey(
+        "archive.Customer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="credit_audit_events",
+    )
+
+    class Meta(AuditEvent.Meta):
+        indexes = [models.Index(fields=["customer", "at"], name="credit_audit_customer_at")]
+        verbose_name = _("credit audit event")
+        verbose_name_plural = _("credit audit events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.customer_id or ''}".strip()
 
 
 class EventKind(models.TextChoices):
@@ -230,7 +267,9 @@ class CreditEvent(models.Model):
     """A dated demerit or merit (points on the 100-point scale, expiring), or an incident
     that triggers an automatic C (theft, illegal use, accident, ignored hazard notice)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="credit_events")
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="credit_events"
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=EventKind.choices)
     occurred_on = models.DateField(_("occurred on"))
     points = models.FloatField(
@@ -265,7 +304,9 @@ class Decision(models.TextChoices):
 class GradeOverride(models.Model):
     """A manual grade with a reason; a second person approves it; it holds until a day."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="grade_overrides")
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="grade_overrides"
+    )
     grade = models.CharField(_("grade"), max_length=3, choices=Grade.choices)
     reason = models.CharField(_("reason"), max_length=500)
     valid_until = models.DateField(_("valid until"))
@@ -308,7 +349,9 @@ class ReviewRequest(models.Model):
         CONFIRMED = "confirmed", _("Grade confirmed")
         CHANGED = "changed", _("Grade changed by override")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="credit_reviews")
+    customer = models.ForeignKey(
+        "archive.Customer", on_delete=models.CASCADE, related_name="credit_reviews"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     message = models.TextField(_("message"), max_length=2000, blank=True)
     grade_at_request = models.CharField(_("grade when asked"), max_length=3, blank=True)
@@ -336,18 +379,11 @@ class ReviewRequest(models.Model):
         return f"{self.customer_id} {self.kind} ({self.status})"
 
 
-class PolicyVersion(models.Model):
+class PolicyVersion(PublishedVersion):
     """One published version of the credit policies (R7); superseded, never edited."""
 
-    number = models.PositiveIntegerField(_("version"), unique=True)
-    note = models.CharField(_("what changed"), max_length=300)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    published_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-number"]
+    class Meta(PublishedVersion.Meta):
+        constraints = [models.UniqueConstraint(fields=["number"], name="credit_policy_version")]
         verbose_name = _("credit policy version")
         verbose_name_plural = _("credit policy versions")
 

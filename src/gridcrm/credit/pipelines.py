@@ -28,7 +28,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from gridcrm.lake.pipelines import months_before
+from gridcrm.lake.pipelines import bill_settlement, months_before
 
 CUSTOMER_COLUMNS = (
     "account_no",
@@ -124,43 +124,10 @@ def known_bills(bills: ir.Table, *, as_of: date) -> ir.Table:
 def settlement(
     bills: ir.Table, payments: ir.Table, *, as_of: date, keep: Sequence[str] = ()
 ) -> ir.Table:
-    """Per bill due before ``as_of``: paid on time, days late, outstanding, paid in parts.
-
-    Like ``lake.pipelines.bill_settlement``, but a bill paid in full counts as settled
-    on the day of its last payment by ``as_of`` — one aggregation instead of a running
-    total over every payment, which is what makes a million customers fast. The two
-    differ only when money keeps coming for a bill after it was paid in full; billing
-    books such money to the account's balance, not to the bill.
-
-    With ``keep`` (bill columns to carry along), every bill of ``bills`` stays, with a
-    ``due`` column: the indicators read the bills once for payments and consumption.
-    """
-    paid = payments.filter(payments.paid_on <= _lit(as_of))
-    per_bill = paid.group_by("bill_id").aggregate(
-        payments=paid.bill_id.count(), total_paid=paid.amount.sum(), last_paid=paid.paid_on.max()
-    )
-    due = bills.due_on < _lit(as_of)
-    j = (bills if keep else bills.filter(due)).left_join(per_bill, "bill_id")
-    total = j.total_paid.coalesce(0)
-    outstanding = j.amount - total
-    settled = ibis.cases((total >= j.amount, j.last_paid), else_=ibis.null("date"))
-    days_late = ibis.cases(
-        (settled.notnull(), _days_between(settled, j.due_on)),
-        else_=_days_between(_lit(as_of), j.due_on),
-    )
-    extra = {"due": j.due_on < _lit(as_of)} if keep else {}
-    return j.select(
-        "bill_id",
-        "account_no",
-        "due_on",
-        *keep,
-        **extra,
-        amount=j.amount.cast("float64"),
-        on_time=settled.notnull() & (settled <= j.due_on),
-        days_late=ibis.greatest(days_late, 0),
-        outstanding=ibis.greatest(outstanding, 0),
-        partial=(j.payments.coalesce(0) > 1) | ((total > 0) & (outstanding > 0)),
-    )
+    """Per bill due before ``as_of``: paid on time, days late, outstanding, paid in parts —
+    ``lake.pipelines.bill_settlement``, the one definition the lake's payment behaviour
+    uses too (``keep``: bill columns to carry along, every bill staying, with ``due``)."""
+    return bill_settlement(bills, payments, as_of=as_of, keep=keep)
 
 
 def bill_indicators(bills: ir.Table, payments: ir.Table, *, as_of: date) -> ir.Table:

@@ -1,4 +1,5 @@
-"""Reads of the credit app. Customer data only through ``customers_visible_to``.
+"""Reads of the credit app. Customer data only through the archive's selectors
+(``customers_visible_to``, ``customer_get_visible``, ``customer_is_visible``).
 
 ``credit_grade_for`` and ``credit_policy_for`` are what other apps use; the service app
 gets them through the slots ``CREDIT_GRADE`` and ``CREDIT_TERMS`` of
@@ -9,17 +10,19 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
-from gridcrm.archive.models import Customer
-from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.archive.selectors import customer_get_visible, customers_visible_to
+from gridcrm.core.audit import TimelineEntry
+from gridcrm.credit.errors import CreditNotFound, CreditRefused
 from gridcrm.credit.labels import indicator_label, rule_label
 from gridcrm.credit.models import (
     GRADES_BEST_FIRST,
+    CreditAuditEvent,
     CreditEvent,
     CreditRating,
     CreditRun,
@@ -32,9 +35,13 @@ from gridcrm.credit.models import (
     PolicyVersion,
     ReviewRequest,
     ScorecardVersion,
+    SegmentModel,
 )
 from gridcrm.service.credit import CreditTerms, TermsLookup
-from gridcrm.users.models import User
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
+    from gridcrm.users.models import User
 
 UNRATED_GRADE = "B"
 """The grade of a customer not rated yet: new customers start at B."""
@@ -73,7 +80,7 @@ class CreditPolicy:
 
 def policy_rules_current() -> tuple[int, list[dict[str, Any]]]:
     """The version number and rows of the policies in force (built-in when none saved)."""
-    from gridcrm.credit.services import DEFAULT_POLICY, POLICY_FIELDS
+    from gridcrm.credit.services.policies import DEFAULT_POLICY, POLICY_FIELDS
 
     version = PolicyVersion.objects.order_by("-number").first()
     if version is None:
@@ -140,8 +147,52 @@ def can_view_credit(*, user: User | AnonymousUser) -> bool:
     return bool(user.is_active and user.has_perm("credit.view_credit"))
 
 
-def visible_customer(*, user: User | AnonymousUser, account_no: str) -> Customer | None:
-    return customers_visible_to(user=user).filter(account_no=account_no).first()
+def credit_customer_get(*, user: User | AnonymousUser, account_no: str) -> Customer:
+    """A customer whose credit ``user`` may see: ``Refused`` (``credit.not_allowed``)
+    without the credit permission, ``NotFound`` when absent or out of scope."""
+    if not can_view_credit(user=user):
+        raise CreditRefused(_("You may not see credit ratings."), code="credit.not_allowed")
+    return customer_get_visible(user=user, account_no=account_no)
+
+
+def _visible(user: User | AnonymousUser) -> QuerySet[Any]:
+    return customers_visible_to(user=user).values("pk")
+
+
+def override_get_visible(*, user: User | AnonymousUser, override_id: int) -> GradeOverride:
+    """An override of a customer ``user`` may see, or ``NotFound``."""
+    found = (
+        GradeOverride.objects.filter(pk=override_id, customer__in=_visible(user))
+        .select_related("customer")
+        .first()
+    )
+    if found is None:
+        raise CreditNotFound(_("No such override."), code="credit.override_not_found")
+    return found
+
+
+def review_get_visible(*, user: User | AnonymousUser, review_id: int) -> ReviewRequest:
+    """A review request of a customer ``user`` may see, or ``NotFound``."""
+    found = (
+        ReviewRequest.objects.filter(pk=review_id, customer__in=_visible(user))
+        .select_related("customer")
+        .first()
+    )
+    if found is None:
+        raise CreditNotFound(_("No such review request."), code="credit.review_not_found")
+    return found
+
+
+def credit_event_get_visible(*, user: User | AnonymousUser, event_id: int) -> CreditEvent:
+    """A credit event of a customer ``user`` may see, or ``NotFound``."""
+    found = (
+        CreditEvent.objects.filter(pk=event_id, customer__in=_visible(user))
+        .select_related("customer")
+        .first()
+    )
+    if found is None:
+        raise CreditNotFound(_("No such credit event."), code="credit.event_not_found")
+    return found
 
 
 @dataclass(frozen=True)
@@ -181,7 +232,9 @@ def customer_credit(*, customer: Customer) -> CustomerCreditView:
         policy=policy_for(grade=grade, segment=customer.segment),
         reasons=reasons_of(credit.reasons if credit else []),
         history=list(CreditRating.objects.filter(customer=customer).order_by("-as_of")[:24]),
-        changes=list(GradeChange.objects.filter(customer=customer).select_related("actor")[:20]),
+        changes=list(
+            GradeChange.objects.filter(customer=customer).select_related("acting_user")[:20]
+        ),
         events=list(CreditEvent.objects.filter(customer=customer)[:20]),
         overrides=list(
             GradeOverride.objects.filter(customer=customer).select_related(
@@ -239,7 +292,7 @@ def scorecard_current(kind: str) -> ScorecardVersion | None:
 
 
 def scorecard_versions() -> QuerySet[ScorecardVersion]:
-    return ScorecardVersion.objects.select_related("created_by").order_by("kind", "-number")
+    return ScorecardVersion.objects.select_related("published_by").order_by("kind", "-number")
 
 
 def overrides_pending(*, user: User | AnonymousUser) -> QuerySet[GradeOverride]:
@@ -258,3 +311,43 @@ def reviews_open(*, user: User | AnonymousUser) -> QuerySet[ReviewRequest]:
 
 FITTED = ModelKind.FITTED
 EXPERT = ModelKind.EXPERT
+
+
+def segment_models_chosen() -> dict[str, str]:
+    """Segment → model kind, for the segments whose model is configured."""
+    return dict(SegmentModel.objects.values_list("segment", "kind"))
+
+
+def credit_timeline(*, customer: Customer, user: User, limit: int = 50) -> list[TimelineEntry]:
+    """The customer's grade changes and credit audit events for the 360° timeline; none
+    for a user who may not see credit (the ``TIMELINE_SOURCES`` contribution)."""
+    if not can_view_credit(user=user):
+        return []
+    entries = [
+        TimelineEntry(
+            at=c.at,
+            app="credit",
+            kind=f"grade_{c.kind}",
+            title=_("Credit grade %(old)s → %(new)s")
+            % {"old": c.old_grade or "—", "new": c.new_grade},
+            text=c.reason,
+            acting_user=c.acting_user,
+        )
+        for c in GradeChange.objects.filter(customer_id=customer.pk).select_related("acting_user")[
+            :limit
+        ]
+    ]
+    entries += [
+        TimelineEntry(
+            at=e.at,
+            app="credit",
+            kind=e.kind,
+            title=e.get_kind_display(),
+            acting_user=e.acting_user,
+        )
+        for e in CreditAuditEvent.objects.filter(customer_id=customer.pk).select_related(
+            "acting_user"
+        )[:limit]
+    ]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]

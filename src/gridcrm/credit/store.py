@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
-from gridcrm.archive.models import Customer
+from gridcrm.archive.selectors import customer_keys
 from gridcrm.credit.models import CreditRating, CustomerCredit, GradeChange
 
 BATCH = 50_000
@@ -128,14 +128,16 @@ def _history_sql() -> str:
 def _changes_sql() -> str:
     qn = connection.ops.quote_name
     names = ", ".join(
-        qn(c) for c in ("customer_id", "old_grade", "new_grade", "reason_code", "reason", "source")
+        qn(c) for c in ("customer_id", "old_grade", "new_grade", "reason_code", "reason", "kind")
     )
+    # A batch change needs no details: the shared audit row's are an empty object.
+    extra = ", ".join(qn(c) for c in ("details", "run_id", "at"))
     return (
-        f"INSERT INTO {qn(GradeChange._meta.db_table)} ({names}, {qn('run_id')}, {qn('at')}) "
+        f"INSERT INTO {qn(GradeChange._meta.db_table)} ({names}, {extra}) "
         f"SELECT customer_id, prev_grade, grade, "
         f"CASE WHEN rule <> '' THEN rule WHEN prev_grade = '' THEN 'first_rating' "
         f"ELSE 'score' END, model || ': ' || CAST(score AS TEXT), "
-        f"'{GradeChange.Source.BATCH}', %s, %s FROM {STAGE} WHERE prev_grade <> grade"
+        f"'{GradeChange.Kind.BATCH}', '{{}}', %s, %s FROM {STAGE} WHERE prev_grade <> grade"
     )
 
 
@@ -148,10 +150,12 @@ def ratings_store(
     run_id: int,
     as_of: date,
     progress: Callable[[int, int], None] | None = None,
+    finish: Callable[[int, int, dict[str, int]], None] | None = None,
 ) -> tuple[int, int, dict[str, int]]:
     """Write a rating batch (``table``: the engine's result; ``reasons``: its reason codes
     as JSON; ``ids``: account number → customer id; ``labels``: segment → model label).
-    Returns (customers, grade changes, count per grade)."""
+    ``finish(customers, grade changes, count per grade)`` runs last inside the same
+    transaction (the run's figures and audit event). Returns what it is given."""
     rows = _stage_rows(table, reasons, ids, labels)
     counts = {
         str(v["values"]): int(v["counts"])
@@ -173,10 +177,12 @@ def ratings_store(
         try:
             _stage_write(cursor, rows, postgres)
             if not postgres:
-                archive = connection.ops.quote_name(Customer._meta.db_table)
+                # The archive's keys come as its own query (its table is not named here).
+                keys, params = customer_keys().query.sql_with_params()
                 cursor.execute(
                     f"DELETE FROM {STAGE} WHERE NOT EXISTS "
-                    f"(SELECT 1 FROM {archive} c WHERE c.id = {STAGE}.customer_id)"
+                    f"(SELECT 1 FROM ({keys}) c WHERE c.id = {STAGE}.customer_id)",
+                    params,
                 )
             if progress:
                 progress(1, 4)
@@ -189,6 +195,8 @@ def ratings_store(
             cursor.execute(_changes_sql(), [run_id, now])
             if not postgres:
                 cursor.execute(f"DROP TABLE {STAGE}")
+            if finish is not None:
+                finish(rows.num_rows, changes, counts)
         finally:
             if restore:
                 restore()

@@ -17,4 +17,5 @@ urlpatterns = [
     path("customers/<str:account_no>/event/", views.event_record, name="event_record"),
     path("overrides/<int:override_id>/", views.override_decide, name="override_decide"),
     path("reviews/<int:review_id>/", views.review_answer, name="review_answer"),
+    path("events/<int:event_id>/rectified/", views.hazard_rectified, name="hazard_rectified"),
 ]

@@ -4,34 +4,32 @@ panel (an htmx fragment) and the forms posted from it. Thin: services do the wor
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridcrm.archive.choices import Segment
-from gridcrm.archive.selectors import customers_visible_to
-from gridcrm.credit import selectors, services
+from gridcrm.credit import forms, selectors, services
 from gridcrm.credit.expert import CRITERIA, DEFAULT_MATRIX, expert_build
 from gridcrm.credit.models import (
     GRADES_BEST_FIRST,
     Deposit,
     EventKind,
     Grade,
-    GradeOverride,
     ModelKind,
     ReviewRequest,
-    SegmentModel,
 )
 from gridcrm.users.roles import Role
 from gridcrm.users.selectors import user_roles
+from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
 
 GRADE_COLOURS = {"AAA": "#1a7f37", "AA": "#4caf50", "A": "#8bc34a", "B": "#f0a500", "C": "#d32f2f"}
@@ -49,18 +47,10 @@ def _staff(request: AuthedRequest) -> bool:
 
 
 def _customer(request: AuthedRequest, account_no: str) -> Any:
-    _require(selectors.can_view_credit(user=request.user))
-    customer = selectors.visible_customer(user=request.user, account_no=account_no)
-    if customer is None:
-        raise Http404
-    return customer
+    return selectors.credit_customer_get(user=request.user, account_no=account_no)
 
 
-def _date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+_date = forms.day_or_none
 
 
 @login_required
@@ -180,7 +170,7 @@ def credit_models(request: AuthedRequest) -> HttpResponse:
     expert = selectors.scorecard_current(ModelKind.EXPERT)
     matrix = expert.detail.get("matrix") if expert else None
     matrix = matrix or DEFAULT_MATRIX
-    chosen = dict(SegmentModel.objects.values_list("segment", "kind"))
+    chosen = selectors.segment_models_chosen()
     active = services.models_by_segment()
     expert_model = services.active_model(ModelKind.EXPERT)
     weights = expert.detail.get("weights") if expert else expert_build(DEFAULT_MATRIX)[1].weights
@@ -222,34 +212,17 @@ def credit_models(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _fraction(raw: str) -> float:
-    raw = raw.strip()
-    if "/" in raw:
-        num, den = raw.split("/", 1)
-        return float(num) / float(den)
-    return float(raw)
-
-
 @login_required
 @require_POST
 def expert_publish(request: AuthedRequest) -> HttpResponse:
     _require(request.user.has_perm("credit.manage_credit_models"))
-    n = len(CRITERIA)
-    try:
-        upper = [[0.0] * n for _ in range(n)]
-        for i in range(n):
-            for j in range(i + 1, n):
-                upper[i][j] = _fraction(request.POST.get(f"m_{i}_{j}", "1"))
-        cutoffs = {g: float(request.POST[f"cut_{g}"]) for g in ("AAA", "AA", "A", "B")}
+    with page_errors(request):
         version = services.expert_publish(
-            matrix=upper,
-            cutoffs=cutoffs,
+            matrix=forms.matrix_from_post(request.POST, len(CRITERIA)),
+            cutoffs=forms.cutoffs_from_post(request.POST),
             note=request.POST.get("note", ""),
             acting_user=request.user,
         )
-    except (ValueError, KeyError, ZeroDivisionError, services.CreditError) as exc:
-        messages.error(request, str(exc) or _("The comparisons are not valid."))
-    else:
         messages.success(
             request,
             _("Published expert scorecard v%(n)s (consistency ratio %(cr).3f).")
@@ -262,16 +235,13 @@ def expert_publish(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def fitted_cutoffs(request: AuthedRequest) -> HttpResponse:
     _require(request.user.has_perm("credit.manage_credit_models"))
-    try:
-        cutoffs = {g: float(request.POST[f"cut_{g}"]) for g in ("AAA", "AA", "A", "B")}
+    with page_errors(request):
         services.cutoffs_publish(
             kind=ModelKind.FITTED,
-            cutoffs=cutoffs,
+            cutoffs=forms.cutoffs_from_post(request.POST),
             note=request.POST.get("note", ""),
             acting_user=request.user,
         )
-    except (ValueError, KeyError, services.CreditError) as exc:
-        messages.error(request, str(exc))
     return redirect("credit:models")
 
 
@@ -279,13 +249,12 @@ def fitted_cutoffs(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def segment_models(request: AuthedRequest) -> HttpResponse:
     _require(request.user.has_perm("credit.manage_credit_models"))
-    for segment in Segment.values:
-        kind = request.POST.get(f"kind_{segment}", "")
-        if kind in ModelKind.values:
-            services.segment_model_set(segment=segment, kind=kind, acting_user=request.user)
-        elif not kind:
-            SegmentModel.objects.filter(segment=segment).delete()
-    messages.success(request, _("Model choice saved; it applies from the next rating."))
+    with page_errors(request):
+        for segment in Segment.values:
+            kind = request.POST.get(f"kind_{segment}", "")
+            if not kind or kind in ModelKind.values:
+                services.segment_model_set(segment=segment, kind=kind, acting_user=request.user)
+        messages.success(request, _("Model choice saved; it applies from the next rating."))
     return redirect("credit:models")
 
 
@@ -297,33 +266,11 @@ def credit_policies(request: AuthedRequest) -> HttpResponse:
     number, rules = selectors.policy_rules_current()
     if request.method == "POST":
         _require(can_edit)
-        rows = []
-        for i in range(len(rules) + 3):
-            grade = request.POST.get(f"r{i}_grade", "")
-            if not grade:
-                continue
-            rows.append(
-                {
-                    "grade": grade,
-                    "segment": request.POST.get(f"r{i}_segment", ""),
-                    "payment_term_days": request.POST.get(f"r{i}_payment_term_days") or 0,
-                    "grace_eligible": bool(request.POST.get(f"r{i}_grace_eligible")),
-                    "grace_max_days": request.POST.get(f"r{i}_grace_max_days") or 0,
-                    "grace_needs_approval": bool(request.POST.get(f"r{i}_grace_needs_approval")),
-                    "deposit": request.POST.get(f"r{i}_deposit", "none"),
-                    "deposit_months": request.POST.get(f"r{i}_deposit_months") or 0,
-                    "connection_priority": bool(request.POST.get(f"r{i}_connection_priority")),
-                    "outage_notice_days": request.POST.get(f"r{i}_outage_notice_days") or 7,
-                    "watch_actions": request.POST.getlist(f"r{i}_watch_actions"),
-                }
-            )
-        try:
+        rows = forms.policy_rows_from_post(request.POST, len(rules) + 3)
+        with page_errors(request):
             version = services.policy_publish(
                 rules=rows, note=request.POST.get("note", ""), acting_user=request.user
             )
-        except services.CreditError as exc:
-            messages.error(request, str(exc))
-        else:
             messages.success(
                 request, _("Published credit policies v%(n)s.") % {"n": version.number}
             )
@@ -368,6 +315,7 @@ def customer_panel(request: AuthedRequest, account_no: str) -> HttpResponse:
             "can_record": user.has_perm("credit.record_credit_event"),
             "can_answer": user.has_perm("credit.handle_credit_review"),
             "default_until": timezone.localdate() + timedelta(days=365),
+            "today": timezone.localdate(),
             "history_chart": json.dumps(
                 [
                     {
@@ -392,7 +340,7 @@ def _back(account_no: str) -> HttpResponse:
 def override_request(request: AuthedRequest, account_no: str) -> HttpResponse:
     customer = _customer(request, account_no)
     _require(request.user.has_perm("credit.request_grade_override"))
-    try:
+    with page_errors(request):
         services.override_request(
             customer=customer,
             grade=request.POST.get("grade", ""),
@@ -401,9 +349,6 @@ def override_request(request: AuthedRequest, account_no: str) -> HttpResponse:
             or timezone.localdate() + timedelta(days=365),
             acting_user=request.user,
         )
-    except services.CreditError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, _("Override requested; a second person must approve it."))
     return _back(account_no)
 
@@ -412,17 +357,14 @@ def override_request(request: AuthedRequest, account_no: str) -> HttpResponse:
 @require_POST
 def override_decide(request: AuthedRequest, override_id: int) -> HttpResponse:
     _require(request.user.has_perm("credit.approve_grade_override"))
-    visible = customers_visible_to(user=request.user).values("pk")
-    override = get_object_or_404(GradeOverride, pk=override_id, customer__in=visible)
-    try:
+    override = selectors.override_get_visible(user=request.user, override_id=override_id)
+    with page_errors(request):
         services.override_decide(
             override=override,
             approve=request.POST.get("decision") == "approve",
             note=request.POST.get("note", ""),
             acting_user=request.user,
         )
-    except (services.CreditError, PermissionDenied) as exc:
-        messages.error(request, str(exc) or _("Not allowed."))
     return _back(override.customer.account_no)
 
 
@@ -430,16 +372,13 @@ def override_decide(request: AuthedRequest, override_id: int) -> HttpResponse:
 @require_POST
 def review_submit(request: AuthedRequest, account_no: str) -> HttpResponse:
     customer = _customer(request, account_no)
-    try:
+    with page_errors(request):
         services.review_request_submit(
             customer=customer,
             kind=request.POST.get("kind", ""),
             message=request.POST.get("message", ""),
             acting_user=request.user,
         )
-    except services.CreditError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, _("Your request is recorded; it will be answered in 15 days."))
     return _back(account_no)
 
@@ -448,17 +387,14 @@ def review_submit(request: AuthedRequest, account_no: str) -> HttpResponse:
 @require_POST
 def review_answer(request: AuthedRequest, review_id: int) -> HttpResponse:
     _require(request.user.has_perm("credit.handle_credit_review"))
-    visible = customers_visible_to(user=request.user).values("pk")
-    review = get_object_or_404(ReviewRequest, pk=review_id, customer__in=visible)
-    try:
+    review = selectors.review_get_visible(user=request.user, review_id=review_id)
+    with page_errors(request):
         services.review_request_answer(
             review=review,
             answer=request.POST.get("answer", ""),
             outcome=request.POST.get("outcome", ""),
             acting_user=request.user,
         )
-    except services.CreditError as exc:
-        messages.error(request, str(exc))
     return _back(review.customer.account_no)
 
 
@@ -467,7 +403,7 @@ def review_answer(request: AuthedRequest, review_id: int) -> HttpResponse:
 def event_record(request: AuthedRequest, account_no: str) -> HttpResponse:
     customer = _customer(request, account_no)
     _require(request.user.has_perm("credit.record_credit_event"))
-    try:
+    with page_errors(request):
         services.credit_event_record(
             customer=customer,
             kind=request.POST.get("kind", ""),
@@ -475,6 +411,21 @@ def event_record(request: AuthedRequest, account_no: str) -> HttpResponse:
             note=request.POST.get("note", ""),
             acting_user=request.user,
         )
-    except (services.CreditError, ValidationError) as exc:
-        messages.error(request, str(exc))
     return _back(account_no)
+
+
+@login_required
+@require_POST
+def hazard_rectified(request: AuthedRequest, event_id: int) -> HttpResponse:
+    """The customer rectified an ignored hazard notice (from the credit panel)."""
+    _require(selectors.can_view_credit(user=request.user))
+    _require(request.user.has_perm("credit.record_credit_event"))
+    event = selectors.credit_event_get_visible(user=request.user, event_id=event_id)
+    with page_errors(request):
+        services.hazard_rectified(
+            event=event,
+            on=forms.day_required(request.POST.get("on"), field="on"),
+            acting_user=request.user,
+        )
+        messages.success(request, _("Hazard rectified; the automatic C ends with the next rating."))
+    return _back(event.customer.account_no)

@@ -12,6 +12,7 @@ behaviour differs between engines.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -420,43 +421,56 @@ def customer_month_features(
 # -- payment behaviour ------------------------------------------------------------------
 
 
-def bill_settlement(bills: ir.Table, payments: ir.Table, *, as_of: date) -> ir.Table:
-    """Per bill due before ``as_of``: what was paid by then, when it was settled in full,
-    how many days late, and whether it was paid in parts."""
+def bill_settlement(
+    bills: ir.Table, payments: ir.Table, *, as_of: date, keep: Sequence[str] = ()
+) -> ir.Table:
+    """The one definition of "paid on time", used by the lake's payment behaviour and by
+    the credit indicators alike.
+
+    Per bill due before ``as_of``: what was paid by then, the day it was settled in full
+    (the day the payments made by then first reached the amount; payments of one day count
+    together, so that day does not depend on their order), how many days late (an unpaid
+    bill is late until ``as_of``), what is outstanding, and whether it was paid in parts.
+    ``on_time``: settled in full by the due date.
+
+    With ``keep`` (bill columns to carry along), every bill of ``bills`` stays, with a
+    ``due`` column: the credit indicators read the bills once for payments and consumption.
+    """
     as_of_lit = ibis.literal(as_of, type="date")
-    due = bills.filter(bills.due_on < as_of_lit).select("bill_id", "account_no", "due_on", "amount")
     paid = payments.filter(payments.paid_on <= as_of_lit)
-    # One row per payment (or per unpaid bill), carrying what the bill needs, so one
-    # running total and one aggregation settle every bill; the lake's largest tables
-    # are joined once. The running total is by day: payments of one day count
-    # together, so the day the amount was reached does not depend on their order.
-    rows = due.left_join(paid.select("bill_id", "paid_on", paid=paid.amount), "bill_id")
+    # The running total runs over the payments only (with their bill's amount), so the
+    # bills, the lake's widest table, are joined once more at the end, not per payment.
+    owed = bills.select("bill_id", owed=bills.amount)
+    rows = paid.select("bill_id", "paid_on", paid=paid.amount).inner_join(owed, "bill_id")
     rows = rows.mutate(
         so_far=rows.paid.sum().over(
             ibis.range_window(preceding=None, following=0, group_by="bill_id", order_by="paid_on")
         )
     )
     per_bill = rows.group_by("bill_id").aggregate(
-        account_no=rows.account_no.max(),
-        due_on=rows.due_on.max(),
-        amount=rows.amount.max(),
         payments=rows.paid.count(),
-        total_paid=rows.paid.sum().coalesce(0),
-        settled_on=rows.paid_on.min(where=rows.so_far >= rows.amount),
+        total_paid=rows.paid.sum(),
+        settled_on=rows.paid_on.min(where=rows.so_far >= rows.owed),
     )
-    outstanding = per_bill.amount - per_bill.total_paid
+    j = (bills if keep else bills.filter(bills.due_on < as_of_lit)).left_join(per_bill, "bill_id")
+    total = j.total_paid.coalesce(0)
+    outstanding = j.amount - total
     days_late = ibis.cases(
-        (per_bill.settled_on.notnull(), per_bill.settled_on.delta(per_bill.due_on, unit="day")),
-        else_=as_of_lit.delta(per_bill.due_on, unit="day"),
+        (j.settled_on.notnull(), j.settled_on.delta(j.due_on, unit="day")),
+        else_=as_of_lit.delta(j.due_on, unit="day"),
     )
-    return per_bill.select(
+    extra = {"due": j.due_on < as_of_lit} if keep else {}
+    return j.select(
         "bill_id",
         "account_no",
         "due_on",
-        on_time=per_bill.settled_on.notnull() & (per_bill.settled_on <= per_bill.due_on),
+        *keep,
+        **extra,
+        amount=j.amount.cast("float64"),
+        on_time=j.settled_on.notnull() & (j.settled_on <= j.due_on),
         days_late=ibis.greatest(days_late, 0),
         outstanding=ibis.greatest(outstanding, 0),
-        partial=(per_bill.payments > 1) | ((per_bill.total_paid > 0) & (outstanding > 0)),
+        partial=(j.payments.coalesce(0) > 1) | ((total > 0) & (outstanding > 0)),
     )
 
 
