@@ -91,9 +91,9 @@ def test_a_customer_who_moves_takes_open_requests_to_the_new_station(
         field="region",
         new_value=regions.station_b1.code,
         reason="户籍迁移",
-        actor=agent,
+        acting_user=agent,
     )
-    change_request_approve(request=change, approver=archivist)
+    change_request_approve(request=change, acting_user=archivist)
 
     assert queue_of(client, collector_a) == (set(), 0, set(), 0)
     assert queue_of(client, collector_b) == ({moving.pk}, 1, {moving.pk}, 1)

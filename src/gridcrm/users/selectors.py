@@ -6,9 +6,10 @@ import datetime as dt
 import hashlib
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 from django.utils import timezone
 
-from gridcrm.users.models import ApiToken, User
+from gridcrm.users.models import ApiToken, Region, RegionLevel, User
 from gridcrm.users.roles import Role
 
 TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
@@ -38,3 +39,26 @@ def user_for_token(*, token: str) -> User | None:
     if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_RESOLUTION:
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
     return found.user
+
+
+# -- regions, for apps that store a region and show or read it (the archive)
+
+
+def region_codes_by_id() -> dict[int, str]:
+    """Every region's code by primary key (an export writes the supply station by code)."""
+    return dict(Region.objects.values_list("pk", "code"))
+
+
+def region_name(*, region_id: int) -> str | None:
+    """The name of the region with this primary key; ``None`` when there is none."""
+    return Region.objects.filter(pk=region_id).values_list("name", flat=True).first()
+
+
+def station_id_find(*, text: str) -> int | None:
+    """The primary key of the supply station whose code or name is ``text`` (or, for
+    digits, whose primary key it is); ``None`` when no station matches."""
+    stations = Region.objects.filter(level=RegionLevel.STATION)
+    found = stations.filter(Q(code=text) | Q(name=text)).values_list("pk", flat=True).first()
+    if found is None and text.isdigit():
+        found = stations.filter(pk=int(text)).values_list("pk", flat=True).first()
+    return found
