@@ -242,3 +242,57 @@ def test_facts_fill_derived_fields_and_never_overwrite_entered_ones(
         customers_facts_apply(values={customer_b.pk: {"name": "x"}})
     assert caught.value.code == "archive.not_derived"
     assert customers_facts_apply(values={customer_b.pk: {"annual_kwh": 52_000_000}}) == 0
+
+
+def test_the_rules_page_never_publishes_when_its_rows_were_lost(
+    regions: Regions, client: Client
+) -> None:
+    manager = make_user("manager", Role.MARKETING_MANAGER)
+    rules_publish(rules=HOSPITAL_RULES, note="首版", acting_user=manager)
+    client.force_login(manager)
+    for post in (
+        {"note": "只有备注"},  # no rule_count at all
+        {"note": "行数不符", "rule_count": "2", "r0-code": ""},  # row 1 never arrived
+        {"note": "乱码", "rule_count": "x"},
+    ):
+        response = client.post("/customers/rules/", post)
+        assert response.status_code == 200
+        assert "rule-errors" in response.content.decode()
+    assert list(RuleSetVersion.objects.values_list("number", flat=True)) == [1]
+    # Deleting every rule on purpose is still possible.
+    response = client.post(
+        "/customers/rules/",
+        {"note": "全部删除", "rule_count": "1", "r0-code": "public_outage", "r0-delete": "on"},
+    )
+    assert response.status_code == 302
+    assert RuleSetVersion.objects.get(number=2).rules.count() == 0
+
+
+def test_the_api_reads_and_publishes_rules_in_the_rule_row_shape(
+    agent: User, client: Client
+) -> None:
+    manager = make_user("manager", Role.MARKETING_MANAGER)
+    client.force_login(manager)
+    assert client.get("/api/fields/rules").json() == {"version": None, "rules": []}
+    response = client.post(
+        "/api/fields/rules",
+        {"note": "首版", "rules": HOSPITAL_RULES},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    body = client.get("/api/fields/rules").json()
+    assert body["version"] == 1
+    assert {r["code"] for r in body["rules"]} == {"public_outage", "important_outage"}
+    bad = {**HOSPITAL_RULES[0], "value": "9"}  # above the coefficient's maximum
+    response = client.post(
+        "/api/fields/rules", {"note": "v2", "rules": [bad]}, content_type="application/json"
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "archive.invalid_rules")
+    client.force_login(agent)
+    response = client.post(
+        "/api/fields/rules",
+        {"note": "v2", "rules": HOSPITAL_RULES},
+        content_type="application/json",
+    )
+    assert (response.status_code, response.json()["code"]) == (403, "archive.may_not_manage_rules")
+    assert RuleSetVersion.objects.count() == 1

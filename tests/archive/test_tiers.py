@@ -257,3 +257,28 @@ def test_the_customer_page_shows_history_with_personal_values_masked(
     assert "13912345678" not in html
     assert "138****7890" in html  # the old value, masked too
     assert "换号" in html
+
+
+def test_the_api_answers_each_refusal_with_its_kind_and_code(
+    agent: User, archivist: User, collector_b: User, customer_a: Customer, client: Client
+) -> None:
+    client.force_login(collector_b)  # customer A is outside this collector's region
+    response = client.get(f"/api/customers/{customer_a.account_no}")
+    assert (response.status_code, response.json()["code"]) == (404, "archive.customer_not_found")
+    client.force_login(agent)
+    url = f"/api/customers/{customer_a.account_no}/change-requests"
+    body = {"field": "contracted_kva", "new_value": "12", "reason": "增容"}
+    change_id = client.post(url, body, content_type="application/json").json()["id"]
+    response = client.post(f"/api/change-requests/{change_id}/approve", {}, "application/json")
+    assert (response.status_code, response.json()["code"]) == (403, "archive.may_not_decide_change")
+    client.force_login(archivist)
+    response = client.post(f"/api/change-requests/{change_id}/reject", {}, "application/json")
+    assert (response.status_code, response.json()["code"]) == (422, "archive.invalid_fields")
+    assert response.json()["fields"].keys() == {"note"}
+    approved = client.post(f"/api/change-requests/{change_id}/approve", {}, "application/json")
+    assert approved.status_code == 200
+    response = client.post(f"/api/change-requests/{change_id}/approve", {}, "application/json")
+    assert (response.status_code, response.json()["code"]) == (
+        409,
+        "archive.change_request_decided",
+    )

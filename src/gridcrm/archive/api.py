@@ -38,8 +38,8 @@ from gridcrm.archive.services import (
     customer_create,
     customer_update,
 )
-from gridcrm.web.http import AuthedRequest
 from gridcrm.web import paging
+from gridcrm.web.http import AuthedRequest
 from gridcrm.web.paging import CappedPageNumberPagination
 
 router = Router(tags=["customers"])
@@ -185,7 +185,9 @@ class CompletenessOut(Schema):
 
 class RulesIn(Schema):
     note: str
-    rules: list[RuleRow]
+    # Each a ``RuleRow``, checked by the service (``rules_publish``) like the page's rows,
+    # so that a wrong row answers ``archive.invalid_rules`` naming the row and the field.
+    rules: list[dict[str, Any]]
 
 
 class RuleSetOut(Schema):
@@ -405,9 +407,7 @@ def rule_set_publish(request: AuthedRequest, payload: RulesIn) -> tuple[int, dic
     """Publish the rules as the next version (``archive.may_not_manage_rules`` without the
     permission; ``archive.invalid_rules`` names each wrong row and field). Applying them to
     every customer is the rules page's batch job, or the next change of each customer."""
-    version = rules_publish(
-        rules=[r.model_dump() for r in payload.rules], note=payload.note, acting_user=request.user
-    )
+    version = rules_publish(rules=payload.rules, note=payload.note, acting_user=request.user)
     return 201, {
         "version": version.number,
         "rules": [rule_row_dict(r) for r in version.rules.all()],

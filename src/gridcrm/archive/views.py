@@ -19,24 +19,30 @@ from django.views.decorators.http import require_POST
 
 from gridcrm.archive import registry
 from gridcrm.archive.completeness import missing_fields
+from gridcrm.archive.credit_lists import CreditListReport, credit_list_import, credit_list_text
 from gridcrm.archive.exports import EXPORT_CUSTOMERS
 from gridcrm.archive.forms import (
     ChangeRequestForm,
     CustomerFieldsForm,
     DecisionForm,
     SegmentOverrideForm,
+    rule_rows_from_post,
 )
 from gridcrm.archive.industries import industry_label
 from gridcrm.archive.masking import mask_phone
 from gridcrm.archive.models import ChangeRequest, Customer, DisclosureEvent
 from gridcrm.archive.registry import Category, FieldSpec, Tier
+from gridcrm.archive.rule_sets import rule_row_dict, rules_publish
+from gridcrm.archive.rules import OPS, published_version, rule_inputs, rule_targets
 from gridcrm.archive.selectors import (
     change_requests_pending,
     change_requests_visible_to,
     completeness_rates,
+    credit_list_sources,
     customer_get_visible,
     customer_history,
     customer_list_rows,
+    rule_set_versions,
     tier2_worklist,
 )
 from gridcrm.archive.services import (
@@ -49,16 +55,14 @@ from gridcrm.archive.services import (
     may_edit,
     segment_override,
 )
-from gridcrm.archive.views_config import credit_lists, rules
+from gridcrm.archive.tasks import RULES_APPLY
 from gridcrm.core.errors import DomainError
 from gridcrm.core.extensions import customer_panels, customer_timeline
 from gridcrm.jobs.services import job_start
+from gridcrm.web import paging
 from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
-from gridcrm.web import paging
 from gridcrm.web.paging import CappedPaginator
-
-__all__ = ["credit_lists", "rules"]  # the configuration pages, kept in views_config
 
 PAGE_SIZE = 25
 TIMELINE_LENGTH = 50
@@ -443,3 +447,75 @@ def customer_export(request: AuthedRequest) -> HttpResponse:
     )
     messages.success(request, _("Export started; it appears below when ready."))
     return redirect("jobs:job_detail", job_id=job.pk)
+
+
+# -- configuration for everyone: the mapping rules and the public credit lists
+
+
+@login_required
+@permission_required("archive.manage_mapping_rules", raise_exception=True)
+def rules(request: AuthedRequest) -> HttpResponse:
+    """Edit the mapping rules; saving publishes a new version and re-runs them in batch."""
+    version = published_version()
+    errors: dict[str, str] = {}
+    proposed: list[dict[str, Any]] | None = None
+    if request.method == "POST":
+        with page_errors(request, quiet=True) as outcome:
+            proposed = rule_rows_from_post(request.POST)
+            version = rules_publish(
+                rules=proposed, note=request.POST.get("note", ""), acting_user=request.user
+            )
+            job = job_start(kind=RULES_APPLY, created_by=request.user)
+            messages.success(
+                request,
+                _("Version %(n)s published; the rules are being applied to every customer.")
+                % {"n": version.number},
+            )
+            return redirect("jobs:job_detail", job_id=job.pk)
+        if outcome.error is not None:
+            errors = outcome.error.fields or {"": outcome.error.message}
+    if proposed is None:  # a first look, or a post whose rows were lost: the stored rules
+        proposed = [rule_row_dict(r) for r in (version.rules.all() if version else [])]
+    blank = {"code": "", "name": "", "target": "", "value": "", "raise_only": True, "priority": 100}
+    rows = [*proposed, blank]
+    for row in rows:
+        conditions = list(row.get("conditions", []))
+        row["slots"] = conditions + [{}] * max(0, 3 - len(conditions))
+    return render(
+        request,
+        "archive/rules.html",
+        {
+            "version": version,
+            "versions": rule_set_versions(),
+            "rows": rows,
+            "errors": errors,
+            "targets": rule_targets(),
+            "inputs": rule_inputs(),
+            "ops": OPS.items(),
+        },
+    )
+
+
+@login_required
+@permission_required("archive.import_customers", raise_exception=True)
+def credit_lists(request: AuthedRequest) -> HttpResponse:
+    """Upload an external public credit list; customers on it are flagged in behaviour data."""
+    report: CreditListReport | None = None
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        source = request.POST.get("source", "").strip()[:200]
+        if upload is None or not source:
+            error = _("Choose a file and say who publishes the list.")
+        else:
+            with page_errors(request, quiet=True) as outcome:
+                report = credit_list_import(
+                    text=credit_list_text(upload.read()), source=source, acting_user=request.user
+                )
+            if outcome.error is not None:
+                error = outcome.error.message
+    return render(
+        request,
+        "archive/credit_lists.html",
+        {"report": report, "error": error, "sources": credit_list_sources()},
+    )
