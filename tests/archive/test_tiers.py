@@ -282,3 +282,34 @@ def test_the_api_answers_each_refusal_with_its_kind_and_code(
         409,
         "archive.change_request_decided",
     )
+
+
+def test_only_roles_that_import_may_create_a_customer_through_the_api(
+    agent: User, archivist: User, customer_a: Customer, client: Client
+) -> None:
+    fields = {
+        "account_no": "0100000077",
+        "name": "张三",
+        "certificate_type": "resident_id",
+        "certificate_no": customer_a.certificate_no,
+        "tariff_category": "residential",
+        "tariff_structure": "single_part",
+        "voltage_level": "220V",
+        "contracted_kva": "8",
+        "region": customer_a.region.code,
+        "address": "山西省阳泉市城区德胜街77号",
+        "phone": "13834567890",
+        "billing_method": "energy",
+        "tou_applied": "0",
+    }
+    client.force_login(agent)
+    response = client.post("/api/customers", {"fields": fields}, "application/json")
+    assert (response.status_code, response.json()["code"]) == (
+        403,
+        "archive.may_not_create_customer",
+    )
+    client.force_login(archivist)
+    response = client.post("/api/customers", {"fields": fields}, "application/json")
+    assert response.status_code == 201, response.json()
+    response = client.post("/api/customers", {"fields": fields}, "application/json")
+    assert (response.status_code, response.json()["code"]) == (422, "archive.account_no_taken")

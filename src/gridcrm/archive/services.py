@@ -208,7 +208,15 @@ def _save(
 def customer_create(
     *, data: Mapping[str, Any], acting_user: User | None, source: str = Source.CREATED
 ) -> Customer:
-    """Create a customer; every applicable tier-1 field must be given and valid."""
+    """Create a customer; every applicable tier-1 field must be given and valid.
+
+    ``acting_user`` must hold ``archive.import_customers``; ``None`` is the system (a
+    fixture, a script) and may.
+    """
+    if acting_user is not None and not acting_user.has_perm("archive.import_customers"):
+        raise NotPermitted(
+            _("Your role may not create customers."), code="archive.may_not_create_customer"
+        )
     specs = registry.all_specs()
     by_name = {s.name: s for s in specs if not s.is_derived}
     values = clean_values(data, by_name)

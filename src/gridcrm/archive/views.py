@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from gridcrm.archive import registry
 from gridcrm.archive.completeness import missing_fields
 from gridcrm.archive.credit_lists import CreditListReport, credit_list_import, credit_list_text
+from gridcrm.archive.errors import NotPermitted
 from gridcrm.archive.exports import EXPORT_CUSTOMERS
 from gridcrm.archive.forms import (
     ChangeRequestForm,
@@ -222,7 +222,9 @@ def customer_edit(request: AuthedRequest, account_no: str, category: str) -> Htt
         if s.tier != Tier.ONE and may_edit(user=request.user, field_spec=s)
     ]
     if not specs:
-        raise PermissionDenied(_("Your role may not edit these fields."))
+        raise NotPermitted(
+            _("Your role may not edit these fields."), code="archive.may_not_edit_fields"
+        )
     initial = {"version": customer.version, **{s.name: s.get(customer) for s in specs}}
     form = CustomerFieldsForm(request.POST or None, initial=initial, specs=specs)
     if request.method == "POST" and form.is_valid():
@@ -251,7 +253,10 @@ def change_request_new(request: AuthedRequest, account_no: str) -> HttpResponse:
     """Ask an archive officer to change a locked tier-1 field."""
     customer = _visible_customer(request, account_no)
     if not request.user.has_perm("archive.request_customer_change"):
-        raise PermissionDenied(_("Your role may not request changes of tier-1 data."))
+        raise NotPermitted(
+            _("Your role may not request changes of tier-1 data."),
+            code="archive.may_not_request_change",
+        )
     specs = [s for s in registry.specs_where(tier=Tier.ONE) if not s.is_derived]
     form = ChangeRequestForm(
         request.POST or None,
