@@ -265,7 +265,7 @@ def prepare() -> User:
         # The import applies the published mapping rules to every new customer: the
         # demo's, as a supply company would have them.
         manager = User.objects.get(username="manager")
-        rules_publish(rules=DEMO_RULES, note="bench", actor=manager)
+        rules_publish(rules=DEMO_RULES, note="bench", acting_user=manager)
     return User.objects.filter(is_superuser=True).order_by("pk").first() or User.objects.get(
         username="admin"
     )
@@ -278,7 +278,7 @@ def baseline(path: Path, count: int, actor: User) -> float:
         sample = [next(reader) for _ in range(count)]
     started = time.perf_counter()
     for row in sample:
-        customer_create(data={k: v for k, v in row.items() if v}, actor=actor)
+        customer_create(data={k: v for k, v in row.items() if v}, acting_user=actor)
     seconds = time.perf_counter() - started
     empty_archive()
     return seconds

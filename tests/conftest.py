@@ -82,7 +82,7 @@ def make_customer(region: Region, account_no: str, name: str, **extra: object) -
     }
     relations = {k: extra.pop(k) for k in ("account_manager", "portal_user") if k in extra}
     data.update(extra)
-    customer = customer_create(data=data, actor=None)
+    customer = customer_create(data=data, acting_user=None)
     if relations:
         Customer.objects.filter(pk=customer.pk).update(**relations)
         customer.refresh_from_db()

@@ -40,7 +40,9 @@ def test_an_agent_reveals_a_phone_and_the_disclosure_is_logged(
     assert "13834567890" in response.content.decode()
     api = client.post(f"/api/customers/{customer_a.account_no}/contact")
     assert api.json()["phone"] == "13834567890"
-    events = list(DisclosureEvent.objects.order_by("pk").values_list("actor__username", "channel"))
+    events = list(
+        DisclosureEvent.objects.order_by("pk").values_list("acting_user__username", "kind")
+    )
     assert events == [("agent", "web"), ("agent", "api")]
 
 

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from gridcrm.archive.credit_lists import CreditListError, credit_list_import
+from gridcrm.archive.credit_lists import credit_list_import
+from gridcrm.archive.errors import CreditListUnreadable
 from gridcrm.archive.models import Customer, FieldChange, PublicCreditEntry
 from gridcrm.users.models import User
 from tests.conftest import uscc
@@ -21,7 +22,7 @@ def test_a_listed_customer_is_flagged_and_others_are_cleared(
         f"{uscc(999)},严重失信主体名单,2026-03-01\n"
         "not-a-number,严重失信主体名单,\n"
     )
-    report = credit_list_import(text=text, source="信用中国(山西)")
+    report = credit_list_import(text=text, source="信用中国(山西)", acting_user=None)
     assert (report.entries, report.matched_customers) == (2, 1)
     assert [row for row, _reason in report.rejected] == [4]
     customer_a.refresh_from_db()
@@ -29,7 +30,7 @@ def test_a_listed_customer_is_flagged_and_others_are_cleared(
     assert (customer_a.credit_blacklisted, customer_b.credit_blacklisted) == (False, True)
     assert FieldChange.objects.filter(customer=customer_b, field="credit_blacklisted").exists()
     # The next file of the same source replaces the list: customer B is cleared.
-    credit_list_import(text="certificate_no,list_name\n", source="信用中国(山西)")
+    credit_list_import(text="certificate_no,list_name\n", source="信用中国(山西)", acting_user=None)
     customer_b.refresh_from_db()
     assert customer_b.credit_blacklisted is False
     assert not PublicCreditEntry.objects.exists()
@@ -37,10 +38,13 @@ def test_a_listed_customer_is_flagged_and_others_are_cleared(
 
 def test_a_file_without_the_columns_writes_nothing(customer_b: Customer) -> None:
     credit_list_import(
-        text=f"certificate_no,list_name\n{customer_b.certificate_no},名单\n", source="s"
+        text=f"certificate_no,list_name\n{customer_b.certificate_no},名单\n",
+        source="s",
+        acting_user=None,
     )
-    with pytest.raises(CreditListError):
-        credit_list_import(text="number,name\n1,2\n", source="s")
+    with pytest.raises(CreditListUnreadable) as caught:
+        credit_list_import(text="number,name\n1,2\n", source="s", acting_user=None)
+    assert caught.value.code == "archive.credit_list_columns_missing"
     customer_b.refresh_from_db()
     assert customer_b.credit_blacklisted is True
     assert PublicCreditEntry.objects.count() == 1
@@ -57,6 +61,21 @@ def test_the_command_and_the_page(
         call_command("import_credit_list", str(path) + ".missing", "--source", "cli")
     client.force_login(archivist)
     assert client.get("/customers/credit-lists/").status_code == 200
+
+
+def test_the_page_refuses_a_file_that_is_not_utf8_and_writes_nothing(
+    archivist: User, customer_b: Customer, client: Client
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = f"certificate_no,list_name\n{customer_b.certificate_no},名单\n".encode("gb18030")
+    client.force_login(archivist)
+    response = client.post(
+        "/customers/credit-lists/",
+        {"file": SimpleUploadedFile("list.csv", data), "source": "s"},
+    )
+    assert response.status_code == 200
+    assert not PublicCreditEntry.objects.exists()
 
 
 def test_roles_without_import_permission_cannot_load_lists(agent: User, client: Client) -> None:

@@ -9,9 +9,10 @@ from django.core.management import call_command
 from django.test import Client
 
 from gridcrm.archive.errors import InvalidFields
-from gridcrm.archive.models import Customer, FieldChange
+from gridcrm.archive.models import Customer, FieldChange, RuleSetVersion
 from gridcrm.archive.segments import classify_segment
 from gridcrm.archive.services import customer_update, rules_publish, segment_override
+from gridcrm.core.errors import Invalid
 from gridcrm.jobs.models import Job
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
@@ -37,26 +38,31 @@ def test_segments_follow_tariff_and_industry(tariff: str, industry: str, segment
 
 def test_a_segment_override_needs_a_reason_and_is_recorded(customer_b: Customer) -> None:
     manager = make_user("manager", Role.MARKETING_MANAGER)
-    with pytest.raises(InvalidFields):
+    with pytest.raises(InvalidFields) as caught:
         segment_override(
             customer=customer_b,
             segment="public_utility",
             reason="",
-            actor=manager,
+            acting_user=manager,
             expected_version=customer_b.version,
         )
+    assert list(caught.value.fields) == ["reason"]
     customer = segment_override(
         customer=customer_b,
         segment="public_utility",
         reason="市属供热企业,按公共事业服务",
-        actor=manager,
+        acting_user=manager,
         expected_version=customer_b.version,
     )
     assert customer.segment == "public_utility"
     entry = FieldChange.objects.get(field="segment", customer=customer)
     assert (entry.old_value, entry.new_value) == ("industrial", "public_utility")
     customer = segment_override(
-        customer=customer, segment="", reason="", actor=manager, expected_version=customer.version
+        customer=customer,
+        segment="",
+        reason="",
+        acting_user=manager,
+        expected_version=customer.version,
     )
     assert customer.segment == "industrial"
 
@@ -66,7 +72,7 @@ def test_completeness_rises_as_tier2_data_is_filled(agent: User, customer_a: Cus
     customer = customer_update(
         customer=customer_a,
         changes={"transformer_area": "德胜街1号台区", "payment_method": "app"},
-        actor=agent,
+        acting_user=agent,
         expected_version=customer_a.version,
     )
     assert 0 < before < customer.completeness <= 100
@@ -130,7 +136,7 @@ def test_mapping_rules_raise_sensitivity_and_rerun_on_every_change(
     regions: Regions, agent: User
 ) -> None:
     manager = make_user("manager", Role.MARKETING_MANAGER)
-    version = rules_publish(rules=HOSPITAL_RULES, note="首版", actor=manager)
+    version = rules_publish(rules=HOSPITAL_RULES, note="首版", acting_user=manager)
     hospital = make_customer(
         regions.station_a1,
         "0100000020",
@@ -148,7 +154,7 @@ def test_mapping_rules_raise_sensitivity_and_rerun_on_every_change(
     hospital = customer_update(
         customer=hospital,
         changes={"importance_class": "class_1"},
-        actor=agent,
+        acting_user=agent,
         expected_version=hospital.version,
     )
     assert hospital.outage_sensitivity == Decimal("2")
@@ -158,8 +164,10 @@ def test_mapping_rules_raise_sensitivity_and_rerun_on_every_change(
 def test_publishing_refuses_a_rule_with_a_bad_target(agent: User) -> None:
     manager = make_user("manager", Role.MARKETING_MANAGER)
     bad = [{**HOSPITAL_RULES[0], "target": "name"}]
-    with pytest.raises(InvalidFields):
-        rules_publish(rules=bad, note="x", actor=manager)
+    with pytest.raises(Invalid) as caught:
+        rules_publish(rules=bad, note="x", acting_user=manager)
+    assert (caught.value.code, list(caught.value.fields)) == ("archive.invalid_rules", ["1.target"])
+    assert not RuleSetVersion.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -230,6 +238,61 @@ def test_facts_fill_derived_fields_and_never_overwrite_entered_ones(
     assert customer_b.annual_kwh == 52_000_000
     assert customer_b.max_demand_kw == Decimal("14250.4")
     assert customer_b.completeness > before
-    with pytest.raises(InvalidFields):
+    with pytest.raises(InvalidFields) as caught:
         customers_facts_apply(values={customer_b.pk: {"name": "x"}})
+    assert caught.value.code == "archive.not_derived"
     assert customers_facts_apply(values={customer_b.pk: {"annual_kwh": 52_000_000}}) == 0
+
+
+def test_the_rules_page_never_publishes_when_its_rows_were_lost(
+    regions: Regions, client: Client
+) -> None:
+    manager = make_user("manager", Role.MARKETING_MANAGER)
+    rules_publish(rules=HOSPITAL_RULES, note="首版", acting_user=manager)
+    client.force_login(manager)
+    for post in (
+        {"note": "只有备注"},  # no rule_count at all
+        {"note": "行数不符", "rule_count": "2", "r0-code": ""},  # row 1 never arrived
+        {"note": "乱码", "rule_count": "x"},
+    ):
+        response = client.post("/customers/rules/", post)
+        assert response.status_code == 200
+        assert "rule-errors" in response.content.decode()
+    assert list(RuleSetVersion.objects.values_list("number", flat=True)) == [1]
+    # Deleting every rule on purpose is still possible.
+    response = client.post(
+        "/customers/rules/",
+        {"note": "全部删除", "rule_count": "1", "r0-code": "public_outage", "r0-delete": "on"},
+    )
+    assert response.status_code == 302
+    assert RuleSetVersion.objects.get(number=2).rules.count() == 0
+
+
+def test_the_api_reads_and_publishes_rules_in_the_rule_row_shape(
+    agent: User, client: Client
+) -> None:
+    manager = make_user("manager", Role.MARKETING_MANAGER)
+    client.force_login(manager)
+    assert client.get("/api/fields/rules").json() == {"version": None, "rules": []}
+    response = client.post(
+        "/api/fields/rules",
+        {"note": "首版", "rules": HOSPITAL_RULES},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    body = client.get("/api/fields/rules").json()
+    assert body["version"] == 1
+    assert {r["code"] for r in body["rules"]} == {"public_outage", "important_outage"}
+    bad = {**HOSPITAL_RULES[0], "value": "9"}  # above the coefficient's maximum
+    response = client.post(
+        "/api/fields/rules", {"note": "v2", "rules": [bad]}, content_type="application/json"
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "archive.invalid_rules")
+    client.force_login(agent)
+    response = client.post(
+        "/api/fields/rules",
+        {"note": "v2", "rules": HOSPITAL_RULES},
+        content_type="application/json",
+    )
+    assert (response.status_code, response.json()["code"]) == (403, "archive.may_not_manage_rules")
+    assert RuleSetVersion.objects.count() == 1

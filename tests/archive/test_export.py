@@ -92,7 +92,7 @@ def test_an_unmasked_export_is_logged_with_the_fields_disclosed(
     assert row[column("phone")] == customer_a.phone
     assert row[column("certificate_no")] == customer_a.certificate_no
     event = DisclosureEvent.objects.get()
-    assert (event.actor, event.channel) == (admin, "export")
+    assert (event.acting_user, event.kind) == (admin, "export")
     assert {"phone", "certificate_no", "name"} <= set(event.fields.split(","))
     assert f"job {job.pk}" in event.detail
 

@@ -381,7 +381,7 @@ def test_the_memoised_derivations_agree_with_refresh_derived(
             },
         ],
         note="test",
-        actor=make_user("manager", Role.MARKETING_MANAGER),
+        acting_user=make_user("manager", Role.MARKETING_MANAGER),
     )
     from gridcrm.archive.rules import published_version
 
@@ -429,7 +429,9 @@ def test_new_rows_derived_together_get_what_each_would_get_alone(
     must hold what ``refresh_derived`` makes of it alone, rules fired included."""
     from gridcrm.demo.enrich import DEMO_RULES
 
-    rules_publish(rules=DEMO_RULES, note="demo", actor=make_user("manager", Role.MARKETING_MANAGER))
+    rules_publish(
+        rules=DEMO_RULES, note="demo", acting_user=make_user("manager", Role.MARKETING_MANAGER)
+    )
     header = [*HEADER, "industry_code", "importance_class", "production_shifts", "deposit_yuan"]
     industries = ["C3110", "Q8411", "D4430", "F5211", "M7320"]
     rows = []

@@ -74,9 +74,9 @@ def test_every_write_of_a_name_or_an_address_keeps_the_keys(
         field="address",
         new_value="山西省阳泉市城区桃北西街8号",
         reason="门牌整改",
-        actor=agent,
+        acting_user=agent,
     )
-    change_request_approve(request=change, approver=archivist)
+    change_request_approve(request=change, acting_user=archivist)
     assert "桃北" in stored(customer_a.account_no).search_bigrams
     assert list(customer_search(user=agent, query="桃北")) == [customer_a]
     assert not customer_search(user=agent, query="德胜").exists()

@@ -101,15 +101,15 @@ def test_reset_also_removes_what_the_demo_logins_did() -> None:
     demo_build(customers=100, seed=2)
     agent = User.objects.get(username="agent")
     customer = Customer.objects.first()
-    DisclosureEvent.objects.create(customer=customer, actor=agent, channel="web", fields="phone")
-    DisclosureEvent.objects.create(customer=None, actor=agent, channel="export", fields="phone")
+    DisclosureEvent.objects.create(customer=customer, acting_user=agent, kind="web", fields="phone")
+    DisclosureEvent.objects.create(customer=None, acting_user=agent, kind="export", fields="phone")
     Job.objects.create(kind=EXPORT_CUSTOMERS, created_by=User.objects.get(username="kam"))
     outsider = User.objects.create_user(username="someone", password="x")
     outsider.region = Region.objects.get(code="YQ0101")
     outsider.save()
 
     # A relation without a reverse name (who published a rule set) counts as well.
-    rules_publish(rules=DEMO_RULES, note="v1", actor=User.objects.get(username="manager"))
+    rules_publish(rules=DEMO_RULES, note="v1", acting_user=User.objects.get(username="manager"))
 
     assert demo_reset() == 100
     assert not Customer.objects.exists()

@@ -61,7 +61,7 @@ def test_an_unmasked_export_is_logged(
     job = Job.objects.get()
     assert _rows(job)[1][_column("phone")] == "13834567890"
     event = DisclosureEvent.objects.get()
-    assert (event.actor, event.channel) == (collector_a, "export")
+    assert (event.acting_user, event.kind) == (collector_a, "export")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from gridcrm.archive.models import (
+    ArchiveEvent,
     ChangeRequest,
     Customer,
     CustomField,
@@ -19,6 +20,7 @@ from gridcrm.archive.models import (
     FieldChange,
 )
 from gridcrm.archive.registry import Category, Sensitivity, Tier
+from gridcrm.archive.services import custom_field_save
 from gridcrm.users.roles import Role
 
 
@@ -55,8 +57,14 @@ class FieldChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(DisclosureEvent)
 class DisclosureEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "actor", "customer", "channel", "fields")
-    list_filter = ("channel",)
+    list_display = ("at", "acting_user", "customer", "kind", "fields")
+    list_filter = ("kind",)
+
+
+@admin.register(ArchiveEvent)
+class ArchiveEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "acting_user", "kind", "customer")
+    list_filter = ("kind",)
 
 
 class CustomFieldForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -105,3 +113,7 @@ class CustomFieldForm(forms.ModelForm):  # type: ignore[type-arg]
 class CustomFieldAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = CustomFieldForm
     list_display = ("code", "label_zh", "category", "tier", "kind", "active")
+
+    def save_model(self, request: HttpRequest, obj: CustomField, form: Any, change: bool) -> None:
+        # Through the service, which records the declaration in the archive's events.
+        custom_field_save(custom_field=obj, acting_user=request.user)  # type: ignore[arg-type]

@@ -9,25 +9,23 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from ninja import File, Form, Router, Schema
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from gridcrm.archive import registry
-from gridcrm.archive.errors import ArchiveError, InvalidFields, VersionConflict
 from gridcrm.archive.imports import import_start
 from gridcrm.archive.masking import mask_phone
 from gridcrm.archive.models import ChangeRequest, Customer, DisclosureEvent
+from gridcrm.archive.rule_sets import RuleRow, rule_row_dict, rules_publish
+from gridcrm.archive.rules import published_version
 from gridcrm.archive.selectors import (
     change_requests_pending,
     change_requests_visible_to,
     completeness_rates,
-    customer_get,
+    customer_get_visible,
     customer_history,
     customer_list_rows,
 )
@@ -39,6 +37,7 @@ from gridcrm.archive.services import (
     customer_create,
     customer_update,
 )
+from gridcrm.web import paging
 from gridcrm.web.http import AuthedRequest
 from gridcrm.web.paging import CappedPageNumberPagination
 
@@ -183,21 +182,21 @@ class CompletenessOut(Schema):
     by_field: dict[str, RateOut]
 
 
+class RulesIn(Schema):
+    note: str
+    # Each a ``RuleRow``, checked by the service (``rules_publish``) like the page's rows,
+    # so that a wrong row answers ``archive.invalid_rules`` naming the row and the field.
+    rules: list[dict[str, Any]]
+
+
+class RuleSetOut(Schema):
+    version: int | None
+    rules: list[RuleRow]
+
+
 def _visible(request: AuthedRequest, account_no: str) -> Customer:
-    customer = customer_get(user=request.user, account_no=account_no)
-    if customer is None:
-        raise Http404("No such customer.")
-    return customer
-
-
-def _raise_http(exc: Exception) -> None:
-    if isinstance(exc, VersionConflict):
-        raise HttpError(409, str(exc)) from exc
-    if isinstance(exc, InvalidFields):
-        raise HttpError(422, str(exc)) from exc
-    if isinstance(exc, ArchiveError):
-        raise HttpError(400, str(exc)) from exc
-    raise exc
+    # 404 (archive.customer_not_found) when absent or out of scope: the two look alike.
+    return customer_get_visible(user=request.user, account_no=account_no)
 
 
 @router.get("", response=list[CustomerOut], summary="Search customers")
@@ -207,20 +206,13 @@ def customer_list(request: AuthedRequest, q: str = "") -> Any:
     or its last four digits), or part of the name or address, in account number order.
     ``count`` stops at 1001, meaning "more than 1,000": narrow the search (a name or address
     search then pages through the first 1,001 matches found)."""
-    return customer_list_rows(user=request.user, query=q[:100])
+    return customer_list_rows(user=request.user, query=q[:100], cap=paging.COUNT_CAP)
 
 
 @router.post("", response={201: CustomerOut}, summary="Create a customer")
 def customer_new(request: AuthedRequest, payload: CustomerIn) -> tuple[int, Customer]:
     """Create a customer; every applicable tier-1 field is required (``GET /api/fields``)."""
-    if not request.user.has_perm("archive.import_customers"):
-        raise PermissionDenied
-    try:
-        customer = customer_create(data=payload.fields, actor=request.user)
-    except ArchiveError as exc:
-        _raise_http(exc)
-        raise
-    return 201, customer
+    return 201, customer_create(data=payload.fields, acting_user=request.user)
 
 
 class ImportJobOut(Schema):
@@ -236,13 +228,7 @@ def customer_import_api(
 ) -> dict[str, Any]:
     """Start an import of a CSV or XLSX file (multipart ``file``, optional ``dry_run``);
     watch it at ``GET /api/jobs/{job_id}``. Its summary is the job's message."""
-    try:
-        job = import_start(
-            upload=file, acting_user=request.user, dry_run=dry_run, language=get_language()
-        )
-    except ArchiveError as exc:
-        _raise_http(exc)
-        raise
+    job = import_start(upload=file, acting_user=request.user, dry_run=dry_run, language=get_language())
     return {"job_id": job.pk, "status": job.status, "dry_run": dry_run}
 
 
@@ -285,22 +271,19 @@ def customer_archive(request: AuthedRequest, account_no: str) -> dict[str, Any]:
 @router.patch("/{account_no}", response=CustomerOut, summary="Fill in tier-2/3 fields")
 def customer_patch(request: AuthedRequest, account_no: str, payload: CustomerPatch) -> Customer:
     """Change tier-2 and tier-3 fields. Send the ``version`` you read: a stale one answers 409
-    and changes nothing. Tier-1 fields answer 400: they need a change request."""
+    and changes nothing (``archive.version_conflict``). Tier-1 fields answer 403
+    (``archive.tier1_locked``): they need a change request."""
     customer = _visible(request, account_no)
-    try:
-        return customer_update(
-            customer=customer,
-            changes=payload.fields,
-            actor=request.user,
-            expected_version=payload.version,
-            reason=payload.reason,
-            captured_on=payload.captured_on,
-            contact_channel=payload.contact_channel,
-            source="captured" if payload.contact_channel else "entered",
-        )
-    except ArchiveError as exc:
-        _raise_http(exc)
-        raise
+    return customer_update(
+        customer=customer,
+        changes=payload.fields,
+        acting_user=request.user,
+        expected_version=payload.version,
+        reason=payload.reason,
+        captured_on=payload.captured_on,
+        contact_channel=payload.contact_channel,
+        source="captured" if payload.contact_channel else "entered",
+    )
 
 
 @router.get("/{account_no}/history", response=list[HistoryOut], summary="Field history")
@@ -336,7 +319,7 @@ def customer_contact(request: AuthedRequest, account_no: str) -> dict[str, str]:
     """The unmasked phone, for roles that need it; every call is logged."""
     customer = _visible(request, account_no)
     phone = customer_contact_reveal(
-        customer=customer, actor=request.user, channel=DisclosureEvent.Channel.API
+        customer=customer, acting_user=request.user, channel=DisclosureEvent.Kind.API
     )
     return {"account_no": customer.account_no, "phone": phone}
 
@@ -351,17 +334,13 @@ def change_request_new(
 ) -> tuple[int, ChangeRequest]:
     """Ask an archive officer to change a tier-1 field."""
     customer = _visible(request, account_no)
-    try:
-        change = change_request_submit(
-            customer=customer,
-            field=payload.field,
-            new_value=payload.new_value,
-            reason=payload.reason,
-            actor=request.user,
-        )
-    except ArchiveError as exc:
-        _raise_http(exc)
-        raise
+    change = change_request_submit(
+        customer=customer,
+        field=payload.field,
+        new_value=payload.new_value,
+        reason=payload.reason,
+        acting_user=request.user,
+    )
     return 201, change
 
 
@@ -379,10 +358,7 @@ def change_request_list(request: AuthedRequest, status: str = "pending") -> Any:
 def change_request_approve_api(request: AuthedRequest, pk: int, payload: DecisionIn) -> Any:
     """Approve and apply; the approver must be an archive officer and not the requester."""
     change = get_object_or_404(change_requests_visible_to(user=request.user), pk=pk)
-    try:
-        change_request_approve(request=change, approver=request.user, note=payload.note)
-    except ArchiveError as exc:
-        _raise_http(exc)
+    change_request_approve(request=change, acting_user=request.user, note=payload.note)
     change.refresh_from_db()
     return change
 
@@ -391,11 +367,7 @@ def change_request_approve_api(request: AuthedRequest, pk: int, payload: Decisio
 def change_request_reject_api(request: AuthedRequest, pk: int, payload: DecisionIn) -> Any:
     """Reject with a note saying why."""
     change = get_object_or_404(change_requests_visible_to(user=request.user), pk=pk)
-    try:
-        return change_request_reject(request=change, approver=request.user, note=payload.note)
-    except ArchiveError as exc:
-        _raise_http(exc)
-        raise
+    return change_request_reject(request=change, acting_user=request.user, note=payload.note)
 
 
 @fields_router.get("", response=list[FieldSpecOut], summary="The field registry")
@@ -415,6 +387,28 @@ def field_list(request: AuthedRequest) -> list[dict[str, Any]]:
         }
         for s in registry.all_specs()
     ]
+
+
+@fields_router.get("/rules", response=RuleSetOut, summary="The mapping rules in force")
+def rule_set(request: AuthedRequest) -> dict[str, Any]:
+    """The rules of the published version, in the shape a new version is posted in."""
+    version = published_version()
+    return {
+        "version": version.number if version else None,
+        "rules": [rule_row_dict(r) for r in (version.rules.all() if version else [])],
+    }
+
+
+@fields_router.post("/rules", response={201: RuleSetOut}, summary="Publish mapping rules")
+def rule_set_publish(request: AuthedRequest, payload: RulesIn) -> tuple[int, dict[str, Any]]:
+    """Publish the rules as the next version (``archive.may_not_manage_rules`` without the
+    permission; ``archive.invalid_rules`` names each wrong row and field). Applying them to
+    every customer is the rules page's batch job, or the next change of each customer."""
+    version = rules_publish(rules=payload.rules, note=payload.note, acting_user=request.user)
+    return 201, {
+        "version": version.number,
+        "rules": [rule_row_dict(r) for r in version.rules.all()],
+    }
 
 
 @fields_router.get("/completeness", response=CompletenessOut, summary="Completeness rates")

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ArchiveConfig(AppConfig):
     name = "gridcrm.archive"
     verbose_name = _("Customer archive")
+
+    def ready(self) -> None:
+        from gridcrm.archive.timeline import archive_timeline
+        from gridcrm.core.extensions import TIMELINE_SOURCES
+
+        TIMELINE_SOURCES.register("archive", archive_timeline)

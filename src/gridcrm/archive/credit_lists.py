@@ -6,14 +6,20 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gridcrm.archive import registry
+from gridcrm.archive import events, registry
+from gridcrm.archive.errors import CreditListUnreadable
 from gridcrm.archive.models import Customer, FieldChange, PublicCreditEntry
 from gridcrm.archive.services import DERIVED_COLUMNS, published_rules, refresh_derived
-from gridcrm.archive.validators import resident_id_is_valid, uscc_is_valid
+from gridcrm.archive.validators import certificate_no_is_valid
+from gridcrm.core.extensions import customers_changed
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import User
 
 REQUIRED_COLUMNS = ("certificate_no", "list_name")
 
@@ -25,28 +31,37 @@ class CreditListReport:
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
 
-class CreditListError(ValueError):
-    """The file cannot be read as a credit list; nothing was written."""
+def credit_list_text(data: bytes) -> str:
+    """The text of an uploaded list (UTF-8, with or without a byte-order mark), or
+    ``CreditListUnreadable``."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CreditListUnreadable(
+            _("The credit list is not UTF-8 text; save it as CSV UTF-8."),
+            code="archive.credit_list_not_utf8",
+        ) from exc
 
 
 def _rows(text: str) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise CreditListError(
-            _("The credit list needs the columns %(columns)s.") % {"columns": ", ".join(missing)}
+        raise CreditListUnreadable(
+            _("The credit list needs the columns %(columns)s.") % {"columns": ", ".join(missing)},
+            code="archive.credit_list_columns_missing",
         )
     return list(reader)
 
 
 @transaction.atomic
-def credit_list_import(*, text: str, source: str) -> CreditListReport:
+def credit_list_import(*, text: str, source: str, acting_user: User | None) -> CreditListReport:
     """Replace the entries of ``source`` with the file's and re-mark every customer.
 
     A customer is blacklisted when any list holds its certificate number; customers
     with a certificate number that no list holds are marked as checked and clear.
     Invalid rows are reported and skipped; a file without the required columns writes
-    nothing.
+    nothing (``CreditListUnreadable``).
     """
     report = CreditListReport()
     entries = []
@@ -54,7 +69,7 @@ def credit_list_import(*, text: str, source: str) -> CreditListReport:
     for number, row in enumerate(_rows(text), start=2):
         certificate = (row.get("certificate_no") or "").strip().upper()
         list_name = (row.get("list_name") or "").strip()
-        if not (resident_id_is_valid(certificate) or uscc_is_valid(certificate)):
+        if not certificate_no_is_valid(certificate):
             report.rejected.append((number, _("not a valid certificate number")))
             continue
         if not list_name:
@@ -79,6 +94,12 @@ def credit_list_import(*, text: str, source: str) -> CreditListReport:
     PublicCreditEntry.objects.bulk_create(entries, ignore_conflicts=True)
     report.entries = len(entries)
     report.matched_customers = credit_flags_refresh()
+    events.credit_list_imported(
+        source=source,
+        entries=report.entries,
+        matched_customers=report.matched_customers,
+        acting_user=acting_user,
+    )
     return report
 
 
@@ -128,4 +149,8 @@ def credit_flags_refresh() -> int:
         batch_size=2000,
     )
     FieldChange.objects.bulk_create(history, batch_size=2000)
+    customers_changed(
+        customer_ids=[c.pk for c in dirty],
+        fields=frozenset({"credit_blacklisted", "completeness", "rules_fired", *DERIVED_COLUMNS}),
+    )
     return Customer.objects.filter(credit_blacklisted=True).count()

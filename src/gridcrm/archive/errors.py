@@ -1,18 +1,36 @@
-"""Errors of the archive's services; each carries a message fit to show the user."""
+"""Errors of the archive's services, each one of the four kinds of ``core.errors`` with a
+stable ``code`` (``archive.…``) and a message fit to show the person."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from gridcrm.core.errors import Conflict, Invalid, Refused
 
-class ArchiveError(Exception):
-    """A business rule refused the operation; ``str(error)`` says why."""
+__all__ = [
+    "ChangeRequestDecided",
+    "CreditListUnreadable",
+    "InvalidFields",
+    "MissingTier1",
+    "NotPermitted",
+    "Tier1Locked",
+    "VersionConflict",
+]
 
 
-class Tier1Locked(ArchiveError):
+class NotPermitted(Refused):
+    """The person's role may not do this (``code`` names what: ``archive.may_not_…``)."""
+
+    code = "archive.not_permitted"
+
+
+class Tier1Locked(Refused):
     """Tier-1 data changes only through an approved change request."""
+
+    code = "archive.tier1_locked"
 
     def __init__(self, labels: Sequence[str]) -> None:
         super().__init__(
@@ -24,8 +42,10 @@ class Tier1Locked(ArchiveError):
         )
 
 
-class MissingTier1(ArchiveError):
+class MissingTier1(Conflict):
     """A business action needs tier-1 fields that are empty."""
+
+    code = "archive.missing_tier1"
 
     def __init__(self, action: str, labels: Sequence[str]) -> None:
         self.labels = list(labels)
@@ -35,8 +55,10 @@ class MissingTier1(ArchiveError):
         )
 
 
-class VersionConflict(ArchiveError):
+class VersionConflict(Conflict):
     """Someone else saved the customer after this edit began."""
+
+    code = "archive.version_conflict"
 
     def __init__(self) -> None:
         super().__init__(
@@ -47,9 +69,32 @@ class VersionConflict(ArchiveError):
         )
 
 
-class InvalidFields(ArchiveError):
-    """Values that fail validation, by field name."""
+class ChangeRequestDecided(Conflict):
+    """The change request was approved or rejected already."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+    code = "archive.change_request_decided"
+
+    def __init__(self) -> None:
+        super().__init__(_("This change request has already been decided."))
+
+
+class InvalidFields(Invalid):
+    """Values that fail validation; ``fields`` maps each field name to why."""
+
+    code = "archive.invalid_fields"
+
+    def __init__(self, fields: Mapping[str, str | Promise], *, code: str | None = None) -> None:
+        super().__init__(code=code, fields=fields)
+
+
+class CreditListUnreadable(Invalid):
+    """The file cannot be read as a credit list; nothing was written."""
+
+    code = "archive.credit_list_unreadable"
+
+
+class ArchiveError(Invalid):
+    """Transitional: only ``imports.ImportRefused`` still derives from this (the file as a
+    whole cannot be imported); it goes when the import module declares its own errors."""
+
+    code = "archive.import_refused"

@@ -18,19 +18,22 @@ import csv
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.utils import translation
 
-from gridcrm.archive import registry
+from gridcrm.archive import events, registry
 from gridcrm.archive.models import Customer, DisclosureEvent
 from gridcrm.archive.registry import FieldSpec
 from gridcrm.archive.selectors import customer_search
 from gridcrm.archive.services import can_see_contact
-from gridcrm.jobs.models import Job
 from gridcrm.jobs.services import job_progress
-from gridcrm.users.models import Region, User
+from gridcrm.users.selectors import region_codes_by_id
+
+if TYPE_CHECKING:
+    from gridcrm.jobs.models import Job
+    from gridcrm.users.models import User
 
 # The job kind of an export (declared with its runner in archive/tasks.py).
 EXPORT_CUSTOMERS = "export_customers"
@@ -107,7 +110,7 @@ class RowMaker:
         self.specs = list(specs)
         self.unmasked = unmasked
         self.typed = typed  # keep numbers as numbers (XLSX)
-        self.stations = dict(Region.objects.values_list("pk", "code"))
+        self.stations = region_codes_by_id()
 
     def cell(self, field_spec: FieldSpec, value: Any) -> Any:
         if value is None:
@@ -166,11 +169,11 @@ def export_customers(job: Job) -> str:
     finally:
         writer.close()
     if unmasked:
-        DisclosureEvent.objects.create(
+        events.disclosure(
             customer=None,
-            actor=user,
-            channel=DisclosureEvent.Channel.EXPORT,
-            fields=",".join(personal_fields(specs))[:200],
+            acting_user=user,
+            kind=DisclosureEvent.Kind.EXPORT,
+            fields=personal_fields(specs),
             detail=f"job {job.pk}: {total} customers ({file_format})",
         )
     return str(path)

@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import ContactChannel, Segment
+from gridcrm.archive.errors import InvalidFields
 from gridcrm.archive.registry import FieldSpec, Tier
 
 
@@ -80,3 +82,59 @@ class SegmentOverrideForm(forms.Form):
         choices=[("", _("As derived from tariff and industry")), *Segment.choices],
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
+
+
+def _count(text: str | None, default: int | None = None) -> int | None:
+    if text is None or text == "":
+        return default
+    return int(text) if text.isdigit() else None
+
+
+def rule_rows_from_post(post: QueryDict) -> list[dict[str, Any]]:
+    """The rules typed on the rules page (rows ``r<i>-…``, their conditions ``r<i>-c<j>-…``)
+    as plain rows for ``rule_sets.RuleRow``; rows marked for deletion or left without a
+    code are not rules. Blank condition slots are dropped.
+
+    The page posts how many rows it drew (``rule_count``) and every row's code field, even
+    blank: when they did not all arrive (a truncated post, a stale page), ``InvalidFields``
+    (``archive.rule_rows_lost``) refuses, so that a lost post never publishes an empty or
+    partial rule set.
+    """
+    lost = InvalidFields(
+        {"rule_count": _("The rules did not arrive whole; reload the page and try again.")},
+        code="archive.rule_rows_lost",
+    )
+    count = _count(post.get("rule_count"))
+    if count is None:
+        raise lost
+    rows = []
+    for i in range(count):
+        prefix = f"r{i}-"
+        if prefix + "code" not in post:
+            raise lost
+        if post.get(prefix + "delete") or not post.get(prefix + "code", "").strip():
+            continue
+        slots = _count(post.get(prefix + "condition_count"), default=3)
+        if slots is None:
+            raise lost
+        conditions = [
+            {
+                "field": post[f"{prefix}c{j}-field"],
+                "op": post.get(f"{prefix}c{j}-op", "eq"),
+                "value": post.get(f"{prefix}c{j}-value", "").strip(),
+            }
+            for j in range(slots)
+            if post.get(f"{prefix}c{j}-field")
+        ]
+        rows.append(
+            {
+                "code": post.get(prefix + "code", "").strip(),
+                "name": post.get(prefix + "name", "").strip(),
+                "target": post.get(prefix + "target", ""),
+                "value": post.get(prefix + "value", "").strip(),
+                "raise_only": bool(post.get(prefix + "raise_only")),
+                "priority": post.get(prefix + "priority") or 100,
+                "conditions": conditions,
+            }
+        )
+    return rows

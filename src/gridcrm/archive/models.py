@@ -35,6 +35,11 @@ from gridcrm.archive.choices import (
     TariffStructure,
     VoltageLevel,
 )
+
+# The rule sets and the audit rows live in their own modules to keep this one about
+# customers; they are models of this app all the same.
+from gridcrm.archive.models_events import ArchiveEvent, DisclosureEvent
+from gridcrm.archive.models_rules import MappingRule, RuleSetVersion
 from gridcrm.archive.validators import (
     account_no_validator,
     phone_validator,
@@ -42,9 +47,9 @@ from gridcrm.archive.validators import (
     validate_industry_code,
 )
 from gridcrm.core.audit import AuditEvent
-from gridcrm.users.models import Region
 
 __all__ = [
+    "ArchiveEvent",
     "ChangeRequest",
     "CustomField",
     "Customer",
@@ -129,7 +134,7 @@ class Customer(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     # No index of its own: the two composite indexes in Meta start with the region.
     region = models.ForeignKey(
-        Region,
+        "users.Region",
         on_delete=models.PROTECT,
         related_name="customers",
         verbose_name=_("supply station"),
@@ -455,83 +460,6 @@ class CustomField(models.Model):
 
     def __str__(self) -> str:
         return self.code
-
-
-class RuleSetVersion(models.Model):
-    """One published version of the mapping rules; versions are never edited, only superseded."""
-
-    number = models.PositiveIntegerField(_("version"), unique=True)
-    note = models.CharField(_("what changed"), max_length=300)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    published_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-number"]
-        verbose_name = _("rule set version")
-        verbose_name_plural = _("rule set versions")
-
-    def __str__(self) -> str:
-        return f"v{self.number}"
-
-
-class MappingRule(models.Model):
-    """A declarative rule (R11): when all conditions hold, set a value or behaviour field.
-
-    ``conditions`` is a list of ``{"field", "op", "value"}``; ops are ``eq``, ``ne``,
-    ``in``, ``not_in``, ``gte``, ``lte``, ``startswith``, ``blank`` and ``not_blank``.
-    """
-
-    version = models.ForeignKey(RuleSetVersion, on_delete=models.CASCADE, related_name="rules")
-    code = models.SlugField(_("code"), max_length=40)
-    name = models.CharField(_("name"), max_length=120)
-    conditions = models.JSONField(_("conditions"), default=list)
-    target = models.CharField(_("target field"), max_length=60)
-    value = models.CharField(_("value"), max_length=60)
-    raise_only = models.BooleanField(
-        _("raise only"),
-        default=True,
-        help_text=_("Keep the higher of the current and the rule's value (for coefficients)."),
-    )
-    priority = models.PositiveSmallIntegerField(_("priority"), default=100)
-
-    class Meta:
-        ordering = ["priority", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["version", "code"], name="rule_code_unique_per_version")
-        ]
-        verbose_name = _("mapping rule")
-        verbose_name_plural = _("mapping rules")
-
-    def __str__(self) -> str:
-        return f"{self.code} ({self.version})"
-
-
-class DisclosureEvent(models.Model):
-    """Who saw a customer's unmasked personal data, when and through which channel (PIPL)."""
-
-    class Channel(models.TextChoices):
-        WEB = "web", _("Web")
-        API = "api", _("API")
-        EXPORT = "export", _("Export")
-
-    customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, null=True, related_name="disclosures"
-    )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    fields = models.CharField(max_length=200)
-    detail = models.CharField(max_length=200, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-at"]
-        verbose_name = _("disclosure of personal data")
-        verbose_name_plural = _("disclosures of personal data")
-
-    def __str__(self) -> str:
-        return f"{self.actor} · {self.fields} · {self.at:%Y-%m-%d %H:%M}"
 
 
 class PublicCreditEntry(models.Model):

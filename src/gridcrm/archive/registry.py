@@ -28,6 +28,7 @@ from django_stubs_ext import StrOrPromise
 from gridcrm.archive.masking import mask_certificate, mask_phone
 from gridcrm.archive.models import Customer, CustomField
 from gridcrm.users.roles import Role
+from gridcrm.users.selectors import region_name, station_id_find
 
 
 class Category(models.TextChoices):
@@ -209,10 +210,7 @@ class FieldSpec:
         if labels:
             return str(labels.get(str(value), value))
         if self.name == "region":
-            from gridcrm.users.models import Region
-
-            region = Region.objects.filter(pk=value).first()
-            return region.name if region else str(value)
+            return region_name(region_id=value) or str(value)
         return self.to_text(value)
 
     def masked(self, value: Any) -> str:
@@ -267,18 +265,10 @@ def _clean_bool(raw: Any) -> bool:
 
 
 def _clean_region(raw: Any) -> int:
-    from gridcrm.users.models import Region
-
-    region = (
-        Region.objects.filter(level="station")
-        .filter(models.Q(code=str(raw)) | models.Q(name=str(raw)))
-        .first()
-    )
-    if region is None and str(raw).isdigit():
-        region = Region.objects.filter(level="station", pk=int(raw)).first()
-    if region is None:
+    found = station_id_find(text=str(raw))
+    if found is None:
         raise ValidationError(_("%(value)s is not a supply station."), params={"value": raw})
-    return region.pk
+    return found
 
 
 def _clean_custom(custom: CustomField, raw: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -13,13 +13,20 @@ from django.db.models import BooleanField, Count, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from gridcrm.archive.models import ChangeRequest, Customer, FieldChange
+from gridcrm.archive.models import (
+    ChangeRequest,
+    Customer,
+    FieldChange,
+    PublicCreditEntry,
+    RuleSetVersion,
+)
 from gridcrm.archive.registry import TIER_WEIGHTS, FieldSpec, Tier, all_specs
 from gridcrm.core.errors import NotFound
-from gridcrm.users.models import User
 from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
 from gridcrm.users.selectors import user_roles
-from gridcrm.web import paging
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import User
 
 
 def customers_visible_to(*, user: User | AnonymousUser) -> QuerySet[Customer]:
@@ -93,7 +100,7 @@ def customer_search(*, user: User | AnonymousUser, query: str) -> QuerySet[Custo
 
 
 def customer_list_rows(
-    *, user: User | AnonymousUser, query: str
+    *, user: User | AnonymousUser, query: str, cap: int
 ) -> QuerySet[Customer] | CustomerShortlist:
     """The rows the customer list (page and API) pages through for ``query``, in account
     number order.
@@ -101,16 +108,16 @@ def customer_list_rows(
     A search by part of a name or an address ("王", a street) can match tens of thousands
     of customers spread over the whole table; sorting them all on every page view costs
     seconds on a million customers, and nobody pages through them: they narrow the
-    search. So such a search lists the first ``COUNT_CAP + 1`` matches found (one scan of
-    the search indexes that stops there), sorted by account number, and the list says
-    "more than 1,000" (``web.paging``). With at most ``COUNT_CAP`` matches, that is every
-    match. Number searches use the account number's and the phones' b-trees, which give
-    the order directly, and are left whole.
+    search. So such a search lists the first ``cap + 1`` matches found (one scan of the
+    search indexes that stops there), sorted by account number, and the list says "more
+    than 1,000" (the pages pass the cap their paginator counts to, ``web.paging``). With
+    at most ``cap`` matches, that is every match. Number searches use the account
+    number's and the phones' b-trees, which give the order directly, and are left whole.
     """
     matches = customer_search(user=user, query=query)
     if not query.strip() or _as_number(query.strip()) is not None:
         return matches
-    found = matches.order_by().values_list("pk", "account_no")[: paging.COUNT_CAP + 1]
+    found = matches.order_by().values_list("pk", "account_no")[: cap + 1]
     return CustomerShortlist([pk for pk, _account_no in sorted(found, key=itemgetter(1))])
 
 
@@ -377,3 +384,17 @@ def customer_keys() -> QuerySet[Customer, Any]:
     """Every customer's ``id`` and ``account_no``, unordered, for another app's set-based
     SQL to join (``customer_keys().query.sql_with_params()``) without naming the table."""
     return Customer.objects.order_by().values("id", "account_no")
+
+
+def rule_set_versions(*, limit: int = 20) -> list[RuleSetVersion]:
+    """The newest published versions of the mapping rules, with who published them."""
+    return list(RuleSetVersion.objects.select_related("published_by").order_by("-number")[:limit])
+
+
+def credit_list_sources() -> list[dict[str, Any]]:
+    """The imported public credit lists: ``source``, ``list_name`` and how many entries."""
+    return list(
+        PublicCreditEntry.objects.values("source", "list_name")
+        .annotate(n=Count("pk"))
+        .order_by("source", "list_name")
+    )

@@ -1,39 +1,68 @@
-"""Writes of the customer archive. Every change writes its history in the same transaction."""
+"""Writes of the customer archive. Every change writes its history (``archive.events``) in
+the same transaction, and tells the followers of customer changes
+(``core.extensions.CUSTOMERS_CHANGED``) which customers' fields changed."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridcrm.archive import registry
+from gridcrm.archive import events, registry
 from gridcrm.archive.bigrams import search_bigrams
 from gridcrm.archive.completeness import completeness_score, missing_fields
 from gridcrm.archive.errors import (
+    ChangeRequestDecided,
     InvalidFields,
     MissingTier1,
+    NotPermitted,
     Tier1Locked,
     VersionConflict,
 )
 from gridcrm.archive.models import (
     ChangeRequest,
     Customer,
+    CustomField,
     DisclosureEvent,
     FieldChange,
     MappingRule,
-    RuleSetVersion,
 )
 from gridcrm.archive.registry import FieldSpec, Tier
-from gridcrm.archive.rules import OPS, evaluate, published_version, rule_inputs, rule_targets
+from gridcrm.archive.rule_sets import published_rules, rules_publish
+from gridcrm.archive.rules import evaluate, rule_targets
 from gridcrm.archive.segments import classify_segment
-from gridcrm.users.models import User
+from gridcrm.core.extensions import customers_changed
 from gridcrm.users.selectors import user_roles
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import User
+
+__all__ = [
+    "DERIVED_COLUMNS",
+    "can_see_contact",
+    "change_request_approve",
+    "change_request_reject",
+    "change_request_submit",
+    "clean_values",
+    "customer_contact_reveal",
+    "customer_create",
+    "customer_require_tier1",
+    "customer_update",
+    "custom_field_save",
+    "customers_facts_apply",
+    "customers_refresh_all",
+    "may_edit",
+    "published_rules",
+    "refresh_derived",
+    "rules_publish",
+    "segment_override",
+]
 
 CONTACT_PERMISSION = "archive.view_customer_contact"
 Source = FieldChange.Source
@@ -44,13 +73,17 @@ def can_see_contact(*, user: User) -> bool:
     return user.has_perm(CONTACT_PERMISSION)
 
 
+@transaction.atomic
 def customer_contact_reveal(
-    *, customer: Customer, actor: User, channel: DisclosureEvent.Channel
+    *, customer: Customer, acting_user: User, channel: DisclosureEvent.Kind
 ) -> str:
     """Show the unmasked phone to a role that needs it, and log that it was seen."""
-    if not can_see_contact(user=actor):
-        raise PermissionDenied(_("Your role may not see unmasked contact details."))
-    DisclosureEvent.objects.create(customer=customer, actor=actor, channel=channel, fields="phone")
+    if not can_see_contact(user=acting_user):
+        raise NotPermitted(
+            _("Your role may not see unmasked contact details."),
+            code="archive.may_not_see_contact",
+        )
+    events.disclosure(customer=customer, acting_user=acting_user, kind=channel, fields=["phone"])
     return customer.phone
 
 
@@ -77,12 +110,6 @@ def clean_values(raw: Mapping[str, Any], specs: Mapping[str, FieldSpec]) -> dict
     if errors:
         raise InvalidFields(errors)
     return values
-
-
-def published_rules() -> list[MappingRule]:
-    """The rules of the published version, loaded once per operation."""
-    version = published_version()
-    return list(version.rules.select_related("version")) if version else []
 
 
 # Columns that refresh_derived may change besides completeness and rules_fired.
@@ -123,40 +150,13 @@ def refresh_derived(
     return changed
 
 
-def _history(
-    customer: Customer,
-    field_spec: FieldSpec,
-    old: Any,
-    new: Any,
-    *,
-    actor: User | None,
-    source: str,
-    reason: str = "",
-    captured_on: dt.date | None = None,
-    contact_channel: str = "",
-    change_request: ChangeRequest | None = None,
-) -> FieldChange:
-    return FieldChange(
-        customer=customer,
-        field=field_spec.name,
-        old_value=field_spec.to_text(old),
-        new_value=field_spec.to_text(new),
-        acting_user=actor,
-        kind=source,
-        reason=reason[:500],
-        captured_on=captured_on,
-        contact_channel=contact_channel,
-        change_request=change_request,
-    )
-
-
 def _save(
     customer: Customer,
     changes: dict[str, Any],
     specs_by_name: Mapping[str, FieldSpec],
     *,
     expected_version: int,
-    actor: User | None,
+    acting_user: User | None,
     source: str,
     **history: Any,
 ) -> Customer:
@@ -173,26 +173,50 @@ def _save(
             continue
         field_spec.set(current, value)
         rows.append(
-            _history(current, field_spec, old, value, actor=actor, source=source, **history)
+            events.field_change(
+                customer=current,
+                field_spec=field_spec,
+                old=old,
+                new=value,
+                acting_user=acting_user,
+                source=source,
+                **history,
+            )
         )
     if not rows:
         return current
     for name, (old, new) in refresh_derived(current, specs, published_rules()).items():
         if name in specs_by_name:
             rows.append(
-                _history(current, specs_by_name[name], old, new, actor=None, source=Source.DERIVED)
+                events.field_change(
+                    customer=current,
+                    field_spec=specs_by_name[name],
+                    old=old,
+                    new=new,
+                    acting_user=None,
+                    source=Source.DERIVED,
+                )
             )
     current.version += 1
     current.save()
-    FieldChange.objects.bulk_create(rows)
+    events.field_changes_write(changes=rows)
+    customers_changed(customer_ids=[current.pk], fields=frozenset(r.field for r in rows))
     return current
 
 
 @transaction.atomic
 def customer_create(
-    *, data: Mapping[str, Any], actor: User | None, source: str = Source.CREATED
+    *, data: Mapping[str, Any], acting_user: User | None, source: str = Source.CREATED
 ) -> Customer:
-    """Create a customer; every applicable tier-1 field must be given and valid."""
+    """Create a customer; every applicable tier-1 field must be given and valid.
+
+    ``acting_user`` must hold ``archive.import_customers``; ``None`` is the system (a
+    fixture, a script) and may.
+    """
+    if acting_user is not None and not acting_user.has_perm("archive.import_customers"):
+        raise NotPermitted(
+            _("Your role may not create customers."), code="archive.may_not_create_customer"
+        )
     specs = registry.all_specs()
     by_name = {s.name: s for s in specs if not s.is_derived}
     values = clean_values(data, by_name)
@@ -207,16 +231,13 @@ def customer_create(
     if missing:
         raise InvalidFields({s.name: _("This tier-1 field is required.") for s in missing})
     if Customer.objects.filter(account_no=customer.account_no).exists():
-        raise InvalidFields({"account_no": _("This account number already exists.")})
+        raise InvalidFields(
+            {"account_no": _("This account number already exists.")},
+            code="archive.account_no_taken",
+        )
     refresh_derived(customer, specs, published_rules())
     customer.save()
-    FieldChange.objects.create(
-        customer=customer,
-        field="account_no",
-        new_value=customer.account_no,
-        acting_user=actor,
-        kind=source,
-    )
+    events.customer_created(customer=customer, acting_user=acting_user, source=source)
     return customer
 
 
@@ -225,7 +246,7 @@ def customer_update(
     *,
     customer: Customer,
     changes: Mapping[str, Any],
-    actor: User,
+    acting_user: User,
     expected_version: int,
     source: str = Source.ENTERED,
     reason: str = "",
@@ -235,7 +256,7 @@ def customer_update(
     """Fill in or correct tier-2 and tier-3 fields.
 
     Tier-1 fields are refused (they need a change request), as are fields the
-    actor's role may not edit. A save that started from an older version than the
+    acting user's role may not edit. A save that started from an older version than the
     stored one raises ``VersionConflict`` and changes nothing.
     """
     specs = registry.all_specs()
@@ -244,12 +265,13 @@ def customer_update(
     if locked:
         raise Tier1Locked([str(s.label) for s in locked])
     forbidden = [
-        n for n in changes if n in by_name and not may_edit(user=actor, field_spec=by_name[n])
+        n for n in changes if n in by_name and not may_edit(user=acting_user, field_spec=by_name[n])
     ]
     if forbidden:
-        raise PermissionDenied(
+        raise NotPermitted(
             _("Your role may not edit: %(fields)s.")
-            % {"fields": "、".join(str(by_name[n].label) for n in forbidden)}
+            % {"fields": "、".join(str(by_name[n].label) for n in forbidden)},
+            code="archive.may_not_edit_fields",
         )
     values = clean_values(changes, by_name)
     return _save(
@@ -257,7 +279,7 @@ def customer_update(
         values,
         by_name,
         expected_version=expected_version,
-        actor=actor,
+        acting_user=acting_user,
         source=source,
         reason=reason,
         captured_on=captured_on,
@@ -279,12 +301,15 @@ def change_request_submit(
     field: str,
     new_value: Any,
     reason: str,
-    actor: User,
+    acting_user: User,
     evidence: UploadedFile | None = None,
 ) -> ChangeRequest:
     """Ask for a tier-1 change; an archive officer other than the requester decides."""
-    if not actor.has_perm("archive.request_customer_change"):
-        raise PermissionDenied(_("Your role may not request changes of tier-1 data."))
+    if not acting_user.has_perm("archive.request_customer_change"):
+        raise NotPermitted(
+            _("Your role may not request changes of tier-1 data."),
+            code="archive.may_not_request_change",
+        )
     try:
         field_spec = registry.spec(field)
     except KeyError as exc:
@@ -295,41 +320,55 @@ def change_request_submit(
         raise InvalidFields({"reason": _("Give a reason for the change.")})
     value = clean_values({field: new_value}, {field: field_spec})[field]
     if field == "account_no" and Customer.objects.filter(account_no=value).exists():
-        raise InvalidFields({field: _("This account number already exists.")})
+        raise InvalidFields(
+            {field: _("This account number already exists.")}, code="archive.account_no_taken"
+        )
     text = field_spec.to_text(value)
     current = field_spec.to_text(field_spec.get(customer))
     if text == current:
-        raise InvalidFields({field: _("The new value is the same as the current one.")})
+        raise InvalidFields(
+            {field: _("The new value is the same as the current one.")},
+            code="archive.value_unchanged",
+        )
     pending = ChangeRequest.objects.filter(
         customer=customer, field=field, new_value=text, status=ChangeRequest.Status.PENDING
     ).first()
     if pending is not None:
         return pending  # the same request twice (a re-import, a double click) is one request
-    return ChangeRequest.objects.create(
+    change = ChangeRequest.objects.create(
         customer=customer,
         field=field,
         old_value=current,
         new_value=text,
         reason=reason.strip()[:500],
         evidence=evidence,
-        requested_by=actor,
+        requested_by=acting_user,
     )
+    events.change_requested(change=change, acting_user=acting_user)
+    return change
 
 
-def _decidable(request: ChangeRequest, approver: User) -> None:
-    if not approver.has_perm("archive.approve_customer_change"):
-        raise PermissionDenied(_("Only an archive officer may decide on a change request."))
-    if approver.pk == request.requested_by_id:
-        raise PermissionDenied(_("A change must be approved by a second person."))
+def _decidable(request: ChangeRequest, acting_user: User) -> None:
+    if not acting_user.has_perm("archive.approve_customer_change"):
+        raise NotPermitted(
+            _("Only an archive officer may decide on a change request."),
+            code="archive.may_not_decide_change",
+        )
+    if acting_user.pk == request.requested_by_id:
+        raise NotPermitted(
+            _("A change must be approved by a second person."), code="archive.four_eyes"
+        )
     if request.status != ChangeRequest.Status.PENDING:
-        raise InvalidFields({"status": _("This change request has already been decided.")})
+        raise ChangeRequestDecided
 
 
 @transaction.atomic
-def change_request_approve(*, request: ChangeRequest, approver: User, note: str = "") -> Customer:
-    """Apply an approved tier-1 change; the approver must not be the requester."""
+def change_request_approve(
+    *, request: ChangeRequest, acting_user: User, note: str = ""
+) -> Customer:
+    """Apply an approved tier-1 change; the approving user must not be the requester."""
     request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
-    _decidable(request, approver)
+    _decidable(request, acting_user)
     field_spec = registry.spec(request.field)
     value = clean_values({request.field: request.new_value}, {request.field: field_spec})[
         request.field
@@ -337,45 +376,50 @@ def change_request_approve(*, request: ChangeRequest, approver: User, note: str 
     specs = {s.name: s for s in registry.all_specs()}
     customer = Customer.objects.get(pk=request.customer_id)
     request.status = ChangeRequest.Status.APPROVED
-    request.decided_by = approver
+    request.decided_by = acting_user
     request.decided_at = timezone.now()
     request.decision_note = note[:500]
     request.save()
+    events.change_approved(change=request, acting_user=acting_user)
     return _save(
         customer,
         {request.field: value},
         specs,
         expected_version=customer.version,
-        actor=request.requested_by,
+        # The history names who asked for the value; the approval is the event's.
+        acting_user=request.requested_by,
         source=Source.CHANGE_REQUEST,
-        reason=f"{request.reason} · {_('approved by')} {approver}",
+        reason=f"{request.reason} · {_('approved by')} {acting_user}",
         change_request=request,
     )
 
 
 @transaction.atomic
-def change_request_reject(*, request: ChangeRequest, approver: User, note: str) -> ChangeRequest:
+def change_request_reject(*, request: ChangeRequest, acting_user: User, note: str) -> ChangeRequest:
     """Turn a change request down, saying why."""
     request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
-    _decidable(request, approver)
+    _decidable(request, acting_user)
     if not note.strip():
         raise InvalidFields({"note": _("Say why the change is rejected.")})
     request.status = ChangeRequest.Status.REJECTED
-    request.decided_by = approver
+    request.decided_by = acting_user
     request.decided_at = timezone.now()
     request.decision_note = note.strip()[:500]
     request.save()
+    events.change_rejected(change=request, acting_user=acting_user)
     return request
 
 
 @transaction.atomic
 def segment_override(
-    *, customer: Customer, segment: str, reason: str, actor: User, expected_version: int
+    *, customer: Customer, segment: str, reason: str, acting_user: User, expected_version: int
 ) -> Customer:
     """Put a customer in another segment than its tariff and industry say, with a reason;
     an empty ``segment`` returns it to the derived one."""
-    if not actor.has_perm("archive.override_segment"):
-        raise PermissionDenied(_("Your role may not override segments."))
+    if not acting_user.has_perm("archive.override_segment"):
+        raise NotPermitted(
+            _("Your role may not override segments."), code="archive.may_not_override_segment"
+        )
     current = Customer.objects.select_for_update().get(pk=customer.pk)
     if current.version != expected_version:
         raise VersionConflict
@@ -391,82 +435,21 @@ def segment_override(
     refresh_derived(current, registry.all_specs(), published_rules())
     current.version += 1
     current.save()
-    FieldChange.objects.create(
-        customer=current,
-        field="segment",
-        old_value=old,
-        new_value=current.segment,
-        acting_user=actor,
-        kind=Source.ENTERED,
-        reason=reason.strip()[:500] or _("Override removed"),
+    events.field_changes_write(
+        changes=[
+            events.field_change(
+                customer=current,
+                field_spec=field_spec,
+                old=old,
+                new=current.segment,
+                acting_user=acting_user,
+                source=Source.ENTERED,
+                reason=reason.strip() or _("Override removed"),
+            )
+        ]
     )
+    customers_changed(customer_ids=[current.pk], fields=frozenset({"segment"}))
     return current
-
-
-_RULE_FIELDS = ("conditions", "target", "value", "raise_only", "priority", "name")
-
-
-@transaction.atomic
-def rules_publish(*, rules: Sequence[Mapping[str, Any]], note: str, actor: User) -> RuleSetVersion:
-    """Publish a new version of the mapping rules; earlier versions stay as they were."""
-    if not actor.has_perm("archive.manage_mapping_rules"):
-        raise PermissionDenied(_("Your role may not edit mapping rules."))
-    if not note.strip():
-        raise InvalidFields({"note": _("Say what changed in this version.")})
-    targets = {t.name for t in rule_targets()}
-    inputs = {s.name for s in rule_inputs()}
-    errors: dict[str, str] = {}
-    cleaned: list[dict[str, Any]] = []
-    for index, rule in enumerate(rules, start=1):
-        code = str(rule.get("code", "")).strip()
-        where = code or f"#{index}"
-        if not code or not code.replace("_", "").replace("-", "").isalnum():
-            errors[where] = _("A rule needs a code of letters, digits and underscores.")
-            continue
-        if rule.get("target") not in targets:
-            errors[where] = _("The target must be a derived value or behaviour field.")
-            continue
-        conditions = list(rule.get("conditions") or [])
-        if not conditions:
-            errors[where] = _("A rule needs at least one condition.")
-            continue
-        for condition in conditions:
-            if condition.get("field") not in inputs or condition.get("op") not in OPS:
-                errors[where] = _("Each condition needs a known field and operator.")
-        try:
-            registry.spec(str(rule["target"])).clean(rule.get("value"))
-        except ValidationError as exc:
-            errors[where] = " ".join(str(m) for m in exc.messages)
-        cleaned.append(
-            {
-                **{k: rule.get(k) for k in _RULE_FIELDS},
-                "code": code,
-                "conditions": conditions,
-                "raise_only": bool(rule.get("raise_only", True)),
-            }
-        )
-    if len({r["code"] for r in cleaned}) != len(cleaned):
-        errors["code"] = _("Rule codes must be unique.")
-    if errors:
-        raise InvalidFields(errors)
-    latest = published_version()
-    version = RuleSetVersion.objects.create(
-        number=(latest.number + 1) if latest else 1, note=note.strip()[:300], published_by=actor
-    )
-    MappingRule.objects.bulk_create(
-        MappingRule(
-            version=version,
-            code=r["code"],
-            name=str(r.get("name") or r["code"])[:120],
-            conditions=r["conditions"],
-            target=r["target"],
-            value=str(r["value"]),
-            raise_only=r["raise_only"],
-            priority=int(r.get("priority") or 100),
-        )
-        for r in cleaned
-    )
-    return version
 
 
 def customers_refresh_all(*, progress: Any = None, batch_size: int = 2000) -> int:
@@ -494,6 +477,7 @@ def customers_refresh_all(*, progress: Any = None, batch_size: int = 2000) -> in
                 dirty.append(customer)
         with transaction.atomic():
             Customer.objects.bulk_update(dirty, derived)
+            customers_changed(customer_ids=[c.pk for c in dirty], fields=frozenset(derived))
         changed_count += len(dirty)
         done += len(batch)
         last_pk = batch[-1].pk
@@ -514,7 +498,10 @@ def customers_facts_apply(*, values: Mapping[int, Mapping[str, Any]]) -> int:
     names = {name for row in values.values() for name in row}
     refused = [n for n in names if n not in by_name or not by_name[n].is_derived]
     if refused:
-        raise InvalidFields({n: _("Only derived fields can be set from facts.") for n in refused})
+        raise InvalidFields(
+            {n: _("Only derived fields can be set from facts.") for n in refused},
+            code="archive.not_derived",
+        )
     rules = published_rules()
     changed: list[Customer] = []
     ids = sorted(values)
@@ -528,11 +515,10 @@ def customers_facts_apply(*, values: Mapping[int, Mapping[str, Any]]) -> int:
             if any(by_name[n].get(customer) != before[n] for n in row):
                 refresh_derived(customer, specs, rules)
                 changed.append(customer)
-    Customer.objects.bulk_update(
-        changed,
-        [*sorted(names), *DERIVED_COLUMNS, "completeness", "rules_fired"],
-        batch_size=2000,
-    )
+    columns = [*sorted(names), *DERIVED_COLUMNS, "completeness", "rules_fired"]
+    with transaction.atomic():
+        Customer.objects.bulk_update(changed, columns, batch_size=2000)
+        customers_changed(customer_ids=[c.pk for c in changed], fields=frozenset(columns))
     return len(changed)
 
 
@@ -542,7 +528,20 @@ def customer_account_manager_set(
     """Set the customer's account manager (the key-account app keeps it equal to the key
     account's manager and is its only caller; it checks ``acting_user`` and records the
     change in its own trail). Followers of customer changes are told."""
-    from gridcrm.core.extensions import customers_changed
-
     Customer.objects.filter(pk=customer_id).update(account_manager=manager)
     customers_changed(customer_ids=[customer_id], fields=frozenset({"account_manager"}))
+
+
+@transaction.atomic
+def custom_field_save(*, custom_field: CustomField, acting_user: User) -> CustomField:
+    """Declare an extension field, or change its declaration (its form has checked the
+    values: ``admin.CustomFieldForm``)."""
+    if not acting_user.has_perm("archive.manage_custom_fields"):
+        raise NotPermitted(
+            _("Your role may not declare extension fields."),
+            code="archive.may_not_manage_custom_fields",
+        )
+    created = custom_field.pk is None
+    custom_field.save()
+    events.custom_field_saved(custom_field=custom_field, created=created, acting_user=acting_user)
+    return custom_field

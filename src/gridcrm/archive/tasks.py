@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.exports import EXPORT_CUSTOMERS, export_customers
 from gridcrm.archive.imports import IMPORT_CUSTOMERS, import_customers_job
 from gridcrm.archive.services import customers_refresh_all
-from gridcrm.jobs.models import Job
 from gridcrm.jobs.services import job_progress, job_runner
+
+if TYPE_CHECKING:
+    from gridcrm.jobs.models import Job
 
 RULES_APPLY = "rules_apply"
 

@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("<str:account_no>/", views.customer_detail, name="customer_detail"),
     path("<str:account_no>/contact/", views.customer_contact, name="customer_contact"),
+    path("<str:account_no>/timeline/", views.customer_timeline_panel, name="customer_timeline"),
     path("<str:account_no>/edit/<str:category>/", views.customer_edit, name="customer_edit"),
     path("<str:account_no>/change/", views.change_request_new, name="change_request_new"),
     path("<str:account_no>/segment/", views.customer_segment, name="customer_segment"),

@@ -83,3 +83,8 @@ def validate_certificate_no(value: str) -> None:
             ),
             code="certificate_no",
         )
+
+
+def certificate_no_is_valid(value: str) -> bool:
+    """A resident ID number or a unified social credit code with a correct check character."""
+    return resident_id_is_valid(value) or uscc_is_valid(value)

@@ -3,47 +3,46 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridcrm.archive import registry
 from gridcrm.archive.completeness import missing_fields
-from gridcrm.archive.credit_lists import CreditListError, credit_list_import
-from gridcrm.archive.errors import ArchiveError, InvalidFields
+from gridcrm.archive.credit_lists import CreditListReport, credit_list_import, credit_list_text
+from gridcrm.archive.errors import NotPermitted
 from gridcrm.archive.exports import EXPORT_CUSTOMERS
 from gridcrm.archive.forms import (
     ChangeRequestForm,
     CustomerFieldsForm,
     DecisionForm,
     SegmentOverrideForm,
+    rule_rows_from_post,
 )
 from gridcrm.archive.industries import industry_label
 from gridcrm.archive.masking import mask_phone
-from gridcrm.archive.models import (
-    ChangeRequest,
-    Customer,
-    DisclosureEvent,
-    PublicCreditEntry,
-    RuleSetVersion,
-)
+from gridcrm.archive.models import ChangeRequest, Customer, DisclosureEvent
 from gridcrm.archive.registry import Category, FieldSpec, Tier
+from gridcrm.archive.rule_sets import rule_row_dict, rules_publish
 from gridcrm.archive.rules import OPS, published_version, rule_inputs, rule_targets
 from gridcrm.archive.selectors import (
     change_requests_pending,
     change_requests_visible_to,
     completeness_rates,
-    customer_get,
+    credit_list_sources,
+    customer_get_visible,
     customer_history,
     customer_list_rows,
+    rule_set_versions,
     tier2_worklist,
 )
 from gridcrm.archive.services import (
@@ -54,33 +53,45 @@ from gridcrm.archive.services import (
     customer_contact_reveal,
     customer_update,
     may_edit,
-    rules_publish,
     segment_override,
 )
 from gridcrm.archive.tasks import RULES_APPLY
-from gridcrm.core.extensions import customer_panels
+from gridcrm.core.errors import DomainError
+from gridcrm.core.extensions import customer_panels, customer_timeline
 from gridcrm.jobs.services import job_start
+from gridcrm.web import paging
+from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
 from gridcrm.web.paging import CappedPaginator
 
 PAGE_SIZE = 25
+TIMELINE_LENGTH = 50
 
 
 def _visible_customer(request: AuthedRequest, account_no: str) -> Customer:
-    customer = customer_get(user=request.user, account_no=account_no)
-    if customer is None:
-        # Out of scope looks exactly like absent: no hint that the account exists.
-        raise Http404(_("No such customer."))
-    return customer
+    # Out of scope looks exactly like absent (404): no hint that the account exists.
+    return customer_get_visible(user=request.user, account_no=account_no)
+
+
+def _show_on_form(
+    form: forms.BaseForm, error: DomainError, renamed: Mapping[str, str] | None = None
+) -> None:
+    """A refusal as errors of the form: each field's message on its (``renamed``) field,
+    the rest and the message itself on the form as a whole."""
+    renamed = renamed or {}
+    for name, text in error.fields.items():
+        target = renamed.get(name, name)
+        form.add_error(target if target in form.fields else None, text)
+    if not error.fields:
+        form.add_error(None, error.message)
 
 
 @login_required
 def customer_list(request: AuthedRequest) -> HttpResponse:
     """Search and page through the customers the user may see."""
     query = request.GET.get("q", "").strip()[:100]
-    page = CappedPaginator(customer_list_rows(user=request.user, query=query), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    rows = customer_list_rows(user=request.user, query=query, cap=paging.COUNT_CAP)
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for customer in page.object_list:
         customer.masked_phone = mask_phone(customer.phone)
     template = "archive/_customer_rows.html" if request.htmx else "archive/customer_list.html"
@@ -170,6 +181,7 @@ def customer_detail(request: AuthedRequest, account_no: str) -> HttpResponse:
             "history": _history_rows(customer, specs),
             "pending": customer.change_requests.filter(status=ChangeRequest.Status.PENDING),
             "panels": customer_panels(),
+            "timeline_url": reverse("archive:customer_timeline", args=[customer.account_no]),
             "override_form": SegmentOverrideForm(
                 initial={"version": customer.version, "reason": customer.segment_override_reason}
             ),
@@ -183,46 +195,50 @@ def customer_contact(request: AuthedRequest, account_no: str) -> HttpResponse:
     """Reveal the unmasked phone to a role that needs it; the disclosure is logged."""
     customer = _visible_customer(request, account_no)
     phone = customer_contact_reveal(
-        customer=customer, actor=request.user, channel=DisclosureEvent.Channel.WEB
+        customer=customer, acting_user=request.user, channel=DisclosureEvent.Kind.WEB
     )
     return render(request, "archive/_contact.html", {"phone": phone})
+
+
+@login_required
+def customer_timeline_panel(request: AuthedRequest, account_no: str) -> HttpResponse:
+    """The timeline card of the 360° page (htmx): every app's events of the customer that
+    the user may see, newest first."""
+    customer = _visible_customer(request, account_no)
+    entries = customer_timeline(customer=customer, user=request.user, limit=TIMELINE_LENGTH)
+    return render(request, "archive/_timeline.html", {"customer": customer, "entries": entries})
 
 
 @login_required
 def customer_edit(request: AuthedRequest, account_no: str, category: str) -> HttpResponse:
     """Fill in the tier-2 and tier-3 fields of one category that the user's role may edit."""
     customer = _visible_customer(request, account_no)
-    try:
-        chosen = Category(category)
-    except ValueError as exc:
-        raise Http404 from exc
+    if category not in Category.values:
+        raise Http404
+    chosen = Category(category)
     specs = [
         s
         for s in registry.specs_where(category=chosen)
         if s.tier != Tier.ONE and may_edit(user=request.user, field_spec=s)
     ]
     if not specs:
-        raise PermissionDenied(_("Your role may not edit these fields."))
+        raise NotPermitted(
+            _("Your role may not edit these fields."), code="archive.may_not_edit_fields"
+        )
     initial = {"version": customer.version, **{s.name: s.get(customer) for s in specs}}
     form = CustomerFieldsForm(request.POST or None, initial=initial, specs=specs)
     if request.method == "POST" and form.is_valid():
-        try:
+        with page_errors(request, form=form):
             customer_update(
                 customer=customer,
                 changes=form.changed_values(),
-                actor=request.user,
+                acting_user=request.user,
                 expected_version=form.cleaned_data["version"],
                 reason=form.cleaned_data["reason"],
                 captured_on=form.cleaned_data["captured_on"],
                 contact_channel=form.cleaned_data["contact_channel"],
                 source="captured" if form.cleaned_data["contact_channel"] else "entered",
             )
-        except InvalidFields as exc:
-            for name, message in exc.errors.items():
-                form.add_error(name if name in form.fields else None, message)
-        except ArchiveError as exc:
-            form.add_error(None, str(exc))
-        else:
             messages.success(request, _("Saved."))
             return redirect(customer)
     return render(
@@ -237,7 +253,10 @@ def change_request_new(request: AuthedRequest, account_no: str) -> HttpResponse:
     """Ask an archive officer to change a locked tier-1 field."""
     customer = _visible_customer(request, account_no)
     if not request.user.has_perm("archive.request_customer_change"):
-        raise PermissionDenied(_("Your role may not request changes of tier-1 data."))
+        raise NotPermitted(
+            _("Your role may not request changes of tier-1 data."),
+            code="archive.may_not_request_change",
+        )
     specs = [s for s in registry.specs_where(tier=Tier.ONE) if not s.is_derived]
     form = ChangeRequestForm(
         request.POST or None,
@@ -246,21 +265,20 @@ def change_request_new(request: AuthedRequest, account_no: str) -> HttpResponse:
         initial={"field": request.GET.get("field", "")},
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with page_errors(request, form=form, quiet=True) as outcome:
             change_request_submit(
                 customer=customer,
                 field=form.cleaned_data["field"],
                 new_value=form.cleaned_data["new_value"],
                 reason=form.cleaned_data["reason"],
                 evidence=form.cleaned_data["evidence"],
-                actor=request.user,
+                acting_user=request.user,
             )
-        except InvalidFields as exc:
-            for name, message in exc.errors.items():
-                form.add_error("new_value" if name == form.cleaned_data["field"] else None, message)
-        else:
             messages.success(request, _("Change request sent to the archive officers."))
             return redirect(customer)
+        if outcome.error is not None:
+            # The service names the requested field; the form shows it on "new value".
+            _show_on_form(form, outcome.error, {form.cleaned_data["field"]: "new_value"})
     current = {s.name: s.display(s.get(customer)) for s in specs if not s.is_personal}
     return render(
         request,
@@ -303,17 +321,13 @@ def change_request_decide(request: AuthedRequest, pk: int, decision: str) -> Htt
     change = get_object_or_404(change_requests_visible_to(user=request.user), pk=pk)
     form = DecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
+    with page_errors(request):
         if decision == "approve":
-            change_request_approve(request=change, approver=request.user, note=note)
+            change_request_approve(request=change, acting_user=request.user, note=note)
             messages.success(request, _("Approved and applied."))
         else:
-            change_request_reject(request=change, approver=request.user, note=note)
+            change_request_reject(request=change, acting_user=request.user, note=note)
             messages.success(request, _("Rejected."))
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    except ArchiveError as exc:
-        messages.error(request, str(exc))
     return redirect("archive:change_requests")
 
 
@@ -324,17 +338,15 @@ def customer_segment(request: AuthedRequest, account_no: str) -> HttpResponse:
     customer = _visible_customer(request, account_no)
     form = SegmentOverrideForm(request.POST)
     if form.is_valid():
-        try:
+        with page_errors(request):
             segment_override(
                 customer=customer,
                 segment=form.cleaned_data["segment"],
                 reason=form.cleaned_data["reason"],
-                actor=request.user,
+                acting_user=request.user,
                 expected_version=form.cleaned_data["version"],
             )
             messages.success(request, _("Segment saved."))
-        except ArchiveError as exc:
-            messages.error(request, str(exc))
     return redirect(customer)
 
 
@@ -370,19 +382,17 @@ def worklist_fill(request: AuthedRequest, account_no: str) -> HttpResponse:
     )
     saved = False
     if request.method == "POST" and form.is_valid():
-        try:
+        # A fragment (htmx): every refusal is shown in the form, none as a page message.
+        with page_errors(request, form=form, quiet=True) as outcome:
             customer = customer_update(
                 customer=customer,
                 changes={k: v for k, v in form.changed_values().items() if v not in (None, "")},
-                actor=request.user,
+                acting_user=request.user,
                 expected_version=form.cleaned_data["version"],
             )
             saved = True
-        except InvalidFields as exc:
-            for name, message in exc.errors.items():
-                form.add_error(name if name in form.fields else None, message)
-        except ArchiveError as exc:
-            form.add_error(None, str(exc))
+        if outcome.error is not None:
+            _show_on_form(form, outcome.error)
     return render(
         request,
         "archive/_worklist_form.html",
@@ -444,36 +454,7 @@ def customer_export(request: AuthedRequest) -> HttpResponse:
     return redirect("jobs:job_detail", job_id=job.pk)
 
 
-def _rules_from_post(post: Any) -> list[dict[str, Any]]:
-    """Rules from the editor's rows ``r<i>-…`` with conditions ``r<i>-c<j>-…``."""
-    rules = []
-    for i in range(int(post.get("rule_count", 0))):
-        prefix = f"r{i}-"
-        if post.get(prefix + "delete") or not post.get(prefix + "code", "").strip():
-            continue
-        conditions = []
-        for j in range(int(post.get(prefix + "condition_count", 3))):
-            field = post.get(f"{prefix}c{j}-field", "")
-            if field:
-                conditions.append(
-                    {
-                        "field": field,
-                        "op": post.get(f"{prefix}c{j}-op", "eq"),
-                        "value": post.get(f"{prefix}c{j}-value", "").strip(),
-                    }
-                )
-        rules.append(
-            {
-                "code": post.get(prefix + "code", "").strip(),
-                "name": post.get(prefix + "name", "").strip(),
-                "target": post.get(prefix + "target", ""),
-                "value": post.get(prefix + "value", "").strip(),
-                "raise_only": bool(post.get(prefix + "raise_only")),
-                "priority": post.get(prefix + "priority") or 100,
-                "conditions": conditions,
-            }
-        )
-    return rules
+# -- configuration for everyone: the mapping rules and the public credit lists
 
 
 @login_required
@@ -482,15 +463,13 @@ def rules(request: AuthedRequest) -> HttpResponse:
     """Edit the mapping rules; saving publishes a new version and re-runs them in batch."""
     version = published_version()
     errors: dict[str, str] = {}
+    proposed: list[dict[str, Any]] | None = None
     if request.method == "POST":
-        proposed = _rules_from_post(request.POST)
-        try:
+        with page_errors(request, quiet=True) as outcome:
+            proposed = rule_rows_from_post(request.POST)
             version = rules_publish(
-                rules=proposed, note=request.POST.get("note", ""), actor=request.user
+                rules=proposed, note=request.POST.get("note", ""), acting_user=request.user
             )
-        except InvalidFields as exc:
-            errors = exc.errors
-        else:
             job = job_start(kind=RULES_APPLY, created_by=request.user)
             messages.success(
                 request,
@@ -498,22 +477,12 @@ def rules(request: AuthedRequest) -> HttpResponse:
                 % {"n": version.number},
             )
             return redirect("jobs:job_detail", job_id=job.pk)
-        current = proposed
-    else:
-        current = [
-            {
-                "code": r.code,
-                "name": r.name,
-                "target": r.target,
-                "value": r.value,
-                "raise_only": r.raise_only,
-                "priority": r.priority,
-                "conditions": r.conditions,
-            }
-            for r in (version.rules.all() if version else [])
-        ]
+        if outcome.error is not None:
+            errors = outcome.error.fields or {"": outcome.error.message}
+    if proposed is None:  # a first look, or a post whose rows were lost: the stored rules
+        proposed = [rule_row_dict(r) for r in (version.rules.all() if version else [])]
     blank = {"code": "", "name": "", "target": "", "value": "", "raise_only": True, "priority": 100}
-    rows = [*current, blank]
+    rows = [*proposed, blank]
     for row in rows:
         conditions = list(row.get("conditions", []))
         row["slots"] = conditions + [{}] * max(0, 3 - len(conditions))
@@ -522,7 +491,7 @@ def rules(request: AuthedRequest) -> HttpResponse:
         "archive/rules.html",
         {
             "version": version,
-            "versions": RuleSetVersion.objects.select_related("published_by")[:20],
+            "versions": rule_set_versions(),
             "rows": rows,
             "errors": errors,
             "targets": rule_targets(),
@@ -536,7 +505,7 @@ def rules(request: AuthedRequest) -> HttpResponse:
 @permission_required("archive.import_customers", raise_exception=True)
 def credit_lists(request: AuthedRequest) -> HttpResponse:
     """Upload an external public credit list; customers on it are flagged in behaviour data."""
-    report = None
+    report: CreditListReport | None = None
     error = ""
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -544,17 +513,14 @@ def credit_lists(request: AuthedRequest) -> HttpResponse:
         if upload is None or not source:
             error = _("Choose a file and say who publishes the list.")
         else:
-            try:
-                report = credit_list_import(text=upload.read().decode("utf-8-sig"), source=source)
-            except (UnicodeDecodeError, CreditListError) as exc:
-                error = str(exc)
-    sources = (
-        PublicCreditEntry.objects.values("source", "list_name")
-        .annotate(n=Count("pk"))
-        .order_by("source", "list_name")
-    )
+            with page_errors(request, quiet=True) as outcome:
+                report = credit_list_import(
+                    text=credit_list_text(upload.read()), source=source, acting_user=request.user
+                )
+            if outcome.error is not None:
+                error = outcome.error.message
     return render(
         request,
         "archive/credit_lists.html",
-        {"report": report, "error": error, "sources": sources},
+        {"report": report, "error": error, "sources": credit_list_sources()},
     )

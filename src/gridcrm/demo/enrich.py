@@ -110,7 +110,9 @@ def archive_demo_data(*, seed: int, stdout: TextIO) -> None:
     if len(users) < 4:
         stdout.write("  (demo logins missing: archive extras skipped)\n")
         return
-    rules_publish(rules=DEMO_RULES, note="首版:敏感系数与信用关注规则", actor=users["manager"])
+    rules_publish(
+        rules=DEMO_RULES, note="首版:敏感系数与信用关注规则", acting_user=users["manager"]
+    )
 
     enterprises = list(
         Customer.objects.exclude(segment="residential")
@@ -122,7 +124,7 @@ def archive_demo_data(*, seed: int, stdout: TextIO) -> None:
     text = "certificate_no,list_name,listed_on\n" + "".join(
         f"{number},严重失信主体名单,2026-0{rng.randint(1, 9)}-15\n" for number in listed
     )
-    credit_list_import(text=text, source="信用中国(山西)")
+    credit_list_import(text=text, source="信用中国(山西)", acting_user=None)
     customers_refresh_all()
 
     households = list(Customer.objects.filter(segment="residential").order_by("pk")[:400])
@@ -139,7 +141,7 @@ def archive_demo_data(*, seed: int, stdout: TextIO) -> None:
                     rng.choice([k for k in (12, 16, 20, 25) if k > (customer.contracted_kva or 0)])
                 ),
                 reason="居民申请增容,已现场勘查",
-                actor=users["agent"],
+                acting_user=users["agent"],
             )
         for customer in rng.sample(collector_area, k=min(4, len(collector_area))):
             change_request_submit(
@@ -147,7 +149,7 @@ def archive_demo_data(*, seed: int, stdout: TextIO) -> None:
                 field="address",
                 new_value=customer.address.replace("号", "号之一", 1),
                 reason="门牌整改,附街道办证明",
-                actor=users["collector"],
+                acting_user=users["collector"],
             )
         decided = rng.sample(households[200:], k=min(3, len(households[200:])))
         for customer in decided:
@@ -156,9 +158,9 @@ def archive_demo_data(*, seed: int, stdout: TextIO) -> None:
                 field="phone",
                 new_value=f"139{rng.randint(10_000_000, 99_999_999)}",
                 reason="客户来电告知更换手机号",
-                actor=users["agent"],
+                acting_user=users["agent"],
             )
-            change_request_approve(request=change, approver=users["archivist"])
+            change_request_approve(request=change, acting_user=users["archivist"])
         today = dt.date(2026, 11, 20)
         captures = [
             FieldChange(

@@ -84,3 +84,26 @@ def first_superuser() -> User | None:
 def users_with_role(*, role: Role) -> QuerySet[User]:
     """Active users holding ``role``, by username (to hand work to one of them)."""
     return User.objects.filter(is_active=True, groups__name=role.value).order_by("username")
+
+
+# -- regions, for apps that store a region and show or read it (the archive)
+
+
+def region_codes_by_id() -> dict[int, str]:
+    """Every region's code by primary key (an export writes the supply station by code)."""
+    return dict(Region.objects.values_list("pk", "code"))
+
+
+def region_name(*, region_id: int) -> str | None:
+    """The name of the region with this primary key; ``None`` when there is none."""
+    return Region.objects.filter(pk=region_id).values_list("name", flat=True).first()
+
+
+def station_id_find(*, text: str) -> int | None:
+    """The primary key of the supply station whose code or name is ``text`` (or, for
+    digits, whose primary key it is); ``None`` when no station matches."""
+    stations = Region.objects.filter(level=RegionLevel.STATION)
+    found = stations.filter(Q(code=text) | Q(name=text)).values_list("pk", flat=True).first()
+    if found is None and text.isdigit():
+        found = stations.filter(pk=int(text)).values_list("pk", flat=True).first()
+    return found

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from gridcrm.archive.credit_lists import CreditListError, credit_list_import
+from gridcrm.archive.credit_lists import credit_list_import, credit_list_text
+from gridcrm.core.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -22,9 +23,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            text = options["file"].read_text(encoding="utf-8-sig")
-            report = credit_list_import(text=text, source=options["source"])
-        except (OSError, UnicodeDecodeError, CreditListError) as exc:
+            text = credit_list_text(options["file"].read_bytes())
+            # From the command line: the system, no person, imports the list.
+            report = credit_list_import(text=text, source=options["source"], acting_user=None)
+        except (OSError, DomainError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"{report.entries} entries, {report.matched_customers} customers listed, "
