@@ -228,7 +228,9 @@ def customer_import_api(
 ) -> dict[str, Any]:
     """Start an import of a CSV or XLSX file (multipart ``file``, optional ``dry_run``);
     watch it at ``GET /api/jobs/{job_id}``. Its summary is the job's message."""
-    job = import_start(upload=file, acting_user=request.user, dry_run=dry_run, language=get_language())
+    job = import_start(
+        upload=file, acting_user=request.user, dry_run=dry_run, language=get_language()
+    )
     return {"job_id": job.pk, "status": job.status, "dry_run": dry_run}
 
 
