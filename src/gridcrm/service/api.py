@@ -22,11 +22,11 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from gridcrm.archive.models import Customer
 from gridcrm.archive.selectors import customer_get
+from gridcrm.service.calendar_api import router as calendar_router
 from gridcrm.service.errors import InvalidConfiguration, ServiceError, StaleRequest
 from gridcrm.service.matrix import matrix_current, matrix_publish, rule_as_dict
 from gridcrm.service.models import (
     GraceRequest,
-    HolidayDay,
     Notice,
     RequestEvent,
     RequestStep,
@@ -61,6 +61,8 @@ from gridcrm.users.models import User
 from gridcrm.web.http import AuthedRequest
 
 router = Router(tags=["service"])
+# The working-day calendar's endpoints live in their own module.
+router.add_router("/calendar", calendar_router)
 
 
 def _fail(exc: Exception) -> NoReturn:
@@ -263,12 +265,6 @@ class MatrixOut(Schema):
 class MatrixIn(Schema):
     note: str
     rules: list[dict[str, Any]]
-
-
-class HolidayIO(Schema):
-    day: dt.date
-    kind: str
-    name: str = ""
 
 
 class TargetIn(Schema):
@@ -563,32 +559,6 @@ def matrix_put(request: AuthedRequest, payload: MatrixIn) -> dict[str, Any]:
     except ServiceError as exc:
         _fail(exc)
     return matrix(request)
-
-
-@router.get("/calendar", response=list[HolidayIO], summary="Holiday calendar")
-def calendar(request: AuthedRequest, year: int) -> Any:
-    return list(HolidayDay.objects.filter(day__year=year))
-
-
-@router.put("/calendar", response=HolidayIO, summary="Set a calendar day")
-def calendar_put(request: AuthedRequest, payload: HolidayIO) -> HolidayDay:
-    if not request.user.has_perm("service.manage_calendar"):
-        raise PermissionDenied
-    if payload.kind not in HolidayDay.Kind.values:
-        raise HttpError(422, "kind: holiday or workday.")
-    day, _created = HolidayDay.objects.update_or_create(
-        day=payload.day,
-        defaults={"kind": payload.kind, "name": payload.name, "updated_by": request.user},
-    )
-    return day
-
-
-@router.delete("/calendar/{day}", response={204: None}, summary="Remove a calendar day")
-def calendar_delete(request: AuthedRequest, day: dt.date) -> tuple[int, None]:
-    if not request.user.has_perm("service.manage_calendar"):
-        raise PermissionDenied
-    HolidayDay.objects.filter(day=day).delete()
-    return 204, None
 
 
 # --- notices ---------------------------------------------------------------------------

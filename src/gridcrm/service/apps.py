@@ -11,6 +11,14 @@ def _install_defaults_after_migrate(**kwargs: object) -> None:
     defaults_install()
 
 
+def _install_calendar_after_migrate(**kwargs: object) -> None:
+    # The official holiday schedules the installed source has and the calendar lacks
+    # (a new install; a package upgrade that adds next year).
+    from gridcrm.service.calendar_services import calendar_install_missing
+
+    calendar_install_missing()
+
+
 class ServiceConfig(AppConfig):
     name = "gridcrm.service"
     verbose_name = _("Service requests and notices")
@@ -19,6 +27,7 @@ class ServiceConfig(AppConfig):
         from gridcrm.core.extensions import CUSTOMER_PANELS, Panel
 
         post_migrate.connect(_install_defaults_after_migrate, sender=self)
+        post_migrate.connect(_install_calendar_after_migrate, sender=self)
         CUSTOMER_PANELS.register(
             "service",
             Panel(

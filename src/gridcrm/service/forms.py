@@ -11,7 +11,6 @@ from gridcrm.archive.choices import ImportanceClass, Segment
 from gridcrm.service.models import (
     Channel,
     CreditGrade,
-    HolidayDay,
     MatrixRule,
     Notice,
     NoticeTarget,
@@ -109,13 +108,6 @@ class NoticeForm(forms.Form):
             else:
                 parsed.append((scope, " ".join(parts[1:]), ""))
         return parsed
-
-
-class HolidayForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
-        model = HolidayDay
-        fields = ["day", "kind", "name"]
-        widgets = {"day": forms.DateInput(attrs={"type": "date", "autofocus": True})}
 
 
 class GraceForm(forms.Form):
