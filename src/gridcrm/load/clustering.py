@@ -28,8 +28,9 @@ in this order (the first that holds gives the name):
 5. the day dominates (D ≥ 1.25·E): ``one_shift`` when the night is almost off
    (N < 0.2·D) and H ≤ 12, or when the morning is the peak (M ≥ 1.2·D, an early shift);
    else ``commercial_daytime`` (offices, shops: a plateau over a base load).
-6. ``two_shift`` — 0.8·D ≤ E ≤ 1.25·D, N < 0.5·D and H ≥ 12: one plateau from morning
-   to late evening, the night off.
+6. ``two_shift`` — 0.8·D ≤ E ≤ 1.25·D, M ≥ 0.8·D, N < 0.5·D and H ≥ 12: one plateau
+   from early morning to late evening, the night off (a household's weekend, which
+   starts late and has a midday hump, is not one).
 7. otherwise ``unclassified``: never a name the rules do not support.
 
 Seasonal users are named from a customer's curves across seasons (``seasonal_of``):
@@ -154,7 +155,7 @@ def name_of(centroid: npt.NDArray[np.float64]) -> str:
         if (n < 0.2 * d and s.hours_on <= 12) or m >= 1.2 * d:
             return "one_shift"
         return "commercial_daytime"
-    if 0.8 * d <= e <= 1.25 * d and n < 0.5 * d and s.hours_on >= 12:
+    if 0.8 * d <= e <= 1.25 * d and m >= 0.8 * d and n < 0.5 * d and s.hours_on >= 12:
         return "two_shift"
     return "unclassified"
 
