@@ -14,9 +14,15 @@ def _install_defaults_after_migrate(**kwargs: object) -> None:
 def _install_calendar_after_migrate(**kwargs: object) -> None:
     # The official holiday schedules the installed source has and the calendar lacks
     # (a new install; a package upgrade that adds next year).
-    from gridcrm.service.calendar_services import calendar_install_missing
+    from django.db import connections
 
-    calendar_install_missing()
+    from gridcrm.service.calendar_services import calendar_install_missing
+    from gridcrm.service.models import CalendarEvent, HolidayDay
+
+    using = str(kwargs.get("using", "default"))
+    tables = set(connections[using].introspection.table_names())
+    if {HolidayDay._meta.db_table, CalendarEvent._meta.db_table} <= tables:  # not unmigrated
+        calendar_install_missing()
 
 
 class ServiceConfig(AppConfig):
