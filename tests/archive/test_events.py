@@ -66,7 +66,11 @@ def test_an_edit_records_each_field_with_the_acting_user_and_tells_the_followers
         expected_version=customer_a.version,
     )
     change = FieldChange.objects.get(field="transformer_area")
-    assert (change.acting_user, change.new_value, change.kind) == (agent, "德胜街1号台区", "entered")
+    assert (change.acting_user, change.new_value, change.kind) == (
+        agent,
+        "德胜街1号台区",
+        "entered",
+    )
     assert followed == [([customer_a.pk], frozenset({"transformer_area"}))]
 
 

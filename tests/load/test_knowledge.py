@@ -53,11 +53,12 @@ def test_curves_are_clustered_into_named_patterns() -> None:
             for _ in range(10)
         ]
     )
-    result = clustering.cluster(curves, k=3)
+    result = clustering.cluster(curves)
 
-    assert result.labels[:10] == ["three_shift_flat"] * 10
-    assert result.labels[10:20] == ["daytime_single_shift"] * 10
-    assert result.labels[20:] == ["evening_peak"] * 10
+    assert result.k == 3
+    assert result.labels[:10] == ["continuous"] * 10
+    assert result.labels[10:20] == ["one_shift"] * 10
+    assert result.labels[20:] == ["evening_business"] * 10
 
 
 def test_typical_curves_and_the_composition_come_from_the_readings(
@@ -74,7 +75,7 @@ def test_typical_curves_and_the_composition_come_from_the_readings(
     steel = TypicalCurve.objects.get(customer=site.steel, season="summer", day_type="workday")
     assert steel.kw[0] == pytest.approx(5000)
     assert steel.days == 5
-    assert steel.pattern == "three_shift_flat"
+    assert steel.pattern == "continuous"
     by_segment = selectors.composition(
         user=planner,
         region=regions.station_a1,

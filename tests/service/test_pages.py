@@ -187,26 +187,6 @@ def test_the_manager_publishes_the_matrix_from_the_page(client: Client, manager:
     assert after.rules.count() == before.rules.count() + 1
 
 
-def test_the_administrator_maintains_the_calendar(client: Client, administrator: User) -> None:
-    from gridcrm.service.models import HolidayDay
-
-    client.force_login(administrator)
-    client.post("/service/calendar/", {"day": "2025-10-01", "kind": "holiday", "name": "国庆节"})
-    day = HolidayDay.objects.get()
-    assert day.updated_by == administrator
-    client.post("/service/calendar/", {"delete": str(day.pk)})
-    assert not HolidayDay.objects.exists()
-
-
-def test_an_agent_cannot_change_the_calendar(client: Client, agent: User) -> None:
-    from gridcrm.service.models import HolidayDay
-
-    client.force_login(agent)
-    response = client.post("/service/calendar/", {"day": "2025-10-01", "kind": "holiday"})
-    assert response.status_code == 403
-    assert not HolidayDay.objects.exists()
-
-
 def test_the_queue_page_and_api_take_the_same_queries_for_many_rows(
     client: Client, agent: User, customer_a: Customer, django_assert_max_num_queries: Any
 ) -> None:

@@ -129,12 +129,20 @@ def roc_auc(y: np.ndarray, risk: np.ndarray) -> float:
 
 
 def ks_statistic(y: np.ndarray, score: np.ndarray) -> float:
-    """Kolmogorov–Smirnov: the largest gap between the score CDFs of bads and goods."""
-    order = np.argsort(score, kind="stable")
-    ys = y[order]
-    bads = max(int(ys.sum()), 1)
-    goods = max(int(len(ys) - ys.sum()), 1)
-    return float(np.max(np.abs(np.cumsum(ys) / bads - np.cumsum(1 - ys) / goods)))
+    """Kolmogorov–Smirnov: the largest gap between the score CDFs of bads and goods.
+
+    The CDFs are compared only at distinct scores (all rows of a tied score step together),
+    so ties cannot open a gap and the order of the rows does not matter; equal to
+    ``scipy.stats.ks_2samp(bad_scores, good_scores).statistic``. NaN without both classes."""
+    y = np.asarray(y, dtype=float)
+    score = np.asarray(score, dtype=float)
+    bads, goods = float(y.sum()), float(len(y) - y.sum())
+    if bads == 0 or goods == 0:
+        return float("nan")
+    _values, at = np.unique(score, return_inverse=True)
+    bad_cdf = np.cumsum(np.bincount(at, weights=y)) / bads
+    good_cdf = np.cumsum(np.bincount(at, weights=1 - y)) / goods
+    return float(np.max(np.abs(bad_cdf - good_cdf)))
 
 
 def psi(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float:
@@ -187,22 +195,39 @@ def default_cutoffs(score: np.ndarray, bad: np.ndarray) -> dict[str, float]:
     return cutoffs
 
 
+def is_categorical(column: pd.Series) -> bool:
+    """Text or category columns are binned as categories (optbinning's categorical dtype)."""
+    return not pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
 def _compile(scorecard: Any, names: Sequence[str]) -> dict[str, Any]:
-    """Bins and points of each selected indicator, from optbinning's scorecard table."""
+    """Bins and points of each selected indicator, from optbinning's scorecard table.
+
+    A numerical indicator has ``splits`` (bins left-closed); a categorical one has
+    ``categories``, the categories of each bin (``points[i]`` for ``categories[i]``), and a
+    category the fit never saw scores ``missing``."""
     table = scorecard.table(style="detailed")
     variables: dict[str, Any] = {}
     bp = scorecard.binning_process_
     for name in names:
         rows = table[table["Variable"] == name]
         optb = bp.get_binned_variable(name)
-        splits = [round(float(s), 4) for s in optb.splits]
-        regular = rows[~rows["Bin"].astype(str).isin(["Special", "Missing"])]
+        bins = rows["Bin"].map(_bin_label)
+        regular = rows[~bins.isin(["Special", "Missing"])]
         points = [float(p) for p in regular["Points"].tolist()]
-        missing = float(rows[rows["Bin"].astype(str) == "Missing"]["Points"].iloc[0])
-        if len(points) != len(splits) + 1:
-            raise FitError(f"unexpected binning table for {name}")
+        missing = float(rows[bins == "Missing"]["Points"].iloc[0])
+        spec: dict[str, Any]
+        if optb.dtype == "categorical":
+            categories = [sorted(str(c) for c in group) for group in optb.splits]
+            if len(points) != len(categories):
+                raise FitError(f"unexpected binning table for {name}")
+            spec = {"categories": categories}
+        else:
+            spec = {"splits": [round(float(x), 4) for x in optb.splits]}
+            if len(points) != len(spec["splits"]) + 1:
+                raise FitError(f"unexpected binning table for {name}")
         variables[name] = {
-            "splits": splits,
+            **spec,
             "points": [round(p, 4) for p in points],
             "missing": round(missing, 4),
             "iv": float(optb.binning_table.iv),
@@ -211,15 +236,37 @@ def _compile(scorecard: Any, names: Sequence[str]) -> dict[str, Any]:
     return {"intercept": 0.0, "variables": variables}
 
 
+def _bin_label(value: Any) -> str:
+    # A categorical bin is an array of categories: never "Special" or "Missing" (comparing
+    # it with a string was the TypeError of categorical indicators).
+    return value if isinstance(value, str) else ""
+
+
 def card_score(card: dict[str, Any], frame: pd.DataFrame) -> np.ndarray:
     """Score rows with a compiled card in numpy (the reference for the Ibis scorer)."""
     total = np.full(len(frame), float(card["intercept"]))
     for name, spec in card["variables"].items():
+        if "categories" in spec:
+            total += _category_points(spec, frame[name])
+            continue
         x = frame[name].to_numpy(dtype=float)
         idx = np.searchsorted(np.asarray(spec["splits"], dtype=float), x, side="right")
         pts = np.asarray(spec["points"], dtype=float)[np.minimum(idx, len(spec["points"]) - 1)]
         total += np.where(np.isnan(x), float(spec["missing"]), pts)
     return total
+
+
+def _category_points(spec: dict[str, Any], column: pd.Series) -> np.ndarray:
+    """Points of each row's category; ``missing`` for null and for unseen categories."""
+    points = {
+        category: float(p)
+        for group, p in zip(spec["categories"], spec["points"], strict=True)
+        for category in group
+    }
+    missing = float(spec["missing"])
+    return np.array(
+        [missing if pd.isna(v) else points.get(str(v), missing) for v in column], dtype=float
+    )
 
 
 def _fit_signed(
@@ -232,9 +279,15 @@ def _fit_signed(
 
     names = list(names)
     while True:
-        params = {n: {"monotonic_trend": MONOTONE.get(n, "auto_asc_desc")} for n in names}
+        categorical = [n for n in names if is_categorical(train[n])]
+        params = {
+            n: {"monotonic_trend": MONOTONE.get(n, "auto_asc_desc")}
+            for n in names
+            if n not in categorical
+        }
         process = BinningProcess(
             names,
+            categorical_variables=categorical or None,
             min_prebin_size=0.02,
             selection_criteria={"iv": {"min": min_iv}},
             binning_fit_params=params,
@@ -346,7 +399,8 @@ def _report(
         {
             "name": name,
             "iv": round(spec["iv"], 4),
-            "splits": spec["splits"],
+            # a categorical indicator's bins read "a / b" (its categories)
+            "splits": spec.get("splits") or [" / ".join(g) for g in spec["categories"]],
             "points": spec["points"],
             "woe": [round(w, 4) for w in spec["woe"]],
         }

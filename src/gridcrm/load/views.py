@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridcrm.load import selectors, services, tou
+from gridcrm.load import clustering, selectors, services, tou
 from gridcrm.load.errors import MayNotEditProfile, MayNotManageTou
 from gridcrm.load.forms import CompositionForm, PlanForm, ProfileForm
 from gridcrm.load.models import Plan, TypicalCurve
@@ -251,15 +251,7 @@ def composition(request: AuthedRequest) -> HttpResponse:
 
 
 def _pattern_label(name: str) -> str:
-    labels = {
-        "three_shift_flat": _("Three-shift flat"),
-        "daytime_single_shift": _("Daytime single shift"),
-        "two_shift": _("Two shifts"),
-        "evening_peak": _("Evening residential peak"),
-        "night_load": _("Night load"),
-        "midday_peak": _("Midday peak"),
-    }
-    return labels.get(name, name)
+    return str(clustering.PATTERN_LABELS.get(name, name))
 
 
 @login_required

@@ -74,8 +74,20 @@ class RequestTypeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(HolidayDay)
 class HolidayDayAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read only: the calendar is written on its page, through services that record who
+    changed it (``service.calendar_services``)."""
+
     list_display = ("day", "kind", "name")
     list_filter = ("kind",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(RegionArea)

@@ -21,9 +21,10 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from gridcrm.service.api_payments import router as payments_router
 from gridcrm.service.api_requests import router as requests_router
+from gridcrm.service.calendar_api import router as calendar_router
 from gridcrm.service.matrix import matrix_current, matrix_publish, rule_as_dict
 from gridcrm.service.matrix_rows import MatrixRuleRow
-from gridcrm.service.models import HolidayDay, Notice, RequestType
+from gridcrm.service.models import Notice, RequestType
 from gridcrm.service.notices import Target, notice_create, notice_publish
 from gridcrm.service.selectors import notices_visible_to
 from gridcrm.web.http import AuthedRequest
@@ -31,6 +32,8 @@ from gridcrm.web.http import AuthedRequest
 router = Router(tags=["service"])
 router.add_router("", requests_router)
 router.add_router("", payments_router)
+# The working-day calendar's endpoints live in their own module.
+router.add_router("/calendar", calendar_router)
 
 
 # --- schemas ---------------------------------------------------------------------------
@@ -81,12 +84,6 @@ class MatrixIn(Schema):
 
     note: str
     rules: list[dict[str, Any]]
-
-
-class HolidayIO(Schema):
-    day: dt.date
-    kind: str
-    name: str = ""
 
 
 class TargetIn(Schema):
@@ -160,32 +157,6 @@ def matrix_put(request: AuthedRequest, payload: MatrixIn) -> dict[str, Any]:
     """Replace the whole matrix with a new version (marketing managers)."""
     matrix_publish(rules=payload.rules, note=payload.note, acting_user=request.user)
     return matrix(request)
-
-
-@router.get("/calendar", response=list[HolidayIO], summary="Holiday calendar")
-def calendar(request: AuthedRequest, year: int) -> Any:
-    return list(HolidayDay.objects.filter(day__year=year))
-
-
-@router.put("/calendar", response=HolidayIO, summary="Set a calendar day")
-def calendar_put(request: AuthedRequest, payload: HolidayIO) -> HolidayDay:
-    if not request.user.has_perm("service.manage_calendar"):
-        raise PermissionDenied
-    if payload.kind not in HolidayDay.Kind.values:
-        raise HttpError(422, "kind: holiday or workday.")
-    day, _created = HolidayDay.objects.update_or_create(
-        day=payload.day,
-        defaults={"kind": payload.kind, "name": payload.name, "updated_by": request.user},
-    )
-    return day
-
-
-@router.delete("/calendar/{day}", response={204: None}, summary="Remove a calendar day")
-def calendar_delete(request: AuthedRequest, day: dt.date) -> tuple[int, None]:
-    if not request.user.has_perm("service.manage_calendar"):
-        raise PermissionDenied
-    HolidayDay.objects.filter(day=day).delete()
-    return 204, None
 
 
 # --- notices ---------------------------------------------------------------------------

@@ -11,6 +11,20 @@ def _install_defaults_after_migrate(**kwargs: object) -> None:
     defaults_install()
 
 
+def _install_calendar_after_migrate(**kwargs: object) -> None:
+    # The official holiday schedules the installed source has and the calendar lacks
+    # (a new install; a package upgrade that adds next year).
+    from django.db import connections
+
+    from gridcrm.service.calendar_services import calendar_install_missing
+    from gridcrm.service.models import CalendarEvent, HolidayDay
+
+    using = str(kwargs.get("using", "default"))
+    tables = set(connections[using].introspection.table_names())
+    if {HolidayDay._meta.db_table, CalendarEvent._meta.db_table} <= tables:  # not unmigrated
+        calendar_install_missing()
+
+
 class ServiceConfig(AppConfig):
     name = "gridcrm.service"
     verbose_name = _("Service requests and notices")
@@ -26,6 +40,7 @@ class ServiceConfig(AppConfig):
         from gridcrm.service.stations import open_requests_follow_customers
 
         post_migrate.connect(_install_defaults_after_migrate, sender=self)
+        post_migrate.connect(_install_calendar_after_migrate, sender=self)
         CUSTOMER_PANELS.register(
             "service",
             Panel(

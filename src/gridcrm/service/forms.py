@@ -14,7 +14,6 @@ from gridcrm.service.matrix_rows import MatrixRuleRow
 from gridcrm.service.models import (
     Channel,
     CreditGrade,
-    HolidayDay,
     MatrixRule,
     Notice,
     NoticeTarget,
@@ -112,13 +111,6 @@ class NoticeForm(forms.Form):
             else:
                 parsed.append((scope, " ".join(parts[1:]), ""))
         return parsed
-
-
-class HolidayForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
-        model = HolidayDay
-        fields = ["day", "kind", "name"]
-        widgets = {"day": forms.DateInput(attrs={"type": "date", "autofocus": True})}
 
 
 class GraceForm(forms.Form):

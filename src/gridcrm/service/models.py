@@ -548,3 +548,24 @@ class GraceRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.bill_id} +{self.days}"
+
+
+class CalendarEvent(AuditEvent):
+    """A change of the working-day calendar: who set or removed a day, who imported a
+    year's official schedule (written only by ``service.calendar_events``)."""
+
+    class Kind(models.TextChoices):
+        DAY_SET = "day_set", _("Calendar day set")
+        DAY_REMOVED = "day_removed", _("Calendar day removed")
+        YEAR_IMPORTED = "year_imported", _("Official schedule imported")
+
+    kind = models.CharField(_("what"), max_length=40, choices=Kind.choices)
+    day = models.DateField(_("day"), null=True, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+
+    class Meta(AuditEvent.Meta):
+        verbose_name = _("calendar event")
+        verbose_name_plural = _("calendar events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.day or self.year}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridcrm.service import views
+from gridcrm.service import calendar_views, views
 
 app_name = "service"
 urlpatterns = [
@@ -25,7 +25,7 @@ urlpatterns = [
     path("notices/<int:pk>/publish/", views.notice_publish_view, name="notice_publish"),
     path("notices/<int:pk>/withdraw/", views.notice_withdraw_view, name="notice_withdraw"),
     path("matrix/", views.matrix, name="matrix"),
-    path("calendar/", views.calendar, name="calendar"),
+    path("calendar/", calendar_views.calendar, name="calendar"),
     path("timers/", views.timers_run, name="timers_run"),
     path("breaches/", views.breaches, name="breaches"),
     path("grace/", views.grace_list, name="grace"),

@@ -28,7 +28,6 @@ from gridcrm.service.matrix import matrix_current, matrix_publish, rule_as_dict
 from gridcrm.service.models import (
     Attachment,
     Breach,
-    HolidayDay,
     MatrixVersion,
     RequestType,
     ServiceRequest,
@@ -428,36 +427,6 @@ def matrix(request: AuthedRequest) -> HttpResponse:
             "errors": errors,
             "versions": MatrixVersion.objects.all()[:20],
             "types": RequestType.objects.prefetch_related("steps"),
-        },
-    )
-
-
-@login_required
-@permission_required("service.view_servicerequest", raise_exception=True)
-def calendar(request: AuthedRequest) -> HttpResponse:
-    """The holiday calendar; an administrator adds and removes days."""
-    can_edit = request.user.has_perm("service.manage_calendar")
-    form = forms.HolidayForm(request.POST or None)
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied
-        if "delete" in request.POST:
-            HolidayDay.objects.filter(pk=request.POST["delete"]).delete()
-            return redirect("service:calendar")
-        if form.is_valid():
-            day = form.save(commit=False)
-            day.updated_by = request.user
-            day.save()
-            return redirect("service:calendar")
-    year = int(request.GET.get("year") or timezone.localdate().year)
-    return render(
-        request,
-        "service/calendar.html",
-        {
-            "form": form,
-            "can_edit": can_edit,
-            "days": HolidayDay.objects.filter(day__year=year),
-            "year": year,
         },
     )
 

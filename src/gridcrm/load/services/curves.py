@@ -46,7 +46,15 @@ def typical_curves_refresh(
         curves[key] = (kw, max(days, int(row["days"])))
     ids = customer_ids_by_account(account_nos={k[0] for k in curves})
     keys = [k for k in curves if k[0] in ids]
-    labels = clustering.cluster(np.array([curves[k][0] for k in keys])).labels if keys else []
+    labels = (
+        clustering.cluster(
+            np.array([curves[k][0] for k in keys]),
+            owners=[k[0] for k in keys],
+            seasons=[k[1] for k in keys],
+        ).labels
+        if keys
+        else []
+    )
     objs = [
         TypicalCurve(
             customer_id=ids[k[0]],
