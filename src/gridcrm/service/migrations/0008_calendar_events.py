@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('service', '0005_open_requests_follow_the_customers_station'),
+        ('service', '0007_audit_events_and_published_matrix_versions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
