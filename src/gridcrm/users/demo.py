@@ -95,7 +95,11 @@ def users_named(usernames: Sequence[str]) -> dict[str, User]:
 
 def users_with_role(role: Role) -> list[User]:
     """The active users holding ``role``, by username."""
-    return list(User.objects.filter(is_active=True, groups__name=role.value).order_by("username"))
+    return list(
+        User.objects.filter(is_active=True, groups__name=role.value)
+        .select_related("region")
+        .order_by("username")
+    )
 
 
 def user_with_role(role: Role, *, or_superuser: bool = False) -> User | None:
