@@ -79,10 +79,10 @@ class Kind:
         return self.importance != ImportanceClass.NONE
 
 
-_FLAVOURS = ("urban", "mining", "suburban", "county")
+FLAVOURS = ("urban", "mining", "suburban", "county")
 
 
-_HOUSEHOLD = Kind(
+HOUSEHOLD = Kind(
     key="household",
     segment=Segment.RESIDENTIAL,
     industry="",
@@ -93,7 +93,7 @@ _HOUSEHOLD = Kind(
 )
 
 KINDS: tuple[Kind, ...] = (
-    _HOUSEHOLD,
+    HOUSEHOLD,
     # ------------------------------------------------------------------ commercial
     Kind(
         "restaurant", Segment.COMMERCIAL, "H6210", (25, 22, 22, 22),

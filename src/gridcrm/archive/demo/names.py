@@ -29,11 +29,11 @@ _TRADE_WORDS = (
 _FAKER_WORDS_SKIPPED = frozenset(
     {"快讯", "联软", "七喜", "四通", "趋势", "恩悌", "迪摩", "富罳", "精芯"}
 )
-_FOODS = (
+FOODS = (
     "刀削面馆", "饺子馆", "火锅店", "烧烤店", "面馆", "小吃店", "酒楼", "快餐店", "砂锅居",
     "涮肉馆", "包子铺", "拉面馆",
 )  # fmt: skip
-_BANKS = (
+BANKS = (
     "中国工商银行股份有限公司",
     "中国农业银行股份有限公司",
     "中国银行股份有限公司",
@@ -43,12 +43,12 @@ _BANKS = (
     "晋商银行股份有限公司",
     "山西阳泉农村商业银行股份有限公司",
 )
-_BUREAUS = (
+BUREAUS = (
     "公安局", "财政局", "教育局", "民政局", "人力资源和社会保障局", "自然资源局",
     "住房和城乡建设局", "交通运输局", "水务局", "农业农村局", "市场监督管理局", "税务局",
     "应急管理局", "卫生健康委员会",
 )  # fmt: skip
-_ORDINALS = ("一", "二", "三", "四", "五")
+ORDINALS = ("一", "二", "三", "四", "五")
 _MOBILE_PREFIXES = (
     "130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "147", "150",
     "151", "152", "153", "155", "156", "157", "158", "159", "166", "172", "173", "175",
@@ -68,7 +68,7 @@ class _Pools:
 
 
 @cache
-def _pools() -> _Pools:
+def name_pools() -> _Pools:
     """Name pools from Faker's zh_CN data, read once (Faker itself is never called)."""
     from faker.providers.company.zh_CN import Provider as CompanyProvider
     from faker.providers.person.zh_CN import Provider as PersonProvider
@@ -89,7 +89,7 @@ def _pools() -> _Pools:
 
 def person_name(rng: random.Random) -> str:
     """A Chinese full name: a surname by its real frequency and a given name."""
-    pools = _pools()
+    pools = name_pools()
     surname = _pick(rng, pools.surnames, pools.surname_cum)
     roll = rng.random()
     if roll < 0.4:

@@ -182,7 +182,7 @@ STATIONS: tuple[Station, ...] = (
     ),
 )
 
-_SEGMENT_ORDER = (
+SEGMENT_ORDER = (
     Segment.RESIDENTIAL,
     Segment.COMMERCIAL,
     Segment.INDUSTRIAL,
@@ -190,7 +190,7 @@ _SEGMENT_ORDER = (
     Segment.OTHER,
 )
 
-_VILLAGES = (
+VILLAGES = (
     "东庄", "西庄", "南庄", "北庄", "前庄", "后庄", "上庄", "下庄", "东沟", "西沟", "南沟",
     "北沟", "王家庄", "李家庄", "张家庄", "赵家庄", "刘家庄", "郭家庄", "马家峪", "白家峪",
     "柳树沟", "杏树沟", "桃园", "岭上", "坡头", "窑上", "大石门", "小石门", "红岩", "青石",

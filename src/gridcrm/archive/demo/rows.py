@@ -28,20 +28,20 @@ from gridcrm.archive.demo.draw import cumulative as _cumulative
 from gridcrm.archive.demo.draw import one as _one
 from gridcrm.archive.demo.draw import pick as _pick
 from gridcrm.archive.demo.draw import whole as _int
-from gridcrm.archive.demo.kinds import _FLAVOURS, _HOUSEHOLD, KINDS, V220, V380, Kind
+from gridcrm.archive.demo.kinds import FLAVOURS, HOUSEHOLD, KINDS, V220, V380, Kind
 from gridcrm.archive.demo.names import (
-    _BANKS,
-    _BUREAUS,
-    _FOODS,
-    _ORDINALS,
-    _pools,
+    BANKS,
+    BUREAUS,
+    FOODS,
+    ORDINALS,
     landline_phone,
     mobile_phone,
+    name_pools,
     person_name,
     resident_id,
     social_credit_code,
 )
-from gridcrm.archive.demo.places import _SEGMENT_ORDER, _VILLAGES, STATIONS, Station
+from gridcrm.archive.demo.places import SEGMENT_ORDER, STATIONS, VILLAGES, Station
 
 # Contracted capacity from which a customer counts as a key account (大客户).
 KEY_ACCOUNT_KVA = 1000
@@ -123,11 +123,11 @@ class _Fields(dict[str, str]):
         if key in fixed:
             return fixed[key]
         pools: dict[str, Sequence[str]] = {
-            "word": _pools().words,
-            "food": _FOODS,
-            "bank": _BANKS,
-            "bureau": _BUREAUS,
-            "ord": _ORDINALS,
+            "word": name_pools().words,
+            "food": FOODS,
+            "bank": BANKS,
+            "bureau": BUREAUS,
+            "ord": ORDINALS,
         }
         if key in pools:
             return _one(rng, pools[key])
@@ -136,12 +136,12 @@ class _Fields(dict[str, str]):
         if key == "town":
             return place.town or station.street_town or station.district
         if key == "village":
-            return place.village or _one(rng, _VILLAGES)
+            return place.village or _one(rng, VILLAGES)
         if key == "place":
             # Branches and base stations are named after their street or town.
             return place.street or place.town.rstrip("镇乡") or _one(rng, station.streets)
         if key == "surname":
-            return _pick(rng, _pools().surnames, _pools().surname_cum)
+            return _pick(rng, name_pools().surnames, name_pools().surname_cum)
         if key == "person":
             return person_name(rng)
         if key == "n":
@@ -170,7 +170,7 @@ def _address(rng: random.Random, station: Station, place: _Place, *, household: 
 
 def _place(rng: random.Random, station: Station) -> _Place:
     if station.towns and rng.random() < station.rural_share:
-        return _Place(town=_one(rng, station.towns), village=_one(rng, _VILLAGES))
+        return _Place(town=_one(rng, station.towns), village=_one(rng, VILLAGES))
     return _Place(street=_one(rng, station.streets))
 
 
@@ -188,8 +188,8 @@ class _Chooser:
 @cache
 def _chooser() -> _Chooser:
     kinds: dict[tuple[str, Segment], tuple[tuple[Kind, ...], tuple[float, ...]]] = {}
-    for i, flavour in enumerate(_FLAVOURS):
-        for segment in _SEGMENT_ORDER:
+    for i, flavour in enumerate(FLAVOURS):
+        for segment in SEGMENT_ORDER:
             of_segment = tuple(k for k in KINDS if k.segment == segment and k.weights[i] > 0)
             kinds[flavour, segment] = (of_segment, _cumulative(k.weights[i] for k in of_segment))
     return _Chooser(
@@ -212,7 +212,7 @@ def customer_rows(rng: random.Random, count: int) -> Iterator[CustomerRow]:
     next_seq = {s.code: rng.randrange(1_000_000, 5_000_000) for s in STATIONS}
     for _ in range(count):
         station = _pick(rng, chooser.stations, chooser.station_cum)
-        segment = _pick(rng, _SEGMENT_ORDER, chooser.segment_cum[station.code])
+        segment = _pick(rng, SEGMENT_ORDER, chooser.segment_cum[station.code])
         kinds, kind_cum = chooser.kinds[station.flavour, segment]
         kind = _pick(rng, kinds, kind_cum)
         supply = _pick(rng, kind.supplies, chooser.supply_cum[kind.key])
@@ -220,7 +220,7 @@ def customer_rows(rng: random.Random, count: int) -> Iterator[CustomerRow]:
         place = _place(rng, station)
         seq = next_seq[station.code]
         next_seq[station.code] = seq + _int(rng, 1, 3)
-        household = kind is _HOUSEHOLD
+        household = kind is HOUSEHOLD
         if household:
             name = person_name(rng)
             phone = mobile_phone(rng)
@@ -282,7 +282,7 @@ def _equipment(
     rng: random.Random, kind: Kind, voltage: VoltageLevel, kva: int, place: _Place
 ) -> dict[str, Any]:
     low_voltage = voltage in (V220, V380)
-    household = kind is _HOUSEHOLD
+    household = kind is HOUSEHOLD
     # Low-voltage customers hang off a public transformer area (台区); high-voltage
     # ones own their transformers and are metered through CTs.
     area = ""
@@ -345,7 +345,7 @@ def _weighted(table: tuple[tuple[str, int], ...]) -> tuple[tuple[str, ...], tupl
 
 def _contact(rng: random.Random, kind: Kind, kva: int) -> dict[str, Any]:
     # Tier 2 is mostly known, tier 3 (gathered in contact with the customer) often not.
-    household = kind is _HOUSEHOLD
+    household = kind is HOUSEHOLD
     payments = _weighted(_HOUSEHOLD_PAYMENTS if household else _BUSINESS_PAYMENTS)
     values: dict[str, Any] = {
         "contact_person": "",

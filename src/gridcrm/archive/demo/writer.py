@@ -21,7 +21,7 @@ from django.utils import timezone
 from gridcrm.archive import registry
 from gridcrm.archive.choices import Segment
 from gridcrm.archive.demo.draw import batches
-from gridcrm.archive.demo.places import _SEGMENT_ORDER
+from gridcrm.archive.demo.places import SEGMENT_ORDER
 from gridcrm.archive.demo.rows import CustomerRow, customer_rows
 from gridcrm.archive.imports import Deriver
 from gridcrm.archive.models import Customer
@@ -269,7 +269,7 @@ def customers_write(
                 on_batch(len(params))
     return CustomersWritten(
         customers=sum(by_segment.values()),
-        by_segment={s.value: by_segment[s] for s in _SEGMENT_ORDER},
+        by_segment={s.value: by_segment[s] for s in SEGMENT_ORDER},
         key_accounts=key_accounts,
         portal_account_no=portal.account_no if portal else None,
         portal_name=portal.name if portal else None,
