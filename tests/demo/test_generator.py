@@ -300,15 +300,3 @@ def test_reset_refuses_when_other_customers_exist() -> None:
     with pytest.raises(CommandError, match="1 customers are outside the demo company"):
         call_command("demo_data", customers=60, seed=4, reset=True, verbosity=0)
     assert Customer.objects.count() == 61
-
-
-@pytest.mark.django_db
-def test_demo_prints_the_url_and_a_login_per_role() -> None:
-    out = StringIO()
-    call_command("demo", "--customers", "80", "--seed", "2", "--no-serve", verbosity=0, stdout=out)
-    text = out.getvalue()
-    assert "http://127.0.0.1:8000" in text
-    assert DEMO_PASSWORD in text
-    for staff in STAFF:
-        assert f"  {staff.username} " in text
-    assert Customer.objects.count() == 80

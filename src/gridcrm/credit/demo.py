@@ -8,21 +8,24 @@ Call after ``gridcrm demo_facts`` (``gridcrm demo`` does): the hidden risk class
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import ibis
 import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from gridcrm.archive.models import Customer
+from gridcrm.archive.demo import customer_get, customer_pks_by_account, portal_customer
 from gridcrm.credit import services
 from gridcrm.credit.expert import DEFAULT_MATRIX
 from gridcrm.credit.models import EventKind, ReviewRequest
 from gridcrm.credit.scorecard import FitError
 from gridcrm.lake import catalog
-from gridcrm.users.models import User
+from gridcrm.users.demo import user_with_role
 from gridcrm.users.roles import Role
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import User
 
 
 def _lake_end(con: ibis.BaseBackend) -> date:
@@ -41,7 +44,7 @@ def _truth() -> pd.DataFrame | None:
 
 
 def _user(role: Role) -> User | None:
-    return User.objects.filter(groups__name=role.value, is_active=True).order_by("pk").first()
+    return user_with_role(role)
 
 
 def demo_credit_data(*, seed: int, stdout: TextIO) -> None:
@@ -76,7 +79,7 @@ def demo_credit_data(*, seed: int, stdout: TextIO) -> None:
         acting_user=manager,
     ) if manager else None
     # A few incidents entered by staff, so that every trigger shows somewhere.
-    customers = list(Customer.objects.order_by("account_no").values_list("pk", flat=True))
+    customers = customer_pks_by_account()
     picks = rng.choice(len(customers), size=min(6, len(customers)), replace=False)
     kinds = [
         EventKind.ACCIDENT,
@@ -87,7 +90,7 @@ def demo_credit_data(*, seed: int, stdout: TextIO) -> None:
         EventKind.LATE_PAYMENT,
     ]
     for index, kind in zip(picks, kinds, strict=False):
-        customer = Customer.objects.get(pk=customers[int(index)])
+        customer = customer_get(customers[int(index)])
         services.credit_event_record(
             customer=customer,
             kind=kind,
@@ -103,7 +106,7 @@ def demo_credit_data(*, seed: int, stdout: TextIO) -> None:
     )
     customer_user = _user(Role.CUSTOMER)
     if customer_user is not None:
-        own = Customer.objects.filter(portal_user=customer_user).first()
+        own = portal_customer(customer_user)
         if own is not None:
             services.review_request_submit(
                 customer=own,

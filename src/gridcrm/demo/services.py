@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db import models, transaction
-from django.db.models import ForeignObjectRel, ManyToManyField, ManyToManyRel, Q, QuerySet
+from django.db.models import ForeignObjectRel, ManyToManyField, ManyToManyRel, QuerySet
 
-from gridcrm.archive.models import Customer
+from gridcrm.archive.demo import (
+    customer_count,
+    customer_count_under,
+    customers_in_regions,
+    customers_outside_regions,
+    key_account_count,
+    portal_customer,
+)
 from gridcrm.demo.generator import (
     COMPANY_CODE,
     DEMO_PASSWORD,
@@ -17,8 +24,17 @@ from gridcrm.demo.generator import (
     DemoResult,
     write_demo,
 )
-from gridcrm.users.models import Region, RegionLevel, User
+from gridcrm.users.demo import (
+    region_get,
+    regions_delete,
+    regions_under,
+    users_delete_query,
+    users_named,
+)
 from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import User
 
 DEMO_USERNAMES = tuple(staff.username for staff in STAFF)
 
@@ -50,22 +66,22 @@ class DemoLogin:
     scope: str
 
 
-def _demo_regions() -> QuerySet[Region]:
-    return Region.objects.filter(Q(path=COMPANY_CODE) | Q(path__startswith=f"{COMPANY_CODE}."))
+def _demo_region_ids() -> list[int]:
+    return list(regions_under(COMPANY_CODE).values_list("pk", flat=True))
 
 
 def demo_state() -> DemoState:
     """Count the customers, and look for the demo company and the demo logins."""
     return DemoState(
-        customers=Customer.objects.count(),
-        company_exists=Region.objects.filter(code=COMPANY_CODE).exists(),
-        demo_users=User.objects.filter(username__in=DEMO_USERNAMES).count(),
+        customers=customer_count(),
+        company_exists=region_get(COMPANY_CODE) is not None,
+        demo_users=len(users_named(DEMO_USERNAMES)),
     )
 
 
 def customers_outside_demo() -> int:
     """Customers served by regions that are not the demo company's: --reset keeps them."""
-    return Customer.objects.exclude(region__in=_demo_regions()).count()
+    return customers_outside_regions(_demo_region_ids())
 
 
 def _clear_dependents(
@@ -118,19 +134,15 @@ def demo_reset() -> int:
     Customers are the ones served by a region of the demo tree; users of other
     names who were placed in that tree keep their account but lose the region.
     """
-    regions = _demo_regions()
-    customers = Customer.objects.filter(region_id__in=list(regions.values_list("pk", flat=True)))
-    _clear_dependents(Customer, customers)
+    customers = customers_in_regions(_demo_region_ids())
+    _clear_dependents(customers.model, customers)
     # With nothing left referring to them, the customers go in one statement; the
     # ORM's delete() would load every key and delete in chunks of a hundred.
     deleted = customers._raw_delete(customers.db)
-    users = User.objects.filter(username__in=DEMO_USERNAMES)
-    _clear_dependents(User, users)
+    users = users_delete_query(DEMO_USERNAMES)
+    _clear_dependents(users.model, users)
     users.delete()
-    User.objects.filter(region__in=regions).update(region=None)
-    # Children before parents: Region.parent protects a region that has children.
-    for level in (RegionLevel.STATION, RegionLevel.DISTRICT, RegionLevel.COMPANY):
-        regions.filter(level=level).delete()
+    regions_delete(COMPANY_CODE)
     return deleted
 
 
@@ -150,30 +162,23 @@ def demo_build(
 
 def _scope(user: User, role: Role) -> str:
     if user.is_superuser or role in COMPANY_WIDE_ROLES:
-        return f"all {Customer.objects.count():,} customers"
+        return f"all {customer_count():,} customers"
     if role == Role.REGIONAL_COLLECTOR and user.region is not None:
-        count = Customer.objects.filter(
-            Q(region__path=user.region.path) | Q(region__path__startswith=f"{user.region.path}.")
-        ).count()
+        count = customer_count_under(user.region.path)
         return f"{count:,} customers of {user.region.name}"
     if role == Role.KEY_ACCOUNT_MANAGER:
-        count = Customer.objects.filter(account_manager=user).count()
-        return f"portfolio of {count:,} key accounts"
+        return f"portfolio of {key_account_count(manager=user):,} key accounts"
     if role == Role.BUSINESS_SPECIALIST:
-        count = Customer.objects.filter(account_manager__isnull=False).count()
-        return f"all {count:,} key accounts"
+        return f"all {key_account_count():,} key accounts"
     if role == Role.CUSTOMER:
-        own = Customer.objects.filter(portal_user=user).first()
+        own = portal_customer(user)
         return f"own account {own}" if own else "no account linked"
     return ""
 
 
 def demo_logins() -> list[DemoLogin]:
     """The demo logins present in the database, in the order of the staff table."""
-    users = {
-        u.username: u
-        for u in User.objects.filter(username__in=DEMO_USERNAMES).select_related("region")
-    }
+    users = users_named(DEMO_USERNAMES)
     logins = []
     for staff in STAFF:
         user = users.get(staff.username)

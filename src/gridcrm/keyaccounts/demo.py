@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -26,10 +26,13 @@ from gridcrm.keyaccounts.services import (
     report_send,
     roster_refresh,
 )
-from gridcrm.service.models import RequestType
+from gridcrm.service.demo import request_type_get
 from gridcrm.service.services import request_step_complete
-from gridcrm.users.models import User
+from gridcrm.users.demo import users_with_role
 from gridcrm.users.roles import Role
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import User
 
 MAX_ACCOUNTS = 240  # accounts that get a year of visits; the rest keep the roster only
 
@@ -151,7 +154,7 @@ GROUPS = ["晋能控股集团", "阳煤集团", "华润电力"]
 
 
 def _users(role: Role) -> list[User]:
-    return list(User.objects.filter(is_active=True, groups__name=role.value).order_by("username"))
+    return users_with_role(role)
 
 
 def _note(rng: random.Random, topic: str) -> str:
@@ -281,8 +284,8 @@ def _fast_requests(
     owner = account.manager
     if owner is None:
         return 0
-    repair = RequestType.objects.get(code="fault_repair")
-    enquiry = RequestType.objects.get(code="enquiry")
+    repair = request_type_get("fault_repair")
+    enquiry = request_type_get("enquiry")
     days = sorted(rng.sample(range(3, 330), count))
     for k, back in enumerate(reversed(days)):
         at = timezone.make_aware(

@@ -41,8 +41,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gridcrm.archive.models import Customer
+from gridcrm.archive.demo import customer_fact_rows
 from gridcrm.lake import catalog
+from gridcrm.lake.demo_shapes import (
+    FESTIVAL,
+    QUARTERS,
+    SEASON,
+    SHAPES,
+    SPRING_FESTIVAL,
+    UTILISATION,
+    festival_factor,
+    shape_of,
+)
 from gridcrm.lake.pipelines import months_before
 from gridcrm.lake.schemas import (
     BILLS,
@@ -54,152 +64,31 @@ from gridcrm.lake.schemas import (
 )
 from gridcrm.lake.services import facts_append, lake_compact, lake_table_clear
 
+__all__ = [
+    "FESTIVAL",
+    "QUARTERS",
+    "SEASON",
+    "SHAPES",
+    "SPRING_FESTIVAL",
+    "UTILISATION",
+    "DemoCustomer",
+    "DemoFactsReport",
+    "demo_customers",
+    "festival_factor",
+    "generate_demo_facts",
+    "shape_of",
+]
+
 logger = logging.getLogger(__name__)
 
-QUARTERS = 96
 RISK_CLASSES = ("reliable", "late_payer", "drifter", "thief", "failing")
 # Chance of drifting = this × stress² (E[stress²] = 1/28 under Beta(1, 6): about 6 % of
 # customers drift, almost none of the calm ones, four in ten of the most stressed).
 DRIFT_PER_STRESS2 = 1.68
 
-# Lunar new year's day: factories stop around it.
-SPRING_FESTIVAL = {
-    2022: date(2022, 2, 1),
-    2023: date(2023, 1, 22),
-    2024: date(2024, 2, 10),
-    2025: date(2025, 1, 29),
-    2026: date(2026, 2, 17),
-    2027: date(2027, 2, 6),
-    2028: date(2028, 1, 26),
-}
-
 # Catalogue prices, yuan per kWh (flat period); TOU multiples below.
 PRICE = {"residential": 0.477, "general_ci": 0.66, "large_industry": 0.58, "agriculture": 0.45}
 TOU_MULTIPLE = {"sharp": 1.8, "peak": 1.5, "flat": 1.0, "valley": 0.5}
-
-
-def _hours(*ranges: tuple[float, float, float]) -> np.ndarray:
-    """A 96-quarter profile from (start hour, end hour, level) ranges over a base of 0."""
-    profile = np.zeros(QUARTERS)
-    for start, end, level in ranges:
-        profile[int(start * 4) : int(end * 4)] = level
-    return profile
-
-
-def _smooth(profile: np.ndarray) -> np.ndarray:
-    kernel = np.array([0.15, 0.7, 0.15])
-    padded = np.concatenate([profile[-1:], profile, profile[:1]])
-    smooth: np.ndarray = np.convolve(padded, kernel, mode="valid")
-    return smooth
-
-
-# (weekday, weekend) profiles, relative to the customer's mean load.
-SHAPES: dict[str, tuple[np.ndarray, np.ndarray]] = {
-    "residential": (
-        _hours(
-            (0, 6, 0.35), (6, 9, 0.9), (9, 17, 0.6), (17, 19, 1.2), (19, 22, 1.9), (22, 24, 0.9)
-        ),
-        _hours(
-            (0, 7, 0.4), (7, 11, 1.1), (11, 17, 0.9), (17, 19, 1.3), (19, 22, 1.8), (22, 24, 1.0)
-        ),
-    ),
-    "commercial": (
-        _hours((0, 8, 0.25), (8, 9, 0.9), (9, 21, 1.7), (21, 23, 0.8), (23, 24, 0.3)),
-        _hours((0, 9, 0.25), (9, 22, 1.5), (22, 24, 0.35)),
-    ),
-    "three_shift": (
-        _hours((0, 8, 0.97), (8, 16, 1.03), (16, 24, 1.0)),
-        _hours((0, 8, 0.95), (8, 16, 1.0), (16, 24, 0.98)),
-    ),
-    "two_shift": (
-        _hours((0, 7, 0.3), (7, 8, 0.8), (8, 23, 1.45), (23, 24, 0.6)),
-        _hours((0, 24, 0.45)),
-    ),
-    "office": (
-        _hours((0, 7, 0.3), (7, 9, 1.0), (9, 18, 1.9), (18, 21, 0.9), (21, 24, 0.35)),
-        _hours((0, 24, 0.5)),
-    ),
-    "lighting": (
-        _hours((0, 6, 2.1), (6, 7, 1.0), (7, 18, 0.05), (18, 19, 1.2), (19, 24, 2.1)),
-        _hours((0, 6, 2.1), (6, 7, 1.0), (7, 18, 0.05), (18, 19, 1.2), (19, 24, 2.1)),
-    ),
-    "water_works": (
-        _hours((0, 6, 1.6), (6, 9, 1.4), (9, 17, 0.6), (17, 21, 0.9), (21, 24, 1.3)),
-        _hours((0, 6, 1.6), (6, 9, 1.4), (9, 17, 0.6), (17, 21, 0.9), (21, 24, 1.3)),
-    ),
-    "farm": (
-        _hours((0, 6, 0.2), (6, 19, 1.7), (19, 24, 0.3)),
-        _hours((0, 6, 0.2), (6, 19, 1.7), (19, 24, 0.3)),
-    ),
-}
-SHAPES = {
-    k: (_smooth(a) / _smooth(a).mean(), _smooth(b) / _smooth(b).mean())
-    for k, (a, b) in SHAPES.items()
-}
-
-# Monthly level (index 1-12) per shape: cooling in summer, heating in winter.
-SEASON: dict[str, np.ndarray] = {
-    "residential": np.array([0, 1.45, 1.35, 1.05, 0.9, 0.85, 1.0, 1.3, 1.3, 0.9, 0.9, 1.1, 1.45]),
-    "commercial": np.array([0, 1.15, 1.1, 0.95, 0.9, 0.95, 1.1, 1.35, 1.35, 1.0, 0.9, 1.0, 1.15]),
-    "three_shift": np.array([0, 1.0, 0.97, 1.0, 1.0, 1.0, 1.0, 1.03, 1.03, 1.0, 1.0, 1.0, 1.0]),
-    "two_shift": np.array([0, 1.0, 0.9, 1.0, 1.0, 1.0, 1.0, 1.05, 1.05, 1.0, 1.0, 1.0, 1.0]),
-    "office": np.array([0, 1.2, 1.1, 0.95, 0.85, 0.9, 1.1, 1.3, 1.3, 1.0, 0.85, 1.0, 1.2]),
-    "lighting": np.array([0, 1.2, 1.1, 1.0, 0.9, 0.85, 0.8, 0.8, 0.85, 0.95, 1.05, 1.15, 1.2]),
-    "water_works": np.array([0, 0.9, 0.9, 0.95, 1.0, 1.05, 1.15, 1.2, 1.2, 1.05, 0.95, 0.9, 0.9]),
-    "farm": np.array([0, 0.2, 0.2, 0.6, 1.4, 1.7, 1.8, 1.6, 1.4, 0.9, 0.5, 0.3, 0.2]),
-}
-# The Spring Festival's effect on a day's load, by shape (±3 days around it, more on the eve).
-FESTIVAL = {
-    "residential": 1.25,
-    "commercial": 0.6,
-    "three_shift": 0.85,
-    "two_shift": 0.25,
-    "office": 0.3,
-    "lighting": 1.0,
-    "water_works": 0.95,
-    "farm": 0.5,
-}
-# Mean load as a share of contracted capacity (kVA ≈ kW at pf 0.9).
-UTILISATION = {
-    "residential": 0.07,
-    "commercial": 0.25,
-    "three_shift": 0.6,
-    "two_shift": 0.35,
-    "office": 0.22,
-    "lighting": 0.3,
-    "water_works": 0.45,
-    "farm": 0.15,
-}
-
-
-def shape_of(segment: str, industry_code: str) -> str:
-    """The load shape of a customer, from its segment and GB/T 4754 industry."""
-    code = industry_code or ""
-    if segment == "residential":
-        return "residential"
-    if code[:3] in {"C31", "C32", "C26", "C30", "C25"}:
-        return "three_shift"
-    if code.startswith("C") or segment == "industrial":
-        return "two_shift"
-    if code.startswith("D46"):
-        return "water_works"
-    if code.startswith("N78") or code.startswith("N77"):
-        return "lighting"
-    if code.startswith("A"):
-        return "farm"
-    if code[:1] in {"P", "Q", "M", "L", "S", "O"} or segment == "public_utility":
-        return "office"
-    return "commercial"
-
-
-def festival_factor(day: date, shape: str) -> float:
-    eve = SPRING_FESTIVAL.get(day.year)
-    if eve is None:
-        return 1.0
-    distance = (day - eve).days
-    if -3 <= distance <= 6:
-        return FESTIVAL[shape]
-    return 1.0
 
 
 @dataclass(frozen=True)
@@ -214,6 +103,8 @@ class DemoCustomer:
     """Months before the end when the risk starts to show (0 for reliable)."""
     stress: float = 0.0
     """Hidden financial stress, 0-1: how often and how late ordinary bills are paid."""
+    recent_readings: bool = False
+    """A household with a smart meter read every 15 minutes for the last weeks only."""
 
 
 @dataclass(frozen=True)
@@ -230,27 +121,24 @@ class DemoFactsReport:
     """The day the facts run to: payments after it are not yet made."""
 
 
-def demo_customers(rng: np.random.Generator, *, metered_share: float = 0.0) -> list[DemoCustomer]:
+def demo_customers(
+    rng: np.random.Generator, *, metered_share: float = 0.0, household_share: float = 0.0
+) -> list[DemoCustomer]:
     """The customers in the database with a shape, a mean load and a hidden risk class.
 
-    Key accounts (a key-account manager, or supply at 10 kV and above) are metered.
+    Key accounts (a key-account manager, or supply at 10 kV and above) are metered, and
+    ``metered_share`` of the others; ``household_share`` of the households are read for
+    the last weeks only (``recent_readings``).
     """
-    rows = Customer.objects.order_by("account_no").values_list(
-        "account_no",
-        "segment",
-        "industry_code",
-        "tariff_category",
-        "contracted_kva",
-        "voltage_level",
-        "account_manager_id",
-    )
     out = []
-    for account_no, segment, industry, tariff, kva, voltage, manager in rows.iterator(
-        chunk_size=5000
-    ):
+    for account_no, segment, industry, tariff, kva, voltage, manager in customer_fact_rows():
         shape = shape_of(segment, industry)
         mean_kw = float(kva or 0) * UTILISATION[shape] * float(rng.lognormal(0.0, 0.25))
-        metered = bool(manager) or voltage not in {"220V", "380V"} or rng.random() < metered_share
+        metered = bool(manager) or voltage not in {"220V", "380V"}
+        # One draw for the others whatever the shares, so that the shares change nothing else.
+        draw = 1.0 if metered else rng.random()
+        metered = metered or draw < metered_share
+        recent = not metered and segment == "residential" and draw < metered_share + household_share
         stress = float(rng.beta(1.0, 6.0))
         u = rng.random()
         if shape in {"two_shift", "three_shift"} and u < 0.08:
@@ -264,7 +152,9 @@ def demo_customers(rng: np.random.Generator, *, metered_share: float = 0.0) -> l
         else:
             risk = "reliable"
         event = int(rng.integers(3, 13)) if risk != "reliable" else 0
-        out.append(DemoCustomer(account_no, shape, tariff, mean_kw, metered, risk, event, stress))
+        out.append(
+            DemoCustomer(account_no, shape, tariff, mean_kw, metered, risk, event, stress, recent)
+        )
     return out
 
 
@@ -472,23 +362,28 @@ def generate_demo_facts(
     end: date | None = None,
     reset: bool = True,
     progress: Callable[[str], None] | None = None,
+    household_share: float = 0.0,
+    household_days: int = 28,
 ) -> DemoFactsReport:
     """Write the facts of every customer in the database into the lake.
 
     ``end`` is the last billed month's next month (default: this month); bills cover the
-    ``months`` before it, readings of metered customers the ``reading_days`` before it.
+    ``months`` before it, readings of metered customers the ``reading_days`` before it,
+    and of ``household_share`` of the households (smart meters read remotely) the last
+    ``household_days`` of those. The facts run to the middle of the ``end`` month or to
+    today, whichever is earlier: nothing is paid in the future.
     """
     say = progress or (lambda message: None)
     rng = np.random.default_rng(seed)
     today = end or date.today()  # noqa: DTZ011 (a calendar month, not an instant)
     end_month = date(today.year, today.month, 1)
     periods = [months_before(end_month, months - i) for i in range(months)]
-    customers = demo_customers(rng)
+    customers = demo_customers(rng, household_share=household_share)
     if reset:
         for table in ("bills", "payments", "readings", "outages", "violations"):
             lake_table_clear(table=table)
     say(f"{len(customers)} customers")
-    as_of = end_month + timedelta(days=14)
+    as_of = min(end_month + timedelta(days=14), date.today())  # noqa: DTZ011 (a calendar day)
     bills_n = payments_n = 0
     chunk = 2000
     for start in range(0, len(customers), chunk):
@@ -499,31 +394,24 @@ def generate_demo_facts(
         payments_n += payments.num_rows
         say(f"bills and payments: {start + chunk}/{len(customers)}")
     metered = [c for c in customers if c.metered]
-    readings_n = 0
-    first = end_month - timedelta(days=reading_days)
-    day = first
-    while day < end_month:
-        month_end = min(months_before(date(day.year, day.month, 1), -1), end_month)
-        days = (month_end - day).days
-        to_end = (end_month.year - day.year) * 12 + end_month.month - day.month - 1
-        for start in range(0, len(metered), 500):
-            table = readings_for_month(metered[start : start + 500], day, days, rng, to_end)
-            facts_append(table="readings", facts=table)
-            readings_n += table.num_rows
-        say(f"readings: {day:%Y-%m}")
-        day = month_end
+    readings_n = _readings_write(metered, end_month, reading_days, rng, say)
     outages = _outages(customers, periods, rng)
     facts_append(table="outages", facts=outages)
     violations = _violations(customers, end_month, rng)
     if violations.num_rows:
         facts_append(table="violations", facts=violations)
+    households = [c for c in customers if c.recent_readings]
+    # Their own stream of numbers, so that reading households changes no other fact.
+    household_rng = np.random.default_rng([seed, QUARTERS])
+    days = min(household_days, reading_days)
+    readings_n += _readings_write(households, end_month, days, household_rng, say)
     for table in ("bills", "payments", "readings"):
         lake_compact(table=table)
     _write_truth(customers)
     counts = {r: sum(1 for c in customers if c.risk == r) for r in RISK_CLASSES}
     return DemoFactsReport(
         customers=len(customers),
-        metered=len(metered),
+        metered=len(metered) + (len(households) if days > 0 else 0),
         bills=bills_n,
         payments=payments_n,
         readings=readings_n,
@@ -532,6 +420,30 @@ def generate_demo_facts(
         risk_counts=counts,
         as_of=as_of,
     )
+
+
+def _readings_write(
+    customers: list[DemoCustomer],
+    end_month: date,
+    reading_days: int,
+    rng: np.random.Generator,
+    say: Callable[[str], None],
+) -> int:
+    """Write the 15-minute readings of ``customers`` for the ``reading_days`` before
+    ``end_month``, a month at a time; returns how many."""
+    written = 0
+    day = end_month - timedelta(days=reading_days)
+    while day < end_month:
+        month_end = min(months_before(date(day.year, day.month, 1), -1), end_month)
+        days = (month_end - day).days
+        to_end = (end_month.year - day.year) * 12 + end_month.month - day.month - 1
+        for start in range(0, len(customers), 500):
+            table = readings_for_month(customers[start : start + 500], day, days, rng, to_end)
+            facts_append(table="readings", facts=table)
+            written += table.num_rows
+        say(f"readings: {day:%Y-%m}")
+        day = month_end
+    return written
 
 
 def _outages(

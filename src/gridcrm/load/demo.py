@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
-from gridcrm.archive.models import Customer
+from gridcrm.archive.demo import customers_of_segments
 from gridcrm.load import services, tou
 from gridcrm.load.models import Plan, ProductionProfile, Protection
-from gridcrm.users.models import Region, User
+from gridcrm.users.demo import RegionLevel, region_root, regions_of_level, user_with_role
 from gridcrm.users.roles import Role
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
+    from gridcrm.users.models import Region, User
 
 # Share of the typical load that is security load, shiftable, curtailable, interruptible.
 _SHARES = {
@@ -48,11 +52,9 @@ def _d(value: float) -> Decimal:
 
 
 def _declare(rng: np.random.Generator) -> int:
-    customers = Customer.objects.filter(
-        segment__in=["industrial", "public_utility"], contracted_kva__gt=0
-    ).exclude(production_profile__isnull=False)
+    declared = list(ProductionProfile.objects.values_list("customer_id", flat=True))
     profiles = []
-    for c in customers.iterator(chunk_size=2000):
+    for c in customers_of_segments(["industrial", "public_utility"], exclude_pks=declared):
         kind = _kind(c)
         load = float(c.contracted_kva or 0) * _UTILISATION[kind] * float(rng.uniform(0.8, 1.2))
         security, shift, curtail, interrupt = (
@@ -81,10 +83,7 @@ def _declare(rng: np.random.Generator) -> int:
 
 
 def _planner() -> User | None:
-    return (
-        User.objects.filter(groups__name=Role.DEMAND_PLANNER.value, is_active=True).first()
-        or User.objects.filter(is_superuser=True, is_active=True).first()
-    )
+    return user_with_role(Role.DEMAND_PLANNER, or_superuser=True)
 
 
 def _target(region: Region) -> float:
@@ -101,11 +100,32 @@ def _target(region: Region) -> float:
     return round(offered * 0.4, -1)
 
 
+def _busiest_station() -> Region | None:
+    """The supply station with the most customers that declared production data."""
+    declared = dict(
+        ProductionProfile.objects.values("customer__region_id")
+        .annotate(n=Count("pk"))
+        .values_list("customer__region_id", "n")
+    )
+    stations = regions_of_level(RegionLevel.STATION)
+    return min(stations, key=lambda r: (-declared.get(r.pk, 0), r.path), default=None)
+
+
+def season_campaign(day: dt.date) -> str:
+    """What a peak plan for ``day`` is called: 迎峰度夏 from June to September, 迎峰度冬
+    from December to February, a plain peak-load plan in the months between."""
+    if 6 <= day.month <= 9:
+        return "迎峰度夏"
+    if day.month in (12, 1, 2):
+        return "迎峰度冬"
+    return "高峰时段"
+
+
 def demo_load_data(*, seed: int, stdout: Writer) -> None:
     """Write the load demo data (idempotent for the TOU schedules and profiles; adds two
     plans each run)."""
     rng = np.random.default_rng(seed)
-    root = Region.objects.filter(parent__isnull=True).order_by("path").first()
+    root = region_root()
     if root is None:
         stdout.write("load: no regions, nothing to do\n")
         return
@@ -115,12 +135,7 @@ def demo_load_data(*, seed: int, stdout: Writer) -> None:
     curves = services.typical_curves_refresh()
     stdout.write(f"load: {curves.curves} typical curves, patterns {curves.patterns}\n")
     planner = _planner()
-    station = (
-        Region.objects.filter(level="station")
-        .annotate(n=Count("customers", filter=Q(customers__production_profile__isnull=False)))
-        .order_by("-n", "path")
-        .first()
-    )
+    station = _busiest_station()
     if planner is None or station is None:
         stdout.write("load: no planner or station; no plans\n")
         return
@@ -131,7 +146,8 @@ def demo_load_data(*, seed: int, stdout: Writer) -> None:
     today = timezone.localdate()
     peak = target / 0.12  # a warning-level II gap
     published = services.plan_create(
-        name=f"{station.name} 迎峰度夏 晚高峰错峰",
+        # Named for the season it is made for: a summer plan in summer, a winter one now.
+        name=f"{station.name} {season_campaign(today + dt.timedelta(days=2))} 晚高峰错峰",
         region=station,
         days=[today + dt.timedelta(days=2)],
         gap_kw=services.gap_from_target(target_kw=target, start=dt.time(18), end=dt.time(21)),

@@ -1,21 +1,25 @@
 """Demo data of the service app: the 2025–2026 holiday calendar, service areas, requests in
-every state (some overdue and escalated), notices with their delivery log.
+every state, notices with their delivery log.
 
 ``demo_service_data(seed=…, stdout=…)`` is called by the demo command after the customers
 and the demo logins exist. Everything goes through the services, so the timelines, breaches
-and deliveries are what real use would leave. Deterministic for a seed.
+and deliveries are what real use would leave. It reads like an ordinary day: most requests
+are worked within their limits, some near a limit are warned, a few are late (breached
+and escalated). Deterministic for a seed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from gridcrm.archive.models import Customer
+from gridcrm.archive.demo import customer_get, customer_pks, transformer_areas
+from gridcrm.core.errors import DomainError
 from gridcrm.service.calendar import deadline
 from gridcrm.service.errors import ServiceError
 from gridcrm.service.models import (
@@ -32,7 +36,12 @@ from gridcrm.service.services import (
     request_take,
     timers_sweep,
 )
-from gridcrm.users.models import Region, RegionLevel, User
+from gridcrm.users.demo import RegionLevel, regions_of_level, users_named, users_with_role
+from gridcrm.users.roles import Role
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
+    from gridcrm.users.models import User
 
 # The State Council's published schedules (国务院办公厅 节假日安排): holidays and the
 # weekend days worked in exchange (调休上班).
@@ -112,8 +121,18 @@ STEP_ACTORS = {
     "service_agent": "agent",
     "archive_officer": "archivist",
     "marketing_manager": "manager",
+    "key_account_manager": "kam",
+    "business_specialist": "specialist",
+    "demand_planner": "planner",
+    "administrator": "admin",
 }
+# The stations whose collector's queue the demo shows off.
 COLLECTORS = {"YQ0101": "collector", "YQ0201": "collector2"}
+DEMO_USERNAMES = ["agent", "archivist", "manager", "planner", "kam", "specialist", "admin"]
+# What becomes of a request on an ordinary day: worked within its limits, left waiting
+# past a limit (breached by the timers), or one step finished late (breached first).
+STALL_SHARE = 0.05
+LATE_SHARE = 0.035
 
 
 def holidays_install() -> int:
@@ -132,9 +151,14 @@ def holidays_install() -> int:
     return len(HolidayDay.objects.bulk_create(rows, ignore_conflicts=True))
 
 
+def request_type_get(code: str) -> RequestType:
+    """The request type of ``code`` (for other apps' demo modules)."""
+    return RequestType.objects.get(code=code)
+
+
 def areas_install() -> None:
     """Counties are rural; their station furthest out (盂县) remote; districts are city."""
-    for region in Region.objects.filter(level=RegionLevel.DISTRICT):
+    for region in regions_of_level(RegionLevel.DISTRICT):
         area = AreaKind.RURAL if region.name.endswith("县") else AreaKind.CITY
         RegionArea.objects.update_or_create(region=region, defaults={"area": area})
 
@@ -146,21 +170,25 @@ def _pick(rng: random.Random, mix: list[tuple[str, int]]) -> str:
 
 def _actor_for(role: str, customer: Customer, users: dict[str, User]) -> User | None:
     if role == "regional_collector":
-        station = customer.region.code
-        return users.get(COLLECTORS.get(station, ""))
+        # Each station's collector works its steps (they see only their own customers).
+        return users.get(f"station:{customer.region.code}")
     return users.get(STEP_ACTORS.get(role, ""))
+
+
+def _late_breach(due: dt.datetime) -> None:
+    """Run the timers just after ``due``, as the minute timer would have: a step finished
+    late was breached (and escalated) while it was still open."""
+    timers_sweep(now=due + dt.timedelta(minutes=1))
 
 
 @transaction.atomic
 def demo_service_data(*, seed: int, stdout: TextIO, requests: int = 400) -> dict[str, Any]:
     """Create the service app's demo data for the existing demo customers and logins."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
-    users = {
-        u.username: u
-        for u in User.objects.filter(
-            username__in=["agent", "collector", "collector2", "archivist", "manager", "planner"]
-        )
-    }
+    users = users_named(DEMO_USERNAMES)
+    for collector in users_with_role(Role.REGIONAL_COLLECTOR):
+        if collector.region is not None:
+            users.setdefault(f"station:{collector.region.code}", collector)
     agent = users.get("agent")
     if agent is None:
         stdout.write("No demo agent: skipping service requests.\n")
@@ -168,21 +196,17 @@ def demo_service_data(*, seed: int, stdout: TextIO, requests: int = 400) -> dict
     holidays_install()
     areas_install()
     types = {t.code: t for t in RequestType.objects.filter(active=True)}
-    pool = list(
-        Customer.objects.select_related("region").order_by("pk").values_list("pk", flat=True)
-    )
+    pool = customer_pks()
     if not pool:
         return {}
     chosen = rng.sample(pool, min(requests, len(pool)))
     # Stations with a demo collector get a bigger share, so their queue is worth a look.
-    local = list(
-        Customer.objects.filter(region__code__in=COLLECTORS).values_list("pk", flat=True)[:2000]
-    )
+    local = customer_pks(station_codes=list(COLLECTORS), limit=2000)
     chosen += rng.sample(local, min(len(local), requests // 4))
     now = timezone.now()
     made = closed = 0
     for pk in chosen:
-        customer = Customer.objects.select_related("region").get(pk=pk)
+        customer = customer_get(pk)
         mix = RESIDENTIAL_MIX if customer.segment == "residential" else BUSINESS_MIX
         request_type = types.get(_pick(rng, mix))
         if request_type is None:
@@ -206,22 +230,36 @@ def demo_service_data(*, seed: int, stdout: TextIO, requests: int = 400) -> dict
                 actor=agent,
                 now=received,
             )
-        except ServiceError:
+        except (ServiceError, DomainError, PermissionDenied):
             continue  # e.g. a customer missing tier-1 data for this type
         made += 1
-        # Work each step for a while: most steps finish well within their limit, about
-        # one in twenty runs late and a few requests stall, as in a real service hall.
+        # Work each step for a while: most steps finish well within their limit; a few
+        # requests wait past a limit and a few have one step finished late, as in a
+        # real service hall on an ordinary day.
+        fate = rng.random()
+        steps = list(request.steps.order_by("position"))
+        odd_step = rng.randrange(len(steps)) if steps else 0
         at = received
-        for step in list(request.steps.order_by("position")):
+        for index, planned in enumerate(steps):
+            # The step as started, with the limit the matrix gave it (priority, area, credit).
+            step = request.steps.get(pk=planned.pk)
             actor = _actor_for(step.owner_role, customer, users)
-            due = deadline(start=at, unit=step.limit_unit, value=step.limit_value)
-            share = rng.uniform(1.05, 1.6) if rng.random() < 0.05 else rng.uniform(0.15, 0.9)
-            finish = at + (due - at) * share
-            if actor is None or finish > now or rng.random() < 0.03:
+            if request.assignee is not None:
+                actor = request.assignee  # who holds the request and may go on does so
+            due = step.due_at or deadline(start=at, unit=step.limit_unit, value=step.limit_value)
+            late = fate >= 1 - LATE_SHARE and index == odd_step
+            # On time also means within the request's own total limit.
+            limit = due if late else min(due, request.due_at)
+            share = rng.uniform(1.05, 1.6) if late else rng.uniform(0.1, 0.95)
+            finish = at + (limit - at) * share
+            stalled = fate < STALL_SHARE and index == odd_step
+            if actor is None or finish > now or stalled:
                 break
             try:
                 if step.position == 1:
                     request_take(request=request, actor=actor, now=at)
+                if late:
+                    _late_breach(due)
                 request = request_step_complete(
                     request=request,
                     step_code=step.code,
@@ -229,7 +267,7 @@ def demo_service_data(*, seed: int, stdout: TextIO, requests: int = 400) -> dict
                     note=rng.choice(["已处理", "已联系客户", "现场核实完毕", "资料齐全"]),
                     now=finish,
                 )
-            except ServiceError:
+            except (ServiceError, DomainError, PermissionDenied):
                 break
             at = finish
         if request.status == ServiceRequest.Status.DONE:
@@ -241,6 +279,26 @@ def demo_service_data(*, seed: int, stdout: TextIO, requests: int = 400) -> dict
         f"{notices} notices.\n"
     )
     return {"requests": made, "closed": closed, "breaches": sweep.breached, "notices": notices}
+
+
+def season_notice(day: dt.date) -> tuple[str, str]:
+    """The title and text of the notice a supply company issues for the season of ``day``:
+    迎峰度夏 in summer, 迎峰度冬 in winter, the spring and autumn grid maintenance between."""
+    if 6 <= day.month <= 9:
+        return (
+            "迎峰度夏期间科学有序用电倡议",
+            "夏季用电高峰期间，请将空调温度设置在26℃以上，错峰使用大功率电器。",
+        )
+    if day.month in (12, 1, 2):
+        return (
+            "迎峰度冬期间安全用电提示",
+            "冬季取暖用电负荷高，请勿私拉乱接电暖器，错峰使用大功率电器，注意用电安全。",
+        )
+    season = "春季" if 3 <= day.month <= 5 else "秋季"
+    return (
+        f"{season}电网集中检修期间用电提示",
+        f"{season}集中检修期间部分线路将计划停电，停电信息将提前七天公告，请提前做好准备。",
+    )
 
 
 def _demo_notices(rng: random.Random, users: dict[str, User], now: dt.datetime) -> int:
@@ -258,6 +316,7 @@ def _demo_notices(rng: random.Random, users: dict[str, User], now: dt.datetime) 
                 "低压居民新装“一证办、零跑腿”办理指南",
                 "凭身份证件即可线上申请新装用电，供电公司上门装表接电，全程不超过5个工作日。",
             ),
+            ("procedure", *season_notice(now.date())),
         ):
             notice = notice_create(
                 kind="policy",
@@ -270,13 +329,7 @@ def _demo_notices(rng: random.Random, users: dict[str, User], now: dt.datetime) 
             notice_publish(notice=notice, actor=manager, now=now)
             count += 1
     if planner is not None:
-        areas = list(
-            Customer.objects.filter(region__code="YQ0101")
-            .exclude(transformer_area="")
-            .values_list("transformer_area", flat=True)
-            .distinct()
-            .order_by("transformer_area")[:20]
-        )
+        areas = transformer_areas("YQ0101", limit=20)
         if areas:
             start = (now + dt.timedelta(days=10)).replace(hour=8, minute=0, second=0)
             targets = [Target("transformer_area", a, "YQ0101") for a in rng.sample(areas, 2)]

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.utils import translation
 from tqdm import tqdm
 
-from gridcrm.archive.models import Segment
+from gridcrm.archive.choices import Segment
 from gridcrm.demo.generator import COMPANY_NAME, DISTRICTS, MAX_CUSTOMERS, STATIONS
 from gridcrm.demo.services import (
     DemoLogin,

@@ -10,6 +10,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from gridcrm.lake.demo_facts import generate_demo_facts
 
+# Households with a remotely read smart meter, read every 15 minutes (the rest monthly).
+HOUSEHOLD_SHARE = 0.15
+
 
 class Command(BaseCommand):
     help = "Write realistic facts for the customers in the database into the lake (replaces them)."
@@ -23,6 +26,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--end", type=date.fromisoformat, default=None, help="first month not billed"
         )
+        parser.add_argument(
+            "--household-share",
+            type=float,
+            default=HOUSEHOLD_SHARE,
+            help="share of households read every 15 minutes for the last four weeks",
+        )
         parser.add_argument("--no-pipelines", action="store_true", help="skip the pipelines")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -32,6 +41,7 @@ class Command(BaseCommand):
             months=options["months"],
             reading_days=options["reading_days"],
             end=options["end"],
+            household_share=options["household_share"],
             progress=lambda message: (
                 self.stdout.write(f"  {message}") if options["verbosity"] > 1 else None
             ),
