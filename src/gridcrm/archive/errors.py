@@ -91,10 +91,3 @@ class CreditListUnreadable(Invalid):
     """The file cannot be read as a credit list; nothing was written."""
 
     code = "archive.credit_list_unreadable"
-
-
-class ArchiveError(Invalid):
-    """Transitional: only ``imports.ImportRefused`` still derives from this (the file as a
-    whole cannot be imported); it goes when the import module declares its own errors."""
-
-    code = "archive.import_refused"

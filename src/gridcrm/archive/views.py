@@ -442,7 +442,7 @@ def customer_export(request: AuthedRequest) -> HttpResponse:
     """Start a CSV or XLSX export of the current search as a background job."""
     job = job_start(
         kind=EXPORT_CUSTOMERS,
-        created_by=request.user,
+        acting_user=request.user,
         params={
             "q": request.POST.get("q", "")[:100],
             "unmasked": request.POST.get("unmasked") == "on",
@@ -470,7 +470,7 @@ def rules(request: AuthedRequest) -> HttpResponse:
             version = rules_publish(
                 rules=proposed, note=request.POST.get("note", ""), acting_user=request.user
             )
-            job = job_start(kind=RULES_APPLY, created_by=request.user)
+            job = job_start(kind=RULES_APPLY, acting_user=request.user)
             messages.success(
                 request,
                 _("Version %(n)s published; the rules are being applied to every customer.")

@@ -60,27 +60,21 @@ def job_kind_label(code: str) -> str:
 def job_start(
     *,
     kind: str,
-    acting_user: User | None = None,
+    acting_user: User,
     params: dict[str, Any] | None = None,
-    created_by: User | None = None,
 ) -> Job:
     """Record a job started by ``acting_user`` and queue its task once the surrounding
     transaction commits. A kind no app declares is refused (``jobs.unknown_kind``).
-
-    ``created_by`` is the former name of ``acting_user``, kept while callers move over.
     """
     from gridcrm.jobs.tasks import run_job
 
-    user = acting_user or created_by
-    if user is None:
-        raise TypeError("job_start() needs acting_user")
     if kind not in JOB_KINDS:
         raise Invalid(
             _("No job of kind %(kind)s is known.") % {"kind": kind},
             code="jobs.unknown_kind",
             fields={"kind": _("Unknown job kind.")},
         )
-    job = Job.objects.create(kind=kind, created_by=user, params=params or {})
+    job = Job.objects.create(kind=kind, created_by=acting_user, params=params or {})
     transaction.on_commit(lambda: run_job.enqueue(job_id=job.pk))
     return job
 

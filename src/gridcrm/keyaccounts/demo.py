@@ -212,9 +212,13 @@ def _advance(rng: random.Random, need: Need, path: list[str], specialist: User) 
         return
     for stage in path:
         if stage == Stage.ANALYSED:
-            need_screen(need=need, action="accept", reason="需求明确,可实施", actor=specialist)
+            need_screen(
+                need=need, action="accept", reason="需求明确,可实施", acting_user=specialist
+            )
         elif stage == Stage.REJECTED:
-            need_screen(need=need, action="reject", reason="不属于供电业务范围", actor=specialist)
+            need_screen(
+                need=need, action="reject", reason="不属于供电业务范围", acting_user=specialist
+            )
         elif stage == Stage.MERGED:
             others = (
                 Need.objects.filter(key_account=need.key_account)
@@ -229,7 +233,7 @@ def _advance(rng: random.Random, need: Need, path: list[str], specialist: User) 
                 action="merge",
                 reason="与已有需求重复",
                 merge_into=target,
-                actor=specialist,
+                acting_user=specialist,
             )
         else:
             outcomes: dict[str, str] = {
@@ -238,7 +242,7 @@ def _advance(rng: random.Random, need: Need, path: list[str], specialist: User) 
                 Stage.DECLINED: rng.choice(["客户暂无预算", "客户决定自行解决"]),
                 Stage.FULFILLED: "已完成,客户满意",
             }
-            need_transition(need=need, to_stage=stage, outcome=outcomes[stage], actor=manager)
+            need_transition(need=need, to_stage=stage, outcome=outcomes[stage], acting_user=manager)
 
 
 def _backdate(need: Need, start: dt.datetime, rng: random.Random) -> None:
@@ -294,7 +298,7 @@ def _fast_requests(
         kind = repair if count > 1 or rng.random() < 0.6 else enquiry
         summary = _fill(rng, rng.choice(FAULTS)) if kind is repair else "咨询峰谷分时电价执行时段"
         made = fast_request_create(
-            account=account, request_type=kind, summary=summary, actor=owner, now=at
+            account=account, request_type=kind, summary=summary, acting_user=owner, now=at
         )
         # Dispatch, crew on site, supply restored: minutes each (the fast limits are
         # 3, 20 and 68): now and then the crew is late.
@@ -305,19 +309,19 @@ def _fast_requests(
         )
         for code, minutes in steps:
             at += dt.timedelta(minutes=minutes)
-            request_step_complete(request=made, step_code=code, actor=agent, now=at)
+            request_step_complete(request=made, step_code=code, acting_user=agent, now=at)
         if leave_open and k == count - 1:
             continue
         at += dt.timedelta(minutes=rng.randint(5, 25))
         caller = owner if rng.random() < 0.7 else agent
         if rng.random() < 0.1:
             feedback_call_record(
-                request=made, actor=caller, waive_reason="客户明确表示无需回访", now=at
+                request=made, acting_user=caller, waive_reason="客户明确表示无需回访", now=at
             )
         else:
             feedback_call_record(
                 request=made,
-                actor=caller,
+                acting_user=caller,
                 satisfaction=rng.choice([5, 5, 4, 4, 3]),
                 notes=rng.choice(SATISFIED),
                 now=at,
@@ -326,7 +330,7 @@ def _fast_requests(
         if made.status == made.Status.OPEN:
             last = "follow_up" if kind is repair else "answer"
             request_step_complete(
-                request=made, step_code=last, actor=agent, now=at + dt.timedelta(minutes=5)
+                request=made, step_code=last, acting_user=agent, now=at + dt.timedelta(minutes=5)
             )
     return count
 
@@ -335,12 +339,16 @@ def _answer(rng: random.Random, need: Need, owner: User) -> None:
     """The manager raises a latent need with the customer; some answer already."""
     if rng.random() < 0.4:
         return
-    need_transition(need=need, to_stage=Stage.PROPOSED, actor=owner)
+    need_transition(need=need, to_stage=Stage.PROPOSED, acting_user=owner)
     u = rng.random()
     if u < 0.4:
-        need_transition(need=need, to_stage=Stage.CONFIRMED, outcome="客户同意实施", actor=owner)
+        need_transition(
+            need=need, to_stage=Stage.CONFIRMED, outcome="客户同意实施", acting_user=owner
+        )
     elif u < 0.6:
-        need_transition(need=need, to_stage=Stage.DECLINED, outcome="客户暂无预算", actor=owner)
+        need_transition(
+            need=need, to_stage=Stage.DECLINED, outcome="客户暂无预算", acting_user=owner
+        )
 
 
 def demo_keyaccount_data(*, seed: int, stdout: TextIO) -> dict[str, int]:
@@ -356,7 +364,7 @@ def demo_keyaccount_data(*, seed: int, stdout: TextIO) -> dict[str, int]:
 def _demo(*, seed: int, stdout: TextIO) -> dict[str, int]:
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     managers, specialists = _users(Role.KEY_ACCOUNT_MANAGER), _users(Role.BUSINESS_SPECIALIST)
-    refreshed = roster_refresh(actor=None)
+    refreshed = roster_refresh(acting_user=None)
     if not managers or not specialists:
         stdout.write("No key-account manager or specialist login: roster only.\n")
         return {"accounts": refreshed.added}
@@ -371,10 +379,10 @@ def _demo(*, seed: int, stdout: TextIO) -> dict[str, int]:
             account=account,
             manager=manager,
             backup_manager=rng.choice(others) if others else None,
-            actor=None,
+            acting_user=None,
         )
     for group, account in zip(rng.sample(GROUPS, len(GROUPS)) * 2, accounts[:6], strict=False):
-        group_assign(account=account, group_name=group, actor=None)
+        group_assign(account=account, group_name=group, acting_user=None)
     today = timezone.localdate()
     visits = needs = latent_count = fast = 0
     chosen = rng.sample(accounts, min(MAX_ACCOUNTS, len(accounts)))
@@ -408,7 +416,7 @@ def _demo(*, seed: int, stdout: TextIO) -> dict[str, int]:
             needs=titles,
             visit=visit,
             topic=topic,
-            actor=owner,
+            acting_user=owner,
         )
         start = timezone.make_aware(dt.datetime.combine(visit.visited_on, dt.time(16, 0)))
         for k, need in enumerate(report.needs.order_by("pk")):
@@ -426,7 +434,7 @@ def _demo(*, seed: int, stdout: TextIO) -> dict[str, int]:
         data = after[account.pk]
         for suggestion in latent.suggestions_for(account=account, data=data)[:2]:
             found = latent_need_add(
-                account=account, rule=suggestion.rule, actor=specialist, data=data
+                account=account, rule=suggestion.rule, acting_user=specialist, data=data
             )
             latent_count += 1
             _answer(rng, found, owner)

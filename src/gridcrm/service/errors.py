@@ -133,8 +133,3 @@ class CustomerNotFound(NotFound):
     """The customer is outside the caller's scope."""
 
     code = "service.customer_not_found"
-
-
-# Transitional, for the key-account app as it is on main (it imports ``ServiceError``):
-# remove once that app raises its own domain errors.
-ServiceError = Conflict

@@ -435,7 +435,7 @@ def matrix(request: AuthedRequest) -> HttpResponse:
 @require_POST
 @permission_required("service.manage_calendar", raise_exception=True)
 def timers_run(request: AuthedRequest) -> HttpResponse:
-    job = job_start(kind=SERVICE_TIMERS, created_by=request.user)
+    job = job_start(kind=SERVICE_TIMERS, acting_user=request.user)
     return redirect("jobs:job_detail", job_id=job.pk)
 
 

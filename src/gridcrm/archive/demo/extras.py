@@ -95,7 +95,9 @@ def archive_demo_data(*, seed: int, stdout: TextIO) -> None:
     if len(users) < 4:
         stdout.write("  (demo logins missing: archive extras skipped)\n")
         return
-    rules_publish(rules=DEMO_RULES, note="首版:敏感系数与信用关注规则", actor=users["manager"])
+    rules_publish(
+        rules=DEMO_RULES, note="首版:敏感系数与信用关注规则", acting_user=users["manager"]
+    )
 
     enterprises = list(
         Customer.objects.exclude(segment="residential")
@@ -110,7 +112,7 @@ def archive_demo_data(*, seed: int, stdout: TextIO) -> None:
         f"{number},严重失信主体名单,{today - dt.timedelta(days=rng.randint(20, 330))}\n"
         for number in listed
     )
-    credit_list_import(text=text, source="信用中国(山西)")
+    credit_list_import(text=text, source="信用中国(山西)", acting_user=None)
     customers_refresh_all()
 
     households = list(Customer.objects.filter(segment="residential").order_by("pk")[:400])
@@ -127,7 +129,7 @@ def archive_demo_data(*, seed: int, stdout: TextIO) -> None:
                     rng.choice([k for k in (12, 16, 20, 25) if k > (customer.contracted_kva or 0)])
                 ),
                 reason="居民申请增容,已现场勘查",
-                actor=users["agent"],
+                acting_user=users["agent"],
             )
         for customer in rng.sample(collector_area, k=min(4, len(collector_area))):
             change_request_submit(
@@ -135,7 +137,7 @@ def archive_demo_data(*, seed: int, stdout: TextIO) -> None:
                 field="address",
                 new_value=customer.address.replace("号", "号之一", 1),
                 reason="门牌整改,附街道办证明",
-                actor=users["collector"],
+                acting_user=users["collector"],
             )
         decided = rng.sample(households[200:], k=min(3, len(households[200:])))
         for customer in decided:
@@ -144,17 +146,17 @@ def archive_demo_data(*, seed: int, stdout: TextIO) -> None:
                 field="phone",
                 new_value=f"139{rng.randint(10_000_000, 99_999_999)}",
                 reason="客户来电告知更换手机号",
-                actor=users["agent"],
+                acting_user=users["agent"],
             )
-            change_request_approve(request=change, approver=users["archivist"])
+            change_request_approve(request=change, acting_user=users["archivist"])
         captures = [
             FieldChange(
                 customer=customer,
                 field="preferred_channel",
                 old_value="",
                 new_value=channel,
-                actor=users["agent"],
-                source=FieldChange.Source.CAPTURED,
+                acting_user=users["agent"],
+                kind=FieldChange.Kind.CAPTURED,
                 reason="95598 回访",
                 captured_on=today - dt.timedelta(days=rng.randint(1, 90)),
                 contact_channel=ContactChannel.PHONE,

@@ -97,7 +97,7 @@ def import_start(
             handle.write(chunk)
     return job_start(
         kind=IMPORT_CUSTOMERS,
-        created_by=acting_user,
+        acting_user=acting_user,
         params={
             "path": str(stored),
             "filename": filename,

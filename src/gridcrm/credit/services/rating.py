@@ -192,7 +192,7 @@ def credit_batch_start(*, acting_user: User, as_of: date | None = None) -> Job:
         raise CreditRefused(_("You may not run the credit rating."), code="credit.not_allowed")
     job = job_start(
         kind=CREDIT_RATING,
-        created_by=acting_user,
+        acting_user=acting_user,
         params={"as_of": as_of.isoformat() if as_of else ""},
     )
     audit.batch_started(job=job, acting_user=acting_user)
