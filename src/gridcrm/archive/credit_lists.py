@@ -129,14 +129,13 @@ def credit_flags_refresh() -> int:
             continue
         if listed or customer.credit_blacklisted is not None:
             history.append(
-                FieldChange(
+                events.field_change(
                     customer=customer,
-                    field="credit_blacklisted",
-                    old_value=""
-                    if customer.credit_blacklisted is None
-                    else str(int(customer.credit_blacklisted)),
-                    new_value=str(int(listed)),
-                    kind=FieldChange.Kind.IMPORTED,
+                    field_spec=registry.spec("credit_blacklisted"),
+                    old=customer.credit_blacklisted,
+                    new=listed,
+                    acting_user=None,  # the list decides, not a person
+                    source=FieldChange.Kind.IMPORTED,
                     reason=_("public credit list"),
                 )
             )
@@ -148,7 +147,7 @@ def credit_flags_refresh() -> int:
         ["credit_blacklisted", "completeness", "rules_fired", *DERIVED_COLUMNS],
         batch_size=2000,
     )
-    FieldChange.objects.bulk_create(history, batch_size=2000)
+    events.field_changes_write(changes=history)
     customers_changed(
         customer_ids=[c.pk for c in dirty],
         fields=frozenset({"credit_blacklisted", "completeness", "rules_fired", *DERIVED_COLUMNS}),
