@@ -74,7 +74,7 @@ def test_every_api_error_carries_a_code_and_the_status_of_its_kind(
     if who is not None:
         client.force_login({"collector_a": collector_a, "archivist": archivist}[who])
     call = getattr(client, method)
-    data = {"fields": {}} if method == "post" else None
+    data: dict[str, object] | None = {"fields": {}} if method == "post" else None
     response = call(url.format(b=customer_b.account_no), data, content_type="application/json")
     assert response.status_code == status
     body = response.json()
