@@ -22,7 +22,7 @@ router = Router(tags=["credit"])
 class ReasonOut(Schema):
     indicator: str
     label: str
-    value: float | None
+    value: float | str | None  # a categorical indicator's value is its category
     points_lost: float
 
 

@@ -40,7 +40,8 @@ CUSTOMER_COLUMNS = (
 )
 EVENT_COLUMNS = ("account_no", "kind", "occurred_on", "expires_on", "resolved_on", "points")
 
-# The indicators the models may use (numeric, null when unknown).
+# The indicators the models may use (numeric, null when unknown). A fitted card may also
+# bin a text column as categories; ``scored`` scores it from any table that carries it.
 INDICATORS = (
     "on_time_share_12m",
     "mean_days_late_12m",
@@ -375,6 +376,34 @@ def points_expr(
     return ibis.cases(*branches, else_=float(points[len(splits)])).cast("float64")
 
 
+def category_points_expr(
+    value: ir.Value, *, categories: Sequence[Sequence[str]], points: Sequence[float], missing: float
+) -> ir.FloatingValue:
+    """Points of one categorical indicator: ``points[i]`` when the value is one of
+    ``categories[i]``; ``missing`` for null and for a category no bin names (one the fit
+    never saw) — the rule of ``scorecard.card_score``. Values are compared as text."""
+    text = value if value.type().is_string() else value.cast("string")
+    branches: list[tuple[ir.BooleanValue, float]] = [
+        (text.isin([str(c) for c in group]), float(p))
+        for group, p in zip(categories, points, strict=True)
+        if group
+    ]
+    if not branches:
+        return ibis.literal(float(missing), type="float64")
+    # A null value matches no ``isin`` (null is not true), so it falls to ``missing`` too.
+    return ibis.cases(*branches, else_=float(missing)).cast("float64")
+
+
+def spec_points_expr(value: ir.Value, spec: Mapping[str, Any]) -> ir.FloatingValue:
+    """Points of one indicator by its card entry: categorical bins (``categories``) or
+    numeric ones (``splits``)."""
+    if spec.get("categories") is not None:
+        return category_points_expr(
+            value, categories=spec["categories"], points=spec["points"], missing=spec["missing"]
+        )
+    return points_expr(value, splits=spec["splits"], points=spec["points"], missing=spec["missing"])
+
+
 def scored(
     indicators: ir.Table,
     *,
@@ -384,8 +413,10 @@ def scored(
 
     ``cards`` maps a segment to a compiled scorecard: ``{"intercept": float, "variables":
     {name: {"splits": [...], "points": [...], "missing": float}}}`` (see
-    ``credit.models.ScorecardVersion``). A segment absent from ``cards`` uses the card
-    under ``"*"`` (or scores 0).
+    ``credit.cards.Card``); a categorical indicator has ``"categories"`` (the categories
+    of each bin) instead of ``"splits"``, and scores ``missing`` for null or a category
+    no bin names. A segment absent from ``cards`` uses the card under ``"*"`` (or
+    scores 0).
     """
     names = sorted({v for card in cards.values() for v in card["variables"]})
     seg = indicators.segment
@@ -403,12 +434,7 @@ def scored(
             spec = card["variables"].get(name)
             if spec is None:
                 return ibis.literal(0.0)
-            return points_expr(
-                indicators[name],
-                splits=spec["splits"],
-                points=spec["points"],
-                missing=spec["missing"],
-            )
+            return spec_points_expr(indicators[name], spec)
 
         return make
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from gridcrm.credit import events as audit
 from gridcrm.credit import pipelines
-from gridcrm.credit.errors import CreditRefused
+from gridcrm.credit.errors import CreditInvalid, CreditRefused
 from gridcrm.credit.models import CreditRun
 from gridcrm.credit.services.reasons import reason_codes
 from gridcrm.credit.services.scorecards import ActiveModel, models_by_segment
@@ -62,9 +62,15 @@ def rating_expr(
     payments: ibis.Table | None = None,
     violations: ibis.Table | None = None,
     bill_facts: ibis.Table | None = None,
+    extra_indicators: ibis.Table | None = None,
 ) -> ibis.Table:
     """The whole rating as one expression: indicators → score → grade (``bill_facts``:
-    ``pipelines.bill_indicators`` of the same day, when already computed)."""
+    ``pipelines.bill_indicators`` of the same day, when already computed).
+
+    ``extra_indicators``: more indicators by ``account_no`` (a text column a fitted card
+    bins as categories, say), joined to the computed ones; a customer without a row has
+    them missing. ``Invalid`` (``credit.card_indicator_unknown``) when a card uses an
+    indicator that neither holds."""
     if bills is None or payments is None or violations is None:
         bills, payments, violations = lake_tables(con)
     ind = pipelines.credit_indicators(
@@ -76,8 +82,18 @@ def rating_expr(
         as_of=as_of,
         bill_facts=bill_facts,
     )
+    if extra_indicators is not None:
+        extra = extra_indicators.rename(extra_account="account_no")
+        ind = ind.left_join(extra, ind.account_no == extra.extra_account).drop("extra_account")
     # The pipelines take the card as the plain dict it is stored as.
     cards = {seg: m.card.as_json() for seg, m in models.items()}
+    unknown = sorted({v for m in models.values() for v in m.card.variables} - set(ind.columns))
+    if unknown:
+        raise CreditInvalid(
+            _("The scorecard uses indicators the rating does not compute: %(names)s.")
+            % {"names": ", ".join(unknown)},
+            code="credit.card_indicator_unknown",
+        )
     s = pipelines.scored(ind, cards=cards)
     return pipelines.graded(
         s,
@@ -95,12 +111,14 @@ def credit_rate_all(
     acting_user: User | None = None,
     job: Job | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    extra_indicators: pa.Table | None = None,
 ) -> RatingResult:
     """Rate every customer as of a day (default today) and store the results.
 
     Steps, each reported to ``progress(done, total, step)`` and to the job: read the
     archive and GridCRM's events, compute the whole rating on the engine, choose the
     reason codes, upsert (with the run's figures and its audit event, in one transaction).
+    ``extra_indicators``: more indicators by ``account_no`` (see ``rating_expr``).
     """
     as_of = as_of or timezone.localdate()
     name = catalog.engine_name(engine)
@@ -144,6 +162,7 @@ def credit_rate_all(
         payments=payments,
         violations=violations,
         bill_facts=bill_facts,
+        extra_indicators=None if extra_indicators is None else ibis.memtable(extra_indicators),
     )
     table = con.to_pyarrow(expr)
     seconds["engine"] = time.perf_counter() - t0

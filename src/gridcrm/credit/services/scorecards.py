@@ -267,16 +267,23 @@ def fitted_publish(
     note: str,
     acting_user: User | None,
     truth: Any | None = None,
+    candidates: Sequence[str] | None = None,
 ) -> ScorecardVersion:
     """Fit the data-fitted scorecard on ``sample`` and publish it as a new version; a fit
-    that fails is ``Invalid`` (``credit.fit_failed``).
+    that fails is ``Invalid`` (``credit.fit_failed``). ``candidates``: the indicators the
+    fit may choose from (default ``scorecard.FITTED_CANDIDATES``; a text column among
+    them is binned as categories).
 
     ``truth`` (account_no → hidden class), when given (the demo), adds to the report how
     the out-of-time scores rank each hidden class.
     """
     _require(acting_user, "credit.manage_credit_models")
     try:
-        fitted = fit_scorecard(sample)
+        fitted = (
+            fit_scorecard(sample)
+            if candidates is None
+            else fit_scorecard(sample, candidates=tuple(candidates))
+        )
     except FitError as exc:
         raise FitFailed(str(exc)) from exc
     card = Card.of(fitted.card)
