@@ -6,6 +6,7 @@ Field names, categories, tiers and masking come from the registry, like the page
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from gridcrm.archive import registry
+from gridcrm.archive.disclosures import change_requests_shown
 from gridcrm.archive.imports import import_start
 from gridcrm.archive.masking import mask_phone
 from gridcrm.archive.models import ChangeRequest, Customer, DisclosureEvent
@@ -343,16 +345,24 @@ def change_request_new(
         reason=payload.reason,
         acting_user=request.user,
     )
-    return 201, change
+    return 201, _shown([change], request)[0]
 
 
 @changes_router.get("", response=list[ChangeRequestOut], summary="Change requests")
 def change_request_list(request: AuthedRequest, status: str = "pending") -> Any:
-    """Change requests of customers the caller can see, oldest first."""
+    """Change requests of customers the caller can see, oldest first; personal values are
+    masked unless the role may see them (and then the disclosure is logged)."""
     if status == "pending" and request.user.has_perm("archive.approve_customer_change"):
-        return list(change_requests_pending()[:500])
-    return list(
-        change_requests_visible_to(user=request.user).filter(status=status).order_by("pk")[:500]
+        return _shown(change_requests_pending(user=request.user)[:500], request)
+    return _shown(
+        change_requests_visible_to(user=request.user).filter(status=status).order_by("pk")[:500],
+        request,
+    )
+
+
+def _shown(changes: Iterable[ChangeRequest], request: AuthedRequest) -> list[ChangeRequest]:
+    return change_requests_shown(
+        changes=changes, acting_user=request.user, channel=DisclosureEvent.Kind.API
     )
 
 
@@ -362,14 +372,15 @@ def change_request_approve_api(request: AuthedRequest, pk: int, payload: Decisio
     change = get_object_or_404(change_requests_visible_to(user=request.user), pk=pk)
     change_request_approve(request=change, acting_user=request.user, note=payload.note)
     change.refresh_from_db()
-    return change
+    return _shown([change], request)[0]
 
 
 @changes_router.post("/{pk}/reject", response=ChangeRequestOut, summary="Reject")
 def change_request_reject_api(request: AuthedRequest, pk: int, payload: DecisionIn) -> Any:
     """Reject with a note saying why."""
     change = get_object_or_404(change_requests_visible_to(user=request.user), pk=pk)
-    return change_request_reject(request=change, acting_user=request.user, note=payload.note)
+    change = change_request_reject(request=change, acting_user=request.user, note=payload.note)
+    return _shown([change], request)[0]
 
 
 @fields_router.get("", response=list[FieldSpecOut], summary="The field registry")

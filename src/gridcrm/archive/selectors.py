@@ -307,10 +307,13 @@ def completeness_rates(*, user: User | AnonymousUser) -> dict[str, Any]:
     }
 
 
-def change_requests_pending() -> QuerySet[ChangeRequest]:
-    """Change requests waiting for an archive officer, oldest first."""
+def change_requests_pending(*, user: User) -> QuerySet[ChangeRequest]:
+    """Change requests of customers the user can see that wait for an archive officer,
+    oldest first."""
     return (
-        ChangeRequest.objects.filter(status=ChangeRequest.Status.PENDING)
+        ChangeRequest.objects.filter(
+            status=ChangeRequest.Status.PENDING, customer__in=customers_visible_to(user=user)
+        )
         .select_related("customer", "requested_by")
         .order_by("requested_at", "pk")
     )

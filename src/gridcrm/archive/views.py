@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from gridcrm.archive import registry
 from gridcrm.archive.completeness import missing_fields
 from gridcrm.archive.credit_lists import CreditListReport, credit_list_import, credit_list_text
+from gridcrm.archive.disclosures import change_requests_shown
 from gridcrm.archive.errors import NotPermitted
 from gridcrm.archive.exports import EXPORT_CUSTOMERS
 from gridcrm.archive.forms import (
@@ -179,7 +180,11 @@ def customer_detail(request: AuthedRequest, account_no: str) -> HttpResponse:
             "can_request": request.user.has_perm("archive.request_customer_change"),
             "can_override": request.user.has_perm("archive.override_segment"),
             "history": _history_rows(customer, specs),
-            "pending": customer.change_requests.filter(status=ChangeRequest.Status.PENDING),
+            "pending": change_requests_shown(
+                changes=customer.change_requests.filter(status=ChangeRequest.Status.PENDING),
+                acting_user=request.user,
+                channel=DisclosureEvent.Kind.WEB,
+            ),
             "panels": customer_panels(),
             "timeline_url": reverse("archive:customer_timeline", args=[customer.account_no]),
             "override_form": SegmentOverrideForm(
@@ -291,13 +296,15 @@ def change_request_new(request: AuthedRequest, account_no: str) -> HttpResponse:
 def change_request_list(request: AuthedRequest) -> HttpResponse:
     """Pending requests for archive officers; everyone sees the requests they may see."""
     approver = request.user.has_perm("archive.approve_customer_change")
-    pending = list(change_requests_pending()[:200]) if approver else []
+    pending = list(change_requests_pending(user=request.user)[:200]) if approver else []
     mine = list(
         change_requests_visible_to(user=request.user).filter(requested_by=request.user)[:50]
     )
-    labels = {s.name: s.label for s in registry.all_specs()}
-    for change in [*pending, *mine]:
-        change.label = labels.get(change.field, change.field)  # type: ignore[attr-defined]
+    # One pass, so a request both pending and one's own is disclosed once.
+    shown = change_requests_shown(
+        changes=[*pending, *mine], acting_user=request.user, channel=DisclosureEvent.Kind.WEB
+    )
+    pending, mine = shown[: len(pending)], shown[len(pending) :]
     return render(
         request,
         "archive/change_requests.html",

@@ -24,7 +24,7 @@ from gridcrm.service.matrix import matrix_current, matrix_publish, rule_as_dict
 from gridcrm.service.matrix_rows import MatrixRuleRow
 from gridcrm.service.models import Notice, RequestType
 from gridcrm.service.notices import Target, notice_create, notice_publish
-from gridcrm.service.selectors import notices_visible_to
+from gridcrm.service.selectors import notice_deliveries_visible_to, notices_visible_to
 from gridcrm.web.http import AuthedRequest
 
 router = Router(tags=["service"])
@@ -191,9 +191,12 @@ def notice_publish_api(request: AuthedRequest, pk: int) -> Notice:
 @router.get("/notices/{pk}/deliveries", response=list[DeliveryOut], summary="Delivery log")
 @paginate(PageNumberPagination, page_size=200)
 def deliveries(request: AuthedRequest, pk: int) -> Any:
+    """Deliveries to the customers the caller may see; roles that do not write notices are
+    refused (403 ``service.deliveries_refused``)."""
     notice = get_object_or_404(notices_visible_to(user=request.user), pk=pk)
     return (
-        notice.deliveries.select_related("customer")
+        notice_deliveries_visible_to(user=request.user, notice=notice)
+        .select_related("customer")
         .order_by("send_at", "pk")
         .values(
             "channel",

@@ -16,6 +16,19 @@ class ServiceRefused(Refused):
     code = "service.refused"
 
 
+class DeliveriesRefused(Refused):
+    """Only roles that write notices read delivery logs."""
+
+    code = "service.deliveries_refused"
+
+
+class NoticeOutOfScope(Refused):
+    """A scoped author named a region, station, transformer area or customer outside their
+    region; nothing was written or sent."""
+
+    code = "service.notice_out_of_scope"
+
+
 class NotHolder(Refused):
     """Only the person who took a request may release it."""
 

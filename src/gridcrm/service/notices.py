@@ -14,20 +14,22 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridcrm.archive.selectors import customers_matching
+from gridcrm.archive.selectors import customers_matching, customers_visible_to
 from gridcrm.service import events
 from gridcrm.service.channels import CHANNELS, channels_for
 from gridcrm.service.credit import credit_terms
 from gridcrm.service.errors import (
     InvalidConfiguration,
     NoAudience,
+    NoticeOutOfScope,
     NoticeState,
     OutageTooSoon,
     ServiceRefused,
 )
 from gridcrm.service.matrix import MIN_NOTICE_DAYS, decide, matrix_current, matrix_rules
 from gridcrm.service.models import Notice, NoticeDelivery, NoticeTarget
-from gridcrm.users.selectors import region_by_code
+from gridcrm.users.roles import COMPANY_WIDE_ROLES
+from gridcrm.users.selectors import region_by_code, user_roles
 
 if TYPE_CHECKING:
     from gridcrm.archive.models import Customer
@@ -44,6 +46,41 @@ class Target:
 def _may_publish(user: User, kind: str) -> bool:
     perm = "publish_outage_notice" if kind == Notice.Kind.OUTAGE else "publish_policy_notice"
     return user.has_perm(f"service.{perm}")
+
+
+def _scope_limit(user: User) -> str | None:
+    """The region path a scoped author's notices must stay under, or ``None`` for an author
+    whose role spans the company. A scoped author without a region gets ``""``: nothing is
+    inside it."""
+    if user.is_superuser or user_roles(user=user) & COMPANY_WIDE_ROLES:
+        return None
+    return user.region.path if user.region_id is not None else ""  # type: ignore[union-attr]
+
+
+def _inside(path: str, limit: str) -> bool:
+    return bool(limit) and (path == limit or path.startswith(f"{limit}."))
+
+
+def _check_scope(user: User, targets: Iterable[Target]) -> None:
+    """Refuse (``service.notice_out_of_scope``) unless every target is inside a scoped
+    author's region. A notice without targets is for the whole company and so outside any
+    region; a transformer area must name its supply station, since area names repeat
+    between stations."""
+    limit = _scope_limit(user)
+    if limit is None:
+        return
+    targets = list(targets)
+    outside: list[str] = []
+    for t in targets:
+        code = t.value if t.scope != NoticeTarget.Scope.TRANSFORMER_AREA else t.station
+        region = region_by_code(code=code)
+        if region is None or not _inside(region.path, limit):
+            outside.append(f"{t.station} {t.value}".strip())
+    if outside or not targets:
+        raise NoticeOutOfScope(
+            _("Your notices may only reach customers in your own region: %(targets)s.")
+            % {"targets": "; ".join(outside) or _("every customer")}
+        )
 
 
 def _clean_targets(targets: Iterable[Target]) -> list[Target]:
@@ -105,6 +142,7 @@ def notice_create(
     if errors:
         raise InvalidConfiguration(fields=errors)
     clean_targets = _clean_targets(targets)
+    _check_scope(acting_user, clean_targets)
     notice = Notice.objects.create(
         kind=kind,
         topic=topic,
@@ -121,6 +159,10 @@ def notice_create(
     )
     events.notice_created(notice=notice, acting_user=acting_user)
     return notice
+
+
+def _stored_targets(notice: Notice) -> list[Target]:
+    return [Target(t.scope, t.value, t.station) for t in notice.targets.all()]
 
 
 def notice_audience(*, notice: Notice) -> QuerySet[Customer]:
@@ -165,6 +207,8 @@ def notice_publish(
         raise ServiceRefused(_("Your role may not publish this kind of notice."))
     if notice.status != Notice.Status.DRAFT:
         raise NoticeState(_("Only a draft can be published."))
+    # The publisher may not be the author: their own scope decides what they may send.
+    _check_scope(acting_user, _stored_targets(notice))
     now = now or timezone.now()
     scheduled = 0
     if notice.kind == Notice.Kind.OUTAGE:
@@ -178,6 +222,11 @@ def notice_publish(
         audience = notice_audience(notice=notice)
         if not audience.exists():
             raise NoAudience(_("No customer is under the chosen audience; nothing was sent."))
+        # The root rule: nobody schedules messages to customers they may not see.
+        if audience.exclude(pk__in=customers_visible_to(user=acting_user).values("pk")).exists():
+            raise NoticeOutOfScope(
+                _("Some customers of this notice are outside your scope; nothing was sent.")
+            )
         scheduled = _schedule(notice, audience, now=now, batch_size=batch_size)
     notice.status = Notice.Status.PUBLISHED
     notice.published_at = now
@@ -258,6 +307,7 @@ def notice_withdraw(*, notice: Notice, acting_user: User) -> Notice:
     if not _may_publish(acting_user, notice.kind):
         raise ServiceRefused(_("Your role may not withdraw this kind of notice."))
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    _check_scope(acting_user, _stored_targets(notice))
     if notice.status != Notice.Status.PUBLISHED:
         raise NoticeState(_("Only a published notice can be withdrawn."))
     cancelled = notice.deliveries.filter(status=NoticeDelivery.Status.SCHEDULED).update(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from gridcrm.archive.selectors import customer_is_visible, customers_visible_to
 from gridcrm.core.audit import TimelineEntry as AuditTimelineEntry
-from gridcrm.service.errors import GraceNotFound
+from gridcrm.service.errors import DeliveriesRefused, GraceNotFound
 from gridcrm.service.models import (
     GraceRequest,
     Notice,
@@ -26,6 +26,8 @@ from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
 from gridcrm.users.selectors import region_ids_under, user_roles
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from gridcrm.archive.models import Customer
     from gridcrm.users.models import User
 
@@ -299,13 +301,69 @@ def request_events_timeline(
     ]
 
 
-def notices_visible_to(*, user: User) -> QuerySet[Notice]:
-    """Staff who may publish see all notices; others see the published ones."""
-    if user.has_perm("service.publish_policy_notice") or user.has_perm(
-        "service.publish_outage_notice"
-    ):
+def may_manage_notices(*, user: User | AnonymousUser) -> bool:
+    """Whether the user's role writes notices (and so may read their delivery logs)."""
+    return user.is_active and (
+        user.has_perm("service.publish_policy_notice")
+        or user.has_perm("service.publish_outage_notice")
+    )
+
+
+def notices_visible_to(*, user: User | AnonymousUser) -> QuerySet[Notice]:
+    """The notices this user may read.
+
+    - roles that write notices see every notice, drafts included (a scoped author may only
+      *change* the ones inside their region: ``notices.notice_publish`` checks that);
+    - other staff roles see the published notices (an agent answers calls about them);
+    - a customer sees the published notices meant for them: policies for everyone or for
+      their region, station or transformer area, and outage notices that target their
+      station, transformer area or region or were delivered to them;
+    - anyone else (anonymous, inactive, without a role) sees none.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Notice.objects.none()
+    if may_manage_notices(user=user):
         return Notice.objects.all()
-    return Notice.objects.filter(status=Notice.Status.PUBLISHED)
+    published = Notice.objects.filter(status=Notice.Status.PUBLISHED)
+    if user.is_superuser:
+        return published
+    roles = user_roles(user=user)
+    if roles - {Role.CUSTOMER}:
+        return published
+    if Role.CUSTOMER not in roles:
+        return Notice.objects.none()
+    # A portal login sees through the one door: the customers it may see (itself).
+    where = Q(pk__in=[])
+    for customer in customers_visible_to(user=user).select_related("region"):
+        where |= _meant_for(customer)
+    return published.filter(pk__in=Notice.objects.filter(where).values("pk"))
+
+
+def _meant_for(customer: Customer) -> Q:
+    """Notices whose targets name this customer's region (or one above), station or
+    transformer area, untargeted policies, and any notice delivered to the customer."""
+    codes = customer.region.path.split(".")
+    by_target = (
+        Q(targets__scope="region", targets__value__in=codes)
+        | Q(targets__scope="station", targets__value=customer.region.code)
+        | (
+            Q(targets__scope="transformer_area", targets__value=customer.transformer_area)
+            & (Q(targets__station="") | Q(targets__station=customer.region.code))
+        )
+    )
+    untargeted_policy = Q(kind=Notice.Kind.POLICY, targets__isnull=True)
+    delivered = Q(Exists(NoticeDelivery.objects.filter(notice=OuterRef("pk"), customer=customer)))
+    return by_target | untargeted_policy | delivered
+
+
+def notice_deliveries_visible_to(
+    *, user: User | AnonymousUser, notice: Notice
+) -> QuerySet[NoticeDelivery]:
+    """A notice's delivery log as this user may read it: only roles that write notices read
+    it at all (anyone else is refused), and only the deliveries to customers they may see."""
+    if not user.is_authenticated or not may_manage_notices(user=user):
+        raise DeliveriesRefused(_("Your role may not read delivery logs."))
+    return notice.deliveries.filter(customer__in=customers_visible_to(user=user))
 
 
 def notices_for_customer(*, customer: Customer) -> QuerySet[Notice]:

@@ -39,6 +39,8 @@ from gridcrm.service.queue_page import QUEUE_SIZE, QueuePage, queue_rows
 from gridcrm.service.selectors import (
     grace_get,
     grace_pending,
+    may_manage_notices,
+    notice_deliveries_visible_to,
     notices_visible_to,
     request_get,
     work_queue,
@@ -322,8 +324,16 @@ def notice_new(request: AuthedRequest) -> HttpResponse:
 @permission_required("service.view_servicerequest", raise_exception=True)
 def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(notices_visible_to(user=request.user), pk=pk)
-    deliveries = notice.deliveries.select_related("customer").order_by("send_at", "pk")
-    page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
+    manages = may_manage_notices(user=request.user)
+    # Only roles that write notices read the delivery log, and only within their scope.
+    deliveries = (
+        notice_deliveries_visible_to(user=request.user, notice=notice)
+        if manages
+        else notice.deliveries.none()
+    )
+    page = Paginator(deliveries.select_related("customer").order_by("send_at", "pk"), 50).get_page(
+        request.GET.get("page")
+    )
     audience = notice_audience(notice=notice).count() if notice.status == "draft" else None
     return render(
         request,
@@ -333,7 +343,8 @@ def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "targets": notice.targets.all(),
             "page": page,
             "audience": audience,
-            "by_status": notice.deliveries.values("channel", "status")
+            "manages": manages,
+            "by_status": deliveries.values("channel", "status")
             .annotate(n=Count("pk"))
             .order_by("channel", "status"),
         },
