@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from gridcrm.archive.api import changes_router, fields_router
 from gridcrm.archive.api import router as archive_router
@@ -24,7 +24,11 @@ from gridcrm.users.selectors import user_for_token
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>`` with a token issued by ``gridcrm issue_token``."""
+    """``Authorization: Bearer <token>`` with a token issued by ``gridcrm issue_token``.
+
+    Tried first. A token is not sent by a browser on its own, so a request it
+    authenticates cannot be forged cross-site and needs no CSRF token.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = user_for_token(token=token)
@@ -34,11 +38,26 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class CookieSessionAuth(SessionAuth):
+    """The signed-in browser session; writes need the CSRF token, as on every page.
+
+    A request that carries an ``Authorization`` header is judged by that header alone
+    (``TokenAuth``): a wrong token is a 401, never a fall-back to the session cookie
+    and its CSRF check.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if "Authorization" in request.headers:
+            return None
+        return super().__call__(request)
+
+
+# One authentication order for every operation: the bearer token, then the session.
 api = NinjaAPI(
     title="GridCRM API",
     version="1",
     description="Customer relationship management for an electric power supply company.",
-    auth=[django_auth, TokenAuth()],
+    auth=[TokenAuth(), CookieSessionAuth()],
 )
 
 
