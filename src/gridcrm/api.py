@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from gridcrm.archive.api import changes_router, fields_router
@@ -52,12 +55,52 @@ class CookieSessionAuth(SessionAuth):
         return super().__call__(request)
 
 
+class BodyUnreadable(HttpError):
+    """A request body the API cannot read as JSON; ``code`` says why."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(status, detail)
+        self.code = code
+
+
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+class JsonBodyParser(Parser):
+    """The one reader of JSON request bodies.
+
+    A form body (multipart, URL-encoded) answers 415 ``api.body_not_json``; bytes that
+    are not UTF-8, text that is not JSON, or a string with a lone surrogate
+    (``"\\ud800"``, valid JSON but no text: the database cannot store it) answer 400
+    ``api.body_unreadable``.
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        if request.content_type in _FORM_TYPES:
+            raise _NOT_JSON
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+            # Re-encoding fails exactly when a string holds a lone surrogate.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except (UnicodeError, ValueError) as exc:
+            raise BodyUnreadable(
+                400, "api.body_unreadable", "The request body is not valid UTF-8 JSON text."
+            ) from exc
+        return data  # type: ignore[no-any-return]
+
+
+_NOT_JSON = BodyUnreadable(
+    415, "api.body_not_json", "This operation takes a JSON body (Content-Type: application/json)."
+)
+
+
 # One authentication order for every operation: the bearer token, then the session.
 api = NinjaAPI(
     title="GridCRM API",
     version="1",
     description="Customer relationship management for an electric power supply company.",
     auth=[TokenAuth(), CookieSessionAuth()],
+    parser=JsonBodyParser(),
 )
 
 
@@ -71,6 +114,7 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    415: "unsupported_media_type",
     422: "invalid",
     429: "too_many_requests",
 }
@@ -87,8 +131,18 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = _HTTP_CODES.get(exc.status_code, "error")
+    # Ninja wraps whatever the body parser raised in its own 400; answer the parser's own.
+    if isinstance(exc.__cause__, BodyUnreadable):
+        exc = exc.__cause__
+    code = getattr(exc, "code", None) or _HTTP_CODES.get(exc.status_code, "error")
     return _error(request, exc.status_code, {"code": code, "detail": str(exc)})
+
+
+@api.exception_handler(RawPostDataException)
+def _form_body_read(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+    # The session's CSRF check read a form body (only those are read) before the
+    # operation asked for its JSON: the body was not JSON.
+    return _http_error(request, _NOT_JSON)
 
 
 @api.exception_handler(ValidationError)
