@@ -8,8 +8,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
@@ -94,8 +95,59 @@ _NOT_JSON = BodyUnreadable(
 )
 
 
+class ApiError(Schema):
+    """The body of every error the API answers."""
+
+    code: str
+    detail: str | list[dict[str, Any]]
+    fields: dict[str, str] | None = None
+
+
+# What each operation may answer besides its success, declared in the OpenAPI document
+# in one place: every operation needs a caller (401), may refuse them (403), may not find
+# what is named or in scope (404) and validates its parameters (422); one with a body may
+# get one it cannot read (400, 415); a write may meet a state that forbids it (409).
+ERRORS_OF_EVERY_OPERATION = {
+    401: "Not signed in, or the token is wrong or revoked.",
+    403: "The role, the scope or a rule refuses; a session's write without its CSRF token.",
+    404: "Not found, or outside the caller's scope.",
+    422: "Values that fail validation; `fields` says which.",
+}
+ERRORS_OF_A_BODY = {
+    400: "The body is not UTF-8 JSON text.",
+    415: "The body is a form, not JSON.",
+}
+ERRORS_OF_A_WRITE = {409: "The state of the data does not allow it now (stale, taken, closed)."}
+
+
+class GridCrmApi(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document declares the error answers of each operation."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["ApiError"] = ApiError.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                declared = dict(ERRORS_OF_EVERY_OPERATION)
+                if "requestBody" in operation:
+                    declared |= ERRORS_OF_A_BODY
+                if method != "get":
+                    declared |= ERRORS_OF_A_WRITE
+                for status, description in declared.items():
+                    operation["responses"].setdefault(
+                        status, {"description": description, "content": error}
+                    )
+        return schema
+
+
 # One authentication order for every operation: the bearer token, then the session.
-api = NinjaAPI(
+api = GridCrmApi(
     title="GridCRM API",
     version="1",
     description="Customer relationship management for an electric power supply company.",
