@@ -72,7 +72,7 @@ def test_every_status_an_operation_answers_is_declared(
     method: str, path: str, operation: dict[str, Any], callers: dict[str, dict[str, str]]
 ) -> None:
     client = Client()
-    bodies = [None] if method == "get" else ["{}", '{"x": "\\ud800"}', "not json"]
+    bodies: list[str | None] = [None] if method == "get" else ["{}", '{"x": "\\ud800"}', "not json"]
     answered = set()
     for headers in callers.values():
         for body in bodies:
