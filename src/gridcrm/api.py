@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django.http.request import RawPostDataException
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
+from ninja.security import HttpBearer, SessionAuth
 
 from gridcrm.archive.api import changes_router, fields_router
 from gridcrm.archive.api import router as archive_router
@@ -24,7 +28,11 @@ from gridcrm.users.selectors import user_for_token
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>`` with a token issued by ``gridcrm issue_token``."""
+    """``Authorization: Bearer <token>`` with a token issued by ``gridcrm issue_token``.
+
+    Tried first. A token is not sent by a browser on its own, so a request it
+    authenticates cannot be forged cross-site and needs no CSRF token.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = user_for_token(token=token)
@@ -34,11 +42,117 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class CookieSessionAuth(SessionAuth):
+    """The signed-in browser session; writes need the CSRF token, as on every page.
+
+    A request that carries an ``Authorization`` header is judged by that header alone
+    (``TokenAuth``): a wrong token is a 401, never a fall-back to the session cookie
+    and its CSRF check.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if "Authorization" in request.headers:
+            return None
+        return super().__call__(request)
+
+
+class BodyUnreadable(HttpError):
+    """A request body the API cannot read as JSON; ``code`` says why."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(status, detail)
+        self.code = code
+
+
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+class JsonBodyParser(Parser):
+    """The one reader of JSON request bodies.
+
+    A form body (multipart, URL-encoded) answers 415 ``api.body_not_json``; bytes that
+    are not UTF-8, text that is not JSON, or a string with a lone surrogate
+    (``"\\ud800"``, valid JSON but no text: the database cannot store it) answer 400
+    ``api.body_unreadable``.
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        if request.content_type in _FORM_TYPES:
+            raise _NOT_JSON
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+            # Re-encoding fails exactly when a string holds a lone surrogate.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except (UnicodeError, ValueError) as exc:
+            raise BodyUnreadable(
+                400, "api.body_unreadable", "The request body is not valid UTF-8 JSON text."
+            ) from exc
+        return data  # type: ignore[no-any-return]
+
+
+_NOT_JSON = BodyUnreadable(
+    415, "api.body_not_json", "This operation takes a JSON body (Content-Type: application/json)."
+)
+
+
+class ApiError(Schema):
+    """The body of every error the API answers."""
+
+    code: str
+    detail: str | list[dict[str, Any]]
+    fields: dict[str, str] | None = None
+
+
+# What each operation may answer besides its success, declared in the OpenAPI document
+# in one place: every operation needs a caller (401), may refuse them (403), may not find
+# what is named or in scope (404) and validates its parameters (422); one with a body may
+# get one it cannot read (400, 415); a write may meet a state that forbids it (409).
+ERRORS_OF_EVERY_OPERATION = {
+    401: "Not signed in, or the token is wrong or revoked.",
+    403: "The role, the scope or a rule refuses; a session's write without its CSRF token.",
+    404: "Not found, or outside the caller's scope.",
+    422: "Values that fail validation; `fields` says which.",
+}
+ERRORS_OF_A_BODY = {
+    400: "The body is not UTF-8 JSON text.",
+    415: "The body is a form, not JSON.",
+}
+ERRORS_OF_A_WRITE = {409: "The state of the data does not allow it now (stale, taken, closed)."}
+
+
+class GridCrmApi(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document declares the error answers of each operation."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["ApiError"] = ApiError.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                declared = dict(ERRORS_OF_EVERY_OPERATION)
+                if "requestBody" in operation:
+                    declared |= ERRORS_OF_A_BODY
+                if method != "get":
+                    declared |= ERRORS_OF_A_WRITE
+                for status, description in declared.items():
+                    operation["responses"].setdefault(
+                        status, {"description": description, "content": error}
+                    )
+        return schema
+
+
+# One authentication order for every operation: the bearer token, then the session.
+api = GridCrmApi(
     title="GridCRM API",
     version="1",
     description="Customer relationship management for an electric power supply company.",
-    auth=[django_auth, TokenAuth()],
+    auth=[TokenAuth(), CookieSessionAuth()],
+    parser=JsonBodyParser(),
 )
 
 
@@ -52,6 +166,7 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    415: "unsupported_media_type",
     422: "invalid",
     429: "too_many_requests",
 }
@@ -68,8 +183,18 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = _HTTP_CODES.get(exc.status_code, "error")
+    # Ninja wraps whatever the body parser raised in its own 400; answer the parser's own.
+    if isinstance(exc.__cause__, BodyUnreadable):
+        exc = exc.__cause__
+    code = getattr(exc, "code", None) or _HTTP_CODES.get(exc.status_code, "error")
     return _error(request, exc.status_code, {"code": code, "detail": str(exc)})
+
+
+@api.exception_handler(RawPostDataException)
+def _form_body_read(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+    # The session's CSRF check read a form body (only those are read) before the
+    # operation asked for its JSON: the body was not JSON.
+    return _http_error(request, _NOT_JSON)
 
 
 @api.exception_handler(ValidationError)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from gridcrm.core.errors import Conflict, Invalid, Refused
 
 __all__ = [
+    "AccountNoTakenMeanwhile",
     "ChangeRequestDecided",
     "CreditListUnreadable",
     "InvalidFields",
@@ -76,6 +77,22 @@ class ChangeRequestDecided(Conflict):
 
     def __init__(self) -> None:
         super().__init__(_("This change request has already been decided."))
+
+
+class AccountNoTakenMeanwhile(Conflict):
+    """The account number a change request asks for was given to another customer
+    after the request was made; the request is refused."""
+
+    code = "archive.account_no_taken"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Another customer has had this account number since the change was requested;"
+                " the request is refused."
+            ),
+            fields={"account_no": _("This account number already exists.")},
+        )
 
 
 class InvalidFields(Invalid):

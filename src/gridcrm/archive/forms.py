@@ -87,7 +87,8 @@ class SegmentOverrideForm(forms.Form):
 def _count(text: str | None, default: int | None = None) -> int | None:
     if text is None or text == "":
         return default
-    return int(text) if text.isdigit() else None
+    # ASCII digits only: "²".isdigit() is true, but int("²") raises.
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def rule_rows_from_post(post: QueryDict) -> list[dict[str, Any]]:

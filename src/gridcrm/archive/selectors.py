@@ -223,6 +223,9 @@ def blank_q(field_spec: FieldSpec) -> Q:
     column = field_spec.column
     if column.null:
         return Q(**{f"{field_spec.name}__isnull": True})
+    if column.is_relation or column.get_internal_type() not in ("CharField", "TextField"):
+        # A required relation or number is never blank; comparing it with "" is an error.
+        return Q(pk__isnull=True)
     return Q(**{field_spec.name: ""})
 
 

@@ -18,6 +18,7 @@ from gridcrm.archive import events, registry
 from gridcrm.archive.bigrams import search_bigrams
 from gridcrm.archive.completeness import completeness_score, missing_fields
 from gridcrm.archive.errors import (
+    AccountNoTakenMeanwhile,
     ChangeRequestDecided,
     InvalidFields,
     MissingTier1,
@@ -362,17 +363,41 @@ def _decidable(request: ChangeRequest, acting_user: User) -> None:
         raise ChangeRequestDecided
 
 
-@transaction.atomic
 def change_request_approve(
     *, request: ChangeRequest, acting_user: User, note: str = ""
 ) -> Customer:
-    """Apply an approved tier-1 change; the approving user must not be the requester."""
+    """Apply an approved tier-1 change; the approving user must not be the requester.
+
+    A new account number that another customer took after the request was made cannot
+    be applied: the request is rejected (kept, with the reason), then
+    ``AccountNoTakenMeanwhile`` (409 ``archive.account_no_taken``) is raised.
+    """
+    with transaction.atomic():
+        approved = _approve(request=request, acting_user=acting_user, note=note)
+    if approved is None:
+        # Raised after the commit, so that the rejection is kept.
+        raise AccountNoTakenMeanwhile
+    return approved
+
+
+def _approve(*, request: ChangeRequest, acting_user: User, note: str) -> Customer | None:
     request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
     _decidable(request, acting_user)
     field_spec = registry.spec(request.field)
     value = clean_values({request.field: request.new_value}, {request.field: field_spec})[
         request.field
     ]
+    if (
+        request.field == "account_no"
+        and Customer.objects.filter(account_no=value).exclude(pk=request.customer_id).exists()
+    ):
+        request.status = ChangeRequest.Status.REJECTED
+        request.decided_by = acting_user
+        request.decided_at = timezone.now()
+        request.decision_note = str(AccountNoTakenMeanwhile())[:500]
+        request.save()
+        events.change_rejected(change=request, acting_user=acting_user)
+        return None
     specs = {s.name: s for s in registry.all_specs()}
     customer = Customer.objects.get(pk=request.customer_id)
     request.status = ChangeRequest.Status.APPROVED

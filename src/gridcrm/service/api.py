@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import F
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from gridcrm.service.api_payments import router as payments_router
 from gridcrm.service.api_requests import router as requests_router
@@ -26,6 +26,7 @@ from gridcrm.service.models import Notice, RequestType
 from gridcrm.service.notices import Target, notice_create, notice_publish
 from gridcrm.service.selectors import notice_deliveries_visible_to, notices_visible_to
 from gridcrm.web.http import AuthedRequest
+from gridcrm.web.paging import BoundedPageNumberPagination
 
 router = Router(tags=["service"])
 router.add_router("", requests_router)
@@ -161,7 +162,7 @@ def matrix_put(request: AuthedRequest, payload: MatrixIn) -> dict[str, Any]:
 
 
 @router.get("/notices", response=list[NoticeOut], summary="Notices")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPageNumberPagination, page_size=50)
 def notices(request: AuthedRequest) -> Any:
     return notices_visible_to(user=request.user).prefetch_related("targets")
 
@@ -189,7 +190,7 @@ def notice_publish_api(request: AuthedRequest, pk: int) -> Notice:
 
 
 @router.get("/notices/{pk}/deliveries", response=list[DeliveryOut], summary="Delivery log")
-@paginate(PageNumberPagination, page_size=200)
+@paginate(BoundedPageNumberPagination, page_size=200)
 def deliveries(request: AuthedRequest, pk: int) -> Any:
     """Deliveries to the customers the caller may see; roles that do not write notices are
     refused (403 ``service.deliveries_refused``)."""

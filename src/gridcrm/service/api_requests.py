@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema
+from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from gridcrm.archive.selectors import customer_get_visible
@@ -48,6 +48,7 @@ from gridcrm.service.services import (
     request_take,
 )
 from gridcrm.users.selectors import region_by_code
+from gridcrm.web.paging import PageIn
 
 if TYPE_CHECKING:
     from gridcrm.users.models import User
@@ -258,10 +259,10 @@ def _queue_items(
 @router.get("/requests", response=QueueOut, summary="Work queue")
 def queue(
     request: HttpRequest,
+    paging: Query[PageIn],
     view: str = "queue",
     role: str = "",
     region: str = "",
-    page: int = 1,
 ) -> dict[str, Any]:
     """Open requests for the caller's roles (``view=mine``: taken by the caller;
     ``view=escalated``), most urgent first, then least time left, 50 a page. ``count``
@@ -278,7 +279,7 @@ def queue(
         "mine": view == "mine",
         "escalated": view == "escalated",
     }
-    page = max(1, page)
+    page = paging.page
     count = work_queue_size(**which)
     return {
         "items": _queue_items(

@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 # Council publishes it in November).
 WARN_FROM = (11, 1)
 
+# The years a calendar can be asked for, on the page and through the API; outside them
+# dates cannot be built (year 0) and no schedule exists.
+FIRST_YEAR = 1900
+LAST_YEAR = 2200
+
 
 class CalendarRefused(Refused):
     code = "service.calendar_not_allowed"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 
-from gridcrm.service.calendar import deadline_flagged
+from gridcrm.service.calendar import FIRST_YEAR, LAST_YEAR, deadline_flagged
 from gridcrm.service.calendar_services import (
     calendar_day_remove,
     calendar_day_set,
@@ -29,8 +29,14 @@ class HolidayIO(Schema):
     name: str = ""
 
 
-class ImportIn(Schema):
-    year: int
+class YearIn(Schema):
+    """A calendar year; another answers 422 (year 0 cannot even be a date)."""
+
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
+
+
+class ImportIn(YearIn):
+    pass
 
 
 class ImportOut(Schema):
@@ -49,8 +55,8 @@ class DeadlineOut(Schema):
 
 
 @router.get("", response=list[HolidayIO], summary="Holiday calendar")
-def calendar(request: AuthedRequest, year: int) -> Any:
-    return list(HolidayDay.objects.filter(day__year=year))
+def calendar(request: AuthedRequest, query: Query[YearIn]) -> Any:
+    return list(HolidayDay.objects.filter(day__year=query.year))
 
 
 @router.put("", response=HolidayIO, summary="Set a calendar day")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridcrm.service.calendar import calendar_warning
+from gridcrm.service.calendar import FIRST_YEAR, LAST_YEAR, calendar_warning
 from gridcrm.service.calendar_services import (
     calendar_day_remove,
     calendar_day_set,
@@ -37,12 +37,15 @@ class CalendarDayForm(forms.Form):
 
 
 class ScheduleImportForm(forms.Form):
-    year = forms.IntegerField(label=gettext_lazy("year"), min_value=1900, max_value=2200)
+    year = forms.IntegerField(label=gettext_lazy("year"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
 
 
 def _year(request: AuthedRequest) -> int:
     raw = request.GET.get("year", "")
-    return int(raw) if raw.isdigit() and 1900 <= int(raw) <= 2200 else timezone.localdate().year
+    # ASCII digits only: "²".isdigit() is true, but int("²") raises.
+    if raw.isascii() and raw.isdigit() and FIRST_YEAR <= int(raw) <= LAST_YEAR:
+        return int(raw)
+    return timezone.localdate().year
 
 
 @login_required

@@ -61,6 +61,7 @@ from gridcrm.service.tasks import SERVICE_TIMERS
 from gridcrm.users.selectors import region_by_code, regions_below_company, user_roles
 from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
+from gridcrm.web.paging import page_number
 
 
 def _visible_request(request: AuthedRequest, pk: int) -> ServiceRequest:
@@ -68,12 +69,6 @@ def _visible_request(request: AuthedRequest, pk: int) -> ServiceRequest:
     if found is None:
         raise Http404(_("No such service request."))
     return found
-
-
-def _page_number(value: str | None) -> int:
-    """The page asked for in the query string; the first for anything else."""
-    text = (value or "").strip()
-    return max(1, int(text)) if text.isdigit() else 1
 
 
 @login_required
@@ -93,7 +88,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
     }
     rows = work_queue(**which)
     total = work_queue_size(**which)
-    number = _page_number(request.GET.get("page"))
+    number = page_number(request.GET.get("page"))
     now = timezone.now()
     page = QueuePage(
         object_list=queue_rows(
