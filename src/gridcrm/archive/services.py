@@ -218,6 +218,15 @@ def customer_create(
             _("Your role may not create customers."), code="archive.may_not_create_customer"
         )
     specs = registry.all_specs()
+    # Fields nobody fills in (derived, or fed only by their own list such as the public
+    # credit blacklist) are refused by name rather than dropped, so a client learns that
+    # its value was not taken.
+    unsettable = {s.name for s in specs if not s.fillable} & set(data)
+    if unsettable:
+        raise InvalidFields(
+            {name: _("This field is derived and cannot be set.") for name in sorted(unsettable)},
+            code="archive.field_not_settable",
+        )
     by_name = {s.name: s for s in specs if not s.is_derived}
     values = clean_values(data, by_name)
     customer = Customer()
