@@ -108,6 +108,8 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "users.User"
+# Roles are the only source of business permissions, superusers included.
+AUTHENTICATION_BACKENDS = ["gridcrm.users.backends.RoleBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -91,7 +91,8 @@ def may_edit(*, user: User, field_spec: FieldSpec) -> bool:
     """Whether the user's role may fill in this (tier-2 or tier-3) field."""
     if field_spec.is_derived or not user.has_perm("archive.edit_customer_data"):
         return False
-    return user.is_superuser or bool(user_roles(user=user) & field_spec.edit_roles)
+    # Roles only: a superuser edits what its roles let it edit (users/roles.py).
+    return bool(user_roles(user=user) & field_spec.edit_roles)
 
 
 def clean_values(raw: Mapping[str, Any], specs: Mapping[str, FieldSpec]) -> dict[str, Any]:

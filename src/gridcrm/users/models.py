@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import auth
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.core.audit import AuditEvent
+from gridcrm.users.roles import is_role_permission
 
 
 class RegionLevel(models.TextChoices):
@@ -59,6 +63,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        """Django's check, except that being a superuser grants no business permission:
+        those come from roles only (``users/roles.py``, ``users/backends.py``)."""
+        if self.is_active and self.is_superuser and is_role_permission(perm):
+            return any(
+                backend.has_perm(self, perm, obj)
+                for backend in auth.get_backends()
+                if hasattr(backend, "has_perm")
+            )
+        return super().has_perm(perm, obj)
 
 
 class ApiToken(models.Model):
