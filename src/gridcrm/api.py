@@ -20,14 +20,15 @@ from gridcrm.lake.api import router as lake_router
 from gridcrm.load.api import router as load_router
 from gridcrm.service.api import router as service_router
 from gridcrm.users.api import router as users_router
-from gridcrm.users.selectors import user_for_token
+from gridcrm.users.errors import TokenRejected
+from gridcrm.users.tokens import token_authenticate
 
 
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer <token>`` with a token issued by ``gridcrm issue_token``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token=token)
+        user = token_authenticate(request=request, token=token)
         if user is None:
             return None
         request.user = user
@@ -64,6 +65,11 @@ def _error(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpRespo
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return _error(request, exc.status, exc.as_dict())
+
+
+@api.exception_handler(TokenRejected)
+def _token_rejected(request: HttpRequest, exc: TokenRejected) -> HttpResponse:
+    return _error(request, exc.status, {"code": exc.code, "detail": str(exc)})
 
 
 @api.exception_handler(HttpError)
