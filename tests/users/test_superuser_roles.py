@@ -72,3 +72,16 @@ def test_the_api_refuses_the_superuser_a_business_action_outside_its_role(
         403,
         "archive.may_not_decide_change",
     )
+
+
+def test_a_superuser_without_a_role_sees_neither_customers_nor_others_jobs(
+    regions: Regions, agent: User, customer_a: Customer, client: Client
+) -> None:
+    from gridcrm.jobs.models import Job
+    from gridcrm.jobs.selectors import jobs_visible_to
+
+    root = User.objects.create_superuser("root", password=PASSWORD)
+    Job.objects.create(kind="archive.export_customers", created_by=agent, params={})
+    assert not jobs_visible_to(user=root).exists()
+    client.force_login(root)
+    assert client.get(f"/api/customers/{customer_a.account_no}").status_code in {403, 404}
