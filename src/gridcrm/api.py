@@ -24,7 +24,8 @@ from gridcrm.lake.api import router as lake_router
 from gridcrm.load.api import router as load_router
 from gridcrm.service.api import router as service_router
 from gridcrm.users.api import router as users_router
-from gridcrm.users.selectors import user_for_token
+from gridcrm.users.errors import TokenRejected
+from gridcrm.users.tokens import token_authenticate
 
 
 class TokenAuth(HttpBearer):
@@ -35,7 +36,7 @@ class TokenAuth(HttpBearer):
     """
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token=token)
+        user = token_authenticate(request=request, token=token)
         if user is None:
             return None
         request.user = user
@@ -179,6 +180,11 @@ def _error(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpRespo
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return _error(request, exc.status, exc.as_dict())
+
+
+@api.exception_handler(TokenRejected)
+def _token_rejected(request: HttpRequest, exc: TokenRejected) -> HttpResponse:
+    return _error(request, exc.status, {"code": exc.code, "detail": str(exc)})
 
 
 @api.exception_handler(HttpError)

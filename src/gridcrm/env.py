@@ -105,3 +105,49 @@ def env_secret_key(name: str, *, production: bool, key_file: Path) -> str:
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
+
+
+def env_int(name: str, *, default: int, minimum: int = 0) -> int:
+    """A whole number of at least ``minimum``, or ``default`` when unset."""
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}.") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}.")
+    return number
+
+
+def env_origins(name: str) -> list[str]:
+    """Comma-separated origins (``https://crm.example.cn``): each with a scheme, as Django's
+    CSRF origin check compares them."""
+    origins = env_list(name, [])
+    for origin in origins:
+        scheme, sep, host = origin.partition("://")
+        if not sep or scheme not in {"http", "https"} or not host or "/" in host:
+            raise ImproperlyConfigured(
+                f"{name} must list origins such as https://crm.example.cn; got {origin!r}."
+            )
+    return origins
+
+
+def env_proxy_header(name: str) -> tuple[str, str] | None:
+    """The header a TLS-terminating proxy sets to say the request came over HTTPS, as
+    ``Header-Name`` (value ``https``) or ``Header-Name=value``; ``None`` when unset.
+
+    Set it only behind a proxy that overwrites the header on every request: a client
+    that could send it itself would pass for HTTPS.
+    """
+    value = _raw(name)
+    if not value:
+        return None
+    header, _sep, expected = value.partition("=")
+    header, expected = header.strip(), expected.strip() or "https"
+    if not header or not all(c.isalnum() or c == "-" for c in header):
+        raise ImproperlyConfigured(
+            f"{name} must be a header name such as X-Forwarded-Proto; got {value!r}."
+        )
+    return "HTTP_" + header.upper().replace("-", "_"), expected

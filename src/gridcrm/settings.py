@@ -11,10 +11,20 @@ Variables (all optional in the demo):
 - ``GRIDCRM_ENGINE`` — the analytics engine, ``duckdb`` (default) or ``spark``.
 - ``GRIDCRM_SECRET_KEY`` — required in production; generated into ``var/`` otherwise.
 - ``GRIDCRM_ALLOWED_HOSTS`` — comma-separated; default localhost only.
+- ``GRIDCRM_TRUSTED_PROXY`` — behind a TLS-terminating proxy, the header it sets for HTTPS
+  (``X-Forwarded-Proto`` or ``Header=value``); unset, a request is as secure as it arrived.
+- ``GRIDCRM_CSRF_TRUSTED_ORIGINS`` — comma-separated origins (``https://crm.example.cn``)
+  whose form posts are accepted when they differ from the host the server sees.
+- ``GRIDCRM_HSTS_SECONDS`` — the HSTS max-age; default one year in production, off otherwise.
+- ``GRIDCRM_SSL_REDIRECT`` — redirect HTTP to HTTPS; default on in production.
+- ``GRIDCRM_LOGIN_FAILURE_LIMIT`` / ``GRIDCRM_LOGIN_COOLOFF_MINUTES`` — failed logins (per
+  username, and per address) before login is refused, and for how long (10, 15).
+- ``GRIDCRM_TOKEN_DAYS`` — the default lifetime of a new API token (90).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -24,7 +34,10 @@ from gridcrm.env import (
     env_bool,
     env_choice,
     env_database,
+    env_int,
     env_list,
+    env_origins,
+    env_proxy_header,
     env_secret_key,
     env_str,
 )
@@ -42,7 +55,10 @@ SECRET_KEY = env_secret_key(
     "GRIDCRM_SECRET_KEY", production=PRODUCTION, key_file=VAR_DIR / "secret_key"
 )
 ALLOWED_HOSTS = env_list("GRIDCRM_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env_list("GRIDCRM_CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS = env_origins("GRIDCRM_CSRF_TRUSTED_ORIGINS")
+# Behind a TLS proxy Django sees plain HTTP: without this the CSRF check refuses every
+# login posted from the https:// origin, and secure cookies and HSTS never apply.
+SECURE_PROXY_SSL_HEADER = env_proxy_header("GRIDCRM_TRUSTED_PROXY")
 
 DATABASES = {"default": env_database("DATABASE_URL", default_sqlite=VAR_DIR / "gridcrm.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -59,6 +75,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Listed so that /api/docs serves Swagger UI from the package, not from a CDN (CSP).
+    "ninja",
+    "csp",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "gridcrm.core",
@@ -86,6 +106,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "gridcrm.web.errors.DomainErrorMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "gridcrm.web.middleware.NoStoreMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gridcrm.urls"
@@ -108,14 +132,42 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "users.User"
+# Roles are the only source of business permissions, superusers included.
+# django-axes first: it refuses a locked-out login before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "gridcrm.users.backends.ThrottleBackend",
+    "gridcrm.users.backends.RoleBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes): after this many failures for one username, or from one
+# address, login is refused for the cool-off, whatever the password; a success resets the
+# count. The API's bearer tokens count their failures by address the same way.
+AXES_FAILURE_LIMIT = env_int("GRIDCRM_LOGIN_FAILURE_LIMIT", default=10, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(
+    minutes=env_int("GRIDCRM_LOGIN_COOLOFF_MINUTES", default=15, minimum=1)
+)
+AXES_LOCKOUT_PARAMETERS = "gridcrm.users.tokens.lockout_parameters"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "gridcrm.users.tokens.lockout_response"
+if SECURE_PROXY_SSL_HEADER:
+    # Behind the proxy every request comes from the proxy's address: count the client's,
+    # the last one the proxy appended to X-Forwarded-For.
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+API_TOKEN_DAYS = env_int("GRIDCRM_TOKEN_DAYS", default=90, minimum=1)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -136,6 +188,30 @@ SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool("GRIDCRM_SSL_REDIRECT", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("GRIDCRM_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts only from this site — htmx and plotly.js
+# are served from installed packages, and no template has an inline script or handler.
+# Styles allow 'unsafe-inline' because plotly.js writes its own <style> element and
+# inline style attributes at run time; no script can come in through a style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 TASKS = {
     "default": {

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from django.contrib.auth.models import Group
 
 from gridcrm.archive.models import Customer
 from gridcrm.core.errors import Conflict, DomainError
@@ -161,7 +162,10 @@ def test_grace_requests_and_decisions_are_recorded_for_the_customer(
 def test_who_asked_for_grace_may_not_decide_it(
     customer_b: Customer, grades: dict[str, str], regions: object
 ) -> None:
-    both = User.objects.create_superuser("both", password="x")
+    # One person holding a role that requests grace and one that approves it (a superuser
+    # holds neither: business permissions come from roles only).
+    both = User.objects.create_user("both", password="x")
+    both.groups.add(*Group.objects.filter(name__in=["service_agent", "marketing_manager"]))
     grades[customer_b.account_no] = "AAA"
     grace = grace_request_submit(
         customer=customer_b,

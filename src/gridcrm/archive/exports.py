@@ -67,7 +67,8 @@ class _CsvWriter:
         self.writer = csv.writer(self.handle)
 
     def header(self, cells: Sequence[str]) -> None:
-        self.writer.writerow(cells)
+        # Labels of extension fields are typed by administrators: neutralise them too.
+        self.writer.writerow([neutralise_formula(cell) for cell in cells])
 
     def rows(self, rows: Iterable[Sequence[Any]]) -> None:
         self.writer.writerows(
@@ -91,7 +92,7 @@ class _XlsxWriter:
         self.sheet = self.book.create_sheet("customers")
 
     def header(self, cells: Sequence[str]) -> None:
-        self.sheet.append(list(cells))
+        self.sheet.append([neutralise_formula(cell) for cell in cells])
 
     def rows(self, rows: Iterable[Sequence[Any]]) -> None:
         for row in rows:

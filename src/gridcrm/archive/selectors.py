@@ -43,8 +43,7 @@ def customers_visible_to(*, user: User | AnonymousUser) -> QuerySet[Customer]:
     """
     if not user.is_authenticated or not user.is_active:
         return Customer.objects.none()
-    if user.is_superuser:
-        return Customer.objects.all()
+    # Roles only, superusers included: being a superuser is about administering accounts.
     roles = user_roles(user=user)
     if roles & COMPANY_WIDE_ROLES:
         return Customer.objects.all()

@@ -92,7 +92,8 @@ def may_edit(*, user: User, field_spec: FieldSpec) -> bool:
     """Whether the user's role may fill in this (tier-2 or tier-3) field."""
     if field_spec.is_derived or not user.has_perm("archive.edit_customer_data"):
         return False
-    return user.is_superuser or bool(user_roles(user=user) & field_spec.edit_roles)
+    # Roles only: a superuser edits what its roles let it edit (users/roles.py).
+    return bool(user_roles(user=user) & field_spec.edit_roles)
 
 
 def clean_values(raw: Mapping[str, Any], specs: Mapping[str, FieldSpec]) -> dict[str, Any]:
@@ -219,6 +220,15 @@ def customer_create(
             _("Your role may not create customers."), code="archive.may_not_create_customer"
         )
     specs = registry.all_specs()
+    # Fields nobody fills in (derived, or fed only by their own list such as the public
+    # credit blacklist) are refused by name rather than dropped, so a client learns that
+    # its value was not taken.
+    unsettable = {s.name for s in specs if not s.fillable} & set(data)
+    if unsettable:
+        raise InvalidFields(
+            {name: _("This field is derived and cannot be set.") for name in sorted(unsettable)},
+            code="archive.field_not_settable",
+        )
     by_name = {s.name: s for s in specs if not s.is_derived}
     values = clean_values(data, by_name)
     customer = Customer()

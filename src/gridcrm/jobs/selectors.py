@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 
 def jobs_visible_to(*, user: User) -> QuerySet[Job]:
-    """The jobs this user may watch."""
-    if user.is_superuser:
+    """The jobs this user may watch: their own; a superuser whose roles let it watch jobs
+    sees everyone's (being a superuser alone grants nothing — the results hold exports)."""
+    if user.is_superuser and user.has_perm("jobs.view_job"):
         return Job.objects.all()
     return Job.objects.filter(created_by=user)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import auth
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.core.audit import AuditEvent
+from gridcrm.users.roles import is_role_permission
 
 
 class RegionLevel(models.TextChoices):
@@ -60,6 +64,17 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        """Django's check, except that being a superuser grants no business permission:
+        those come from roles only (``users/roles.py``, ``users/backends.py``)."""
+        if self.is_active and self.is_superuser and is_role_permission(perm):
+            return any(
+                backend.has_perm(self, perm, obj)
+                for backend in auth.get_backends()
+                if hasattr(backend, "has_perm")
+            )
+        return super().has_perm(perm, obj)
+
 
 class ApiToken(models.Model):
     """A bearer token for the REST API; only its SHA-256 digest is stored."""
@@ -69,6 +84,8 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Null only on tokens issued before tokens expired; those are refused like expired ones.
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

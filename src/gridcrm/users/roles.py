@@ -168,3 +168,17 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     ],
     Role.CUSTOMER: ["archive.view_customer", "credit.view_credit"],
 }
+
+
+# The apps whose permissions are business actions: they are granted by the roles above
+# and by nothing else — a superuser holds only those its roles hold
+# (``gridcrm.users.backends.RoleBackend``). The users app stays with Django's
+# superuser: administering accounts is what a superuser is for.
+ROLE_APP_LABELS: frozenset[str] = frozenset(
+    perm.partition(".")[0] for perms in ROLE_PERMISSIONS.values() for perm in perms
+) - {"users"}
+
+
+def is_role_permission(perm: str) -> bool:
+    """Whether ``perm`` ("app_label.codename") is a business permission granted only by roles."""
+    return perm.partition(".")[0] in ROLE_APP_LABELS

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from gridcrm.users.errors import TokenExpired
 from gridcrm.users.models import ApiToken, Region, RegionLevel, User
 from gridcrm.users.roles import Role
 
@@ -38,12 +39,17 @@ def region_ids_under(*, path: str) -> list[int]:
 
 
 def user_for_token(*, token: str) -> User | None:
-    """The active user owning an API token, recording when it was used (to the minute)."""
+    """The active user owning an API token, recording when it was used (to the minute).
+
+    ``None`` for an unknown token or an inactive user; ``TokenExpired`` for a token past its
+    ``expires_at`` (or issued before tokens expired)."""
     digest = hashlib.sha256(token.encode()).hexdigest()
     found = ApiToken.objects.select_related("user").filter(digest=digest).first()
     if found is None or not found.user.is_active:
         return None
     now = timezone.now()
+    if found.expires_at is None or found.expires_at <= now:
+        raise TokenExpired
     # To the minute: a script polling the API would otherwise write (and lock) the same
     # row on every read.
     if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_RESOLUTION:

@@ -4,12 +4,17 @@ empty: the system did it, e.g. a command or the demo)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from gridcrm.core.errors import Invalid
 from gridcrm.users import events
 from gridcrm.users.models import ApiToken, Region, RegionLevel, User
 from gridcrm.users.roles import ROLE_PERMISSIONS, Role
@@ -72,11 +77,24 @@ def user_create(
 
 
 @transaction.atomic
-def api_token_issue(*, user: User, name: str, acting_user: User | None = None) -> str:
-    """Issue a new API token and return it; it cannot be shown again."""
+def api_token_issue(
+    *, user: User, name: str, days: int | None = None, acting_user: User | None = None
+) -> str:
+    """Issue a new API token valid for ``days`` (default ``settings.API_TOKEN_DAYS``) and
+    return it; it cannot be shown again."""
+    lifetime = settings.API_TOKEN_DAYS if days is None else days
+    if lifetime < 1:
+        raise Invalid(
+            _("A token must be valid for at least one day."),
+            code="users.token_days",
+            fields={"days": _("At least one day.")},
+        )
     token = secrets.token_urlsafe(32)
     issued = ApiToken.objects.create(
-        user=user, name=name, digest=hashlib.sha256(token.encode()).hexdigest()
+        user=user,
+        name=name,
+        digest=hashlib.sha256(token.encode()).hexdigest(),
+        expires_at=timezone.now() + dt.timedelta(days=lifetime),
     )
     events.token_issued(token=issued, acting_user=acting_user)
     return token

@@ -1,4 +1,6 @@
-"""The interface language: Simplified Chinese unless the user chose another one.
+"""Request-wide behaviour of the web layer.
+
+The interface language: Simplified Chinese unless the user chose another one.
 
 Django's LocaleMiddleware would follow the browser's Accept-Language header, so a
 browser set to English would open GridCRM in English. A supply company's staff work
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 
 class LanguageMiddleware:
@@ -27,4 +30,22 @@ class LanguageMiddleware:
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every response to a signed-in user and on every API
+    response: they can carry names, phones and ID numbers, which must not stay in a
+    browser's or a proxy's cache after the person has logged out. Static files (served by
+    WhiteNoise before this runs) keep their long cache lifetimes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # Read the user after the view: an API request is authenticated by its token there.
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            patch_cache_control(response, no_store=True, private=True)
         return response

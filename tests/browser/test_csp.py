@@ -1,0 +1,33 @@
+"""Issue 15: the Content-Security-Policy forbids inline scripts, and the pages still work
+under it — the overview's chart draws, a customer page opens, the API docs render."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from gridcrm.archive.models import Customer
+from gridcrm.users.models import User
+from tests.browser.test_agent_search import _login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_pages_work_under_the_content_security_policy(
+    page: Page, live_server: LiveServer, agent: User, customer_a: Customer
+) -> None:
+    violations: list[str] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", watch)
+    _login(page, live_server, "agent")
+    expect(page.locator(".chart .main-svg").first).to_be_attached()
+    page.goto(f"{live_server.url}/customers/{customer_a.account_no}/")
+    expect(page.get_by_role("heading", name=customer_a.name)).to_be_visible()
+    page.goto(f"{live_server.url}/api/docs")
+    expect(page.locator(".swagger-ui").first).to_be_visible()
+    assert violations == []
