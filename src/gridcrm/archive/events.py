@@ -64,7 +64,7 @@ def field_changes_write(*, changes: Iterable[FieldChange]) -> None:
 
 
 def customer_created(
-    *, customer: Customer, acting_user: User | None, source: str = FieldChange.Source.CREATED
+    *, customer: Customer, acting_user: User | None, source: str = FieldChange.Kind.CREATED
 ) -> FieldChange:
     """A customer came into the archive: the first row of its history."""
     return FieldChange.objects.create(

@@ -337,9 +337,6 @@ class FieldChange(AuditEvent):
         RULE = "rule", _("Mapping rule")
         DERIVED = "derived", _("Derived")
 
-    # The name the choices had while the column was ``source``.
-    Source = Kind
-
     kind = models.CharField(_("source"), max_length=40, choices=Kind.choices)
     # No index of its own: the (customer, field) index below serves every lookup by customer.
     customer = models.ForeignKey(

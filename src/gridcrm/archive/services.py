@@ -66,7 +66,7 @@ __all__ = [
 ]
 
 CONTACT_PERMISSION = "archive.view_customer_contact"
-Source = FieldChange.Source
+Source = FieldChange.Kind
 
 
 def can_see_contact(*, user: User) -> bool:

@@ -190,8 +190,6 @@ class GradeChange(AuditEvent):
         OVERRIDE = "override", _("Approved override")
         REVIEW = "review", _("Human review")
 
-    Source = Kind  # the name the kinds had before the shared audit row
-
     # Indexed by (customer, at).
     customer = models.ForeignKey(
         "archive.Customer", on_delete=models.CASCADE, related_name="grade_changes", db_index=False
