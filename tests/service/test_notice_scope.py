@@ -5,6 +5,7 @@ code, nothing written or sent); a portal customer reads only the notices meant f
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -163,7 +164,9 @@ def test_a_collector_writes_notices_only_for_their_own_region(
 def test_a_collector_cannot_publish_or_withdraw_another_regions_notice(
     client: Client, regions: Regions, manager: User, collector_a: User, both_stations: Customer
 ) -> None:
-    draft = _outage(manager, Target("station", regions.station_b1.code))
+    # The district holds the collector's station: they see the notice, but it reaches
+    # beyond their region.
+    draft = _outage(manager, Target("region", regions.district_a.code))
     client.force_login(collector_a)
     response = client.post(f"/api/service/notices/{draft.pk}/publish")
     assert response.status_code == 403
@@ -240,3 +243,56 @@ def test_a_customer_reads_only_the_notices_meant_for_them(
     assert their_district.pk not in seen
     response = client.get(f"/api/service/notices/{other.pk}/deliveries")
     assert response.status_code == 404
+
+
+# --- the notice list -------------------------------------------------------------------------
+
+
+def _rows(page: str) -> dict[str, int]:
+    """Title → delivery count of each row of the notice list page."""
+    rows = re.findall(
+        r'<a href="/service/notices/\d+/">([^<]+)</a>.*?<td class="num">(\d+)</td>', page, re.S
+    )
+    return {title: int(count) for title, count in rows}
+
+
+def test_the_notice_list_shows_a_collector_only_notices_reaching_their_region(
+    client: Client,
+    regions: Regions,
+    published: Notice,
+    manager: User,
+    planner: User,
+    collector_a: User,
+) -> None:
+    b1_only = _outage(planner, Target("station", regions.station_b1.code))
+    b1_only.title = "秀水线路检修"
+    b1_only.save()
+    notice_publish(notice=b1_only, acting_user=planner)
+    b1_draft = _outage(manager, Target("station", regions.station_b1.code))
+    b1_draft.title = "秀水草稿"
+    b1_draft.save()
+    district = _outage(manager, Target("region", regions.district_a.code))
+    district.title = "城区检修"
+    district.save()
+
+    deliveries = NoticeDelivery.objects.filter(notice=published)
+    in_a1 = deliveries.filter(customer__account_no="0100000001").count()
+    assert 0 < in_a1 < deliveries.count()
+
+    client.force_login(collector_a)
+    rows = _rows(client.get("/service/notices/").content.decode())
+    # The A1 + B1 notice counts only its deliveries to A1's household, not B1's two.
+    assert rows == {"计划停电": in_a1, "城区检修": 0}
+    listed = client.get("/api/service/notices").json()["items"]
+    assert {n["title"] for n in listed} == {"计划停电", "城区检修"}
+    assert client.get(f"/service/notices/{b1_only.pk}/").status_code == 404
+    assert client.get(f"/api/service/notices/{b1_only.pk}/deliveries").status_code == 404
+
+    client.force_login(planner)
+    rows = _rows(client.get("/service/notices/").content.decode())
+    assert rows == {
+        "计划停电": deliveries.count(),
+        "秀水线路检修": b1_only.deliveries.count(),
+        "秀水草稿": 0,
+        "城区检修": 0,
+    }

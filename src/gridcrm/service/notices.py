@@ -28,8 +28,8 @@ from gridcrm.service.errors import (
 )
 from gridcrm.service.matrix import MIN_NOTICE_DAYS, decide, matrix_current, matrix_rules
 from gridcrm.service.models import Notice, NoticeDelivery, NoticeTarget
-from gridcrm.users.roles import COMPANY_WIDE_ROLES
-from gridcrm.users.selectors import region_by_code, user_roles
+from gridcrm.service.selectors import notice_scope_limit
+from gridcrm.users.selectors import region_by_code
 
 if TYPE_CHECKING:
     from gridcrm.archive.models import Customer
@@ -48,15 +48,6 @@ def _may_publish(user: User, kind: str) -> bool:
     return user.has_perm(f"service.{perm}")
 
 
-def _scope_limit(user: User) -> str | None:
-    """The region path a scoped author's notices must stay under, or ``None`` for an author
-    whose role spans the company. A scoped author without a region gets ``""``: nothing is
-    inside it."""
-    if user.is_superuser or user_roles(user=user) & COMPANY_WIDE_ROLES:
-        return None
-    return user.region.path if user.region_id is not None else ""  # type: ignore[union-attr]
-
-
 def _inside(path: str, limit: str) -> bool:
     return bool(limit) and (path == limit or path.startswith(f"{limit}."))
 
@@ -66,7 +57,7 @@ def _check_scope(user: User, targets: Iterable[Target]) -> None:
     author's region. A notice without targets is for the whole company and so outside any
     region; a transformer area must name its supply station, since area names repeat
     between stations."""
-    limit = _scope_limit(user)
+    limit = notice_scope_limit(user=user)
     if limit is None:
         return
     targets = list(targets)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,12 +18,13 @@ from gridcrm.service.models import (
     GraceRequest,
     Notice,
     NoticeDelivery,
+    NoticeTarget,
     RequestEvent,
     RequestStep,
     ServiceRequest,
 )
 from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
-from gridcrm.users.selectors import region_ids_under, user_roles
+from gridcrm.users.selectors import region_codes_under, region_ids_under, user_roles
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -312,8 +313,10 @@ def may_manage_notices(*, user: User | AnonymousUser) -> bool:
 def notices_visible_to(*, user: User | AnonymousUser) -> QuerySet[Notice]:
     """The notices this user may read.
 
-    - roles that write notices see every notice, drafts included (a scoped author may only
-      *change* the ones inside their region: ``notices.notice_publish`` checks that);
+    - roles that write notices company-wide see every notice, drafts included;
+    - a scoped author (a regional collector) sees, drafts included, the notices whose
+      audience reaches into their region (a target inside it, or a region target above
+      it), and the published notices for every customer; never another station's;
     - other staff roles see the published notices (an agent answers calls about them);
     - a customer sees the published notices meant for them: policies for everyone or for
       their region, station or transformer area, and outage notices that target their
@@ -323,7 +326,15 @@ def notices_visible_to(*, user: User | AnonymousUser) -> QuerySet[Notice]:
     if not user.is_authenticated or not user.is_active:
         return Notice.objects.none()
     if may_manage_notices(user=user):
-        return Notice.objects.all()
+        limit = notice_scope_limit(user=user)
+        if limit is None:
+            return Notice.objects.all()
+        # Subqueries, not joins: a join on targets would multiply a list's delivery counts.
+        reaching = Notice.objects.filter(_reaching(limit)).values("pk")
+        untargeted = Q(status=Notice.Status.PUBLISHED) & ~Exists(
+            NoticeTarget.objects.filter(notice=OuterRef("pk"))
+        )
+        return Notice.objects.filter(Q(pk__in=reaching) | untargeted)
     published = Notice.objects.filter(status=Notice.Status.PUBLISHED)
     if user.is_superuser:
         return published
@@ -337,6 +348,40 @@ def notices_visible_to(*, user: User | AnonymousUser) -> QuerySet[Notice]:
     for customer in customers_visible_to(user=user).select_related("region"):
         where |= _meant_for(customer)
     return published.filter(pk__in=Notice.objects.filter(where).values("pk"))
+
+
+def notice_scope_limit(*, user: User) -> str | None:
+    """The region path a scoped notice author (a regional collector) reads and writes
+    notices under, or ``None`` for one whose role spans the company. A scoped author
+    without a region gets ``""``: nothing is under it."""
+    if user.is_superuser or user_roles(user=user) & COMPANY_WIDE_ROLES:
+        return None
+    return user.region.path if user.region_id is not None else ""  # type: ignore[union-attr]
+
+
+def _reaching(limit: str) -> Q:
+    """Notices with a target that reaches customers under the region at ``limit``."""
+    if not limit:
+        return Q(pk__in=[])
+    inside = region_codes_under(path=limit)
+    above = limit.split(".")
+    scope = NoticeTarget.Scope
+    return (
+        Q(targets__scope__in=[scope.REGION, scope.STATION], targets__value__in=inside)
+        | Q(targets__scope=scope.REGION, targets__value__in=above)
+        | Q(targets__scope=scope.TRANSFORMER_AREA, targets__station__in=inside)
+    )
+
+
+def notices_listed_for(*, user: User) -> QuerySet[Notice]:
+    """The notice list: ``notices_visible_to``, newest first, each with ``n_deliveries``,
+    its deliveries to the customers this user may see (not the whole audience's)."""
+    visible = customers_visible_to(user=user)
+    return (
+        notices_visible_to(user=user)
+        .annotate(n_deliveries=Count("deliveries", filter=Q(deliveries__customer__in=visible)))
+        .order_by("-created_at", "-pk")
+    )
 
 
 def _meant_for(customer: Customer) -> Q:

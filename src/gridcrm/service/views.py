@@ -41,6 +41,7 @@ from gridcrm.service.selectors import (
     grace_pending,
     may_manage_notices,
     notice_deliveries_visible_to,
+    notices_listed_for,
     notices_visible_to,
     request_get,
     work_queue,
@@ -275,12 +276,7 @@ def attachment_download(request: AuthedRequest, pk: int, attachment_id: int) -> 
 @login_required
 @permission_required("service.view_servicerequest", raise_exception=True)
 def notice_list(request: AuthedRequest) -> HttpResponse:
-    notices = (
-        notices_visible_to(user=request.user)
-        .annotate(n_deliveries=Count("deliveries"))
-        .order_by("-created_at", "-pk")
-    )
-    page = Paginator(notices, 25).get_page(request.GET.get("page"))
+    page = Paginator(notices_listed_for(user=request.user), 25).get_page(request.GET.get("page"))
     can_write = request.user.has_perm("service.publish_policy_notice") or request.user.has_perm(
         "service.publish_outage_notice"
     )

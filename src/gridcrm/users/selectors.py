@@ -92,6 +92,16 @@ def users_with_role(*, role: Role) -> QuerySet[User]:
     return User.objects.filter(is_active=True, groups__name=role.value).order_by("username")
 
 
+def region_codes_under(*, path: str) -> list[str]:
+    """Codes of the region at ``path`` and of every region below it (the service app's
+    notices name their audience by code)."""
+    return list(
+        Region.objects.filter(Q(path=path) | Q(path__startswith=f"{path}.")).values_list(
+            "code", flat=True
+        )
+    )
+
+
 # -- regions, for apps that store a region and show or read it (the archive)
 
 
