@@ -16,6 +16,7 @@ from ninja import Router, Schema
 from gridcrm.load import selectors, services
 from gridcrm.load.errors import InvalidPlan
 from gridcrm.load.models import Plan, ProductionProfile, Schedule
+from gridcrm.web.api_types import ClockTime
 from gridcrm.web.http import AuthedRequest
 
 router = Router(tags=["load"])
@@ -29,8 +30,8 @@ class PlanIn(Schema):
     gap_kw: list[float] | None = None
     """96 values, one per 15-minute slot; or give ``target_kw`` with a window."""
     target_kw: float | None = None
-    window_start: dt.time | None = None
-    window_end: dt.time | None = None
+    window_start: ClockTime | None = None
+    window_end: ClockTime | None = None
     peak_demand_kw: float | None = None
     fairness_cap: float = 0.6
 
@@ -61,8 +62,8 @@ class ScheduleOut(Schema):
     account_no: str
     day: dt.date
     action: str
-    start: dt.time
-    end: dt.time
+    start: ClockTime
+    end: ClockTime
     max_kw: float
     reduction_kwh: float
     security_kw: float

@@ -69,7 +69,7 @@ class GraceOut(Schema):
         return payment_due_on(customer=obj.customer, bill_id=obj.bill_id, billed_due_on=obj.due_on)
 
 
-class DecisionIn(Schema):
+class GraceDecisionIn(Schema):
     note: str = ""
 
 
@@ -94,7 +94,7 @@ def grace_new(request: HttpRequest, account_no: str, payload: GraceIn) -> tuple[
 
 
 @router.post("/grace/{pk}/{decision}", response=GraceOut, summary="Approve or reject grace")
-def grace_decide(request: HttpRequest, pk: int, decision: str, payload: DecisionIn) -> Any:
+def grace_decide(request: HttpRequest, pk: int, decision: str, payload: GraceDecisionIn) -> Any:
     """``decision`` is ``approve`` or ``reject``; a grace request of a customer outside the
     caller's scope is 404 like an unknown one."""
     if decision not in ("approve", "reject"):

@@ -150,7 +150,7 @@ class RequestOut(QueueItemOut):
         return obj.assignee.username if obj.assignee else None
 
 
-class EventOut(Schema):
+class RequestEventOut(Schema):
     kind: str
     step: str
     text: str
@@ -169,7 +169,7 @@ class EventOut(Schema):
 class RequestDetailOut(RequestOut):
     decision: dict[str, Any]
     steps: list[StepOut]
-    events: list[EventOut]
+    events: list[RequestEventOut]
 
     @staticmethod
     def resolve_steps(obj: ServiceRequest) -> list[RequestStep]:
@@ -343,7 +343,7 @@ def request_step_api(
     return found
 
 
-@router.post("/requests/{pk}/notes", response={201: EventOut}, summary="Add a note")
+@router.post("/requests/{pk}/notes", response={201: RequestEventOut}, summary="Add a note")
 def request_note_api(request: HttpRequest, pk: int, payload: NoteIn) -> tuple[int, Any]:
     found = _request(request, pk)
     return 201, request_note_add(request=found, acting_user=_user(request), text=payload.text)

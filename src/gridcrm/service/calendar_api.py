@@ -39,7 +39,7 @@ class ImportIn(YearIn):
     pass
 
 
-class ImportOut(Schema):
+class CalendarImportOut(Schema):
     year: int
     holidays: int
     workdays: int
@@ -66,7 +66,7 @@ def calendar_put(request: AuthedRequest, payload: HolidayIO) -> HolidayDay:
     )
 
 
-@router.post("/import", response=ImportOut, summary="Import a year's official schedule")
+@router.post("/import", response=CalendarImportOut, summary="Import a year's official schedule")
 def calendar_import(request: AuthedRequest, payload: ImportIn) -> Any:
     return calendar_year_import(year=payload.year, acting_user=request.user)
 
