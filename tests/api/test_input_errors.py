@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.http import QueryDict
 from django.test import Client
 
+from gridcrm.archive.errors import InvalidFields
+from gridcrm.archive.forms import rule_rows_from_post
 from gridcrm.archive.models import ChangeRequest, Customer, RuleSetVersion
 from gridcrm.archive.services import change_request_submit
 from gridcrm.users.models import User
@@ -161,3 +166,22 @@ def test_a_rule_count_that_is_not_a_number_publishes_nothing(count: str, regions
     response = client.post("/customers/rules/", {"rule_count": count})
     assert response.status_code == 200
     assert RuleSetVersion.objects.count() == before
+
+
+class _CountingPost(QueryDict):
+    """A posted form that fails the test once it has been read more often than a form of
+    its size can need: a count in the post must not drive a loop of its own length."""
+
+    reads = 0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.reads += 1
+        assert self.reads < 1000, "the form is read in a loop the post does not bound"
+        return super().get(key, default)
+
+
+def test_a_condition_count_in_the_rules_form_never_drives_an_unbounded_loop() -> None:
+    post = "rule_count=1&r0-code=hospital&r0-condition_count=1000000000000&r0-c0-field=industry"
+    with pytest.raises(InvalidFields) as caught:
+        rule_rows_from_post(_CountingPost(post))
+    assert caught.value.code == "archive.rule_rows_lost"

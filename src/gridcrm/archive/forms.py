@@ -84,11 +84,16 @@ class SegmentOverrideForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
 
 
-def _count(text: str | None, default: int | None = None) -> int | None:
+def _count(text: str | None, post: QueryDict, default: int | None = None) -> int | None:
+    """A count of rows or slots the page posted, or ``None`` if it cannot be one: not ASCII
+    digits ("²".isdigit() is true, but int("²") raises), or more than the fields posted.
+    The page posts fields for every row and slot it counts, so a larger count was not
+    written by it, and would drive the loops below for as long as it says."""
     if text is None or text == "":
         return default
-    # ASCII digits only: "²".isdigit() is true, but int("²") raises.
-    return int(text) if text.isascii() and text.isdigit() else None
+    if not (text.isascii() and text.isdigit()) or int(text) > len(post):
+        return None
+    return int(text)
 
 
 def rule_rows_from_post(post: QueryDict) -> list[dict[str, Any]]:
@@ -105,7 +110,7 @@ def rule_rows_from_post(post: QueryDict) -> list[dict[str, Any]]:
         {"rule_count": _("The rules did not arrive whole; reload the page and try again.")},
         code="archive.rule_rows_lost",
     )
-    count = _count(post.get("rule_count"))
+    count = _count(post.get("rule_count"), post)
     if count is None:
         raise lost
     rows = []
@@ -115,7 +120,7 @@ def rule_rows_from_post(post: QueryDict) -> list[dict[str, Any]]:
             raise lost
         if post.get(prefix + "delete") or not post.get(prefix + "code", "").strip():
             continue
-        slots = _count(post.get(prefix + "condition_count"), default=3)
+        slots = _count(post.get(prefix + "condition_count"), post, default=3)
         if slots is None:
             raise lost
         conditions = [
