@@ -134,7 +134,9 @@ def existing(demo_company: None, db: None) -> dict[str, list[Any]]:
         "day": [str(day) for day in HolidayDay.objects.values_list("day", flat=True)[:5]],
     }
     for (prefix, name), model in RECORDS.items():
-        found[prefix + name] = list(model.objects.order_by("pk").values_list("pk", flat=True))
+        found[prefix + name] = list(
+            model._default_manager.order_by("pk").values_list("pk", flat=True)
+        )
     return found
 
 
