@@ -41,6 +41,8 @@ class LakeImport(models.Model):
     months = models.JSONField(default=list, blank=True)
     reject_file = models.CharField(max_length=500, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The stable code of the refusal (``lake.…``, ``core.upload_…``) for API clients.
+    error_code = models.CharField(max_length=60, blank=True)
     job = models.OneToOneField(
         "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="lake_import"
     )

@@ -26,10 +26,11 @@ from django.utils import timezone, translation
 
 from gridcrm.archive.selectors import customer_account_numbers, customer_ids_by_account
 from gridcrm.archive.services import customers_facts_apply
+from gridcrm.core import uploads
 from gridcrm.jobs.services import job_progress, job_start
 from gridcrm.lake import catalog, pipelines
 from gridcrm.lake.errors import ImportFailed
-from gridcrm.lake.imports import ImportReport, file_sha256, import_file
+from gridcrm.lake.imports import ImportReport, file_sha256, import_file, lake_format
 from gridcrm.lake.models import LakeImport, MonthlyLoadFeature, PaymentBehaviour
 from gridcrm.lake.schemas import fact_schema
 from gridcrm.lake.selectors import require_import_facts
@@ -107,9 +108,10 @@ def lake_import_run(*, lake_import: LakeImport, job: Job | None = None) -> LakeI
                     progress=progress,
                     source_name=lake_import.source_name,
                 )
-            except ImportFailed as exc:
+            except (ImportFailed, uploads.UploadRefused) as exc:
                 lake_import.status = LakeImport.Status.FAILED
                 lake_import.error = str(exc)
+                lake_import.error_code = exc.code
             else:
                 _record_report(lake_import, report)
         lake_import.finished_at = timezone.now()
@@ -135,11 +137,22 @@ def lake_import_create(
     *, table: str, source_name: str, content: IO[bytes], acting_user: User
 ) -> LakeImport:
     """Keep an uploaded (or named) file and record a queued import of it; the row records
-    who asked. An unknown table is refused (``lake.unknown_table``)."""
+    who asked. An unknown table is refused (``lake.unknown_table``); so is a file over the
+    lake's upload limit, or whose content is not what its name says (``UploadRefused``:
+    ``core.upload_too_large``, ``core.upload_type_mismatch``, ``core.upload_corrupt``),
+    and then nothing is kept."""
     fact_schema(table)
+    uploads.check_size(content, uploads.LAKE)
     stored = _uploads_dir() / f"{uuid.uuid4().hex[:12]}-{_safe_name(source_name)}"
     with stored.open("wb") as out:
         shutil.copyfileobj(content, out)
+    try:
+        if stored.stat().st_size > uploads.max_bytes(uploads.LAKE):
+            raise uploads.too_large(uploads.LAKE)
+        uploads.sniff(stored, filename=Path(source_name).name, expected=lake_format(source_name))
+    except uploads.UploadRefused:
+        stored.unlink()
+        raise
     return LakeImport.objects.create(
         table=table,
         source_name=Path(source_name).name[:255],
