@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,7 +27,7 @@ from django.utils import timezone, translation
 
 from gridcrm.archive.selectors import customer_account_numbers, customer_ids_by_account
 from gridcrm.archive.services import customers_facts_apply
-from gridcrm.core import uploads
+from gridcrm.core import retention, uploads
 from gridcrm.jobs.services import job_progress, job_start
 from gridcrm.lake import catalog, pipelines
 from gridcrm.lake.errors import ImportFailed
@@ -99,6 +100,7 @@ def lake_import_run(*, lake_import: LakeImport, job: Job | None = None) -> LakeI
             lake_import.rejected = earlier.rejected
             lake_import.reasons = earlier.reasons
             lake_import.reject_file = earlier.reject_file
+            lake_import.rejects_expired_at = earlier.rejects_expired_at
         else:
             try:
                 report = import_file(
@@ -159,6 +161,28 @@ def lake_import_create(
         stored_path=str(stored),
         created_by=acting_user,
     )
+
+
+def lake_files_purge(cutoffs: Mapping[str, dt.datetime]) -> dict[str, int]:
+    """Delete kept uploads and reject files of imports made before their kinds' cutoffs
+    and mark the imports; a reject file that later imports of the same bytes share goes
+    with the first, and all of them are marked."""
+    now = timezone.now()
+    deleted = {retention.UPLOADS: 0, retention.REJECTS: 0}
+    uploads_due = LakeImport.objects.filter(
+        upload_expired_at__isnull=True, created_at__lt=cutoffs[retention.UPLOADS]
+    ).exclude(status=LakeImport.Status.QUEUED)
+    for stored in uploads_due.values_list("stored_path", flat=True):
+        deleted[retention.UPLOADS] += retention.remove(stored)
+    uploads_due.update(upload_expired_at=now)
+    rejects_due = LakeImport.objects.filter(
+        rejects_expired_at__isnull=True, created_at__lt=cutoffs[retention.REJECTS]
+    ).exclude(reject_file="")
+    paths = set(rejects_due.values_list("reject_file", flat=True))
+    for path in paths:
+        deleted[retention.REJECTS] += retention.remove(path)
+    LakeImport.objects.filter(reject_file__in=paths).update(rejects_expired_at=now)
+    return deleted
 
 
 @transaction.atomic

@@ -7,7 +7,9 @@ from pathlib import Path
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -97,9 +99,20 @@ def lake_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse:
 
 
 @login_required
-def lake_import_rejects(request: AuthedRequest, import_id: int) -> FileResponse:
-    """The reject file of an import: the refused rows and why."""
+def lake_import_rejects(request: AuthedRequest, import_id: int) -> HttpResponseBase:
+    """The reject file of an import: the refused rows and why; once deleted at the end of
+    its retention, a page that says so (410 Gone)."""
     lake_import = _visible_import(request, import_id)
+    if lake_import.rejects_expired_at is not None:
+        return render(
+            request,
+            "web/file_expired.html",
+            {
+                "expired_at": lake_import.rejects_expired_at,
+                "back": reverse("lake:import_detail", args=[lake_import.pk]),
+            },
+            status=410,
+        )
     path = Path(lake_import.reject_file)
     if not lake_import.reject_file or not path.is_file():
         raise Http404

@@ -4,8 +4,9 @@ report beside the reject file (``import_report_load``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from gridcrm.archive.imports.batch import BATCH_SIZE, CustomerImport
 from gridcrm.archive.imports.errors import ImportNotPermitted, ImportRefused
 from gridcrm.archive.imports.files import IMPORT_SUFFIXES, check_table, read_table, table_format
 from gridcrm.archive.imports.report import ImportReport
-from gridcrm.core import uploads
+from gridcrm.core import retention, uploads
 from gridcrm.jobs.services import job_progress, job_start
 
 if TYPE_CHECKING:
@@ -69,6 +70,13 @@ def imports_dir() -> Path:
     path = Path(settings.VAR_DIR) / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def import_uploads_purge(cutoffs: Mapping[str, dt.datetime]) -> dict[str, int]:
+    """Delete kept import uploads written before the uploads' cutoff (their jobs' reject
+    files are the jobs app's to purge; the reports stay with the jobs)."""
+    old = retention.older_files(imports_dir(), "upload-*", cutoffs[retention.UPLOADS])
+    return {retention.UPLOADS: sum(retention.remove(path) for path in old)}
 
 
 def report_path(job_id: int) -> Path:
