@@ -35,7 +35,7 @@ class BoundedUploadHandler(FileUploadHandler):
         input_data: Any,
         META: dict[str, Any],  # noqa: N803 (Django's name)
         content_length: int,
-        boundary: bytes,
+        boundary: str,
         encoding: str | None = None,
     ) -> None:
         match = getattr(self.request, "resolver_match", None)
