@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from pytest_django.fixtures import Settings
 
+from gridcrm.archive.credit_lists import credit_list_import
 from gridcrm.archive.imports import customers_import
-from gridcrm.archive.models import Customer
+from gridcrm.archive.models import Customer, PublicCreditEntry
 from gridcrm.core.uploads import UploadRefused
 from gridcrm.lake import catalog
 from gridcrm.lake.models import LakeImport
@@ -226,3 +227,16 @@ def test_a_lake_upload_over_its_limit_is_refused_and_not_kept(
     assert refused.value.code == "core.upload_too_large"
     assert not LakeImport.objects.exists()
     assert not list((var_dir / "lake_uploads").glob("*"))
+
+
+# -- credit lists -----------------------------------------------------------------------
+
+
+def test_a_credit_list_with_a_control_character_is_refused_whole(regions: Regions) -> None:
+    text = "certificate_no,list_name\n140302198001010011,失信被执行人\x07名单\n"
+
+    with pytest.raises(UploadRefused) as refused:
+        credit_list_import(text=text, source="法院", acting_user=None)
+
+    assert refused.value.code == "core.upload_control_char"
+    assert not PublicCreditEntry.objects.exists()
