@@ -27,7 +27,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -87,7 +87,7 @@ def too_large(kind: str) -> UploadRefused:
     return over_limit(max_bytes(kind))
 
 
-def check_size(upload: IO[bytes] | object, kind: str) -> None:
+def check_size(upload: object, kind: str) -> None:
     """Refuse an upload over the limit of ``kind`` by its size (``core.upload_too_large``).
 
     The streaming handler has already cut off a body over the limit; this also holds for
