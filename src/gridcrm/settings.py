@@ -20,6 +20,13 @@ Variables (all optional in the demo):
 - ``GRIDCRM_LOGIN_FAILURE_LIMIT`` / ``GRIDCRM_LOGIN_COOLOFF_MINUTES`` — failed logins (per
   username, and per address) before login is refused, and for how long (10, 15).
 - ``GRIDCRM_TOKEN_DAYS`` — the default lifetime of a new API token (90).
+- ``GRIDCRM_UPLOAD_MAX_MB_<KIND>`` — the largest upload of each kind, in MB: ``CUSTOMERS``
+  (512), ``LAKE`` (1024), ``ATTACHMENT`` (10), ``EVIDENCE`` (10), ``CREDIT_LIST`` (20).
+- ``GRIDCRM_UPLOAD_MAX_ROWS`` (20,000,000), ``GRIDCRM_UPLOAD_MAX_CELL_CHARS`` (32,767),
+  ``GRIDCRM_UPLOAD_XLSX_MAX_UNPACKED_MB`` (1024), ``GRIDCRM_UPLOAD_XLSX_MAX_RATIO`` (100):
+  the bounds of an uploaded table (see docs/security.md, "Uploads").
+- ``GRIDCRM_KEEP_DAYS_UPLOADS`` / ``_REJECTS`` / ``_EXPORTS`` — days an uploaded file, a
+  reject file and an export are kept before ``gridcrm purge_files`` deletes them (30, 30, 7).
 """
 
 from __future__ import annotations
@@ -100,6 +107,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridcrm.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which is the first to read a page's form body.
+    "gridcrm.web.errors.UploadRefusalMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -241,3 +250,31 @@ STATICFILES_DIRS.append(("plotly", _plotly_js_dir()))  # type: ignore[arg-type]
 
 # Uploaded files (change-request evidence); served only through views that check scope.
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Uploads (gridcrm.core.uploads): the largest file of each kind, held while the body
+# streams in by the first upload handler; and the bounds of the tables read from them.
+_UPLOAD_DEFAULT_MB = {"customers": 512, "lake": 1024, "attachment": 10, "evidence": 10}
+_UPLOAD_DEFAULT_MB["credit_list"] = 20
+UPLOAD_MAX_BYTES = {
+    kind: env_int(f"GRIDCRM_UPLOAD_MAX_MB_{kind.upper()}", default=mb, minimum=1) * 1024**2
+    for kind, mb in _UPLOAD_DEFAULT_MB.items()
+}
+UPLOAD_MAX_ROWS = env_int("GRIDCRM_UPLOAD_MAX_ROWS", default=20_000_000, minimum=1)
+# Excel's own limit for one cell.
+UPLOAD_MAX_CELL_CHARS = env_int("GRIDCRM_UPLOAD_MAX_CELL_CHARS", default=32_767, minimum=1)
+UPLOAD_XLSX_MAX_UNPACKED_BYTES = (
+    env_int("GRIDCRM_UPLOAD_XLSX_MAX_UNPACKED_MB", default=1024, minimum=1) * 1024**2
+)
+UPLOAD_XLSX_MAX_RATIO = env_int("GRIDCRM_UPLOAD_XLSX_MAX_RATIO", default=100, minimum=1)
+FILE_UPLOAD_HANDLERS = [
+    "gridcrm.core.upload_handler.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# Retention (gridcrm.core.retention): days each kind of file is kept.
+KEEP_DAYS = {
+    "uploads": env_int("GRIDCRM_KEEP_DAYS_UPLOADS", default=30, minimum=1),
+    "rejects": env_int("GRIDCRM_KEEP_DAYS_REJECTS", default=30, minimum=1),
+    "exports": env_int("GRIDCRM_KEEP_DAYS_EXPORTS", default=7, minimum=1),
+}

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from gridcrm.archive.models import Customer
+from gridcrm.core.uploads import UploadRefused
 from gridcrm.lake import catalog
 from gridcrm.lake.errors import ImportFailed
 from gridcrm.lake.imports import import_file
@@ -238,11 +239,12 @@ def test_it_refuses_a_corrupt_parquet_file_and_leaves_the_lake_alone(
     data = good.read_bytes()
     corrupt.write_bytes(data[: len(data) // 2] + b"\x00" * 64 + data[-8:])
 
-    with pytest.raises(ImportFailed) as failure:
+    with pytest.raises(UploadRefused) as failure:
         import_file(table="readings", path=corrupt, known_accounts=KNOWN)
 
-    assert failure.value.code == "lake.unreadable_file"
+    assert failure.value.code == "core.upload_corrupt"
     assert "corrupt.parquet" in str(failure.value)
+    assert str(tmp_path) not in str(failure.value)
     assert lake_fingerprint(lake) == before
     assert not list((lake / "_staging").glob("*")) if (lake / "_staging").exists() else True
 
@@ -251,9 +253,9 @@ def test_it_refuses_a_file_named_parquet_that_is_not(lake: Path, tmp_path: Path)
     path = tmp_path / "x.parquet"
     path.write_text("account_no,meter_no\n")
 
-    with pytest.raises(ImportFailed) as failure:
+    with pytest.raises(UploadRefused) as failure:
         import_file(table="readings", path=path, known_accounts=KNOWN)
-    assert failure.value.code == "lake.not_parquet"
+    assert failure.value.code == "core.upload_type_mismatch"
 
 
 def test_it_imports_a_typed_parquet_file(lake: Path, tmp_path: Path) -> None:

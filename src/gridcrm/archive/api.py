@@ -39,6 +39,7 @@ from gridcrm.archive.services import (
     customer_create,
     customer_update,
 )
+from gridcrm.core import uploads
 from gridcrm.web import paging
 from gridcrm.web.http import AuthedRequest
 from gridcrm.web.paging import CappedPageNumberPagination
@@ -225,6 +226,7 @@ class ImportJobOut(Schema):
 
 # Declared before the "/{account_no}" routes so that "import" is not read as an account.
 @router.post("/import", response=ImportJobOut, summary="Import customers from a file")
+@uploads.accepts_upload(uploads.CUSTOMERS)
 def customer_import_api(
     request: AuthedRequest, file: File[UploadedFile], dry_run: Form[bool] = False
 ) -> dict[str, Any]:

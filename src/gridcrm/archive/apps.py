@@ -7,7 +7,9 @@ class ArchiveConfig(AppConfig):
     verbose_name = _("Customer archive")
 
     def ready(self) -> None:
+        from gridcrm.archive.imports.jobs import import_uploads_purge
         from gridcrm.archive.timeline import archive_timeline
-        from gridcrm.core.extensions import TIMELINE_SOURCES
+        from gridcrm.core.extensions import FILE_PURGERS, TIMELINE_SOURCES
 
         TIMELINE_SOURCES.register("archive", archive_timeline)
+        FILE_PURGERS.register("archive", import_uploads_purge)

@@ -16,6 +16,7 @@ from gridcrm.archive.errors import CreditListUnreadable
 from gridcrm.archive.models import Customer, FieldChange, PublicCreditEntry
 from gridcrm.archive.services import DERIVED_COLUMNS, published_rules, refresh_derived
 from gridcrm.archive.validators import certificate_no_is_valid
+from gridcrm.core import uploads
 from gridcrm.core.extensions import customers_changed
 
 if TYPE_CHECKING:
@@ -44,14 +45,26 @@ def credit_list_text(data: bytes) -> str:
 
 
 def _rows(text: str) -> list[dict[str, str]]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    """The list's rows, held to the upload bounds (``UploadRefused``: too many rows, a cell
+    too long, a control character)."""
+    csv.field_size_limit(uploads.max_cell_chars() + 1)
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise CreditListUnreadable(
             _("The credit list needs the columns %(columns)s.") % {"columns": ", ".join(missing)},
             code="archive.credit_list_columns_missing",
         )
-    return list(reader)
+    bounds = uploads.CellBounds(header)
+    rows = []
+    try:
+        for cells in reader:
+            bounds.check(reader.line_num, cells)
+            rows.append(dict(zip(header, cells, strict=False)))
+    except csv.Error as exc:
+        raise uploads.cell_too_long(reader.line_num + 1, "?") from exc
+    return rows
 
 
 @transaction.atomic

@@ -38,6 +38,7 @@ from gridcrm.archive.registry import FieldSpec, Tier
 from gridcrm.archive.rule_sets import published_rules, rules_publish
 from gridcrm.archive.rules import evaluate, rule_targets
 from gridcrm.archive.segments import classify_segment
+from gridcrm.core import uploads
 from gridcrm.core.extensions import customers_changed
 from gridcrm.users.selectors import user_roles
 
@@ -329,6 +330,8 @@ def change_request_submit(
         raise InvalidFields({field: _("Only tier-1 fields need a change request.")})
     if not reason.strip():
         raise InvalidFields({"reason": _("Give a reason for the change.")})
+    if evidence is not None:
+        uploads.check_size(evidence, uploads.EVIDENCE)
     value = clean_values({field: new_value}, {field: field_spec})[field]
     if field == "account_no" and Customer.objects.filter(account_no=value).exists():
         raise InvalidFields(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from gridcrm.archive.exports import EXPORT_CUSTOMERS, export_customers
 from gridcrm.archive.imports import IMPORT_CUSTOMERS, import_customers_job
 from gridcrm.archive.services import customers_refresh_all
+from gridcrm.core import retention
 from gridcrm.jobs.services import job_progress, job_runner
 
 if TYPE_CHECKING:
@@ -17,7 +18,9 @@ if TYPE_CHECKING:
 RULES_APPLY = "rules_apply"
 
 job_runner(EXPORT_CUSTOMERS, label=_("Customer export"))(export_customers)
-job_runner(IMPORT_CUSTOMERS, label=_("Customer import"))(import_customers_job)
+job_runner(IMPORT_CUSTOMERS, label=_("Customer import"), keeps=retention.REJECTS)(
+    import_customers_job
+)
 
 
 @job_runner(RULES_APPLY, label=_("Apply mapping rules"))

@@ -57,6 +57,7 @@ from gridcrm.archive.services import (
     segment_override,
 )
 from gridcrm.archive.tasks import RULES_APPLY
+from gridcrm.core import uploads
 from gridcrm.core.errors import DomainError
 from gridcrm.core.extensions import customer_panels, customer_timeline
 from gridcrm.jobs.services import job_start
@@ -254,6 +255,7 @@ def customer_edit(request: AuthedRequest, account_no: str, category: str) -> Htt
 
 
 @login_required
+@uploads.accepts_upload(uploads.EVIDENCE)
 def change_request_new(request: AuthedRequest, account_no: str) -> HttpResponse:
     """Ask an archive officer to change a locked tier-1 field."""
     customer = _visible_customer(request, account_no)
@@ -510,6 +512,7 @@ def rules(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 @permission_required("archive.import_customers", raise_exception=True)
+@uploads.accepts_upload(uploads.CREDIT_LIST)
 def credit_lists(request: AuthedRequest) -> HttpResponse:
     """Upload an external public credit list; customers on it are flagged in behaviour data."""
     report: CreditListReport | None = None
@@ -521,6 +524,7 @@ def credit_lists(request: AuthedRequest) -> HttpResponse:
             error = _("Choose a file and say who publishes the list.")
         else:
             with page_errors(request, quiet=True) as outcome:
+                uploads.check_size(upload, uploads.CREDIT_LIST)
                 report = credit_list_import(
                     text=credit_list_text(upload.read()), source=source, acting_user=request.user
                 )

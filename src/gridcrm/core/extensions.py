@@ -8,8 +8,9 @@ callbacks, so this file is the whole map of who plugs into whom.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.utils.functional import Promise
@@ -117,6 +118,16 @@ def customers_changed(*, customer_ids: Sequence[int], fields: frozenset[str]) ->
     if customer_ids and fields:
         for follower in CUSTOMERS_CHANGED:
             follower(customer_ids, fields)
+
+
+FilePurger = Callable[[Mapping[str, datetime]], dict[str, int]]
+"""``purger(cutoffs)``: delete one app's kept files older than the cutoff of their kind
+(``uploads``, ``rejects``, ``exports``; ``gridcrm.core.retention``), mark their records
+expired, and return how many files of each kind it deleted."""
+
+# Every app's kept files, purged when they expire (``gridcrm purge_files``, the jobs page):
+# the jobs app's result files, the archive's import uploads, the lake's uploads and rejects.
+FILE_PURGERS: ExtensionPoint[FilePurger] = ExtensionPoint("file_purgers")
 
 
 # Who grades customers for the service app (the credit app); ``None``: everyone is A.

@@ -10,3 +10,8 @@ class JobsConfig(AppConfig):
     def ready(self) -> None:
         # Every app declares its job kinds in its tasks.py (``job_runner``).
         autodiscover_modules("tasks")
+
+        from gridcrm.core.extensions import FILE_PURGERS
+        from gridcrm.jobs.services import job_results_purge
+
+        FILE_PURGERS.register("jobs", job_results_purge)

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridcrm.core.audit import AuditEvent
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
@@ -33,11 +35,14 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # When the result file was deleted at the end of its retention; the job stays.
+    files_expired_at = models.DateTimeField(_("file expired"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("job")
         verbose_name_plural = _("jobs")
+        permissions = [("purge_files", _("Can delete expired files"))]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
@@ -57,3 +62,20 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}
+
+
+class JobEvent(AuditEvent):
+    """The audit trail of the jobs app: expired files deleted. Written only through
+    ``gridcrm.jobs.events``."""
+
+    class Kind(models.TextChoices):
+        FILES_PURGED = "files_purged", _("Expired files deleted")
+
+    kind = models.CharField(_("what"), max_length=40, choices=Kind.choices)
+
+    class Meta(AuditEvent.Meta):
+        verbose_name = _("job event")
+        verbose_name_plural = _("job events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"

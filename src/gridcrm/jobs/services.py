@@ -7,17 +7,22 @@ finds ``admin.py``), so a new kind needs no change here and no migration.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from gridcrm.core.errors import Invalid
+from gridcrm.core import retention
+from gridcrm.core.errors import Invalid, Refused
+from gridcrm.core.extensions import FILE_PURGERS
+from gridcrm.jobs import events
 from gridcrm.jobs.models import Job, JobStatus
 
 if TYPE_CHECKING:
@@ -31,21 +36,28 @@ JobRunner = Callable[[Job], str]
 
 @dataclass(frozen=True)
 class JobKind:
-    """A kind of background job: its stored code, its name for people, its runner."""
+    """A kind of background job: its stored code, its name for people, its runner, and
+    what its result file is for retention (``exports`` or ``rejects``)."""
 
     code: str
     label: str | Promise
     runner: JobRunner
+    keeps: str = retention.EXPORTS
 
 
 JOB_KINDS: dict[str, JobKind] = {}
 
 
-def job_runner(code: str, *, label: str | Promise) -> Callable[[JobRunner], JobRunner]:
-    """Declare a job kind and the function that does its work (in an app's ``tasks.py``)."""
+def job_runner(
+    code: str, *, label: str | Promise, keeps: str = retention.EXPORTS
+) -> Callable[[JobRunner], JobRunner]:
+    """Declare a job kind and the function that does its work (in an app's ``tasks.py``);
+    ``keeps``: the retention kind of its result file (``gridcrm.core.retention``)."""
+    if keeps not in retention.KINDS:
+        raise ValueError(f"unknown retention kind {keeps!r}")
 
     def register(runner: JobRunner) -> JobRunner:
-        JOB_KINDS[code] = JobKind(code=code, label=label, runner=runner)
+        JOB_KINDS[code] = JobKind(code=code, label=label, runner=runner, keeps=keeps)
         return runner
 
     return register
@@ -120,3 +132,66 @@ def job_execute(*, job_id: int) -> None:
         job.result_file = result_file
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "message", "result_file", "finished_at"])
+
+
+# -- retention ----------------------------------------------------------------------------
+
+PURGE_FILES = "purge_files"
+"""The job kind that deletes expired files (declared in jobs/tasks.py)."""
+
+
+def job_results_purge(cutoffs: Mapping[str, dt.datetime]) -> dict[str, int]:
+    """Delete the result files of jobs finished before the cutoff of their kind's
+    retention (``JobKind.keeps``) and mark the jobs: their download then says expired."""
+    deleted = dict.fromkeys(retention.KINDS, 0)
+    finished = Job.objects.exclude(result_file="").filter(
+        files_expired_at__isnull=True, finished_at__isnull=False
+    )
+    now = timezone.now()
+    for job in finished.iterator():
+        kind = JOB_KINDS.get(job.kind)
+        keeps = kind.keeps if kind else retention.EXPORTS
+        if job.finished_at is None or job.finished_at >= cutoffs[keeps]:
+            continue
+        if retention.remove(job.result_file):
+            deleted[keeps] += 1
+        Job.objects.filter(pk=job.pk).update(files_expired_at=now)
+    return deleted
+
+
+@transaction.atomic
+def files_purge(*, acting_user: User | None, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete every app's files past their retention and mark their records expired;
+    record how many of each kind went (``JobEvent`` ``files_purged``). Returns the counts.
+
+    ``acting_user`` is who ran it (empty from the command line). Refused for a person
+    without ``jobs.purge_files`` (``jobs.may_not_purge``)."""
+    if acting_user is not None and not acting_user.has_perm("jobs.purge_files"):
+        raise Refused(_("Your role may not delete expired files."), code="jobs.may_not_purge")
+    cutoffs = retention.cutoffs(now or timezone.now())
+    deleted = dict.fromkeys(retention.KINDS, 0)
+    for purger in FILE_PURGERS:
+        for kind, count in purger(cutoffs).items():
+            deleted[kind] += count
+    events.files_purged(
+        deleted=deleted, keep_days=dict(settings.KEEP_DAYS), acting_user=acting_user
+    )
+    logger.info("expired files deleted: %s", deleted)
+    return deleted
+
+
+def files_purge_start(*, acting_user: User) -> Job:
+    """Queue the deletion of expired files as a job (the jobs page's button)."""
+    if not acting_user.has_perm("jobs.purge_files"):
+        raise Refused(_("Your role may not delete expired files."), code="jobs.may_not_purge")
+    return job_start(kind=PURGE_FILES, acting_user=acting_user)
+
+
+def files_purge_job(job: Job) -> str:
+    """The purge as a job: the counts go in its message; it leaves no file."""
+    deleted = files_purge(acting_user=job.created_by)
+    job.message = (
+        _("Deleted %(uploads)s uploads, %(rejects)s reject files and %(exports)s exports.")
+        % deleted
+    )
+    return ""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from gridcrm.jobs.services import job_execute
+from gridcrm.jobs.services import PURGE_FILES, files_purge_job, job_execute, job_runner
+
+job_runner(PURGE_FILES, label=_("Delete expired files"))(files_purge_job)
 
 
 @task()

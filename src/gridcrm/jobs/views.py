@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from gridcrm.jobs.models import Job
 from gridcrm.jobs.selectors import jobs_visible_to
+from gridcrm.jobs.services import files_purge_start
+from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
 
 
@@ -37,10 +44,29 @@ def job_progress_fragment(request: AuthedRequest, job_id: int) -> HttpResponse:
 
 
 @login_required
-def job_download(request: AuthedRequest, job_id: int) -> FileResponse:
-    """The file a finished job produced."""
+def job_download(request: AuthedRequest, job_id: int) -> HttpResponseBase:
+    """The file a finished job produced; once deleted at the end of its retention, a
+    page that says so (410 Gone)."""
     job = _visible_job(request, job_id)
+    if job.files_expired_at is not None:
+        return render(
+            request,
+            "web/file_expired.html",
+            {"expired_at": job.files_expired_at, "back": reverse("jobs:job_detail", args=[job.pk])},
+            status=410,
+        )
     path = Path(job.result_file)
     if not job.result_file or not path.is_file():
         raise Http404
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+
+
+@login_required
+@require_POST
+def purge_start(request: AuthedRequest) -> HttpResponse:
+    """Start the deletion of expired uploads, reject files and exports (administrators)."""
+    with page_errors(request):
+        job = files_purge_start(acting_user=request.user)
+        messages.success(request, _("Deleting expired files."))
+        return redirect("jobs:job_detail", job_id=job.pk)
+    return redirect("jobs:job_list")

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
+from gridcrm.core import uploads
 from gridcrm.lake import selectors, services
 from gridcrm.lake.models import LakeImport, MonthlyLoadFeature
 from gridcrm.web.http import AuthedRequest
@@ -47,6 +48,7 @@ class ImportOut(Schema):
     reasons: dict[str, int]
     months: list[str]
     error: str
+    error_code: str
     job_id: int | None
     has_rejects: bool
 
@@ -95,6 +97,7 @@ def lake_tables(request: AuthedRequest) -> list[TableOut]:
 
 
 @router.post("/imports", response={202: ImportOut}, summary="Import a CSV or Parquet file")
+@uploads.accepts_upload(uploads.LAKE)
 def lake_import(
     request: AuthedRequest, table: Form[str], file: File[UploadedFile]
 ) -> tuple[int, LakeImport]:

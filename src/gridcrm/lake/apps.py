@@ -7,7 +7,10 @@ class LakeConfig(AppConfig):
     verbose_name = _("Fact lake")
 
     def ready(self) -> None:
-        from gridcrm.core.extensions import CUSTOMER_PANELS, Panel
+        from gridcrm.core.extensions import CUSTOMER_PANELS, FILE_PURGERS, Panel
+        from gridcrm.lake.services import lake_files_purge
+
+        FILE_PURGERS.register("lake", lake_files_purge)
 
         CUSTOMER_PANELS.register(
             "load", Panel("load", _("Load"), "lake/_load_curve_panel.html", order=20)

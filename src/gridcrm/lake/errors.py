@@ -11,8 +11,9 @@ from gridcrm.core.errors import Invalid, Refused
 
 class ImportFailed(Invalid):
     """The file as a whole cannot be imported; the message says why, for people.
-    Instance codes name the case: ``lake.file_missing``, ``lake.not_parquet``,
-    ``lake.unreadable_file``, ``lake.wrong_columns``."""
+    Instance codes name the case: ``lake.file_missing``, ``lake.unreadable_file``,
+    ``lake.wrong_columns``. (A file refused by the upload bounds is a
+    ``gridcrm.core.uploads.UploadRefused``.)"""
 
     code = "lake.import_failed"
 

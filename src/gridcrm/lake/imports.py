@@ -35,8 +35,10 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+from django.conf import settings
 from django.utils.translation import gettext as _
 
+from gridcrm.core import uploads
 from gridcrm.lake import catalog
 from gridcrm.lake.errors import ImportFailed
 from gridcrm.lake.schemas import INTERVAL_SECONDS, Column, FactSchema, fact_schema
@@ -45,6 +47,11 @@ ProgressCallback = Callable[[int, int], None]
 """Called with (steps done, steps in all) as an import goes."""
 
 _STEPS = 6
+
+
+def lake_format(filename: str) -> uploads.Format:
+    """The format a file's name says it has: Parquet for ``.parquet``, else CSV."""
+    return "parquet" if Path(filename).suffix.lower() == ".parquet" else "csv"
 
 
 @dataclass
@@ -211,46 +218,76 @@ class _Importer:
     # -- reading ------------------------------------------------------------------------
 
     def open_source(self) -> list[str]:
-        """Register the file as the view ``src``; return its columns."""
+        """Register the file as the view ``src``; return its columns.
+
+        The file's type is judged by its content, which must agree with its name; a
+        Parquet file that DuckDB cannot read is damaged (``core.upload_corrupt``). No
+        message names a path on the server."""
         if not self.path.is_file():
             raise ImportFailed(
                 _("The file %(name)s does not exist.") % {"name": self.name},
                 code="lake.file_missing",
             )
-        with self.path.open("rb") as handle:
-            magic = handle.read(4)
+        file_format = lake_format(self.name)
+        uploads.sniff(self.path, filename=self.name, expected=file_format)
         try:
-            if magic == b"PAR1":
+            if file_format == "parquet":
                 relation = self.con.read_parquet(str(self.path))
-                kind = "Parquet"
-            elif self.path.suffix.lower() == ".parquet":
-                raise ImportFailed(
-                    _("%(name)s is not a readable Parquet file (it lacks the Parquet header).")
-                    % {"name": self.name},
-                    code="lake.not_parquet",
-                )
             else:
                 relation = self.con.read_csv(
                     str(self.path), header=True, all_varchar=True, encoding="utf-8"
                 )
-                kind = "CSV"
             relation.create_view("src_raw")
             # Number the rows in file order, so that rejects point back into the file.
             self.con.execute(
                 "CREATE TEMP TABLE src AS SELECT row_number() OVER () AS _row, * FROM src_raw"
             )
         except duckdb.Error as exc:
+            if file_format == "parquet":
+                raise uploads.corrupt(self.name, "Parquet") from exc
             raise ImportFailed(
-                _("%(name)s could not be read as %(kind)s: %(error)s")
-                % {
-                    "name": self.name,
-                    "kind": kind if "kind" in locals() else "CSV",
-                    "error": str(exc).splitlines()[0],
-                },
+                _("%(name)s could not be read as CSV: %(error)s")
+                % {"name": self.name, "error": self.without_path(exc)},
                 code="lake.unreadable_file",
             ) from exc
         columns = [row[0] for row in self.con.execute("DESCRIBE src").fetchall()]
+        self.check_bounds()
         return [c for c in columns if c != "_row"]
+
+    def without_path(self, exc: Exception) -> str:
+        """The first line of an engine's error, the server's path replaced by the file's name."""
+        return str(exc).splitlines()[0].replace(str(self.path), self.name)
+
+    def check_bounds(self) -> None:
+        """The upload bounds over the whole file: rows, and in each text column the
+        length and the characters of every cell (``UploadRefused``, nothing written)."""
+        count = self.con.execute("SELECT count(*) FROM src").fetchone()
+        if count and count[0] > settings.UPLOAD_MAX_ROWS:
+            raise uploads.too_many_rows()
+        texts = [
+            str(name)
+            for name, kind, *_rest in self.con.execute("DESCRIBE src").fetchall()
+            if kind == "VARCHAR"
+        ]
+        if not texts:
+            return
+        limit = uploads.max_cell_chars()
+        control = _lit(uploads.CONTROL_CHARS_SQL)
+        checks = []
+        for name in texts:
+            checks.append(f"min(_row) FILTER (WHERE length({_q(name)}) > {limit})")
+            checks.append(f"min(_row) FILTER (WHERE regexp_matches({_q(name)}, {control}))")
+        found = self.con.execute(f"SELECT {', '.join(checks)} FROM src").fetchone() or ()
+        first: tuple[int, int] | None = None
+        for index, row in enumerate(found):
+            if row is not None and (first is None or row < first[0]):
+                first = (int(row), index)
+        if first is not None:
+            row, index = first
+            column = texts[index // 2]
+            if index % 2 == 0:
+                raise uploads.cell_too_long(row, column)
+            raise uploads.control_char(row, column)
 
     def check_columns(self, columns: list[str]) -> set[str]:
         required = {c.name for c in self.schema.columns if c.required}
@@ -420,7 +457,8 @@ class _Importer:
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"{self.schema.name}-{self.import_id}.csv"
         columns = ", ".join(
-            f"CAST(src.{_q(c)} AS VARCHAR) AS {_q(c)}"
+            # Cut to the cell limit: a reject file never copies a long cell whole.
+            f"left(CAST(src.{_q(c)} AS VARCHAR), {uploads.max_cell_chars()}) AS {_q(c)}"
             for c in self.schema.names
             if c in self._present
         )
@@ -513,7 +551,7 @@ def import_file(
     except duckdb.Error as exc:
         raise ImportFailed(
             _("%(name)s could not be imported: %(error)s")
-            % {"name": importer.name, "error": str(exc).splitlines()[0]},
+            % {"name": importer.name, "error": importer.without_path(exc)},
             code="lake.unreadable_file",
         ) from exc
     finally:

@@ -41,6 +41,11 @@ class LakeImport(models.Model):
     months = models.JSONField(default=list, blank=True)
     reject_file = models.CharField(max_length=500, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The stable code of the refusal (``lake.…``, ``core.upload_…``) for API clients.
+    error_code = models.CharField(max_length=60, blank=True)
+    # When the kept upload and the reject file were deleted at the end of their retention.
+    upload_expired_at = models.DateTimeField(null=True, blank=True)
+    rejects_expired_at = models.DateTimeField(null=True, blank=True)
     job = models.OneToOneField(
         "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="lake_import"
     )

@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,10 +27,11 @@ from django.utils import timezone, translation
 
 from gridcrm.archive.selectors import customer_account_numbers, customer_ids_by_account
 from gridcrm.archive.services import customers_facts_apply
+from gridcrm.core import retention, uploads
 from gridcrm.jobs.services import job_progress, job_start
 from gridcrm.lake import catalog, pipelines
 from gridcrm.lake.errors import ImportFailed
-from gridcrm.lake.imports import ImportReport, file_sha256, import_file
+from gridcrm.lake.imports import ImportReport, file_sha256, import_file, lake_format
 from gridcrm.lake.models import LakeImport, MonthlyLoadFeature, PaymentBehaviour
 from gridcrm.lake.schemas import fact_schema
 from gridcrm.lake.selectors import require_import_facts
@@ -98,6 +100,7 @@ def lake_import_run(*, lake_import: LakeImport, job: Job | None = None) -> LakeI
             lake_import.rejected = earlier.rejected
             lake_import.reasons = earlier.reasons
             lake_import.reject_file = earlier.reject_file
+            lake_import.rejects_expired_at = earlier.rejects_expired_at
         else:
             try:
                 report = import_file(
@@ -107,9 +110,10 @@ def lake_import_run(*, lake_import: LakeImport, job: Job | None = None) -> LakeI
                     progress=progress,
                     source_name=lake_import.source_name,
                 )
-            except ImportFailed as exc:
+            except (ImportFailed, uploads.UploadRefused) as exc:
                 lake_import.status = LakeImport.Status.FAILED
                 lake_import.error = str(exc)
+                lake_import.error_code = exc.code
             else:
                 _record_report(lake_import, report)
         lake_import.finished_at = timezone.now()
@@ -135,17 +139,50 @@ def lake_import_create(
     *, table: str, source_name: str, content: IO[bytes], acting_user: User
 ) -> LakeImport:
     """Keep an uploaded (or named) file and record a queued import of it; the row records
-    who asked. An unknown table is refused (``lake.unknown_table``)."""
+    who asked. An unknown table is refused (``lake.unknown_table``); so is a file over the
+    lake's upload limit, or whose content is not what its name says (``UploadRefused``:
+    ``core.upload_too_large``, ``core.upload_type_mismatch``, ``core.upload_corrupt``),
+    and then nothing is kept."""
     fact_schema(table)
+    uploads.check_size(content, uploads.LAKE)
     stored = _uploads_dir() / f"{uuid.uuid4().hex[:12]}-{_safe_name(source_name)}"
     with stored.open("wb") as out:
         shutil.copyfileobj(content, out)
+    try:
+        if stored.stat().st_size > uploads.max_bytes(uploads.LAKE):
+            raise uploads.too_large(uploads.LAKE)
+        uploads.sniff(stored, filename=Path(source_name).name, expected=lake_format(source_name))
+    except uploads.UploadRefused:
+        stored.unlink()
+        raise
     return LakeImport.objects.create(
         table=table,
         source_name=Path(source_name).name[:255],
         stored_path=str(stored),
         created_by=acting_user,
     )
+
+
+def lake_files_purge(cutoffs: Mapping[str, dt.datetime]) -> dict[str, int]:
+    """Delete kept uploads and reject files of imports made before their kinds' cutoffs
+    and mark the imports; a reject file that later imports of the same bytes share goes
+    with the first, and all of them are marked."""
+    now = timezone.now()
+    deleted = {retention.UPLOADS: 0, retention.REJECTS: 0}
+    uploads_due = LakeImport.objects.filter(
+        upload_expired_at__isnull=True, created_at__lt=cutoffs[retention.UPLOADS]
+    ).exclude(status=LakeImport.Status.QUEUED)
+    for stored in uploads_due.values_list("stored_path", flat=True):
+        deleted[retention.UPLOADS] += retention.remove(stored)
+    uploads_due.update(upload_expired_at=now)
+    rejects_due = LakeImport.objects.filter(
+        rejects_expired_at__isnull=True, created_at__lt=cutoffs[retention.REJECTS]
+    ).exclude(reject_file="")
+    paths = set(rejects_due.values_list("reject_file", flat=True))
+    for path in paths:
+        deleted[retention.REJECTS] += retention.remove(path)
+    LakeImport.objects.filter(reject_file__in=paths).update(rejects_expired_at=now)
+    return deleted
 
 
 @transaction.atomic

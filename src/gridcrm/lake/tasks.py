@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from gridcrm.core import retention
 from gridcrm.jobs.services import job_runner
 from gridcrm.lake.services import (
     LAKE_IMPORT,
@@ -12,5 +13,5 @@ from gridcrm.lake.services import (
     run_pipelines_job,
 )
 
-job_runner(LAKE_IMPORT, label=_("Fact import"))(run_lake_import_job)
+job_runner(LAKE_IMPORT, label=_("Fact import"), keeps=retention.REJECTS)(run_lake_import_job)
 job_runner(LAKE_PIPELINES, label=_("Load and payment analytics"))(run_pipelines_job)

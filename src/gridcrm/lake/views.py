@@ -7,27 +7,25 @@ from pathlib import Path
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from gridcrm.core import uploads
 from gridcrm.lake import selectors, services
 from gridcrm.lake.models import LakeImport
 from gridcrm.lake.schemas import FACT_TABLES
+from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
-
-MAX_UPLOAD_BYTES = 2 * 1024**3
 
 
 class ImportForm(forms.Form):
+    """The upload form; the file's bounds are the service's (``gridcrm.core.uploads``)."""
+
     table = forms.ChoiceField(label=_("Table"), choices=[(t, t) for t in FACT_TABLES])
     file = forms.FileField(label=_("CSV or Parquet file"))
-
-    def clean_file(self) -> object:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 2 GB."))
-        return upload
 
 
 class CurveForm(forms.Form):
@@ -59,29 +57,33 @@ def lake_overview(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@uploads.accepts_upload(uploads.LAKE)
 def lake_import_upload(request: AuthedRequest) -> HttpResponse:
     """Keep the upload and start its import job; the job page shows the progress."""
     selectors.require_import_facts(user=request.user)
     form = ImportForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(
-            request,
-            "lake/overview.html",
-            {
-                "tables": selectors.lake_overview(),
-                "imports": selectors.lake_imports_visible_to(user=request.user)[:20],
-                "form": form,
-            },
-            status=400,
-        )
-    upload = form.cleaned_data["file"]
-    lake_import = services.lake_import_start(
-        table=form.cleaned_data["table"],
-        source_name=upload.name,
-        content=upload,
-        acting_user=request.user,
+    status = 400
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        status = 422  # valid, but the service refused it
+        with page_errors(request, form=form):
+            lake_import = services.lake_import_start(
+                table=form.cleaned_data["table"],
+                source_name=upload.name,
+                content=upload,
+                acting_user=request.user,
+            )
+            return redirect("lake:import_detail", import_id=lake_import.pk)
+    return render(
+        request,
+        "lake/overview.html",
+        {
+            "tables": selectors.lake_overview(),
+            "imports": selectors.lake_imports_visible_to(user=request.user)[:20],
+            "form": form,
+        },
+        status=status,
     )
-    return redirect("lake:import_detail", import_id=lake_import.pk)
 
 
 def _visible_import(request: AuthedRequest, import_id: int) -> LakeImport:
@@ -97,9 +99,20 @@ def lake_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse:
 
 
 @login_required
-def lake_import_rejects(request: AuthedRequest, import_id: int) -> FileResponse:
-    """The reject file of an import: the refused rows and why."""
+def lake_import_rejects(request: AuthedRequest, import_id: int) -> HttpResponseBase:
+    """The reject file of an import: the refused rows and why; once deleted at the end of
+    its retention, a page that says so (410 Gone)."""
     lake_import = _visible_import(request, import_id)
+    if lake_import.rejects_expired_at is not None:
+        return render(
+            request,
+            "web/file_expired.html",
+            {
+                "expired_at": lake_import.rejects_expired_at,
+                "back": reverse("lake:import_detail", args=[lake_import.pk]),
+            },
+            status=410,
+        )
     path = Path(lake_import.reject_file)
     if not lake_import.reject_file or not path.is_file():
         raise Http404

@@ -19,6 +19,7 @@ from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from gridcrm.archive.selectors import customer_get_visible
+from gridcrm.core import uploads
 from gridcrm.service.errors import (
     RequestNotFound,
     ServiceRefused,
@@ -350,6 +351,7 @@ def request_note_api(request: HttpRequest, pk: int, payload: NoteIn) -> tuple[in
 
 
 @router.post("/requests/{pk}/attachments", response={201: dict[str, Any]}, summary="Attach")
+@uploads.accepts_upload(uploads.ATTACHMENT)
 def request_attach_api(
     request: HttpRequest, pk: int, file: File[UploadedFile]
 ) -> tuple[int, dict[str, Any]]:

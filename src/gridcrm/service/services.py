@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from gridcrm.archive.errors import MissingTier1
 from gridcrm.archive.selectors import customer_is_visible
 from gridcrm.archive.services import customer_require_tier1
+from gridcrm.core import uploads
 from gridcrm.service import events
 from gridcrm.service.calendar import deadline
 from gridcrm.service.errors import (
@@ -348,20 +349,13 @@ def request_note_add(
     )
 
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-
-
 @transaction.atomic
 def request_attach(
     *, request: ServiceRequest, acting_user: User, upload: UploadedFile
 ) -> Attachment:
     if not acting_user.has_perm("service.work_servicerequest"):
         raise ServiceRefused(_("Your role may not work on service requests."))
-    if upload.size is not None and upload.size > MAX_ATTACHMENT_BYTES:
-        raise InvalidInput(
-            _("An attachment may have at most 10 MB."),
-            fields={"file": _("An attachment may have at most 10 MB.")},
-        )
+    uploads.check_size(upload, uploads.ATTACHMENT)
     name = (upload.name or "file").rsplit("/", 1)[-1][:200]
     attachment = Attachment.objects.create(
         request=request, file=upload, name=name, uploaded_by=acting_user

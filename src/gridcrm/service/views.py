@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridcrm.archive.selectors import customer_get_visible
+from gridcrm.core import uploads
 from gridcrm.jobs.services import job_start
 from gridcrm.service import forms
 from gridcrm.service.matrix import matrix_current, matrix_publish, rule_as_dict
@@ -251,6 +252,7 @@ def request_cancel_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@uploads.accepts_upload(uploads.ATTACHMENT)
 def request_attach_view(request: AuthedRequest, pk: int) -> HttpResponse:
     form = forms.AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():

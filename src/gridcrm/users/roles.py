@@ -165,6 +165,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "keyaccounts.manage_roster",
         "load.view_plans",
         "load.manage_tou",
+        "jobs.purge_files",
     ],
     Role.CUSTOMER: ["archive.view_customer", "credit.view_credit"],
 }

@@ -26,6 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from gridcrm.core.errors import DomainError
+from gridcrm.core.uploads import UploadRefused
 
 
 @dataclass
@@ -79,3 +80,33 @@ class DomainErrorMiddleware:
         return render(
             request, "web/domain_error.html", {"error": exception}, status=exception.status
         )
+
+
+class UploadRefusalMiddleware:
+    """Answers a page's upload that the upload handler refused (over its size limit).
+
+    The refusal is raised where the form body is first read, which for a page is the CSRF
+    check, before any view runs; so this reads it first (it sits before
+    ``CsrfViewMiddleware``) and answers like ``DomainErrorMiddleware``. The API reads its
+    bodies itself and answers the refusal in its one exception handler."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: object, args: object, kwargs: object
+    ) -> HttpResponse | None:
+        if request.method != "POST" or request.content_type != "multipart/form-data":
+            return None
+        if request.path.startswith("/api/"):
+            return None
+        try:
+            request.POST  # noqa: B018 (parsing the body is the point)
+        except UploadRefused as error:
+            # The body is spent: later readers see an empty form, not a second parse.
+            request._mark_post_parse_error()  # type: ignore[attr-defined]
+            return render(request, "web/domain_error.html", {"error": error}, status=error.status)
+        return None

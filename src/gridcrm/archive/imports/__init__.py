@@ -58,7 +58,6 @@ from gridcrm.archive.imports.files import (
 from gridcrm.archive.imports.header import Mapping, map_header
 from gridcrm.archive.imports.jobs import (
     IMPORT_CUSTOMERS,
-    MAX_UPLOAD_BYTES,
     customers_import,
     import_customers_job,
     import_report_load,
@@ -75,7 +74,6 @@ __all__ = [
     "IMPORT_SUFFIXES",
     "INDEX_BUILD_MEMORY",
     "MAX_REPORTED_ERRORS",
-    "MAX_UPLOAD_BYTES",
     "XLSX_SUFFIXES",
     "CellError",
     "Cleaner",

@@ -1,6 +1,8 @@
 """Reading an import's file: CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX (its first
 sheet), as a header and rows of text cells. A file that cannot be read as either is
-refused whole (``ImportRefused``)."""
+refused whole (``ImportRefused``), and so is one over the upload bounds of
+``gridcrm.core.uploads`` (``UploadRefused``): its type by content, an XLSX bomb, its rows,
+a cell's length or characters."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from gridcrm.archive.imports.errors import ImportRefused
+from gridcrm.core import uploads
 
 _ENCODINGS = ("utf-8", "gb18030")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -61,9 +64,20 @@ def _count_lines(path: Path) -> int:
     return count
 
 
+def _csv_error(exc: csv.Error, line: int) -> uploads.UploadRefused | None:
+    """The upload refusal that a CSV reader's error stands for, if any: a field over the
+    reader's limit (the cell limit) is a cell too long."""
+    if "field larger than field limit" in str(exc):
+        return uploads.cell_too_long(line, "?")
+    return None
+
+
 def read_csv(path: Path) -> Table:
     encoding = detect_encoding(path)
     total = max(_count_lines(path) - 1, 0)
+    # The reader itself stops at a field just over the cell limit: no giant cell is ever
+    # held in memory whole. (The limit is the csv module's, process-wide.)
+    csv.field_size_limit(uploads.max_cell_chars() + 1)
     handle = path.open(encoding=encoding, newline="")
     reader = csv.reader(handle)
     try:
@@ -73,7 +87,7 @@ def read_csv(path: Path) -> Table:
         header = []
     except csv.Error as exc:
         handle.close()
-        raise ImportRefused(
+        raise _csv_error(exc, 1) or ImportRefused(
             _("The file is not valid CSV: %(error)s") % {"error": exc},
             code="archive.import_not_csv",
         ) from exc
@@ -84,7 +98,7 @@ def read_csv(path: Path) -> Table:
                 for row in reader:
                     yield reader.line_num, row
             except csv.Error as exc:
-                raise ImportRefused(
+                raise _csv_error(exc, reader.line_num + 1) or ImportRefused(
                     _("The file is not valid CSV after line %(line)s: %(error)s")
                     % {"line": reader.line_num, "error": exc},
                     code="archive.import_not_csv",
@@ -137,9 +151,32 @@ def read_xlsx(path: Path) -> Table:
     return Table(header=header, rows=rows(), total=total, encoding="xlsx")
 
 
+def table_format(filename: str) -> uploads.Format:
+    """The format a file's name says it has."""
+    return "xlsx" if Path(filename).suffix.lower() in XLSX_SUFFIXES else "csv"
+
+
 def read_table(path: Path, *, filename: str = "") -> Table:
-    """Header and rows of a CSV or XLSX file, by the name's suffix."""
-    suffix = Path(filename or path.name).suffix.lower()
-    if suffix in XLSX_SUFFIXES:
+    """Header and rows of a CSV or XLSX file, by the name's suffix; the content must agree
+    and an XLSX file must not be a decompression bomb (``UploadRefused``)."""
+    filename = filename or path.name
+    file_format = table_format(filename)
+    uploads.sniff(path, filename=Path(filename).name, expected=file_format)
+    if file_format == "xlsx":
         return read_xlsx(path)
     return read_csv(path)
+
+
+def check_table(path: Path, *, filename: str = "") -> None:
+    """Read the whole file once and refuse it (``UploadRefused``) when it breaks a bound:
+    too many rows, a cell too long, a control character in a cell."""
+    table = read_table(path, filename=filename)
+    bounds = uploads.CellBounds(table.header)
+    bounds.check_header()
+    try:
+        for number, cells in table.rows:
+            bounds.check(number, cells)
+    finally:
+        close = getattr(table.rows, "close", None)
+        if close is not None:
+            close()

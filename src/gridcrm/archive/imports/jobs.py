@@ -4,8 +4,9 @@ report beside the reject file (``import_report_load``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from gridcrm.archive.imports.batch import BATCH_SIZE, CustomerImport
 from gridcrm.archive.imports.errors import ImportNotPermitted, ImportRefused
-from gridcrm.archive.imports.files import IMPORT_SUFFIXES, read_table
+from gridcrm.archive.imports.files import IMPORT_SUFFIXES, check_table, read_table, table_format
 from gridcrm.archive.imports.report import ImportReport
+from gridcrm.core import retention, uploads
 from gridcrm.jobs.services import job_progress, job_start
 
 if TYPE_CHECKING:
@@ -26,7 +28,6 @@ if TYPE_CHECKING:
 
 # The job kind of an import (declared with its runner in archive/tasks.py).
 IMPORT_CUSTOMERS = "import_customers"
-MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
 
 def customers_import(
@@ -41,11 +42,15 @@ def customers_import(
 ) -> ImportReport:
     """Import customers from a CSV or XLSX file; see the module docstring for the rules.
 
-    Raises ``ImportRefused`` (and writes nothing) when the file as a whole is wrong;
+    Raises ``ImportRefused`` or ``UploadRefused`` (and writes nothing) when the file as a
+    whole is wrong;
     ``acting_user`` is who imports: the scope, the permissions and the history's name.
     ``progress(done, total)`` is called after each batch.
     """
     filename = filename or path.name
+    # A first pass holds the file to the upload bounds before anything is written: the
+    # import commits batch by batch, so a refusal half-way would leave half a file.
+    check_table(path, filename=filename)
     table = read_table(path, filename=filename)
     if reject_path is None:
         reject_path = imports_dir() / f"rejects-{uuid.uuid4().hex}.csv"
@@ -67,6 +72,13 @@ def imports_dir() -> Path:
     return path
 
 
+def import_uploads_purge(cutoffs: Mapping[str, dt.datetime]) -> dict[str, int]:
+    """Delete kept import uploads written before the uploads' cutoff (their jobs' reject
+    files are the jobs app's to purge; the reports stay with the jobs)."""
+    old = retention.older_files(imports_dir(), "upload-*", cutoffs[retention.UPLOADS])
+    return {retention.UPLOADS: sum(retention.remove(path) for path in old)}
+
+
 def report_path(job_id: int) -> Path:
     return imports_dir() / f"import-{job_id}.json"
 
@@ -76,8 +88,9 @@ def import_start(
 ) -> Job:
     """Keep an uploaded file under ``VAR_DIR/imports`` and queue its import as a job.
 
-    Raises ``ImportNotPermitted`` for a role that may not import, and ``ImportRefused``
-    for a file that is not CSV or XLSX by name, or too large.
+    Raises ``ImportNotPermitted`` for a role that may not import, ``ImportRefused`` for a
+    file that is not CSV or XLSX by name, and ``UploadRefused`` for one over the size
+    limit, whose content is not what its name says, or an XLSX decompression bomb.
     """
     if not acting_user.has_perm("archive.import_customers"):
         raise ImportNotPermitted(_("Your role may not import customers."))
@@ -87,14 +100,16 @@ def import_start(
         raise ImportRefused(
             _("Upload a CSV (.csv) or Excel (.xlsx) file."), code="archive.import_file_type"
         )
-    if (upload.size or 0) > MAX_UPLOAD_BYTES:
-        raise ImportRefused(
-            _("The file is larger than 512 MB; split it."), code="archive.import_too_large"
-        )
+    uploads.check_size(upload, uploads.CUSTOMERS)
     stored = imports_dir() / f"upload-{uuid.uuid4().hex}{suffix}"
     with stored.open("wb") as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
+    try:
+        uploads.sniff(stored, filename=filename, expected=table_format(filename))
+    except uploads.UploadRefused:
+        stored.unlink()  # a refused upload leaves nothing behind
+        raise
     return job_start(
         kind=IMPORT_CUSTOMERS,
         acting_user=acting_user,

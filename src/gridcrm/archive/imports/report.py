@@ -13,6 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from gridcrm.archive.exports import neutralise_formula
+from gridcrm.core.uploads import truncated
 
 # Reasons kept in the report itself; every rejected row is in the reject file anyway.
 MAX_REPORTED_ERRORS = 1000
@@ -123,7 +124,9 @@ class RejectFile:
         )
         width = len(self.header)
         padded = (cells + [""] * width)[:width] if len(cells) <= width else cells
-        # Cells are neutralised: the file is meant to be opened in a spreadsheet.
+        # Cells are neutralised: the file is meant to be opened in a spreadsheet; and cut
+        # to the cell limit, so a reject file is never larger than the bounds of its upload.
         self.writer.writerow(
-            [neutralise_formula(c) for c in padded] + [str(row_no), neutralise_formula(reason)]
+            [neutralise_formula(truncated(c)) for c in padded]
+            + [str(row_no), neutralise_formula(reason)]
         )

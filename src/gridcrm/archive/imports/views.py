@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from gridcrm.archive import registry
 from gridcrm.archive.imports.jobs import IMPORT_CUSTOMERS, import_report_load, import_start
+from gridcrm.core import uploads
 from gridcrm.jobs.selectors import jobs_visible_to
 from gridcrm.web.errors import page_errors
 
@@ -26,6 +27,7 @@ REPORTED_ROWS = 200
 
 @login_required
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
+@uploads.accepts_upload(uploads.CUSTOMERS)
 def customer_import(request: AuthedRequest) -> HttpResponse:
     """Upload a CSV or XLSX file and start its import (or dry run) as a job."""
     if request.method == "POST":

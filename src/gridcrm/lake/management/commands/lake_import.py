@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from gridcrm.core.uploads import UploadRefused
 from gridcrm.lake.models import LakeImport
 from gridcrm.lake.schemas import FACT_TABLES
 from gridcrm.lake.services import lake_import_create, lake_import_run
@@ -29,9 +30,17 @@ class Command(BaseCommand):
         failed = 0
         for path in options["files"]:
             with path.open("rb") as handle:
-                record = lake_import_create(
-                    table=options["table"], source_name=path.name, content=handle, acting_user=user
-                )
+                try:
+                    record = lake_import_create(
+                        table=options["table"],
+                        source_name=path.name,
+                        content=handle,
+                        acting_user=user,
+                    )
+                except UploadRefused as exc:
+                    failed += 1
+                    self.stderr.write(f"{path}: {exc}")
+                    continue
             record = lake_import_run(lake_import=record)
             if record.status == LakeImport.Status.FAILED:
                 failed += 1
