@@ -153,7 +153,8 @@ def test_a_failing_gateway_is_retried_with_backoff_and_ends_failed_with_the_reas
     assert sms.next_try_at == SWEEP + dt.timedelta(seconds=60 + 120)  # doubled
     deliveries_send_due(now=SWEEP + dt.timedelta(seconds=180))
     sms.refresh_from_db()
-    assert (sms.status, sms.attempts, sms.next_try_at) == ("failed", 3, None)
+    assert (sms.status, sms.attempts) == ("failed", 3)
+    assert sms.next_try_at is None
     assert "500" in sms.detail
     tries = DeliveryAttempt.objects.filter(delivery=sms).order_by("number")
     assert [(t.number, t.status) for t in tries] == [(1, "failed"), (2, "failed"), (3, "failed")]
