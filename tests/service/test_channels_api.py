@@ -188,3 +188,25 @@ def test_a_customer_token_reads_no_rates(sent_sms: NoticeDelivery, customer_a: C
     answer = client.get(f"/api/service/notices/{sent_sms.notice_id}/rates", headers=headers)
     # The notice is theirs to read, its delivery log is not.
     assert (answer.status_code, answer.json()["code"]) == (403, "service.deliveries_refused")
+
+
+def test_the_staff_notice_page_shows_rates_tries_and_unconfigured_channels(
+    sent_sms: NoticeDelivery, planner: User, customer_a: Customer, settings: Any
+) -> None:
+    settings.LANGUAGE_CODE = "en"
+    settings.GRIDCRM_WECHAT_GATEWAY_URL = ""  # WeChat has no provider here
+    _callback({"idempotency_key": sent_sms.idempotency_key, "status": "delivered"})
+    client = Client()
+    client.force_login(planner)
+    page = client.get(f"/service/notices/{sent_sms.notice_id}/", HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="rates"' in html
+    assert '<tr data-channel="sms"><td>sms</td><td class="num">1</td>' in html
+    assert "(100%)" in html
+    channels = html.split('data-testid="channels"', 1)[1].split("</p>", 1)[0]
+    assert "wechat <strong>not configured</strong>" in channels
+    assert "email <strong>not configured</strong>" in channels
+    assert "sms ✓" in channels
+    assert "138****7890" in html  # the try, its phone masked
+    assert "13834567890" not in html
