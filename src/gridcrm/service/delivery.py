@@ -119,17 +119,15 @@ def deliveries_send_due(
 def _deliver(
     delivery: NoticeDelivery, preference: ChannelPreference | None, *, now: dt.datetime
 ) -> int:
-    channel = CHANNELS.get(delivery.channel)
-    if channel is None:  # a channel removed since the row was scheduled
-        _finish_unclaimed(delivery, now=now, reason=_("unknown channel"))
-        return 1
+    channel = CHANNELS[delivery.channel]
     if channel.keeps_quiet_hours and not delivery.notice.emergency:
         start = preference.quiet_start if preference else QUIET_START
         end = preference.quiet_end if preference else QUIET_END
         until = quiet_until(now, start=start, end=end)
         if until is not None and delivery.status == Status.SCHEDULED:
+            # Postponed, not tried: the log shows the next try and no attempt is used up.
             NoticeDelivery.objects.filter(pk=delivery.pk, status=Status.SCHEDULED).update(
-                next_try_at=until, detail=_("postponed: quiet hours")
+                next_try_at=until
             )
             return 0
     address = channel.address(customer=delivery.customer, preference=preference)
@@ -185,14 +183,13 @@ def _record(
     fields: dict[str, object]
     if outcome.ok:
         fields = {"status": Status.SENT, "sent_at": now, "next_try_at": None}
-        reason = outcome.reason
     elif outcome.retry and delivery.attempts < _max_attempts():
-        next_try = now + backoff(delivery.attempts)
-        fields = {"status": Status.SCHEDULED, "next_try_at": next_try}
-        reason = outcome.reason
+        fields = {"status": Status.SCHEDULED, "next_try_at": now + backoff(delivery.attempts)}
     else:
         fields = {"status": Status.FAILED, "next_try_at": None}
-        reason = outcome.reason
+    reason = outcome.reason
+    # The first try keeps the note written when the delivery was scheduled (late, …).
+    note = delivery.detail if delivery.attempts == 1 else ""
     with transaction.atomic():
         DeliveryAttempt.objects.filter(pk=attempt.pk).update(
             status=DeliveryAttempt.Status.SENT if outcome.ok else DeliveryAttempt.Status.FAILED,
@@ -200,22 +197,10 @@ def _record(
             provider_ref=outcome.provider_ref,
             finished_at=now,
         )
-        late = (
-            delivery.detail
-            if delivery.attempts == 1
-            and not delivery.detail.startswith(str(_("postponed: quiet hours")))
-            else ""
-        )
-        detail = " · ".join(d for d in (late, reason) if d)
+        detail = " · ".join(d for d in (note, reason) if d)
         NoticeDelivery.objects.filter(pk=delivery.pk, status=Status.SENDING, claimed_at=now).update(
             detail=detail[:300], **fields
         )
-
-
-def _finish_unclaimed(delivery: NoticeDelivery, *, now: dt.datetime, reason: str) -> None:
-    NoticeDelivery.objects.filter(pk=delivery.pk, status=delivery.status).update(
-        status=Status.FAILED, detail=reason[:300], sent_at=None
-    )
 
 
 def redact(text: str) -> str:
@@ -336,6 +321,6 @@ def delivery_callback(
             ).update(
                 status=Status.DELIVERED if delivered else Status.FAILED,
                 delivered_at=now if delivered else None,
-                detail=(reason or str(_("delivered")) if delivered else reason)[:300],
+                detail=reason[:300],
             )
     return attempt
