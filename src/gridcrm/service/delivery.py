@@ -109,11 +109,46 @@ def deliveries_send_due(
     if channels is not None:
         due = due.filter(channel__in=channels)
     rows = list(due.order_by("send_at", "pk")[:limit])
-    preferences = ChannelPreference.objects.in_bulk({d.customer_id for d in rows})
-    handled = 0
-    for delivery in rows:
+    inbox = [d for d in rows if d.channel == "in_app" and d.status == Status.SCHEDULED]
+    handled = _deliver_to_inbox(inbox, now=now) if inbox else 0
+    rest = [d for d in rows if not (d.channel == "in_app" and d.status == Status.SCHEDULED)]
+    preferences = ChannelPreference.objects.in_bulk({d.customer_id for d in rest})
+    for delivery in rest:
         handled += _deliver(delivery, preferences.get(delivery.customer_id), now=now)
     return handled
+
+
+def _deliver_to_inbox(rows: list[NoticeDelivery], *, now: dt.datetime) -> int:
+    """In-app deliveries need no transport: a batch is claimed, marked sent and logged in
+    one transaction (an outage notice for a whole station is thousands of rows). Rows
+    another sweep changed meanwhile are left to it."""
+    with transaction.atomic():
+        claimed = set(
+            NoticeDelivery.objects.select_for_update()
+            .filter(pk__in=[d.pk for d in rows], status=Status.SCHEDULED)
+            .values_list("pk", flat=True)
+        )
+        NoticeDelivery.objects.filter(pk__in=claimed).update(
+            status=Status.SENT, sent_at=now, claimed_at=now, attempts=F("attempts") + 1
+        )
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(
+                delivery=d,
+                channel=d.channel,
+                purpose="notice",
+                recipient="portal",
+                text=d.notice.title[:500],
+                idempotency_key=d.idempotency_key,
+                number=d.attempts + 1,
+                status=DeliveryAttempt.Status.SENT,
+                reason="portal",
+                started_at=now,
+                finished_at=now,
+            )
+            for d in rows
+            if d.pk in claimed
+        )
+    return len(claimed)
 
 
 def _deliver(
