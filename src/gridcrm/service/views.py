@@ -25,6 +25,11 @@ from gridcrm.archive.selectors import customer_get_visible
 from gridcrm.core import uploads
 from gridcrm.jobs.services import job_start
 from gridcrm.service import forms
+from gridcrm.service.channel_selectors import (
+    channels_configured,
+    notice_attempts_visible_to,
+    notice_delivery_rates,
+)
 from gridcrm.service.matrix import matrix_current, matrix_publish, rule_as_dict
 from gridcrm.service.models import (
     Attachment,
@@ -49,6 +54,7 @@ from gridcrm.service.selectors import (
     work_queue_size,
 )
 from gridcrm.service.services import (
+    channel_preferences_set,
     current_step,
     may_work_on,
     request_attach,
@@ -308,6 +314,7 @@ def notice_new(request: AuthedRequest) -> HttpResponse:
                 effective_on=data["effective_on"],
                 outage_start=data["outage_start"],
                 outage_end=data["outage_end"],
+                emergency=data["emergency"],
             )
             return redirect(notice.get_absolute_url())
     return render(request, "service/notice_new.html", {"form": form})
@@ -337,9 +344,11 @@ def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "page": page,
             "audience": audience,
             "manages": manages,
-            "by_status": deliveries.values("channel", "status")
-            .annotate(n=Count("pk"))
-            .order_by("channel", "status"),
+            "rates": notice_delivery_rates(user=request.user, notice=notice) if manages else [],
+            "channels": channels_configured() if manages else {},
+            "tries": notice_attempts_visible_to(user=request.user, notice=notice)[:20]
+            if manages
+            else [],
         },
     )
 
@@ -465,6 +474,23 @@ def grace_new(request: AuthedRequest, account_no: str) -> HttpResponse:
         with page_errors(request):
             grace_request_submit(customer=customer, acting_user=request.user, **form.cleaned_data)
             messages.success(request, _("Grace requested; it waits for approval."))
+    return redirect(customer.get_absolute_url())
+
+
+@login_required
+@require_POST
+def customer_channels_set(request: AuthedRequest, account_no: str) -> HttpResponse:
+    """Staff set a customer's channels and quiet hours from the 360° page."""
+    customer = customer_get_visible(user=request.user, account_no=account_no)
+    form = forms.ChannelPreferenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete; nothing changed."))
+    else:
+        with page_errors(request):
+            channel_preferences_set(
+                customer=customer, acting_user=request.user, **form.cleaned_data
+            )
+            messages.success(request, _("Channel preferences saved."))
     return redirect(customer.get_absolute_url())
 
 
