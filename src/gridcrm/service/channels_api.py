@@ -29,6 +29,7 @@ from gridcrm.service.delivery import QUIET_END, QUIET_START, delivery_callback
 from gridcrm.service.preferences import channel_preferences_set
 from gridcrm.service.selectors import notices_visible_to
 from gridcrm.service.transports.gateway import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from gridcrm.web.api_types import ClockTime
 from gridcrm.web.http import AuthedRequest
 from gridcrm.web.paging import BoundedPageNumberPagination
 
@@ -48,11 +49,11 @@ class PreferencesIO(Schema):
     channels: list[str]
     email: str = ""
     wechat_openid: str = ""
-    quiet_start: dt.time = QUIET_START
-    quiet_end: dt.time = QUIET_END
+    quiet_start: ClockTime = QUIET_START
+    quiet_end: ClockTime = QUIET_END
 
 
-class RateOut(Schema):
+class DeliveryRateOut(Schema):
     channel: str
     total: int
     waiting: int
@@ -129,7 +130,9 @@ def preferences_put(
     return preferences(request, account_no)
 
 
-@router.get("/notices/{pk}/rates", response=list[RateOut], summary="Delivery and read rates")
+@router.get(
+    "/notices/{pk}/rates", response=list[DeliveryRateOut], summary="Delivery and read rates"
+)
 def rates(request: AuthedRequest, pk: int) -> list[dict[str, Any]]:
     """Per channel: reached (sent or delivered), confirmed delivered, failed, read in the
     portal inbox; over the customers the caller may see (403 for roles that do not write
