@@ -9,7 +9,7 @@ for all rows at once. Tests compare both with ``refresh_derived``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -20,9 +20,11 @@ from gridcrm.archive.bigrams import search_bigrams
 from gridcrm.archive.completeness import completeness_score, missing_fields
 from gridcrm.archive.imports.columns import Coded, Judged, NewRows, Row, Same, blanks_as
 from gridcrm.archive.models import Customer, MappingRule
+from gridcrm.archive.personal import CERTIFICATE, LAST4, PHONE, personal_hashes, phone_digits
 from gridcrm.archive.registry import TIER_WEIGHTS, FieldSpec, Tier
 from gridcrm.archive.rules import condition_holds, evaluate, rule_targets
 from gridcrm.archive.segments import classify_segment
+from gridcrm.core.sealing import keyring
 
 
 class Draft:
@@ -58,11 +60,10 @@ class Deriver:
         return segment
 
     def derive(self, draft: Draft, filled: frozenset[str]) -> None:
-        """Set phone_last4, search_bigrams, segment, the rule targets, rules_fired and
-        completeness."""
+        """Set the hashes of the sealed fields, search_bigrams, segment, the rule targets,
+        rules_fired and completeness."""
         customer = cast(Customer, draft)
-        phone = customer.phone
-        customer.phone_last4 = phone[-4:] if phone else ""
+        draft.__dict__.update(personal_hashes(customer))
         customer.search_bigrams = search_bigrams(customer.name, customer.address)
         if not customer.segment_override_reason:
             customer.segment = self.segment_of(customer.tariff_category, customer.industry_code)
@@ -301,13 +302,28 @@ class NewCustomers:
                 Same(outcome[0]) if len(outcome) == 1 else list(map(outcome.__getitem__, groups))
             )
         columns["completeness"] = completeness.tolist()
-        phones = columns["phone"]
-        columns["phone_last4"] = (
-            Same(phones.value[-4:] if phones.value else "")
-            if isinstance(phones, Same)
-            else [p[-4:] if p else "" for p in phones]
-        )
+        columns.update(_hash_columns(columns))
         del columns["search_bigrams"]  # made by the writer, as it stores them
         return NewRows(judged.numbers, judged.account_nos(), columns)
 
     # -- a known customer
+
+
+def _hash_columns(columns: dict[str, list[Any] | Coded | Same]) -> dict[str, list[Any] | Same]:
+    """The hash columns of a batch's phones and certificate numbers
+    (``personal.personal_hashes`` a column at a time: one HMAC per cell)."""
+    ring = keyring()
+
+    def hashed(attname: str, kind: str, clean: Callable[[str], str]) -> list[Any] | Same:
+        values = columns[attname]
+        if isinstance(values, Same):
+            return Same(ring.search_hash(kind, clean(values.value or "")))
+        search_hash = ring.search_hash
+        return [search_hash(kind, clean(v)) if v else "" for v in values]
+
+    return {
+        "phone_hash": hashed("phone", PHONE, phone_digits),
+        "phone_alt_hash": hashed("phone_alt", PHONE, phone_digits),
+        "phone_last4_hash": hashed("phone", LAST4, lambda p: phone_digits(p)[-4:]),
+        "certificate_hash": hashed("certificate_no", CERTIFICATE, lambda c: c.strip().upper()),
+    }
