@@ -33,7 +33,7 @@ def log_output() -> Iterator[io.StringIO]:
     old = [h.setStream(stream) for h in handlers]
     yield stream
     for handler, previous in zip(handlers, old, strict=True):
-        handler.setStream(previous)  # type: ignore[arg-type]
+        handler.setStream(previous)
 
 
 def test_a_phone_search_leaves_no_phone_in_the_final_url(
