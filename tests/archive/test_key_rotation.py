@@ -172,3 +172,20 @@ def test_production_without_keys_fails_the_deploy_check_naming_them(tmp_path: Pa
     assert result.returncode != 0
     assert "GRIDCRM_FIELD_KEYS" in result.stderr
     assert "too-short" not in result.stderr  # a key is never echoed
+
+
+@pytest.mark.parametrize("key", [b"k" * 32, b"q" * 100])
+def test_search_hashes_are_hmac_sha256_of_kind_and_text(key: bytes) -> None:
+    import hmac
+
+    from gridcrm.core.sealing import Keyring
+
+    ring = Keyring(field_keys=[OLD_KEY], hash_keys=[key, OLD_HASH])
+    expected = hmac.digest(key, b"phone:13812345678", "sha256").hex()[:32]
+    assert ring.search_hash("phone", "13812345678") == expected
+    assert ring.search_hashes("phone", "13812345678")[0] == expected
+    assert ring.search_hash("phone", "") == ""
+    sealed = ring.seal_many(["13812345678", "", "13812345678"])
+    assert sealed[1] == ""
+    assert sealed[0] != sealed[2]  # a fresh nonce each: equal phones do not look equal
+    assert [ring.unseal(v) for v in sealed] == ["13812345678", "", "13812345678"]
