@@ -255,6 +255,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "gridcrm": {"level": "INFO"},
+        # Django's default sends its records to a debug-only console handler without
+        # the filter (and to mail_admins): here they go through the filtered one.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }
