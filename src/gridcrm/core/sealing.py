@@ -6,8 +6,9 @@ A sealed value is AES-256-GCM under one of ``settings.FIELD_KEYS``, written as t
 
 The key id (8 hex characters of a digest of the key, never the key) says which key
 opens it, so several keys can be configured at once: the first seals, every one opens
-(key rotation, ``gridcrm rotate_keys``). AES-GCM rather than Fernet: a tenth of the cost
-per value, which counts when an import seals three columns of a million rows.
+(key rotation, ``gridcrm rotate_keys``). AES-GCM rather than Fernet (AES-CBC with
+HMAC): a fifth less CPU per value and a token of about 65 characters for a phone rather
+than 100, which counts when an import seals three columns of a million rows.
 
 Sealed values cannot be compared in SQL, so what must be searched is stored beside
 them as a keyed hash (HMAC-SHA256 under ``settings.HASH_KEYS``, 128 bits in hex): the
@@ -69,7 +70,9 @@ class Keyring:
         self.current_id = key_id(field_keys[0])
         self.current = AESGCM(field_keys[0])
         self.openers = {key_id(key): AESGCM(key) for key in field_keys}
-        self.hash_keys = hash_keys
+        # HMAC's inner and outer hash states, keyed once: each hash then costs two
+        # copies and updates, a third of ``hmac.digest`` with its key set-up per call.
+        self.hashers = [_hmac_states(key) for key in hash_keys]
 
     def seal(self, text: str) -> str:
         """``text`` sealed under the current key; blank stays blank (nothing to hide,
@@ -82,9 +85,19 @@ class Keyring:
         return f"{PREFIX}{self.current_id}.{body}"
 
     def seal_many(self, texts: Iterable[str]) -> list[str]:
-        """``seal`` over a column (the bulk import and the demo)."""
-        seal = self.seal
-        return [seal(text) if text else text for text in texts]
+        """``seal`` over a column (the bulk import): the nonces drawn in one call."""
+        texts = list(texts)
+        nonces = os.urandom(NONCE_BYTES * len(texts))
+        encrypt, head = self.current.encrypt, f"{PREFIX}{self.current_id}."
+        sealed: list[str] = []
+        for at, text in enumerate(texts):
+            if not text:
+                sealed.append(text)
+                continue
+            nonce = nonces[at * NONCE_BYTES : (at + 1) * NONCE_BYTES]
+            body = base64.urlsafe_b64encode(nonce + encrypt(nonce, text.encode(), None))
+            sealed.append(head + body.rstrip(b"=").decode())
+        return sealed
 
     def unseal(self, value: str) -> str:
         """The text of a sealed value; text that is not sealed is returned as it is (rows
@@ -111,15 +124,50 @@ class Keyring:
         number), so equal text of different kinds never shares a hash."""
         if not text:
             return ""
-        return _hmac_hex(self.hash_keys[0], kind, text)
+        return _hmac_hex(self.hashers[0], kind, text)
+
+    def hash_many(self, kind: str, texts: Iterable[str]) -> list[str]:
+        """``search_hash`` over a column (the bulk import): the key and the kind hashed
+        into the inner state once."""
+        inner, outer = self.hashers[0]
+        inner = inner.copy()
+        inner.update(f"{kind}:".encode())
+        hashes: list[str] = []
+        for text in texts:
+            if not text:
+                hashes.append("")
+                continue
+            head, tail = inner.copy(), outer.copy()
+            head.update(text.encode())
+            tail.update(head.digest())
+            hashes.append(tail.hexdigest()[:HASH_HEX])
+        return hashes
 
     def search_hashes(self, kind: str, text: str) -> list[str]:
         """The hashes ``text`` may be stored under: one per configured hash key."""
-        return [_hmac_hex(key, kind, text) for key in self.hash_keys]
+        return [_hmac_hex(states, kind, text) for states in self.hashers]
 
 
-def _hmac_hex(key: bytes, kind: str, text: str) -> str:
-    return hmac.digest(key, f"{kind}:{text}".encode(), "sha256").hex()[:HASH_HEX]
+_HashStates = tuple["hashlib._Hash", "hashlib._Hash"]
+
+
+def _hmac_states(key: bytes) -> _HashStates:
+    """HMAC-SHA256 (RFC 2104) keyed once: the hash states after the padded key."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner, outer = hashlib.sha256(), hashlib.sha256()
+    inner.update(bytes(b ^ 0x36 for b in key))
+    outer.update(bytes(b ^ 0x5C for b in key))
+    return inner, outer
+
+
+def _hmac_hex(states: _HashStates, kind: str, text: str) -> str:
+    """``hmac.digest(key, f"{kind}:{text}", "sha256")`` in hex, cut to ``HASH_HEX``."""
+    inner, outer = states[0].copy(), states[1].copy()
+    inner.update(f"{kind}:{text}".encode())
+    outer.update(inner.digest())
+    return outer.hexdigest()[:HASH_HEX]
 
 
 @functools.cache

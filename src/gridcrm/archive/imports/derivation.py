@@ -9,7 +9,7 @@ for all rows at once. Tests compare both with ``refresh_derived``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -20,7 +20,14 @@ from gridcrm.archive.bigrams import search_bigrams
 from gridcrm.archive.completeness import completeness_score, missing_fields
 from gridcrm.archive.imports.columns import Coded, Judged, NewRows, Row, Same, blanks_as
 from gridcrm.archive.models import Customer, MappingRule
-from gridcrm.archive.personal import CERTIFICATE, LAST4, PHONE, personal_hashes, phone_digits
+from gridcrm.archive.personal import (
+    CERTIFICATE,
+    LAST4,
+    PHONE,
+    certificate_hash,
+    personal_hashes,
+    phone_digits,
+)
 from gridcrm.archive.registry import TIER_WEIGHTS, FieldSpec, Tier
 from gridcrm.archive.rules import condition_holds, evaluate, rule_targets
 from gridcrm.archive.segments import classify_segment
@@ -311,19 +318,47 @@ class NewCustomers:
 
 def _hash_columns(columns: dict[str, list[Any] | Coded | Same]) -> dict[str, list[Any] | Same]:
     """The hash columns of a batch's phones and certificate numbers
-    (``personal.personal_hashes`` a column at a time: one HMAC per cell)."""
+    (``personal.personal_hashes`` a column at a time)."""
     ring = keyring()
 
-    def hashed(attname: str, kind: str, clean: Callable[[str], str]) -> list[Any] | Same:
+    def texts(attname: str) -> list[str] | None:
         values = columns[attname]
-        if isinstance(values, Same):
-            return Same(ring.search_hash(kind, clean(values.value or "")))
-        search_hash = ring.search_hash
-        return [search_hash(kind, clean(v)) if v else "" for v in values]
+        return None if isinstance(values, Same) else list(values)
 
-    return {
-        "phone_hash": hashed("phone", PHONE, phone_digits),
-        "phone_alt_hash": hashed("phone_alt", PHONE, phone_digits),
-        "phone_last4_hash": hashed("phone", LAST4, lambda p: phone_digits(p)[-4:]),
-        "certificate_hash": hashed("certificate_no", CERTIFICATE, lambda c: c.strip().upper()),
-    }
+    def digits_of(phones: list[str]) -> list[str]:
+        return [p if p.isascii() and p.isdigit() else phone_digits(p or "") for p in phones]
+
+    phones, alts, certificates = texts("phone"), texts("phone_alt"), texts("certificate_no")
+    hashed: dict[str, list[Any] | Same] = {}
+    if phones is None:
+        hashes = personal_hashes(
+            cast(
+                Customer,
+                Draft(
+                    {
+                        "phone": cast(Same, columns["phone"]).value or "",
+                        "phone_alt": "",
+                        "certificate_no": "",
+                    }
+                ),
+            )
+        )
+        hashed["phone_hash"] = Same(hashes["phone_hash"])
+        hashed["phone_last4_hash"] = Same(hashes["phone_last4_hash"])
+    else:
+        digits = digits_of(phones)
+        hashed["phone_hash"] = ring.hash_many(PHONE, digits)
+        hashed["phone_last4_hash"] = ring.hash_many(LAST4, [d[-4:] for d in digits])
+    if alts is None:
+        alt = cast(Same, columns["phone_alt"]).value or ""
+        hashed["phone_alt_hash"] = Same(ring.search_hash(PHONE, phone_digits(alt)))
+    else:
+        hashed["phone_alt_hash"] = ring.hash_many(PHONE, digits_of(alts))
+    if certificates is None:
+        certificate = cast(Same, columns["certificate_no"]).value or ""
+        hashed["certificate_hash"] = Same(certificate_hash(certificate))
+    else:
+        hashed["certificate_hash"] = ring.hash_many(
+            CERTIFICATE, [c.strip().upper() if c else "" for c in certificates]
+        )
+    return hashed
