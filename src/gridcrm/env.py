@@ -7,6 +7,8 @@ instead of surfacing later as a confusing runtime error.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 from collections.abc import Sequence
@@ -151,3 +153,29 @@ def env_proxy_header(name: str) -> tuple[str, str] | None:
             f"{name} must be a header name such as X-Forwarded-Proto; got {value!r}."
         )
     return "HTTP_" + header.upper().replace("-", "_"), expected
+
+
+def env_keys(name: str, *, field_keys: bool) -> list[bytes]:
+    """Comma-separated keys, the current one first; ``[]`` when unset.
+
+    Field keys (``field_keys``) are 32 random bytes in URL-safe base64, as
+    ``gridcrm rotate_keys --new-key`` prints them; a hash key is any text of at least 32
+    characters. A malformed key stops start-up naming the variable (never the key)."""
+    keys = []
+    for position, item in enumerate(env_list(name, []), start=1):
+        if not field_keys:
+            if len(item) < 32:
+                raise ImproperlyConfigured(f"{name}: key {position} is shorter than 32 characters.")
+            keys.append(item.encode())
+            continue
+        try:
+            key = base64.urlsafe_b64decode(item.encode() + b"=" * (-len(item) % 4))
+        except (ValueError, binascii.Error):
+            key = b""
+        if len(key) != 32:
+            raise ImproperlyConfigured(
+                f"{name}: key {position} is not 32 bytes in URL-safe base64"
+                " (make one with `gridcrm rotate_keys --new-key`)."
+            )
+        keys.append(key)
+    return keys

@@ -38,6 +38,11 @@ Variables (all optional in the demo):
   delivery callback may be), ``GRIDCRM_DELIVERY_MAX_ATTEMPTS`` (5) and
   ``GRIDCRM_DELIVERY_BACKOFF_SECONDS`` (60: the wait after the first failure, doubled after
   each further one).
+- ``GRIDCRM_FIELD_KEYS`` — comma-separated AES-256 keys of the personal fields at rest
+  (phones, ID numbers), the current one first; required in production.
+- ``GRIDCRM_HASH_KEY`` — comma-separated HMAC keys of their search hashes, the current one
+  first; required in production. Without either, development derives both from the
+  secret key (docs/security.md, "At rest").
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from gridcrm.env import (
     env_choice,
     env_database,
     env_int,
+    env_keys,
     env_list,
     env_origins,
     env_proxy_header,
@@ -72,6 +78,10 @@ if PRODUCTION and DEBUG:
 SECRET_KEY = env_secret_key(
     "GRIDCRM_SECRET_KEY", production=PRODUCTION, key_file=VAR_DIR / "secret_key"
 )
+# Personal fields at rest (``gridcrm.core.sealing``). Empty lists: development derives a
+# fixed key from SECRET_KEY; production refuses to start (system check core.E001/E002).
+FIELD_KEYS = env_keys("GRIDCRM_FIELD_KEYS", field_keys=True)
+HASH_KEYS = env_keys("GRIDCRM_HASH_KEY", field_keys=False)
 ALLOWED_HOSTS = env_list("GRIDCRM_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_origins("GRIDCRM_CSRF_TRUSTED_ORIGINS")
 # Behind a TLS proxy Django sees plain HTTP: without this the CSRF check refuses every
@@ -261,12 +271,36 @@ TASKS = {
     }
 }
 
+# Every handler masks phones and ID numbers in what it writes (``core.logmasking``):
+# access lines carry query strings, and a search used to carry a phone.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"personal": {"()": "gridcrm.core.logmasking.PersonalDataFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal"]},
+        # Django's own access log of ``runserver``, replaced to add the filter.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["personal"],
+        },
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"gridcrm": {"level": "INFO"}},
+    "loggers": {
+        "gridcrm": {"level": "INFO"},
+        # Django's default sends its records to a debug-only console handler without
+        # the filter (and to mail_admins): here they go through the filtered one.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
 
 

@@ -12,7 +12,10 @@ from gridcrm.archive.validators import resident_id_is_valid, uscc_is_valid
 # Columns that store bookkeeping or derived helpers, not customer attributes.
 BOOKKEEPING = {
     "id",
-    "phone_last4",
+    "phone_hash",
+    "phone_alt_hash",
+    "phone_last4_hash",
+    "certificate_hash",
     "segment_override_reason",
     "extra",
     "account_manager",

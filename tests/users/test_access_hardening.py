@@ -186,6 +186,8 @@ def test_the_deploy_check_is_clean_in_production(tmp_path: Path) -> None:
         GRIDCRM_ALLOWED_HOSTS="crm.example.cn",
         GRIDCRM_TRUSTED_PROXY="X-Forwarded-Proto",
         GRIDCRM_CSRF_TRUSTED_ORIGINS="https://crm.example.cn",
+        GRIDCRM_FIELD_KEYS="mGtcBIsvl5bv5Dr1d1e-PpN4bM2kIz7Jm4U7yqQnbVQ=",
+        GRIDCRM_HASH_KEY="h" * 40,
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from gridcrm.archive import events, registry
 from gridcrm.archive.errors import CreditListUnreadable
 from gridcrm.archive.models import Customer, FieldChange, PublicCreditEntry
+from gridcrm.archive.personal import certificate_hash
 from gridcrm.archive.services import DERIVED_COLUMNS, published_rules, refresh_derived
 from gridcrm.archive.validators import certificate_no_is_valid
 from gridcrm.core import uploads
@@ -100,7 +101,11 @@ def credit_list_import(*, text: str, source: str, acting_user: User | None) -> C
         seen.add((certificate, list_name))
         entries.append(
             PublicCreditEntry(
-                certificate_no=certificate, list_name=list_name, listed_on=listed_on, source=source
+                certificate_no=certificate,
+                certificate_hash=certificate_hash(certificate),
+                list_name=list_name,
+                listed_on=listed_on,
+                source=source,
             )
         )
     PublicCreditEntry.objects.filter(source=source).delete()
@@ -122,7 +127,8 @@ def credit_flags_refresh() -> int:
     Only customers whose flag changes are touched: their history gets a row (unless the
     flag was merely unknown and is now clear) and their completeness is recomputed.
     """
-    listed_numbers = set(PublicCreditEntry.objects.values_list("certificate_no", flat=True))
+    # Matched by the keyed hashes: both sides' numbers are sealed.
+    listed_hashes = set(PublicCreditEntry.objects.values_list("certificate_hash", flat=True))
     specs = registry.all_specs()
     rules = published_rules()
     history = []
@@ -137,7 +143,7 @@ def credit_flags_refresh() -> int:
         *DERIVED_COLUMNS,  # refresh_derived compares them: deferred, each would be a query
     )
     for customer in customers.iterator(chunk_size=5000):
-        listed = customer.certificate_no in listed_numbers
+        listed = customer.certificate_hash in listed_hashes
         if customer.credit_blacklisted is listed:
             continue
         if listed or customer.credit_blacklisted is not None:

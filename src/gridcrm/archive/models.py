@@ -40,6 +40,7 @@ from gridcrm.archive.choices import (
 # customers; they are models of this app all the same.
 from gridcrm.archive.models_events import ArchiveEvent, DisclosureEvent
 from gridcrm.archive.models_rules import MappingRule, RuleSetVersion
+from gridcrm.archive.personal import SEALED_FIELDS
 from gridcrm.archive.validators import (
     account_no_validator,
     phone_validator,
@@ -47,6 +48,7 @@ from gridcrm.archive.validators import (
     validate_industry_code,
 )
 from gridcrm.core.audit import AuditEvent
+from gridcrm.core.sealing import HASH_HEX, SealedCharField, SealedWhenTextField
 
 __all__ = [
     "ArchiveEvent",
@@ -121,16 +123,23 @@ class Customer(models.Model):
     # (``search_bigrams``) indexes, never by prefix: a b-tree would only slow imports down.
     name = models.CharField(_("account name"), max_length=200)
     certificate_type = _choice(_("certificate type"), CertificateType)
-    certificate_no = models.CharField(
+    # Phones and the certificate number are sealed at rest (``core.sealing``) and found
+    # through their keyed hashes below (``archive.personal``), never by value.
+    certificate_no = SealedCharField(
         _("certificate number"), max_length=18, blank=True, validators=[validate_certificate_no]
     )
     contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
-    phone = CodeField(_("contact phone"), max_length=20, blank=True, validators=[phone_validator])
-    # Indexed in Meta.indexes: equality only, and db_index=True would add a pattern twin.
-    phone_last4 = CodeField(max_length=4, blank=True, editable=False)
-    phone_alt = CodeField(
+    phone = SealedCharField(
+        _("contact phone"), max_length=20, blank=True, validators=[phone_validator]
+    )
+    phone_alt = SealedCharField(
         _("second phone"), max_length=20, blank=True, validators=[phone_validator]
     )
+    # Indexed in Meta.indexes: equality only, and db_index=True would add a pattern twin.
+    phone_hash = CodeField(max_length=HASH_HEX, blank=True, editable=False)
+    phone_alt_hash = CodeField(max_length=HASH_HEX, blank=True, editable=False)
+    phone_last4_hash = CodeField(max_length=HASH_HEX, blank=True, editable=False)
+    certificate_hash = CodeField(max_length=HASH_HEX, blank=True, editable=False)
     address = models.CharField(_("address"), max_length=255, blank=True)
     # No index of its own: the two composite indexes in Meta start with the region.
     region = models.ForeignKey(
@@ -302,8 +311,15 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["region", "segment"]),
             models.Index(fields=["region", "completeness"]),
-            models.Index(fields=["phone"]),
-            models.Index(fields=["phone_last4"], name="customer_phone_last4"),
+            models.Index(fields=["phone_hash"], name="customer_phone_hash"),
+            models.Index(fields=["phone_last4_hash"], name="customer_phone_last4_hash"),
+            models.Index(fields=["certificate_hash"], name="customer_certificate_hash"),
+            # Few customers have a second phone: the blank ones stay out of the index.
+            models.Index(
+                fields=["phone_alt_hash"],
+                condition=~Q(phone_alt_hash=""),
+                name="customer_phone_alt_hash",
+            ),
             # Only the key accounts: the other customers' NULLs cost every import and
             # write an index entry each, and no query looks for them through it.
             models.Index(
@@ -343,8 +359,9 @@ class FieldChange(AuditEvent):
         Customer, on_delete=models.CASCADE, related_name="history", db_index=False
     )
     field = models.CharField(_("field"), max_length=60)
-    old_value = models.TextField(_("old value"), blank=True)
-    new_value = models.TextField(_("new value"), blank=True)
+    # Sealed on the rows of a phone or a certificate number (``core.sealing``).
+    old_value = SealedWhenTextField(_("old value"), blank=True, sealed=SEALED_FIELDS)
+    new_value = SealedWhenTextField(_("new value"), blank=True, sealed=SEALED_FIELDS)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     captured_on = models.DateField(_("captured on"), null=True, blank=True)
     contact_channel = models.CharField(
@@ -386,8 +403,9 @@ class ChangeRequest(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="change_requests")
     field = models.CharField(_("field"), max_length=60)
-    old_value = models.TextField(_("current value"), blank=True)
-    new_value = models.TextField(_("new value"))
+    # Sealed on the rows of a phone or a certificate number (``core.sealing``).
+    old_value = SealedWhenTextField(_("current value"), blank=True, sealed=SEALED_FIELDS)
+    new_value = SealedWhenTextField(_("new value"), sealed=SEALED_FIELDS)
     reason = models.CharField(_("reason"), max_length=500)
     evidence = models.FileField(_("evidence"), upload_to="evidence/%Y/%m/", blank=True)
     status = models.CharField(
@@ -464,7 +482,9 @@ class PublicCreditEntry(models.Model):
     entities), matched to customers by certificate number (R10: the interface to public
     credit information)."""
 
-    certificate_no = models.CharField(_("certificate number"), max_length=18, db_index=True)
+    # Sealed like the customers' (``core.sealing``); matched through the hash.
+    certificate_no = SealedCharField(_("certificate number"), max_length=18)
+    certificate_hash = CodeField(max_length=HASH_HEX, db_index=True, default="", editable=False)
     list_name = models.CharField(_("list"), max_length=100)
     listed_on = models.DateField(_("listed on"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=200)
@@ -473,7 +493,7 @@ class PublicCreditEntry(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["certificate_no", "list_name"], name="credit_entry_unique_per_list"
+                fields=["certificate_hash", "list_name"], name="credit_entry_unique_per_list"
             )
         ]
         verbose_name = _("public credit entry")

@@ -20,6 +20,7 @@ from gridcrm.archive.models import (
     PublicCreditEntry,
     RuleSetVersion,
 )
+from gridcrm.archive.personal import last4_search_hashes, phone_search_hashes
 from gridcrm.archive.registry import TIER_WEIGHTS, FieldSpec, Tier, all_specs
 from gridcrm.core.errors import NotFound
 from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
@@ -75,12 +76,16 @@ def customer_search(*, user: User | AnonymousUser, query: str) -> QuerySet[Custo
         return customers
     digits = _as_number(query)
     if digits is not None:
+        # Phones are sealed: found through their keyed hashes (``archive.personal``).
         if len(digits) == 4:
-            return customers.filter(Q(phone_last4=digits) | _account_prefix_q(digits))
+            return customers.filter(
+                Q(phone_last4_hash__in=last4_search_hashes(digits)) | _account_prefix_q(digits)
+            )
         if len(digits) == 11 and digits.startswith("1"):
-            return customers.filter(Q(phone=digits) | Q(phone_alt=digits))
+            hashes = phone_search_hashes(digits)
+            return customers.filter(Q(phone_hash__in=hashes) | Q(phone_alt_hash__in=hashes))
         if len(digits) > 10:  # a landline with its area code, typed with or without the dash
-            return customers.filter(phone__in=[query, digits, f"{digits[:4]}-{digits[4:]}"])
+            return customers.filter(phone_hash__in=phone_search_hashes(digits))
         return customers.filter(_account_prefix_q(digits))
     if len(query) == 2 and connection.vendor == "postgresql":
         # Trigram indexes need three characters; two go through the GIN index of the

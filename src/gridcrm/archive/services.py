@@ -34,6 +34,7 @@ from gridcrm.archive.models import (
     FieldChange,
     MappingRule,
 )
+from gridcrm.archive.personal import HASH_COLUMNS, personal_hashes
 from gridcrm.archive.registry import FieldSpec, Tier
 from gridcrm.archive.rule_sets import published_rules, rules_publish
 from gridcrm.archive.rules import evaluate, rule_targets
@@ -117,7 +118,7 @@ def clean_values(raw: Mapping[str, Any], specs: Mapping[str, FieldSpec]) -> dict
 
 # Columns that refresh_derived may change besides completeness and rules_fired.
 DERIVED_COLUMNS = (
-    "phone_last4",
+    *HASH_COLUMNS,
     "search_bigrams",
     "segment",
     *[t.name for t in rule_targets()],
@@ -136,7 +137,8 @@ def refresh_derived(
             changed[name] = (old, value)
             setattr(customer, name, value)
 
-    put("phone_last4", customer.phone[-4:] if customer.phone else "")
+    for name, value in personal_hashes(customer).items():
+        put(name, value)
     put("search_bigrams", search_bigrams(customer.name, customer.address))
     if not customer.segment_override_reason:
         put(
@@ -344,9 +346,17 @@ def change_request_submit(
             {field: _("The new value is the same as the current one.")},
             code="archive.value_unchanged",
         )
-    pending = ChangeRequest.objects.filter(
-        customer=customer, field=field, new_value=text, status=ChangeRequest.Status.PENDING
-    ).first()
+    # Compared here, not in SQL: a phone's or certificate number's value is sealed.
+    pending = next(
+        (
+            request
+            for request in ChangeRequest.objects.filter(
+                customer=customer, field=field, status=ChangeRequest.Status.PENDING
+            ).order_by("pk")
+            if request.new_value == text
+        ),
+        None,
+    )
     if pending is not None:
         return pending  # the same request twice (a re-import, a double click) is one request
     change = ChangeRequest.objects.create(

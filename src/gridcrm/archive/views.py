@@ -65,6 +65,7 @@ from gridcrm.web import paging
 from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
 from gridcrm.web.paging import CappedPaginator
+from gridcrm.web.searches import search_recall, search_stash
 
 PAGE_SIZE = 25
 TIMELINE_LENGTH = 50
@@ -90,22 +91,43 @@ def _show_on_form(
 
 @login_required
 def customer_list(request: AuthedRequest) -> HttpResponse:
-    """Search and page through the customers the user may see."""
-    query = request.GET.get("q", "").strip()[:100]
+    """Search and page through the customers the user may see.
+
+    The search is posted and shown at ``?s=<id>`` (``web.searches``): no phone or name
+    typed into it reaches a URL. A ``?q=`` link (an old bookmark) is moved there too."""
+    typed = request.POST.get("q") if request.method == "POST" else request.GET.get("q")
+    if typed is not None and not typed.strip() and request.method != "POST":
+        typed = None  # ``?q=``: no search, nothing to move
+    if typed is not None:
+        sid = search_stash(request, typed.strip()[:100])
+        target = f"{reverse('archive:customer_list')}?s={sid}" if sid else request.path
+        if not request.htmx:
+            return redirect(target)
+        query = typed.strip()[:100]
+    else:
+        sid = request.GET.get("s", "")
+        query = (search_recall(request, sid) or "") if sid else ""
+        if sid and not query:
+            messages.info(request, _("That search has expired; search again."))
+            sid = ""
     rows = customer_list_rows(user=request.user, query=query, cap=paging.COUNT_CAP)
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for customer in page.object_list:
         customer.masked_phone = mask_phone(customer.phone)
     template = "archive/_customer_rows.html" if request.htmx else "archive/customer_list.html"
-    return render(
+    response = render(
         request,
         template,
         {
             "page": page,
             "q": query,
+            "s": sid,
             "can_export": request.user.has_perm("archive.export_customers"),
         },
     )
+    if request.htmx and typed is not None:
+        response["HX-Push-Url"] = target
+    return response
 
 
 def _field_rows(customer: Customer, user: Any, specs: list[FieldSpec]) -> list[dict[str, Any]]:

@@ -25,7 +25,9 @@ from gridcrm.archive.demo.places import SEGMENT_ORDER
 from gridcrm.archive.demo.rows import CustomerRow, customer_rows
 from gridcrm.archive.imports import Deriver
 from gridcrm.archive.models import Customer
+from gridcrm.archive.personal import SEALED_FIELDS
 from gridcrm.archive.services import published_rules
+from gridcrm.core.sealing import keyring
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -176,6 +178,12 @@ class _CustomerInsert:
         given = draft.__dict__
         for name, value in given.items():
             values[position[name]] = value
+        # The INSERT passes no value through the fields: sealed here, as they would seal.
+        seal = keyring().seal
+        for name in SEALED_FIELDS:
+            value = given.get(name)
+            if value:
+                values[position[name]] = seal(value)
         for name, field in self.json.items():
             if name not in given:
                 continue
@@ -217,9 +225,10 @@ def customers_write(
 
     ``station_ids`` maps a station code to its region's key, ``district_of`` a station
     code to its district's, ``manager_of_district`` a district code to the key of the
-    key-account manager who looks after its key accounts. The derived fields
-    (phone_last4, segment, completeness, the published mapping rules' targets) are
-    computed by the archive's own :class:`Deriver`, as for an import. Call inside a
+    key-account manager who looks after its key accounts. The derived fields (the
+    hashes of phones and certificate numbers, segment, completeness, the published
+    mapping rules' targets) are computed by the archive's own :class:`Deriver`, as for
+    an import; phones and certificate numbers are sealed. Call inside a
     transaction; ``on_batch`` is told how many customers each insert wrote.
     """
     if not 0 <= customers <= MAX_CUSTOMERS:

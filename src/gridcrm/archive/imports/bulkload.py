@@ -25,6 +25,8 @@ from gridcrm.archive import copy_text
 from gridcrm.archive.bigrams import array_literals
 from gridcrm.archive.imports.columns import Coded, NewRows, Same
 from gridcrm.archive.models import Customer, FieldChange, PendingSchemaStep
+from gridcrm.archive.personal import SEALED_FIELDS
+from gridcrm.core.sealing import keyring
 
 # PostgreSQL's memory for building an index after a first load (``run_steps``). A GIN
 # build gathers keys in memory up to ``maintenance_work_mem``: at 64 MB it took 8.1 s over
@@ -67,6 +69,9 @@ class PgLoad:
             values = new.columns[attname]
             if attname in ("extra", "rules_fired"):
                 values = _json_texts(cast(list[Any] | Same, values))
+            elif attname in SEALED_FIELDS:
+                # COPY passes no value through the field: sealed here, as it would seal.
+                values = keyring().seal_many(new.texts(attname))
             if isinstance(values, Same):
                 columns.append(copy_text.literal(values.value))
             elif isinstance(values, Coded):

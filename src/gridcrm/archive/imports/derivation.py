@@ -20,9 +20,18 @@ from gridcrm.archive.bigrams import search_bigrams
 from gridcrm.archive.completeness import completeness_score, missing_fields
 from gridcrm.archive.imports.columns import Coded, Judged, NewRows, Row, Same, blanks_as
 from gridcrm.archive.models import Customer, MappingRule
+from gridcrm.archive.personal import (
+    CERTIFICATE,
+    LAST4,
+    PHONE,
+    certificate_hash,
+    personal_hashes,
+    phone_digits,
+)
 from gridcrm.archive.registry import TIER_WEIGHTS, FieldSpec, Tier
 from gridcrm.archive.rules import condition_holds, evaluate, rule_targets
 from gridcrm.archive.segments import classify_segment
+from gridcrm.core.sealing import keyring
 
 
 class Draft:
@@ -58,11 +67,10 @@ class Deriver:
         return segment
 
     def derive(self, draft: Draft, filled: frozenset[str]) -> None:
-        """Set phone_last4, search_bigrams, segment, the rule targets, rules_fired and
-        completeness."""
+        """Set the hashes of the sealed fields, search_bigrams, segment, the rule targets,
+        rules_fired and completeness."""
         customer = cast(Customer, draft)
-        phone = customer.phone
-        customer.phone_last4 = phone[-4:] if phone else ""
+        draft.__dict__.update(personal_hashes(customer))
         customer.search_bigrams = search_bigrams(customer.name, customer.address)
         if not customer.segment_override_reason:
             customer.segment = self.segment_of(customer.tariff_category, customer.industry_code)
@@ -301,13 +309,56 @@ class NewCustomers:
                 Same(outcome[0]) if len(outcome) == 1 else list(map(outcome.__getitem__, groups))
             )
         columns["completeness"] = completeness.tolist()
-        phones = columns["phone"]
-        columns["phone_last4"] = (
-            Same(phones.value[-4:] if phones.value else "")
-            if isinstance(phones, Same)
-            else [p[-4:] if p else "" for p in phones]
-        )
+        columns.update(_hash_columns(columns))
         del columns["search_bigrams"]  # made by the writer, as it stores them
         return NewRows(judged.numbers, judged.account_nos(), columns)
 
     # -- a known customer
+
+
+def _hash_columns(columns: dict[str, list[Any] | Coded | Same]) -> dict[str, list[Any] | Same]:
+    """The hash columns of a batch's phones and certificate numbers
+    (``personal.personal_hashes`` a column at a time)."""
+    ring = keyring()
+
+    def texts(attname: str) -> list[str] | None:
+        values = columns[attname]
+        return None if isinstance(values, Same) else list(values)
+
+    def digits_of(phones: list[str]) -> list[str]:
+        return [p if p.isascii() and p.isdigit() else phone_digits(p or "") for p in phones]
+
+    phones, alts, certificates = texts("phone"), texts("phone_alt"), texts("certificate_no")
+    hashed: dict[str, list[Any] | Same] = {}
+    if phones is None:
+        hashes = personal_hashes(
+            cast(
+                Customer,
+                Draft(
+                    {
+                        "phone": cast(Same, columns["phone"]).value or "",
+                        "phone_alt": "",
+                        "certificate_no": "",
+                    }
+                ),
+            )
+        )
+        hashed["phone_hash"] = Same(hashes["phone_hash"])
+        hashed["phone_last4_hash"] = Same(hashes["phone_last4_hash"])
+    else:
+        digits = digits_of(phones)
+        hashed["phone_hash"] = ring.hash_many(PHONE, digits)
+        hashed["phone_last4_hash"] = ring.hash_many(LAST4, [d[-4:] for d in digits])
+    if alts is None:
+        alt = cast(Same, columns["phone_alt"]).value or ""
+        hashed["phone_alt_hash"] = Same(ring.search_hash(PHONE, phone_digits(alt)))
+    else:
+        hashed["phone_alt_hash"] = ring.hash_many(PHONE, digits_of(alts))
+    if certificates is None:
+        certificate = cast(Same, columns["certificate_no"]).value or ""
+        hashed["certificate_hash"] = Same(certificate_hash(certificate))
+    else:
+        hashed["certificate_hash"] = ring.hash_many(
+            CERTIFICATE, [c.strip().upper() if c else "" for c in certificates]
+        )
+    return hashed
