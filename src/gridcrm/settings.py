@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "gridcrm.load",
     "gridcrm.credit",
     "gridcrm.keyaccounts",
+    "gridcrm.portal",
     "gridcrm.demo",
     "gridcrm.web",
 ]
@@ -102,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Customers stay on the portal: every staff page answers them 404.
+    "gridcrm.web.middleware.CustomerWallMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

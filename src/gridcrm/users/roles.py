@@ -102,6 +102,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.add_servicerequest",
         "service.work_servicerequest",
         "service.request_grace",
+        "portal.unbind_portal_account",
     ],
     Role.REGIONAL_COLLECTOR: [
         "credit.view_credit",
@@ -131,6 +132,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.work_servicerequest",
         "lake.view_lake",
         "lake.import_facts",
+        "portal.unbind_portal_account",
     ],
     Role.DEMAND_PLANNER: [
         "credit.view_credit",

@@ -1,0 +1,56 @@
+"""The portal's forms: what a customer types, before the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gridcrm.portal.requests import Field
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(label=_("Mobile number"), max_length=11)
+
+
+class RegisterForm(forms.Form):
+    phone = forms.CharField(label=_("Mobile number"), max_length=11)
+    code = forms.CharField(label=_("Code from the SMS"), max_length=6, required=False)
+    full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput, required=False, strip=False
+    )
+
+
+class BindForm(forms.Form):
+    account_no = forms.CharField(label=_("Account number (户号)"), max_length=20)
+    proof = forms.CharField(
+        label=_("Proof"),
+        max_length=200,
+        help_text=_(
+            "Persons: the last six characters of the ID number on the account. "
+            "Businesses: the exact name on the account."
+        ),
+    )
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Rating"),
+        coerce=int,
+        choices=[(n, "★" * n) for n in range(5, 0, -1)],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"), max_length=500, required=False, widget=forms.Textarea({"rows": 3})
+    )
+
+
+def request_form(fields: list[Field], data: object = None) -> forms.Form:
+    """A form with the fields one request type needs."""
+    form = forms.Form(data)  # type: ignore[arg-type]
+    for field in fields:
+        widget = forms.Textarea({"rows": 3}) if field.kind == "textarea" else None
+        form.fields[field.name] = forms.CharField(
+            label=field.label, required=field.required, max_length=300, widget=widget
+        )
+    return form
