@@ -20,6 +20,17 @@ Variables (all optional in the demo):
 - ``GRIDCRM_LOGIN_FAILURE_LIMIT`` / ``GRIDCRM_LOGIN_COOLOFF_MINUTES`` — failed logins (per
   username, and per address) before login is refused, and for how long (10, 15).
 - ``GRIDCRM_TOKEN_DAYS`` — the default lifetime of a new API token (90).
+- ``EMAIL_HOST`` / ``EMAIL_PORT`` / ``EMAIL_HOST_USER`` / ``EMAIL_HOST_PASSWORD`` /
+  ``EMAIL_USE_TLS`` / ``DEFAULT_FROM_EMAIL`` — the SMTP server of the e-mail channel; without
+  ``EMAIL_HOST`` the channel is not configured.
+- ``GRIDCRM_SMS_GATEWAY_URL`` / ``GRIDCRM_SMS_GATEWAY_SECRET`` / ``GRIDCRM_SMS_SIGN_NAME`` and
+  ``GRIDCRM_WECHAT_GATEWAY_URL`` / ``GRIDCRM_WECHAT_GATEWAY_SECRET`` /
+  ``GRIDCRM_WECHAT_TEMPLATE_ID`` — the HTTP gateways of SMS and WeChat template messages
+  (docs/channels.md); without a URL and a secret the channel is not configured.
+- ``GRIDCRM_GATEWAY_TIMEOUT`` (10 s), ``GRIDCRM_CALLBACK_WINDOW`` (300 s: how old a signed
+  delivery callback may be), ``GRIDCRM_DELIVERY_MAX_ATTEMPTS`` (5) and
+  ``GRIDCRM_DELIVERY_BACKOFF_SECONDS`` (60: the wait after the first failure, doubled after
+  each further one).
 """
 
 from __future__ import annotations
@@ -171,6 +182,27 @@ if SECURE_PROXY_SSL_HEADER:
     AXES_IPWARE_PROXY_COUNT = 1
     AXES_IPWARE_PROXY_ORDER = "right-most"
 API_TOKEN_DAYS = env_int("GRIDCRM_TOKEN_DAYS", default=90, minimum=1)
+
+# Channels that carry notices and login codes out (docs/channels.md).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", default=25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "GridCRM <noreply@localhost>")
+GRIDCRM_SMS_GATEWAY_URL = env_str("GRIDCRM_SMS_GATEWAY_URL", "")
+GRIDCRM_SMS_GATEWAY_SECRET = env_str("GRIDCRM_SMS_GATEWAY_SECRET", "")
+GRIDCRM_SMS_SIGN_NAME = env_str("GRIDCRM_SMS_SIGN_NAME", "国网供电")
+GRIDCRM_WECHAT_GATEWAY_URL = env_str("GRIDCRM_WECHAT_GATEWAY_URL", "")
+GRIDCRM_WECHAT_GATEWAY_SECRET = env_str("GRIDCRM_WECHAT_GATEWAY_SECRET", "")
+GRIDCRM_WECHAT_TEMPLATE_ID = env_str("GRIDCRM_WECHAT_TEMPLATE_ID", "")
+GRIDCRM_GATEWAY_TIMEOUT = env_int("GRIDCRM_GATEWAY_TIMEOUT", default=10, minimum=1)
+GRIDCRM_CALLBACK_WINDOW = env_int("GRIDCRM_CALLBACK_WINDOW", default=300, minimum=1)
+GRIDCRM_DELIVERY_MAX_ATTEMPTS = env_int("GRIDCRM_DELIVERY_MAX_ATTEMPTS", default=5, minimum=1)
+GRIDCRM_DELIVERY_BACKOFF_SECONDS = env_int(
+    "GRIDCRM_DELIVERY_BACKOFF_SECONDS", default=60, minimum=1
+)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

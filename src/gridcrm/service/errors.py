@@ -146,3 +146,22 @@ class CustomerNotFound(NotFound):
     """The customer is outside the caller's scope."""
 
     code = "service.customer_not_found"
+
+
+class ChannelFailed(Conflict):
+    """The channel could not carry the message now (not configured, the gateway refused
+    or is down); the try is in the delivery log."""
+
+    code = "service.channel_failed"
+
+
+class NoticeNotFound(NotFound):
+    """No such published notice for this customer, or the customer is out of scope."""
+
+    code = "service.notice_not_found"
+
+
+class CallbackRefused(Refused):
+    """A delivery callback without a valid, fresh signature."""
+
+    code = "service.callback_refused"

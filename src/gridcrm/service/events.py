@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from gridcrm.service.models import (
+    ChannelPreference,
+    DeliveryAttempt,
     GraceRequest,
     MatrixVersion,
     Notice,
@@ -155,6 +157,46 @@ def notice_published(*, notice: Notice, acting_user: User, deliveries: int) -> S
 def notice_withdrawn(*, notice: Notice, acting_user: User, cancelled: int) -> ServiceEvent:
     return _notice_event(
         notice, ServiceEvent.Kind.NOTICE_WITHDRAWN, acting_user, cancelled=cancelled
+    )
+
+
+def notice_read(*, notice: Notice, customer_id: int, acting_user: User) -> ServiceEvent:
+    """The customer opened the notice in the portal inbox (once per customer)."""
+    return ServiceEvent.objects.create(
+        kind=ServiceEvent.Kind.NOTICE_READ,
+        acting_user=acting_user,
+        notice=notice,
+        customer_id=customer_id,
+        details={"title": notice.title, "kind": notice.kind},
+    )
+
+
+def channels_set(*, preference: ChannelPreference, acting_user: User) -> ServiceEvent:
+    return ServiceEvent.objects.create(
+        kind=ServiceEvent.Kind.CHANNELS_SET,
+        acting_user=acting_user,
+        customer_id=preference.customer_id,
+        details={
+            "channels": list(preference.channels),
+            "email": bool(preference.email),
+            "wechat": bool(preference.wechat_openid),
+            "quiet": f"{preference.quiet_start:%H:%M}-{preference.quiet_end:%H:%M}",
+        },
+    )
+
+
+def message_sent(*, attempt: DeliveryAttempt, acting_user: User | None) -> ServiceEvent:
+    """A one-off message (a login code) went out or failed; the recipient is masked."""
+    return ServiceEvent.objects.create(
+        kind=ServiceEvent.Kind.MESSAGE_SENT,
+        acting_user=acting_user,
+        details={
+            "channel": attempt.channel,
+            "purpose": attempt.purpose,
+            "to": attempt.recipient,
+            "status": attempt.status,
+            "reason": attempt.reason,
+        },
     )
 
 

@@ -27,6 +27,8 @@ from gridcrm.service.choices import CreditGrade as CreditGrade
 from gridcrm.service.choices import LimitUnit as LimitUnit
 from gridcrm.service.choices import Package as Package
 from gridcrm.service.choices import RequestCategory as RequestCategory
+from gridcrm.service.notice_models import ChannelPreference as ChannelPreference
+from gridcrm.service.notice_models import DeliveryAttempt as DeliveryAttempt
 from gridcrm.service.notice_models import Notice as Notice
 from gridcrm.service.notice_models import NoticeDelivery as NoticeDelivery
 from gridcrm.service.notice_models import NoticeTarget as NoticeTarget
@@ -430,6 +432,9 @@ class ServiceEvent(AuditEvent):
         NOTICE_CREATED = "notice_created", _("Notice written")
         NOTICE_PUBLISHED = "notice_published", _("Notice published")
         NOTICE_WITHDRAWN = "notice_withdrawn", _("Notice withdrawn")
+        NOTICE_READ = "notice_read", _("Notice read")
+        CHANNELS_SET = "channels_set", _("Channel preferences changed")
+        MESSAGE_SENT = "message_sent", _("Message sent")
         GRACE_REQUESTED = "grace_requested", _("Grace requested")
         GRACE_APPROVED = "grace_approved", _("Grace approved")
         GRACE_REJECTED = "grace_rejected", _("Grace rejected")

@@ -3,6 +3,8 @@ Models of the ``service`` app, importable from ``gridcrm.service.models`` too.""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -37,6 +39,8 @@ class Notice(models.Model):
     effective_on = models.DateField(_("effective on"), null=True, blank=True)
     outage_start = models.DateTimeField(_("outage starts"), null=True, blank=True)
     outage_end = models.DateTimeField(_("outage ends"), null=True, blank=True)
+    # An emergency reaches SMS and WeChat even in a customer's quiet hours.
+    emergency = models.BooleanField(_("emergency"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -91,11 +95,16 @@ class NoticeTarget(models.Model):
 
 
 class NoticeDelivery(models.Model):
-    """One notice to one customer through one channel: the delivery log."""
+    """One notice to one customer through one channel: the delivery log. Each try to send
+    it is a ``DeliveryAttempt``; ``idempotency_key`` is the same for every try, so the
+    provider drops a repeat of a message it already took."""
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        # Rows written before real transports existed; nothing writes it any more.
         LOGGED = "logged", _("Logged (channel not configured)")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
@@ -109,7 +118,16 @@ class NoticeDelivery(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
     )
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    # In-app only: when the customer opened the notice in the portal inbox.
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Set while a failed delivery waits for its next try (and when quiet hours postpone it).
+    next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
+    # When the sweep claimed the row; a row left "sending" by a crash is claimed again
+    # after a while and re-sent with the same idempotency key.
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["send_at", "pk"]
@@ -125,3 +143,72 @@ class NoticeDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id} → {self.customer_id} ({self.channel})"
+
+    @property
+    def idempotency_key(self) -> str:
+        """One key per delivery, the same for every try: a notice reaches a customer
+        through a channel once (``notice_delivery_once``)."""
+        return f"notice-{self.notice_id}-{self.customer_id}-{self.channel}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try to send a message through a transport: the delivery log a person reads.
+    Either of a notice's delivery or of a one-off message (a login code); the text is
+    stored redacted and the recipient masked, never a code or a full number."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    delivery = models.ForeignKey(
+        NoticeDelivery, on_delete=models.CASCADE, null=True, blank=True, related_name="tries"
+    )
+    channel = models.CharField(_("channel"), max_length=10)
+    purpose = models.CharField(_("purpose"), max_length=40)
+    recipient = models.CharField(_("recipient"), max_length=120, blank=True)
+    text = models.CharField(_("text"), max_length=500, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120, db_index=True)
+    number = models.PositiveSmallIntegerField(_("try"), default=1)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SENDING
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    provider_ref = models.CharField(_("provider reference"), max_length=120, blank=True)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.idempotency_key} #{self.number}: {self.status}"
+
+
+class ChannelPreference(models.Model):
+    """How a customer wants to hear from the company: which channels, where, and when not.
+    Without a row, a customer gets in-app, SMS to a mobile number and e-mail to the
+    address in the archive, with quiet hours from 22:00 to 08:00."""
+
+    customer = models.OneToOneField(
+        "archive.Customer", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    channels = models.JSONField(_("channels"), default=list)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    wechat_openid = models.CharField(_("WeChat openid"), max_length=64, blank=True)
+    quiet_start = models.TimeField(_("quiet hours start"), default=dt.time(22, 0))
+    quiet_end = models.TimeField(_("quiet hours end"), default=dt.time(8, 0))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("channel preference")
+        verbose_name_plural = _("channel preferences")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {', '.join(self.channels)}"

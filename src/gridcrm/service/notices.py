@@ -14,20 +14,22 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridcrm.archive.selectors import customers_matching, customers_visible_to
+from gridcrm.archive.selectors import customer_is_visible, customers_matching, customers_visible_to
 from gridcrm.service import events
-from gridcrm.service.channels import CHANNELS, channels_for
+from gridcrm.service.channels import channels_for
 from gridcrm.service.credit import credit_terms
+from gridcrm.service.delivery import deliveries_send_due as deliveries_send_due
 from gridcrm.service.errors import (
     InvalidConfiguration,
     NoAudience,
+    NoticeNotFound,
     NoticeOutOfScope,
     NoticeState,
     OutageTooSoon,
     ServiceRefused,
 )
 from gridcrm.service.matrix import MIN_NOTICE_DAYS, decide, matrix_current, matrix_rules
-from gridcrm.service.models import Notice, NoticeDelivery, NoticeTarget
+from gridcrm.service.models import ChannelPreference, Notice, NoticeDelivery, NoticeTarget
 from gridcrm.users.roles import COMPANY_WIDE_ROLES
 from gridcrm.users.selectors import region_by_code, user_roles
 
@@ -201,7 +203,8 @@ def notice_publish(
     """Publish. An outage notice needs an audience and must start at least seven days from
     now; it schedules one delivery per affected customer and channel, at the lead their
     credit policy asks for (a customer whose lead has already begun is sent at once, and the
-    log says so). Deliveries due now are sent in this call."""
+    log says so). In-app deliveries due now arrive in this call; the other channels go
+    out with the next sweep (``deliveries_send_due``)."""
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     if not _may_publish(acting_user, notice.kind):
         raise ServiceRefused(_("Your role may not publish this kind of notice."))
@@ -233,7 +236,10 @@ def notice_publish(
     notice.published_by = acting_user
     notice.save(update_fields=["status", "published_at", "published_by"])
     events.notice_published(notice=notice, acting_user=acting_user, deliveries=scheduled)
-    deliveries_send_due(now=now, notice=notice)
+    # The inbox needs no transport: in-app deliveries due now arrive with the publication.
+    # The other channels go out with the next sweep (the service_timers job), outside this
+    # transaction, so no gateway call holds the notice's lock.
+    deliveries_send_due(now=now, notice=notice, channels=("in_app",))
     return notice
 
 
@@ -248,11 +254,13 @@ def _schedule(
     terms = credit_terms()
     batch: list[NoticeDelivery] = []
     created = 0
+    preferences = ChannelPreference.objects.filter(customer__in=audience.values("pk"))
+    chosen = {p.customer_id: p for p in preferences}
     for customer in audience.select_related("region").iterator(chunk_size=batch_size):
         lead = decide(customer=customer, rules=rules, version=version, terms=terms).notice_lead_days
         send_at = start - dt.timedelta(days=lead)
         late = send_at < now
-        for channel in channels_for(customer):
+        for channel in channels_for(customer, chosen.get(customer.pk)):
             batch.append(
                 NoticeDelivery(
                     notice=notice,
@@ -271,34 +279,33 @@ def _schedule(
     return created
 
 
-def deliveries_send_due(
-    *, now: dt.datetime | None = None, notice: Notice | None = None, limit: int = 5000
-) -> int:
-    """Send the scheduled deliveries whose time has come; returns how many were handled."""
-    now = now or timezone.now()
-    due = NoticeDelivery.objects.filter(
-        status=NoticeDelivery.Status.SCHEDULED,
-        send_at__lte=now,
-        notice__status=Notice.Status.PUBLISHED,
-    ).select_related("notice", "customer")
-    if notice is not None:
-        due = due.filter(notice=notice)
-    handled = 0
-    for delivery in due[:limit]:
-        channel = CHANNELS[delivery.channel]
-        try:
-            status, detail = channel.send(notice=delivery.notice, customer=delivery.customer)
-        except Exception as exc:  # a failing gateway must not stop the other deliveries
-            status, detail = NoticeDelivery.Status.FAILED, str(exc)
-        NoticeDelivery.objects.filter(
-            pk=delivery.pk, status=NoticeDelivery.Status.SCHEDULED
-        ).update(
-            status=status,
-            sent_at=now,
-            detail=" · ".join(d for d in (delivery.detail, detail) if d)[:300],
-        )
-        handled += 1
-    return handled
+@transaction.atomic
+def notice_mark_read(*, notice: Notice, customer: Customer, acting_user: User) -> None:
+    """Record that the customer read the notice in the portal inbox: sets ``read_at`` on
+    their in-app delivery (writing one, sent now, for a notice meant for them that has
+    none, such as a policy). Reading again changes nothing; the audit event is written
+    once. ``NoticeNotFound`` when the notice is not published for this customer or the
+    customer is out of the acting user's scope."""
+    from gridcrm.service.selectors import notices_for_customer
+
+    if not customer_is_visible(user=acting_user, customer_id=customer.pk) or not (
+        notices_for_customer(customer=customer).filter(pk=notice.pk).exists()
+    ):
+        raise NoticeNotFound(_("No such notice."))
+    now = timezone.now()
+    delivery, _new = NoticeDelivery.objects.get_or_create(
+        notice=notice,
+        customer=customer,
+        channel="in_app",
+        defaults={
+            "status": NoticeDelivery.Status.SENT,
+            "send_at": now,
+            "sent_at": now,
+            "lead_days": 0,
+        },
+    )
+    if NoticeDelivery.objects.filter(pk=delivery.pk, read_at__isnull=True).update(read_at=now):
+        events.notice_read(notice=notice, customer_id=customer.pk, acting_user=acting_user)
 
 
 @transaction.atomic

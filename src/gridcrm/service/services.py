@@ -21,6 +21,10 @@ from gridcrm.archive.selectors import customer_is_visible
 from gridcrm.archive.services import customer_require_tier1
 from gridcrm.service import events
 from gridcrm.service.calendar import deadline
+
+# Notices and channels are written in their own modules and offered here with the rest.
+from gridcrm.service.delivery import deliveries_send_due as deliveries_send_due
+from gridcrm.service.delivery import message_send_now as message_send_now
 from gridcrm.service.errors import (
     CustomerNotFound,
     InvalidConfiguration,
@@ -48,6 +52,8 @@ from gridcrm.service.models import (
     ServiceRequest,
     WorkflowStep,
 )
+from gridcrm.service.notices import notice_mark_read as notice_mark_read
+from gridcrm.service.preferences import channel_preferences_set as channel_preferences_set
 from gridcrm.users.roles import Role
 from gridcrm.users.selectors import user_roles
 
