@@ -28,24 +28,32 @@ def test_one_login_holds_a_home_and_a_shop(customer_a: Customer, regions: Region
     client = Client()
     client.login(username=user.username, password=PASSWORD)
     page = client.get(f"/portal/a/{shop.account_no}/").content.decode()
-    assert customer_a.account_no in page and shop.account_no in page  # the account switcher
+    assert customer_a.account_no in page
+    assert shop.account_no in page  # the account switcher
 
 
 def test_wrong_proof_is_refused_and_logged(customer_a: Customer, customer_b: Customer) -> None:
     user = portal_user("13900000009")
-    assert _code(lambda: account_bind(user=user, account_no=customer_a.account_no, proof="123456")) == (
-        "portal.proof_wrong"
-    )
-    # A business proves its exact name, not an ID number.
     assert _code(
-        lambda: account_bind(user=user, account_no=customer_b.account_no, proof=customer_b.certificate_no[-6:])
-    ) == "portal.proof_wrong"
+        lambda: account_bind(user=user, account_no=customer_a.account_no, proof="123456")
+    ) == ("portal.proof_wrong")
+    # A business proves its exact name, not an ID number.
+    assert (
+        _code(
+            lambda: account_bind(
+                user=user, account_no=customer_b.account_no, proof=customer_b.certificate_no[-6:]
+            )
+        )
+        == "portal.proof_wrong"
+    )
     # An unknown account answers exactly like a wrong proof.
     assert _code(lambda: account_bind(user=user, account_no="0999999999", proof="123456")) == (
         "portal.proof_wrong"
     )
     assert not Binding.objects.exists()
-    assert PortalEvent.objects.filter(kind="refused", details__code="portal.proof_wrong").count() == 3
+    assert (
+        PortalEvent.objects.filter(kind="refused", details__code="portal.proof_wrong").count() == 3
+    )
 
 
 def test_wrong_proofs_are_throttled(customer_a: Customer) -> None:
@@ -53,9 +61,9 @@ def test_wrong_proofs_are_throttled(customer_a: Customer) -> None:
     for _ in range(5):
         _code(lambda: account_bind(user=user, account_no=customer_a.account_no, proof="000000"))
     right = customer_a.certificate_no[-6:]
-    assert _code(lambda: account_bind(user=user, account_no=customer_a.account_no, proof=right)) == (
-        "portal.too_many_attempts"
-    )
+    assert _code(
+        lambda: account_bind(user=user, account_no=customer_a.account_no, proof=right)
+    ) == ("portal.too_many_attempts")
     assert not Binding.objects.exists()
 
 
@@ -64,9 +72,12 @@ def test_a_household_is_held_by_one_login_a_business_by_several(
 ) -> None:
     other = portal_user("13900000009")
     proof = holder_a.customer.certificate_no[-6:]
-    assert _code(
-        lambda: account_bind(user=other, account_no=holder_a.customer.account_no, proof=proof)
-    ) == "portal.already_bound"
+    assert (
+        _code(
+            lambda: account_bind(user=other, account_no=holder_a.customer.account_no, proof=proof)
+        )
+        == "portal.already_bound"
+    )
     assert PortalEvent.objects.filter(kind="refused", details__code="portal.already_bound").exists()
     # A second contact of the steel works binds it too.
     account_bind(user=other, account_no=holder_b.customer.account_no, proof=holder_b.customer.name)
@@ -80,7 +91,8 @@ def test_staff_see_bindings_on_the_360_page_and_may_unbind(
     client.login(username=agent.username, password=PASSWORD)
     page = client.get(f"/customers/{holder_a.customer.account_no}/").content.decode()
     binding = Binding.objects.get(user=holder_a.user)
-    assert 'data-testid="portal-panel"' in page and f"unbind-{binding.pk}" in page
+    assert 'data-testid="portal-panel"' in page
+    assert f"unbind-{binding.pk}" in page
     # A collector lacks the permission: nothing changes.
     other = Client()
     other.login(username=collector_a.username, password=PASSWORD)

@@ -14,7 +14,6 @@ from pytest_httpserver import HTTPServer
 from gridcrm.core.errors import DomainError
 from gridcrm.portal import services
 from gridcrm.portal.models import OneTimeCode, PortalEvent
-from tests.conftest import Regions
 
 PHONE = "13812345678"
 PASSWORD = "Pylon-Grid-7731"
@@ -35,9 +34,16 @@ def test_a_person_registers_with_the_code_from_the_sms(
     assert code not in stored.code_hash  # only a keyed hash is kept
     response = client.post(
         "/portal/register/",
-        {"phone": PHONE, "code": code, "password": PASSWORD, "full_name": "李娜", "action": "register"},
+        {
+            "phone": PHONE,
+            "code": code,
+            "password": PASSWORD,
+            "full_name": "李娜",
+            "action": "register",
+        },
     )
-    assert response.status_code == 302 and response["Location"] == "/portal/bind/"
+    assert response.status_code == 302
+    assert response["Location"] == "/portal/bind/"
     user = get_user_model().objects.get(username=PHONE)
     assert [g.name for g in user.groups.all()] == ["customer"]
     assert client.get("/portal/bind/").status_code == 200
@@ -54,9 +60,12 @@ def test_a_wrong_code_is_refused_counted_and_logged(sms_code: Callable[[str], st
     services.code_send(phone=PHONE, ip="10.0.0.1")
     right = sms_code(PHONE)
     wrong = "000000" if right != "000000" else "111111"
-    register = lambda code: services.register(  # noqa: E731
-        phone=PHONE, code=code, password=PASSWORD, full_name="", ip="10.0.0.1"
-    )
+
+    def register(code: str) -> object:
+        return services.register(
+            phone=PHONE, code=code, password=PASSWORD, full_name="", ip="10.0.0.1"
+        )
+
     assert _refused(lambda: register(wrong)) == "portal.code_wrong"
     assert not get_user_model().objects.filter(username=PHONE).exists()
     assert OneTimeCode.objects.get(phone=PHONE).attempts == 1
@@ -89,21 +98,33 @@ def test_codes_are_throttled_per_phone_and_per_address(sms_gateway: HTTPServer) 
     # Again within the minute: the resend cooldown.
     assert (
         _refused(
-            lambda: services.code_send(phone=PHONE, ip="10.0.0.2", now=start + dt.timedelta(seconds=30))
+            lambda: services.code_send(
+                phone=PHONE, ip="10.0.0.2", now=start + dt.timedelta(seconds=30)
+            )
         )
         == "portal.resend_cooldown"
     )
     for n in range(1, 5):
         services.code_send(phone=PHONE, ip="10.0.0.2", now=start + dt.timedelta(minutes=2 * n))
     assert (
-        _refused(lambda: services.code_send(phone=PHONE, ip="10.0.0.3", now=start + dt.timedelta(minutes=20)))
+        _refused(
+            lambda: services.code_send(
+                phone=PHONE, ip="10.0.0.3", now=start + dt.timedelta(minutes=20)
+            )
+        )
         == "portal.throttled"
     )
     # One address asking codes for many phones is stopped too.
     for n in range(15):
-        services.code_send(phone=f"1370000{n:04d}", ip="10.0.0.2", now=start + dt.timedelta(minutes=21))
+        services.code_send(
+            phone=f"1370000{n:04d}", ip="10.0.0.2", now=start + dt.timedelta(minutes=21)
+        )
     assert (
-        _refused(lambda: services.code_send(phone="13799999999", ip="10.0.0.2", now=start + dt.timedelta(minutes=22)))
+        _refused(
+            lambda: services.code_send(
+                phone="13799999999", ip="10.0.0.2", now=start + dt.timedelta(minutes=22)
+            )
+        )
         == "portal.throttled"
     )
     assert OneTimeCode.objects.filter(phone="13799999999").count() == 0

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from gridcrm.portal import selectors, services
 from gridcrm.portal.errors import PortalNotFound
@@ -141,7 +142,7 @@ def account_list(request: AuthedRequest) -> list[AccountOut]:
 
 
 @router.post("/bindings", response={201: AccountOut})
-def account_bind(request: AuthedRequest, payload: BindIn) -> tuple[int, AccountOut]:
+def account_bind(request: AuthedRequest, payload: BindIn) -> Status[Any]:
     """Bind an account on proof (see docs/portal.md); wrong proof 422 ``portal.proof_wrong``,
     a household held by another login 409 ``portal.already_bound``."""
     binding = services.account_bind(
@@ -150,7 +151,7 @@ def account_bind(request: AuthedRequest, payload: BindIn) -> tuple[int, AccountO
         proof=payload.proof,
         ip=request.META.get("REMOTE_ADDR"),
     )
-    return 201, _account_out(binding.customer)
+    return Status(201, _account_out(binding.customer))
 
 
 @router.get("/accounts/{account_no}", response=SummaryOut)
@@ -206,11 +207,11 @@ def notice_list(request: AuthedRequest, account_no: str) -> list[NoticeOut]:
 
 
 @router.post("/accounts/{account_no}/notices/{notice_id}/read", response={204: None})
-def notice_read(request: AuthedRequest, account_no: str, notice_id: int) -> tuple[int, None]:
+def notice_read(request: AuthedRequest, account_no: str, notice_id: int) -> Status[Any]:
     """Record the read receipt of a notice meant for the account (idempotent)."""
     customer = _account(request, account_no)
     services.notice_read(user=request.user, customer=customer, notice_id=notice_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/accounts/{account_no}/requests", response=list[RequestOut])
@@ -219,9 +220,7 @@ def request_list(request: AuthedRequest, account_no: str) -> list[RequestOut]:
 
 
 @router.post("/accounts/{account_no}/requests", response={201: RequestOut})
-def request_file(
-    request: AuthedRequest, account_no: str, payload: RequestIn
-) -> tuple[int, RequestOut]:
+def request_file(request: AuthedRequest, account_no: str, payload: RequestIn) -> Status[Any]:
     """File a request of a type customers may start (``values``: the type's fields)."""
     filed = services.request_file(
         user=request.user,
@@ -229,7 +228,7 @@ def request_file(
         type_code=payload.type,
         values=payload.values,
     )
-    return 201, _request_out(filed)
+    return Status(201, _request_out(filed))
 
 
 @router.get("/accounts/{account_no}/requests/{request_id}", response=RequestOut)

@@ -51,6 +51,6 @@ def request_form(fields: list[Field], data: object = None) -> forms.Form:
     for field in fields:
         widget = forms.Textarea({"rows": 3}) if field.kind == "textarea" else None
         form.fields[field.name] = forms.CharField(
-            label=field.label, required=field.required, max_length=300, widget=widget
+            label=str(field.label), required=field.required, max_length=300, widget=widget
         )
     return form

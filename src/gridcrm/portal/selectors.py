@@ -65,8 +65,14 @@ def binding_history(*, customer: Customer) -> QuerySet[PortalEvent]:
     ).select_related("acting_user", "portal_user")
 
 
-def binding_get(*, pk: int) -> Binding:
-    found = Binding.objects.filter(pk=pk, unbound_at__isnull=True).first()
+def binding_get(*, user: User | AnonymousUser, pk: int) -> Binding:
+    """An active binding of an account this staff user may see and unbind (``PortalNotFound``
+    for anyone else, customers included)."""
+    found = None
+    if may_unbind(user=user) and not is_portal_user(user=user):
+        found = Binding.objects.filter(
+            pk=pk, unbound_at__isnull=True, customer__in=customers_visible_to(user=user)
+        ).first()
     if found is None:
         raise PortalNotFound(_("No such binding."))
     return found

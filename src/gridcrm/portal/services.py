@@ -122,15 +122,17 @@ def code_send(*, phone: str, ip: str | None, now: dt.datetime | None = None) -> 
             ip=ip,
         )
     code = f"{secrets.randbelow(1_000_000):06d}"
-    with transaction.atomic():
-        sent = OneTimeCode.objects.create(
-            phone=phone,
-            purpose=OneTimeCode.Purpose.REGISTER,
-            code_hash=_hash(phone, code),
-            ip=ip,
-            sent_at=now,
-            expires_at=now + CODE_LIFETIME,
-        )
+    sent = OneTimeCode.objects.create(
+        phone=phone,
+        purpose=OneTimeCode.Purpose.REGISTER,
+        code_hash=_hash(phone, code),
+        ip=ip,
+        sent_at=now,
+        expires_at=now + CODE_LIFETIME,
+    )
+    # Sent outside a transaction, so that the channel's log of a failed try is kept; a code
+    # that never left is removed and counts for nothing.
+    try:
         message_send_now(
             channel="sms",
             to=phone,
@@ -139,7 +141,10 @@ def code_send(*, phone: str, ip: str | None, now: dt.datetime | None = None) -> 
             purpose="portal_code",
             idempotency_key=f"portal-code-{sent.pk}",
         )
-        events.code_sent(phone=phone, ip=ip)
+    except DomainError as error:
+        sent.delete()
+        raise _refuse(error, phone=phone, ip=ip) from error
+    events.code_sent(phone=phone, ip=ip)
     return sent
 
 

@@ -9,11 +9,10 @@ from typing import Any
 
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from gridcrm.portal import forms, selectors, services
 from gridcrm.portal.data import personal_data
@@ -116,9 +115,10 @@ def bind(request: AuthedRequest) -> HttpResponse:
 
 
 @portal_page
-@require_POST
 def unbind(request: AuthedRequest, account_no: str) -> HttpResponse:
     account = _account(request, account_no)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     for binding in selectors.active_bindings(customer=account).filter(user=request.user):
         services.account_unbind(binding=binding, acting_user=request.user)
     return redirect("portal:home")
@@ -281,10 +281,11 @@ def own_data_export(request: AuthedRequest, account_no: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def staff_unbind(request: AuthedRequest, pk: int) -> HttpResponse:
     """Staff with the unbind permission end a binding from the 360° page."""
-    binding = selectors.binding_get(pk=pk)
+    binding = selectors.binding_get(user=request.user, pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     # Refused (no permission, out of scope) answers 404 through the error middleware.
     services.account_unbind(binding=binding, acting_user=request.user, reason=_("unbound by staff"))
     return redirect("archive:customer_detail", account_no=binding.customer.account_no)
