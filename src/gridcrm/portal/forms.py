@@ -54,3 +54,13 @@ def request_form(fields: list[Field], data: object = None) -> forms.Form:
             label=str(field.label), required=field.required, max_length=300, widget=widget
         )
     return form
+
+
+class PreferencesForm(forms.Form):
+    channels = forms.MultipleChoiceField(
+        label=_("Besides the portal inbox, tell me by"),
+        required=False,
+        choices=[("sms", _("SMS")), ("wechat", _("WeChat")), ("email", _("E-mail"))],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    email = forms.EmailField(label=_("E-mail address"), required=False)

@@ -19,5 +19,6 @@ urlpatterns = [
     path("a/<str:account_no>/requests/new/", views.request_new, name="request_new"),
     path("a/<str:account_no>/requests/<int:pk>/", views.request_detail, name="request"),
     path("a/<str:account_no>/data/", views.own_data, name="data"),
+    path("a/<str:account_no>/preferences/", views.preferences, name="preferences"),
     path("a/<str:account_no>/data/export/", views.own_data_export, name="data_export"),
 ]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
@@ -278,6 +279,36 @@ def own_data_export(request: AuthedRequest, account_no: str) -> HttpResponse:
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="gridcrm-{account_no}-{stamp}.json"'
     return response
+
+
+@portal_page
+def preferences(request: AuthedRequest, account_no: str) -> HttpResponse:
+    """How the account hears of notices: the channels besides the inbox (quiet hours keep
+    SMS away at night except in emergencies, docs/channels.md)."""
+    from gridcrm.service.selectors import channel_preference_of
+    from gridcrm.service.services import channel_preferences_set
+
+    customer = _account(request, account_no)
+    current = channel_preference_of(customer=customer)
+    initial = {"channels": current.channels, "email": current.email} if current else {}
+    form = forms.PreferencesForm(request.POST or None, initial=initial)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        with page_errors(request, form=form, quiet=True) as outcome:
+            channel_preferences_set(
+                customer=customer,
+                channels=["in_app", *form.cleaned_data["channels"]],
+                email=form.cleaned_data["email"],
+                acting_user=request.user,
+            )
+            messages.success(request, _("Saved."))
+            return redirect("portal:preferences", account_no=account_no)
+        error = outcome.error
+    return render(
+        request,
+        "portal/preferences.html",
+        _context(request, customer, "data", form=form, error=error),
+    )
 
 
 @login_required

@@ -15,6 +15,7 @@ from gridcrm.archive.selectors import customer_is_visible, customers_visible_to
 from gridcrm.core.audit import TimelineEntry as AuditTimelineEntry
 from gridcrm.service.errors import DeliveriesRefused, GraceNotFound
 from gridcrm.service.models import (
+    ChannelPreference,
     GraceRequest,
     Notice,
     NoticeDelivery,
@@ -573,3 +574,8 @@ def notices_read_by(*, customer: Customer, notice_ids: Iterable[int]) -> set[int
             customer=customer, notice_id__in=list(notice_ids), read_at__isnull=False
         ).values_list("notice_id", flat=True)
     )
+
+
+def channel_preference_of(*, customer: Customer) -> ChannelPreference | None:
+    """The customer's chosen channels, if they chose (the portal's preferences page)."""
+    return ChannelPreference.objects.filter(customer=customer).first()
