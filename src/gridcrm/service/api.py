@@ -20,6 +20,7 @@ from ninja.pagination import paginate
 from gridcrm.service.api_payments import router as payments_router
 from gridcrm.service.api_requests import router as requests_router
 from gridcrm.service.calendar_api import router as calendar_router
+from gridcrm.service.channels_api import router as channels_router
 from gridcrm.service.matrix import matrix_current, matrix_publish, rule_as_dict
 from gridcrm.service.matrix_rows import MatrixRuleRow
 from gridcrm.service.models import Notice, RequestType
@@ -31,6 +32,7 @@ from gridcrm.web.paging import BoundedPageNumberPagination
 router = Router(tags=["service"])
 router.add_router("", requests_router)
 router.add_router("", payments_router)
+router.add_router("", channels_router)
 # The working-day calendar's endpoints live in their own module.
 router.add_router("/calendar", calendar_router)
 
@@ -100,6 +102,7 @@ class NoticeIn(Schema):
     effective_on: dt.date | None = None
     outage_start: dt.datetime | None = None
     outage_end: dt.datetime | None = None
+    emergency: bool = False
 
 
 class NoticeOut(Schema):
@@ -112,6 +115,7 @@ class NoticeOut(Schema):
     effective_on: dt.date | None
     outage_start: dt.datetime | None
     outage_end: dt.datetime | None
+    emergency: bool
     published_at: dt.datetime | None
     targets: list[TargetIn]
 
@@ -129,6 +133,10 @@ class DeliveryOut(Schema):
     send_at: dt.datetime
     status: str
     sent_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    read_at: dt.datetime | None
+    attempts: int
+    next_try_at: dt.datetime | None
     detail: str
 
 
@@ -179,6 +187,7 @@ def notice_new(request: AuthedRequest, payload: NoticeIn) -> tuple[int, Notice]:
         effective_on=payload.effective_on,
         outage_start=payload.outage_start,
         outage_end=payload.outage_end,
+        emergency=payload.emergency,
     )
     return 201, notice
 
@@ -205,6 +214,10 @@ def deliveries(request: AuthedRequest, pk: int) -> Any:
             "send_at",
             "status",
             "sent_at",
+            "delivered_at",
+            "read_at",
+            "attempts",
+            "next_try_at",
             "detail",
             account_no=F("customer__account_no"),
         )

@@ -21,6 +21,7 @@ recipient) fails at once."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import TYPE_CHECKING
 
@@ -32,9 +33,10 @@ from django.utils.translation import gettext as _
 
 from gridcrm.service import events
 from gridcrm.service.channels import CHANNELS, DeliveryChannel
-from gridcrm.service.errors import ChannelFailed, InvalidInput
+from gridcrm.service.errors import CallbackRefused, ChannelFailed, DeliveryNotFound, InvalidInput
 from gridcrm.service.models import ChannelPreference, DeliveryAttempt, Notice, NoticeDelivery
 from gridcrm.service.transports import NOT_CONFIGURED, Message, Outcome
+from gridcrm.service.transports.gateway import gateway_config, verify
 
 if TYPE_CHECKING:
     from gridcrm.users.models import User
@@ -47,6 +49,8 @@ QUIET_END = dt.time(8, 0)
 _CODE = re.compile(r"\d{4,}")
 
 Status = NoticeDelivery.Status
+# The channels whose provider reports back through the signed callback.
+GATEWAY_CHANNELS = ("sms", "wechat")
 
 
 def quiet_until(
@@ -279,4 +283,59 @@ def message_send_now(
         raise ChannelFailed(
             _("The message could not be sent: %(reason)s") % {"reason": outcome.reason}
         )
+    return attempt
+
+
+_REPORTED = {"delivered": DeliveryAttempt.Status.DELIVERED, "failed": DeliveryAttempt.Status.FAILED}
+
+
+def delivery_callback(
+    *, channel: str, body: bytes, timestamp: str, signature: str
+) -> DeliveryAttempt:
+    """The provider's report on a message it took: ``{"idempotency_key", "status":
+    "delivered" | "failed", "reason"}``, signed with the channel's shared secret like the
+    messages we send. Marks the last try of that key, and the notice delivery it belongs
+    to, delivered or failed (a provider's failure is final: a wrong number stays wrong).
+
+    Refused (``service.callback_refused``, changing nothing) without a valid signature or
+    with a timestamp outside ``GRIDCRM_CALLBACK_WINDOW``; ``service.delivery_not_found``
+    for a key never sent; ``service.invalid_input`` for a body that says nothing known."""
+    config = gateway_config(channel) if channel in GATEWAY_CHANNELS else None
+    window = int(getattr(settings, "GRIDCRM_CALLBACK_WINDOW", 300))
+    if config is None or not verify(
+        secret=config.secret, timestamp=timestamp, body=body, signature=signature, window=window
+    ):
+        raise CallbackRefused(_("The callback's signature is missing, wrong or too old."))
+    try:
+        report = json.loads(body.decode("utf-8"))
+        key = str(report["idempotency_key"])
+        status = _REPORTED[str(report["status"])]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(
+            fields={"status": _("Say which message and whether it was delivered or failed.")}
+        ) from exc
+    reason = str(report.get("reason", "") or "")[:300]
+    now = timezone.now()
+    with transaction.atomic():
+        attempt = (
+            DeliveryAttempt.objects.select_for_update()
+            .filter(channel=channel, idempotency_key=key)
+            .order_by("-number", "-pk")
+            .first()
+        )
+        if attempt is None:
+            raise DeliveryNotFound(_("No message was sent with this key."))
+        attempt.status = status
+        attempt.reason = reason or attempt.reason
+        attempt.finished_at = attempt.finished_at or now
+        attempt.save(update_fields=["status", "reason", "finished_at"])
+        if attempt.delivery_id is not None:
+            delivered = status == DeliveryAttempt.Status.DELIVERED
+            NoticeDelivery.objects.filter(
+                pk=attempt.delivery_id, status__in=[Status.SENT, Status.SENDING, Status.DELIVERED]
+            ).update(
+                status=Status.DELIVERED if delivered else Status.FAILED,
+                delivered_at=now if delivered else None,
+                detail=(reason or str(_("delivered")) if delivered else reason)[:300],
+            )
     return attempt

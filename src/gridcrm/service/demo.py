@@ -20,15 +20,20 @@ from django.utils import timezone
 from gridcrm.archive.demo import customer_get, customer_pks, transformer_areas
 from gridcrm.core.errors import DomainError
 from gridcrm.service.calendar import deadline
+from gridcrm.service.channels import CHANNELS
+from gridcrm.service.delivery import backoff
 from gridcrm.service.models import (
     AreaKind,
+    DeliveryAttempt,
     HolidayDay,
+    NoticeDelivery,
     RegionArea,
     RequestType,
     ServiceRequest,
 )
 from gridcrm.service.notices import Target, notice_create, notice_publish
 from gridcrm.service.services import (
+    channel_preferences_set,
     request_create,
     request_step_complete,
     request_take,
@@ -353,4 +358,121 @@ def _demo_notices(rng: random.Random, users: dict[str, User], now: dt.datetime) 
                 outage_end=start + dt.timedelta(days=5, hours=6),
             )
             count += 2
+            count += _past_outage(rng, planner, manager, now)
     return count
+
+
+# What the delivery log of an outage notice of three weeks ago shows: of every ten SMS one
+# failed and one still waits for the provider's report, of every four e-mails one was
+# refused; with the reasons providers give.
+_SMS_FATES = ["delivered"] * 3 + ["failed"] + ["delivered"] * 3 + ["sent"] + ["delivered"] * 2
+_SMS_FAILURES = ["空号", "用户停机", "gateway answered 500"]
+_EMAIL_FATES = ["sent", "failed", "sent", "sent"]
+# The attempt rows of this notice were written by the demo, not by a transport: they say so.
+DEMO_HISTORY = "demo-history"
+
+
+def _past_outage(rng: random.Random, planner: User, manager: User | None, now: dt.datetime) -> int:
+    """An outage notice published three weeks ago whose outage is over, with the delivery
+    log real use would have left: in-app deliveries read or not, SMS delivered, waiting
+    for the provider's report or failed after retries, e-mails sent or refused. The demo
+    has no gateway: the outcomes are written as historical rows (``DEMO_HISTORY``), and
+    nothing is sent."""
+    published = timezone.localtime(now - dt.timedelta(days=21)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    start = (published + dt.timedelta(days=12)).replace(hour=8)
+    # Three customers' transformer areas; they and a few neighbours asked for e-mail too,
+    # so the e-mail channel shows in the log.
+    pool = customer_pks(station_codes=["YQ0101"], limit=400)
+    picked = [customer_get(pk) for pk in rng.sample(pool, min(3, len(pool)))]
+    areas_hit = sorted({c.transformer_area for c in picked if c.transformer_area})
+    if not areas_hit:
+        return 0
+    targets = [Target("transformer_area", a, "YQ0101") for a in areas_hit]
+    if manager is not None:
+        for customer in picked:
+            try:
+                channel_preferences_set(
+                    customer=customer,
+                    channels=["sms", "email"],
+                    email=f"{customer.account_no}@example.cn",
+                    acting_user=manager,
+                )
+            except DomainError:
+                continue
+    notice = notice_create(
+        kind="outage",
+        topic="outage",
+        title="线路改造计划停电通知（已结束）",
+        body="因10kV线路改造，以下台区计划停电，现已恢复供电。",
+        acting_user=planner,
+        targets=targets,
+        outage_start=start,
+        outage_end=start + dt.timedelta(hours=6),
+    )
+    notice_publish(notice=notice, acting_user=planner, now=published)
+    seen = {"sms": 0, "email": 0}
+    for delivery in NoticeDelivery.objects.filter(notice=notice).select_related("customer"):
+        n = seen.get(delivery.channel, 0)
+        seen[delivery.channel] = n + 1
+        _history(rng, delivery, n)
+    return 1
+
+
+def _history(rng: random.Random, delivery: NoticeDelivery, n: int) -> None:
+    at = delivery.send_at
+    if delivery.channel == "in_app":
+        read = at + dt.timedelta(hours=rng.randint(1, 72)) if rng.random() < 0.55 else None
+        _write(delivery, at, "sent", "portal", tries=1, read_at=read)
+        return
+    fates = _SMS_FATES if delivery.channel != "email" else _EMAIL_FATES
+    fate = fates[n % len(fates)]
+    if fate == "failed":
+        reason = (
+            rng.choice(_SMS_FAILURES)
+            if delivery.channel != "email"
+            else "SMTP refused the recipient: 550 mailbox unavailable"
+        )
+        tries = 3 if "500" in reason else 1
+        _write(delivery, at, "failed", reason, tries=tries)
+    else:
+        _write(delivery, at, fate, "", tries=1)
+
+
+def _write(
+    delivery: NoticeDelivery,
+    at: dt.datetime,
+    status: str,
+    reason: str,
+    *,
+    tries: int,
+    read_at: dt.datetime | None = None,
+) -> None:
+    channel = CHANNELS[delivery.channel]
+    address = channel.address(customer=delivery.customer, preference=None) or "-"
+    for number in range(1, tries + 1):
+        tried = at + backoff(number) * (number > 1)
+        last = number == tries
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            channel=delivery.channel,
+            purpose="notice",
+            recipient=channel.masked(address),
+            text=delivery.notice.title,
+            idempotency_key=delivery.idempotency_key,
+            number=number,
+            status=status if last else "failed",
+            reason=reason,
+            provider_ref=DEMO_HISTORY,
+            started_at=tried,
+            finished_at=tried + dt.timedelta(seconds=2),
+        )
+    NoticeDelivery.objects.filter(pk=delivery.pk).update(
+        status=status,
+        sent_at=None if status == "failed" else at,
+        delivered_at=at + dt.timedelta(seconds=40) if status == "delivered" else None,
+        read_at=read_at,
+        attempts=tries,
+        detail=reason,
+    )

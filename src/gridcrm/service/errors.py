@@ -165,3 +165,9 @@ class CallbackRefused(Refused):
     """A delivery callback without a valid, fresh signature."""
 
     code = "service.callback_refused"
+
+
+class DeliveryNotFound(NotFound):
+    """No message was sent with the key a delivery callback names."""
+
+    code = "service.delivery_not_found"

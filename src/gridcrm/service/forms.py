@@ -82,6 +82,11 @@ class NoticeForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+    emergency = forms.BooleanField(
+        label=_("emergency"),
+        required=False,
+        help_text=_("SMS and WeChat go out in the customers' quiet hours too (22:00–08:00)."),
+    )
     targets = forms.CharField(
         label=_("audience"),
         required=False,

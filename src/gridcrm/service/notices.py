@@ -122,8 +122,10 @@ def notice_create(
     effective_on: dt.date | None = None,
     outage_start: dt.datetime | None = None,
     outage_end: dt.datetime | None = None,
+    emergency: bool = False,
 ) -> Notice:
-    """Write a draft notice; publishing sends it."""
+    """Write a draft notice; publishing sends it. An ``emergency`` outage notice reaches
+    SMS and WeChat in the customers' quiet hours too; a policy is never an emergency."""
     if kind not in Notice.Kind.values:
         raise InvalidConfiguration(fields={"kind": _("Choose policy or planned outage.")})
     if not _may_publish(acting_user, kind):
@@ -153,6 +155,7 @@ def notice_create(
         effective_on=effective_on,
         outage_start=outage_start,
         outage_end=outage_end,
+        emergency=emergency and kind == Notice.Kind.OUTAGE,
         created_by=acting_user,
     )
     NoticeTarget.objects.bulk_create(

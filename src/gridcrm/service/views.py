@@ -24,6 +24,11 @@ from django.views.decorators.http import require_POST
 from gridcrm.archive.selectors import customer_get_visible
 from gridcrm.jobs.services import job_start
 from gridcrm.service import forms
+from gridcrm.service.channel_selectors import (
+    channels_configured,
+    notice_attempts_visible_to,
+    notice_delivery_rates,
+)
 from gridcrm.service.matrix import matrix_current, matrix_publish, rule_as_dict
 from gridcrm.service.models import (
     Attachment,
@@ -310,6 +315,7 @@ def notice_new(request: AuthedRequest) -> HttpResponse:
                 effective_on=data["effective_on"],
                 outage_start=data["outage_start"],
                 outage_end=data["outage_end"],
+                emergency=data["emergency"],
             )
             return redirect(notice.get_absolute_url())
     return render(request, "service/notice_new.html", {"form": form})
@@ -339,9 +345,11 @@ def notice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "page": page,
             "audience": audience,
             "manages": manages,
-            "by_status": deliveries.values("channel", "status")
-            .annotate(n=Count("pk"))
-            .order_by("channel", "status"),
+            "rates": notice_delivery_rates(user=request.user, notice=notice) if manages else [],
+            "channels": channels_configured() if manages else {},
+            "tries": notice_attempts_visible_to(user=request.user, notice=notice)[:20]
+            if manages
+            else [],
         },
     )
 
