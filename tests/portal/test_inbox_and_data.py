@@ -115,3 +115,51 @@ def test_preferences_are_saved_and_a_bad_address_changes_nothing(
     assert response.status_code == 200
     saved.refresh_from_db()
     assert "email" not in saved.channels
+
+
+def test_contact_data_is_updated_directly_and_a_correction_is_queued(
+    holder_a: Holder, signed_in: Client
+) -> None:
+    from gridcrm.archive.models import ChangeRequest, Customer
+
+    path = f"/portal/a/{holder_a.customer.account_no}/data/"
+    version = holder_a.customer.version
+    response = signed_in.post(
+        path,
+        {
+            "action": "contact",
+            "phone_alt": "13711112222",
+            "preferred_channel": "sms",
+            "version": version,
+        },
+    )
+    assert response.status_code == 302
+    customer = Customer.objects.get(pk=holder_a.customer.pk)
+    assert customer.phone_alt == "13711112222"
+    # A stale form changes nothing.
+    response = signed_in.post(
+        path, {"action": "contact", "phone_alt": "13799998888", "version": version}
+    )
+    assert b'data-code="archive.version_conflict"' in response.content
+    assert Customer.objects.get(pk=customer.pk).phone_alt == "13711112222"
+    response = signed_in.post(
+        path,
+        {
+            "action": "correction",
+            "field": "address",
+            "new_value": "德胜街2号",
+            "reason": "门牌改了",
+        },
+    )
+    assert response.status_code == 302
+    queued = ChangeRequest.objects.get(customer=customer)
+    assert (queued.field, queued.status) == ("address", "pending")
+
+
+def test_a_credit_review_is_asked_from_the_portal(holder_a: Holder, signed_in: Client) -> None:
+    from gridcrm.credit.models import ReviewRequest
+
+    path = f"/portal/a/{holder_a.customer.account_no}/data/"
+    response = signed_in.post(path, {"action": "review", "kind": "human_review", "message": "?"})
+    assert response.status_code == 302
+    assert ReviewRequest.objects.get(customer=holder_a.customer).submitted_by == holder_a.user

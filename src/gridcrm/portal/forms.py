@@ -64,3 +64,42 @@ class PreferencesForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     email = forms.EmailField(label=_("E-mail address"), required=False)
+
+
+class ContactForm(forms.Form):
+    phone_alt = forms.CharField(label=_("Second phone"), max_length=20, required=False)
+    preferred_channel = forms.ChoiceField(
+        label=_("How you like to be contacted"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("phone", _("Phone call")),
+            ("sms", _("SMS")),
+            ("wechat", _("WeChat")),
+            ("email", _("E-mail")),
+        ],
+    )
+    e_bill = forms.BooleanField(label=_("Electronic bills"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CorrectionForm(forms.Form):
+    field = forms.ChoiceField(
+        label=_("What to correct"),
+        choices=[("name", _("Name")), ("phone", _("Mobile phone")), ("address", _("Address"))],
+    )
+    new_value = forms.CharField(label=_("Correct value"), max_length=200)
+    reason = forms.CharField(label=_("Why"), max_length=500)
+
+
+class ReviewForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What you ask"),
+        choices=[
+            ("explanation", _("An explanation of my grade")),
+            ("human_review", _("A review of my grade by a person")),
+        ],
+    )
+    message = forms.CharField(
+        label=_("Message"), max_length=2000, required=False, widget=forms.Textarea({"rows": 3})
+    )

@@ -380,3 +380,55 @@ def data_export(*, user: User, customer: Customer) -> dict[str, Any]:
     data = personal_data(customer=customer)
     events.data_exported(user=user, customer=customer, fmt="json")
     return data
+
+
+# Own data (PIPL) ------------------------------------------------------------------------
+
+CONTACT_FIELDS = ("phone_alt", "preferred_channel", "e_bill")
+# Tier-1 fields a customer may ask to correct (the four-eyes queue decides).
+CORRECTABLE_FIELDS = ("name", "phone", "address")
+
+
+def contact_update(
+    *, user: User, customer: Customer, changes: dict[str, Any], expected_version: int
+) -> Customer:
+    """Update the customer's own tier-3 contact data directly (the archive records the
+    change with its history; a stale form is ``archive.version_conflict``)."""
+    from gridcrm.archive.services import customer_update
+
+    _require_portal_user(user)
+    unknown = [name for name in changes if name not in CONTACT_FIELDS]
+    if unknown:
+        raise PortalInvalid(fields={name: _("Not a contact field.") for name in unknown})
+    updated = customer_update(
+        customer=customer,
+        changes=changes,
+        acting_user=user,
+        expected_version=expected_version,
+        reason=_("changed by the customer on the portal"),
+    )
+    events.contact_updated(user=user, customer=customer, fields=sorted(changes))
+    return updated
+
+
+def correction_request(
+    *, user: User, customer: Customer, field: str, new_value: str, reason: str
+) -> Any:
+    """Ask for a tier-1 correction (name, phone, address); it waits in the archive's
+    four-eyes queue for an archive officer."""
+    from gridcrm.archive.services import change_request_submit
+
+    _require_portal_user(user)
+    if field not in CORRECTABLE_FIELDS:
+        raise PortalInvalid(fields={"field": _("Choose what to correct.")})
+    return change_request_submit(
+        customer=customer, field=field, new_value=new_value, reason=reason, acting_user=user
+    )
+
+
+def credit_review_request(*, user: User, customer: Customer, kind: str, message: str) -> Any:
+    """Ask for an explanation of the credit grade or a human review of it (PIPL art. 24)."""
+    from gridcrm.credit.services import review_request_submit
+
+    _require_portal_user(user)
+    return review_request_submit(customer=customer, kind=kind, message=message, acting_user=user)

@@ -264,10 +264,59 @@ def request_detail(request: AuthedRequest, account_no: str, pk: int) -> HttpResp
 
 @portal_page
 def own_data(request: AuthedRequest, account_no: str) -> HttpResponse:
-    """What is held about the account, who disclosed the contact data and when."""
+    """What is held about the account and who disclosed the contact data; the customer
+    updates contact data, asks for a tier-1 correction or a credit review here."""
     customer = _account(request, account_no)
-    data = personal_data(customer=customer)
-    return render(request, "portal/data.html", _context(request, customer, "data", data=data))
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    contact = forms.ContactForm(
+        request.POST if action == "contact" else None,
+        initial={
+            "phone_alt": customer.phone_alt,
+            "preferred_channel": customer.preferred_channel,
+            "e_bill": bool(customer.e_bill),
+            "version": customer.version,
+        },
+    )
+    correction = forms.CorrectionForm(request.POST if action == "correction" else None)
+    review = forms.ReviewForm(request.POST if action == "review" else None)
+    error = None
+    done = {
+        "contact": (contact, _("Your contact data is updated.")),
+        "correction": (correction, _("Your request is recorded; a second person checks it.")),
+        "review": (review, _("Your request is recorded; it will be answered in 15 days.")),
+    }
+    if action in done and done[action][0].is_valid():
+        form, success = done[action]
+        data = form.cleaned_data
+        with page_errors(request, form=form, quiet=True) as outcome:
+            if action == "contact":
+                services.contact_update(
+                    user=request.user,
+                    customer=customer,
+                    changes={k: data[k] for k in services.CONTACT_FIELDS},
+                    expected_version=data["version"],
+                )
+            elif action == "correction":
+                services.correction_request(user=request.user, customer=customer, **data)
+            else:
+                services.credit_review_request(user=request.user, customer=customer, **data)
+            messages.success(request, success)
+            return redirect("portal:data", account_no=account_no)
+        error = outcome.error
+    return render(
+        request,
+        "portal/data.html",
+        _context(
+            request,
+            customer,
+            "data",
+            data=personal_data(customer=customer),
+            contact=contact,
+            correction=correction,
+            review=review,
+            error=error,
+        ),
+    )
 
 
 @portal_page

@@ -168,7 +168,14 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "load.view_plans",
         "load.manage_tou",
     ],
-    Role.CUSTOMER: ["archive.view_customer", "credit.view_credit"],
+    # On the portal only (staff pages and the staff API refuse customers): their own tier-3
+    # contact data, and tier-1 corrections asked through the four-eyes queue.
+    Role.CUSTOMER: [
+        "archive.view_customer",
+        "credit.view_credit",
+        "archive.edit_customer_data",
+        "archive.request_customer_change",
+    ],
 }
 
 
