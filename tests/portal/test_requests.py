@@ -11,26 +11,9 @@ from gridcrm.core.errors import DomainError
 from gridcrm.portal.services import request_file, request_rate
 from gridcrm.service.models import ServiceRequest
 from gridcrm.service.selectors import work_queue
-from gridcrm.service.services import request_step_complete
 from gridcrm.users.models import User
-from gridcrm.users.roles import Role
-from tests.conftest import PASSWORD, make_user
-from tests.portal.conftest import Holder
-
-
-def _close(request: ServiceRequest) -> ServiceRequest:
-    """Work every step through with a user of its owner role."""
-    workers: dict[str, User] = {}
-    while request.status == ServiceRequest.Status.OPEN:
-        step = request.steps.get(status="active")
-        role = step.owner_role
-        if role not in workers:
-            workers[role] = make_user(f"w_{role}", Role(role), request.customer.region)
-        request = request_step_complete(
-            request=request, step_code=step.code, acting_user=workers[role]
-        )
-        request.refresh_from_db()
-    return request
+from tests.conftest import PASSWORD
+from tests.portal.conftest import Holder, close_request
 
 
 def test_a_fault_repair_enters_the_queue_and_is_rated_once_done(
@@ -56,7 +39,7 @@ def test_a_fault_repair_enters_the_queue_and_is_rated_once_done(
     with pytest.raises(DomainError) as caught:
         request_rate(user=holder_a.user, request=filed, rating=5, comment="")
     assert caught.value.code == "service.not_done"
-    _close(filed)
+    close_request(filed)
     response = client.post(
         f"/portal/a/{account}/requests/{filed.pk}/", {"rating": "4", "comment": "来得很快"}
     )
@@ -96,7 +79,7 @@ def test_a_rating_out_of_range_is_refused(holder_a: Holder) -> None:
         type_code="enquiry",
         values={"question": "?"},
     )
-    filed = _close(filed)
+    filed = close_request(filed)
     with pytest.raises(DomainError) as caught:
         request_rate(user=holder_a.user, request=filed, rating=6, comment="")
     assert caught.value.code == "service.invalid_input"
@@ -115,7 +98,7 @@ def test_the_api_files_and_rates_with_a_bearer_token(holder_a: Holder) -> None:
     body = response.json()
     assert body["channel"] == "portal"
     assert body["steps"]
-    _close(ServiceRequest.objects.get(pk=body["id"]))
+    close_request(ServiceRequest.objects.get(pk=body["id"]))
     response = client.post(
         f"{base}/{body['id']}/rating",
         {"rating": 5, "comment": "好"},
