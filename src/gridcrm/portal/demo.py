@@ -72,7 +72,7 @@ def demo_portal_data(*, password: str, stdout: TextIO | None = None) -> list[Por
         logins.append(PortalDemoLogin(HOUSEHOLD, "household", [home.account_no]))
     held = Binding.objects.values("customer_id")
     shop = _with_readings(
-        customers_matching(condition=Q(segment="commercial", certificate_type="resident_id"))
+        customers_matching(condition=Q(segment="commercial"))
         .exclude(pk__in=held)
         .order_by("account_no")
     )
