@@ -22,7 +22,7 @@ from tests.conftest import Regions, make_customer
 # Session, user, roles, permissions, the rows and the pager's count, with room to spare;
 # the point is that they do not grow with the rows.
 LIST_QUERIES = 10
-DETAIL_QUERIES = 22
+DETAIL_QUERIES = 23  # 22, and the portal panel's logins holding the account
 # The timeline: the page's own reads, then a few for each app's source of events.
 TIMELINE_QUERIES = 6 + 5 * len(TIMELINE_SOURCES)
 
