@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 
@@ -131,7 +132,7 @@ def _request_out(found: Any) -> RequestOut:
 def _request(request: AuthedRequest, account_no: str, request_id: int) -> Any:
     found = selectors.request_get(customer=_account(request, account_no), pk=request_id)
     if found is None:
-        raise PortalNotFound("No such request.")
+        raise PortalNotFound(_("No such request."))
     return found
 
 
