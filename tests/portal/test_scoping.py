@@ -168,7 +168,9 @@ def test_a_customer_token_gets_nothing_from_staff_endpoints(
         (method.upper(), re.sub(r"\{[^}]+\}", "1", path))
         for path, operations in schema["paths"].items()
         if not path.startswith("/api/portal/")
-        for method in operations
+        for method, operation in operations.items()
+        # The provider's signed delivery callback takes no user at all (channels.md).
+        if operation.get("security")
     ]
     assert ("GET", "/api/service/notices") in staff
     client = Client()

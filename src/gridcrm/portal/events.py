@@ -33,7 +33,7 @@ def _event(
         acting_user=acting_user,
         portal_user=portal_user,
         customer=customer,
-        phone=phone,
+        phone=phone[:20],
         ip=ip or None,
         details=details,
     )

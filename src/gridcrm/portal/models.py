@@ -105,7 +105,7 @@ class PortalEvent(AuditEvent):
         blank=True,
         related_name="portal_events",
     )
-    phone = models.CharField(max_length=11, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta(AuditEvent.Meta):
