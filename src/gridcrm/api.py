@@ -22,6 +22,8 @@ from gridcrm.jobs.api import router as jobs_router
 from gridcrm.keyaccounts.api import router as keyaccounts_router
 from gridcrm.lake.api import router as lake_router
 from gridcrm.load.api import router as load_router
+from gridcrm.portal.api import router as portal_router
+from gridcrm.portal.selectors import is_portal_user
 from gridcrm.service.api import router as service_router
 from gridcrm.users.api import router as users_router
 from gridcrm.users.errors import TokenRejected
@@ -37,7 +39,7 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = token_authenticate(request=request, token=token)
-        if user is None:
+        if user is None or not _may_use(request, user):
             return None
         request.user = user
         return user
@@ -54,7 +56,16 @@ class CookieSessionAuth(SessionAuth):
     def __call__(self, request: HttpRequest) -> Any:
         if "Authorization" in request.headers:
             return None
-        return super().__call__(request)
+        user = super().__call__(request)
+        if user is None or not _may_use(request, user):
+            return None
+        return user
+
+
+def _may_use(request: HttpRequest, user: Any) -> bool:
+    """Customer logins use the portal's part of the API only; to every staff endpoint they
+    are unauthenticated (401), whatever their role would let them see."""
+    return request.path.startswith("/api/portal/") or not is_portal_user(user=user)
 
 
 class BodyUnreadable(HttpError):
@@ -238,3 +249,4 @@ api.add_router("/load", load_router)
 api.add_router("/service", service_router)
 api.add_router("/credit", credit_router)
 api.add_router("/keyaccounts", keyaccounts_router)
+api.add_router("/portal", portal_router)

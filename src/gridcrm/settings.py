@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "gridcrm.load",
     "gridcrm.credit",
     "gridcrm.keyaccounts",
+    "gridcrm.portal",
     "gridcrm.demo",
     "gridcrm.web",
 ]
@@ -132,6 +133,8 @@ MIDDLEWARE = [
     "gridcrm.web.errors.UploadRefusalMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Customers stay on the portal: every staff page answers them 404.
+    "gridcrm.web.middleware.CustomerWallMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

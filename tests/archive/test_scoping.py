@@ -16,11 +16,21 @@ from gridcrm.archive.models import Customer
 from gridcrm.archive.selectors import customers_visible_to
 from gridcrm.users.models import User
 from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
+from gridcrm.users.selectors import user_roles
 from tests.conftest import Regions, make_customer, make_user
+
+
+def _is_customer(user: User) -> bool:
+    # Customer logins read their accounts on the portal only (docs/portal.md).
+    return user_roles(user=user) == frozenset({Role.CUSTOMER})
 
 
 def _status(client: Client, user: User, customer: Customer) -> tuple[int, int]:
     client.force_login(user)
+    if _is_customer(user):
+        web = client.get(f"/portal/a/{customer.account_no}/").status_code
+        api = client.get(f"/api/portal/accounts/{customer.account_no}").status_code
+        return web, api
     web = client.get(customer.get_absolute_url()).status_code
     api = client.get(f"/api/customers/{customer.account_no}").status_code
     return web, api
@@ -28,6 +38,9 @@ def _status(client: Client, user: User, customer: Customer) -> tuple[int, int]:
 
 def _in_list(client: Client, user: User, customer: Customer) -> bool:
     client.force_login(user)
+    if _is_customer(user):
+        rows = client.get("/api/portal/accounts").json()
+        return customer.account_no in {item["account_no"] for item in rows}
     body = client.get("/api/customers").json()
     return customer.account_no in {item["account_no"] for item in body["items"]}
 

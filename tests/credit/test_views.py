@@ -87,21 +87,23 @@ def test_a_customer_sees_their_own_credit_and_asks_for_a_review(
     Customer.objects.filter(pk=customer_a.pk).update(portal_user=me)
     client.force_login(me)
 
-    own = client.get(f"/api/credit/customers/{customer_a.account_no}")
-    other = client.get(f"/api/credit/customers/{customer_b.account_no}")
+    # The customer reads the grade and asks for a review on the portal (docs/portal.md);
+    # the staff credit API and pages know nothing of a customer login.
+    own = client.get(f"/api/portal/accounts/{customer_a.account_no}")
+    other = client.get(f"/api/portal/accounts/{customer_b.account_no}")
     review = client.post(
-        f"/api/credit/customers/{customer_a.account_no}/reviews",
-        {"kind": "explanation", "message": "为什么？"},
-        content_type="application/json",
+        f"/portal/a/{customer_a.account_no}/data/",
+        {"action": "review", "kind": "explanation", "message": "为什么？"},
     )
 
     assert own.status_code == 200
     assert own.json()["grade"] in {"AAA", "AA", "A", "B", "C"}
-    assert own.json()["policy"]["payment_term_days"] > 0
+    assert own.json()["grade_meaning"]["payment_term_days"] > 0
     assert other.status_code == 404
-    assert review.status_code == 201
+    assert review.status_code == 302
     assert ReviewRequest.objects.get().submitted_by == me
-    assert client.get(reverse("credit:overview")).status_code == 403
+    assert client.get(f"/api/credit/customers/{customer_a.account_no}").status_code == 401
+    assert client.get(reverse("credit:overview")).status_code == 404
 
 
 def test_the_api_gives_reasons_and_history(

@@ -140,3 +140,20 @@ def test_nothing_is_as_of_a_day_after_today(demo: str) -> None:
 def test_the_lake_of_the_demo_is_the_modules_own(demo: str) -> None:
     # The build wrote into its own lake, not the developer's var/ folder.
     assert "built_demo" in catalog.lake_root()
+
+
+def test_the_portal_logins_hold_real_accounts_with_data(demo: str) -> None:
+    from django.test import Client
+
+    from gridcrm.portal.demo import portal_demo_logins
+
+    logins = {login.username: login for login in portal_demo_logins()}
+    assert set(logins) == {"customer", "shopowner", "keycontact"}
+    assert len(logins["shopowner"].accounts) == 2
+    for username, login in logins.items():
+        assert f"    {username} " in demo
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        page = client.get(f"/portal/a/{login.accounts[0]}/usage/")
+        assert page.status_code == 200
+        assert page.content.decode().count("<tr>") > 1, username  # months of usage

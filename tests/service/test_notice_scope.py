@@ -15,6 +15,7 @@ from django.utils import timezone
 from gridcrm.archive.models import Customer
 from gridcrm.service.models import Notice, NoticeDelivery
 from gridcrm.service.notices import Target, notice_create, notice_publish
+from gridcrm.service.selectors import notices_visible_to
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
 from tests.conftest import Regions, make_customer, make_user
@@ -79,11 +80,12 @@ def test_the_delivery_log_answers_by_role_and_scope(
 ) -> None:
     url = f"/api/service/notices/{published.pk}/deliveries"
     assert client.get(url).status_code == 401
-    for refused in (portal, agent):  # the customer role and a role that writes no notices
-        client.force_login(refused)
-        response = client.get(url)
-        assert response.status_code == 403, refused.username
-        assert response.json()["code"] == "service.deliveries_refused"
+    client.force_login(portal)  # customers use the portal API only (docs/portal.md)
+    assert client.get(url).status_code == 401
+    client.force_login(agent)  # a role that writes no notices
+    response = client.get(url)
+    assert response.status_code == 403
+    assert response.json()["code"] == "service.deliveries_refused"
     client.force_login(collector_b)  # the right role, scoped to B1
     assert _accounts(client.get(url)) == {"0200000001", "0200000099"}
     client.force_login(collector_a)  # the right role, scoped to A1
@@ -237,12 +239,15 @@ def test_a_customer_reads_only_the_notices_meant_for_them(
     client.force_login(outsider)
     assert client.get("/api/service/notices").json()["items"] == []
     client.force_login(portal)
-    seen = {row["id"] for row in client.get("/api/service/notices").json()["items"]}
+    # The staff list knows nothing of a customer login; the portal's selector shows them
+    # their own notices (the portal inbox, tests/portal).
+    assert client.get("/api/service/notices").status_code == 401
+    seen = {notice.pk for notice in notices_visible_to(user=portal)}
     assert seen == {mine.pk, everyone.pk, my_district.pk}
     assert other.pk not in seen
     assert their_district.pk not in seen
     response = client.get(f"/api/service/notices/{other.pk}/deliveries")
-    assert response.status_code == 404
+    assert response.status_code == 401
 
 
 # --- the notice list -------------------------------------------------------------------------

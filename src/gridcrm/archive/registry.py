@@ -68,6 +68,8 @@ _STAFF_EDITORS = frozenset(
     {Role.REGIONAL_COLLECTOR, Role.KEY_ACCOUNT_MANAGER, Role.SERVICE_AGENT, Role.ARCHIVE_OFFICER}
 )
 _NOBODY: frozenset[Role] = frozenset()
+# Contact data the customer keeps up to date themselves on the portal (tier 3).
+_STAFF_AND_CUSTOMER = _STAFF_EDITORS | {Role.CUSTOMER}
 
 
 @dataclass(frozen=True)
@@ -342,7 +344,7 @@ BUILT_IN: tuple[FieldSpec, ...] = (
     FieldSpec("transformer_area", B, T2),
     FieldSpec("importance_class", B, T2, applies_to=_NON_RESIDENTIAL),
     FieldSpec("production_shifts", B, T2, applies_to=frozenset({"industrial"})),
-    FieldSpec("phone_alt", B, T3, PERSONAL),
+    FieldSpec("phone_alt", B, T3, PERSONAL, edit_roles=_STAFF_AND_CUSTOMER),
     FieldSpec("employees", B, T3, applies_to=_NON_RESIDENTIAL),
     # equipment information 客户设备信息
     FieldSpec("meter_kind", E, T2, source=IMPORTED),
@@ -355,8 +357,8 @@ BUILT_IN: tuple[FieldSpec, ...] = (
     FieldSpec("avg_days_to_pay", H, T2, source=DERIVED, edit_roles=_NOBODY),
     FieldSpec("credit_blacklisted", H, T2, source=IMPORTED, edit_roles=_NOBODY),
     FieldSpec("credit_attention", H, T2, source=DERIVED, edit_roles=_NOBODY),
-    FieldSpec("preferred_channel", H, T3),
-    FieldSpec("e_bill", H, T3),
+    FieldSpec("preferred_channel", H, T3, edit_roles=_STAFF_AND_CUSTOMER),
+    FieldSpec("e_bill", H, T3, edit_roles=_STAFF_AND_CUSTOMER),
     FieldSpec("complaints_12m", H, T3, source=DERIVED, edit_roles=_NOBODY),
     # value information 客户价值信息
     FieldSpec("billing_method", V, T1),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from gridcrm.archive.models import (
     ChangeRequest,
     Customer,
+    DisclosureEvent,
     FieldChange,
     PublicCreditEntry,
     RuleSetVersion,
@@ -23,6 +24,7 @@ from gridcrm.archive.models import (
 from gridcrm.archive.personal import last4_search_hashes, phone_search_hashes
 from gridcrm.archive.registry import TIER_WEIGHTS, FieldSpec, Tier, all_specs
 from gridcrm.core.errors import NotFound
+from gridcrm.core.extensions import PORTAL_ACCOUNTS
 from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
 from gridcrm.users.selectors import user_roles
 
@@ -58,7 +60,8 @@ def customers_visible_to(*, user: User | AnonymousUser) -> QuerySet[Customer]:
     if Role.BUSINESS_SPECIALIST in roles:
         scope |= Q(account_manager__isnull=False)
     if Role.CUSTOMER in roles:
-        scope |= Q(portal_user=user)
+        held = PORTAL_ACCOUNTS.get()
+        scope |= Q(portal_user=user) if held is None else held(user)
     return Customer.objects.filter(scope)
 
 
@@ -408,3 +411,9 @@ def credit_list_sources() -> list[dict[str, Any]]:
         .annotate(n=Count("pk"))
         .order_by("source", "list_name")
     )
+
+
+def disclosures_of(*, customer: Customer, limit: int = 100) -> QuerySet[DisclosureEvent]:
+    """Who saw this customer's contact data unmasked, and when, newest first (the
+    customer's own view of disclosures, PIPL)."""
+    return DisclosureEvent.objects.filter(customer=customer).select_related("acting_user")[:limit]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from django.db.models import Q
 from django.utils.functional import Promise
 
 from gridcrm.core.audit import TimelineEntry
@@ -139,6 +140,10 @@ CREDIT_TERMS: Slot[Callable[[], TermsLookup] | None] = Slot("credit_terms", None
 # Where the lake's pipelines read the time-of-use clock (the load app's configuration);
 # ``None``: the built-in default clock.
 TOU_CLOCK: Slot[Callable[[], TouClock] | None] = Slot("tou_clock", None)
+
+# Which customers a customer login holds, as a condition on customers (the portal app's
+# bindings); ``None``: the account whose ``portal_user`` the login is.
+PORTAL_ACCOUNTS: Slot[Callable[[User], Q] | None] = Slot("portal_accounts", None)
 
 
 def customer_panels() -> list[Panel]:

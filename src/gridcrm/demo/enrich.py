@@ -60,3 +60,11 @@ def demo_enrich(*, seed: int, stdout: TextIO) -> None:
         "key accounts: a year of visits, needs reports, latent needs",
         lambda: demo_keyaccount_data(seed=seed, stdout=stdout),
     )
+    from gridcrm.demo.generator import DEMO_PASSWORD
+    from gridcrm.portal.demo import demo_portal_data
+
+    _step(
+        stdout,
+        "portal logins: a household, a shop owner with two accounts, a key account's contact",
+        lambda: demo_portal_data(password=DEMO_PASSWORD, stdout=stdout),
+    )

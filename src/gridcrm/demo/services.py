@@ -24,6 +24,7 @@ from gridcrm.demo.generator import (
     DemoResult,
     write_demo,
 )
+from gridcrm.portal.demo import PORTAL_DEMO_USERNAMES, PortalDemoLogin, portal_demo_logins
 from gridcrm.users.demo import (
     region_get,
     regions_delete,
@@ -36,7 +37,8 @@ from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
 if TYPE_CHECKING:
     from gridcrm.users.models import User
 
-DEMO_USERNAMES = tuple(staff.username for staff in STAFF)
+# The staff table's logins and the portal's extra customer logins (portal.demo).
+DEMO_USERNAMES = (*(staff.username for staff in STAFF), *PORTAL_DEMO_USERNAMES)
 
 M = TypeVar("M", bound=models.Model)
 
@@ -194,3 +196,8 @@ def demo_logins() -> list[DemoLogin]:
             )
         )
     return logins
+
+
+def portal_logins() -> list[PortalDemoLogin]:
+    """The demo's portal logins and the accounts each holds."""
+    return portal_demo_logins()

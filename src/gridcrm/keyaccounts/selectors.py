@@ -266,3 +266,8 @@ def feedback_due_get(*, user: User | AnonymousUser, request_id: int) -> ServiceR
             code="keyaccounts.feedback_call_not_found",
         )
     return found
+
+
+def is_on_roster(*, customer_id: int) -> bool:
+    """Whether the customer is an active key account (its requests use the fast channel)."""
+    return KeyAccount.objects.filter(customer_id=customer_id, active=True).exists()

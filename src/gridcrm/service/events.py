@@ -84,6 +84,11 @@ def request_closed(*, request: ServiceRequest, acting_user: User, at: dt.datetim
     return _request_event(request, Kind.CLOSED, acting_user=acting_user, at=at)
 
 
+def request_rated(*, request: ServiceRequest, acting_user: User, at: dt.datetime) -> RequestEvent:
+    text = f"{request.rating}/5 {request.rating_comment}".strip()
+    return _request_event(request, Kind.RATED, acting_user=acting_user, at=at, text=text)
+
+
 def request_cancelled(
     *, request: ServiceRequest, reason: str, acting_user: User, at: dt.datetime
 ) -> RequestEvent:

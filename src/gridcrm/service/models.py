@@ -309,6 +309,10 @@ class ServiceRequest(models.Model):
     created_at = models.DateTimeField(_("created"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # The customer's rating once the request closed (回访 from the portal): 1–5 and a word.
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -403,6 +407,7 @@ class RequestEvent(AuditEvent):
         ESCALATED = "escalated", _("Escalated")
         CLOSED = "closed", _("Closed")
         CANCELLED = "cancelled", _("Cancelled")
+        RATED = "rated", _("Rated by the customer")
 
     kind = models.CharField(_("what"), max_length=40, choices=Kind.choices)
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")

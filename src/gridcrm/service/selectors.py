@@ -15,6 +15,7 @@ from gridcrm.archive.selectors import customer_is_visible, customers_visible_to
 from gridcrm.core.audit import TimelineEntry as AuditTimelineEntry
 from gridcrm.service.errors import DeliveriesRefused, GraceNotFound
 from gridcrm.service.models import (
+    ChannelPreference,
     GraceRequest,
     Notice,
     NoticeDelivery,
@@ -589,3 +590,37 @@ def request_type_active_get(*, pk: int | str) -> RequestType | None:
     if not str(pk).isdigit():
         return None
     return request_types_active().filter(pk=int(pk)).first()
+
+
+# Reads for the customer portal (requests and notices of the accounts a login holds) ------
+
+
+def requests_of_customers(*, customer_ids: Iterable[int]) -> QuerySet[ServiceRequest]:
+    """These customers' requests, newest first, with their type."""
+    return ServiceRequest.objects.filter(customer_id__in=list(customer_ids)).select_related(
+        "request_type", "customer"
+    )
+
+
+def request_of_customers_get(*, customer_ids: Iterable[int], pk: int) -> ServiceRequest | None:
+    """One request of these customers, or ``None``."""
+    return requests_of_customers(customer_ids=customer_ids).filter(pk=pk).first()
+
+
+def notice_for_customer_get(*, customer: Customer, pk: int) -> Notice | None:
+    """One notice the portal shows this customer, or ``None``."""
+    return notices_for_customer(customer=customer).filter(pk=pk).first()
+
+
+def notices_read_by(*, customer: Customer, notice_ids: Iterable[int]) -> set[int]:
+    """Which of these notices the customer has read (a read receipt on any delivery)."""
+    return set(
+        NoticeDelivery.objects.filter(
+            customer=customer, notice_id__in=list(notice_ids), read_at__isnull=False
+        ).values_list("notice_id", flat=True)
+    )
+
+
+def channel_preference_of(*, customer: Customer) -> ChannelPreference | None:
+    """The customer's chosen channels, if they chose (the portal's preferences page)."""
+    return ChannelPreference.objects.filter(customer=customer).first()

@@ -149,6 +149,29 @@ def request_create(
         raise ServiceRefused(_("Your role may not open service requests."))
     if not customer_is_visible(user=acting_user, customer_id=customer.pk):
         raise CustomerNotFound(_("No such customer."))
+    return _open(
+        customer=customer,
+        request_type=request_type,
+        channel=channel,
+        summary=summary,
+        acting_user=acting_user,
+        now=now,
+        decision=decision,
+    )
+
+
+def _open(
+    *,
+    customer: Customer,
+    request_type: RequestType,
+    channel: str,
+    summary: str,
+    acting_user: User,
+    now: dt.datetime | None,
+    decision: Decision | None,
+) -> ServiceRequest:
+    """Open a request whose opener has been checked (an agent's role and scope, or a
+    customer's own account)."""
     if not request_type.active:
         raise InvalidInput(
             _("This request type is no longer offered."),
@@ -482,3 +505,72 @@ def request_hold(*, request: ServiceRequest, acting_user: User) -> ServiceReques
     if not customer_is_visible(user=acting_user, customer_id=request.customer_id):
         raise NotFound(_("No such request."), code="service.request_not_found")
     return ServiceRequest.objects.select_for_update().get(pk=request.pk)
+
+
+# --- requests from the customer (the portal) ------------------------------------------------
+
+
+def _customer_holds(acting_user: User, customer: Customer) -> bool:
+    roles = user_roles(user=acting_user)
+    return (
+        acting_user.is_active
+        and roles == frozenset({Role.CUSTOMER})
+        and customer_is_visible(user=acting_user, customer_id=customer.pk)
+    )
+
+
+@transaction.atomic
+def request_create_by_customer(
+    *,
+    customer: Customer,
+    request_type: RequestType,
+    summary: str,
+    acting_user: User,
+    fast_channel: bool = False,
+    now: dt.datetime | None = None,
+) -> ServiceRequest:
+    """A customer files a request for an account they hold: it enters the same workflow,
+    matrix and queues as an agent's, through the portal channel (or the key-account fast
+    channel). Anyone else, or another account, is ``CustomerNotFound``."""
+    if not _customer_holds(acting_user, customer):
+        raise CustomerNotFound(_("No such customer."))
+    return _open(
+        customer=customer,
+        request_type=request_type,
+        channel=Channel.FAST_CHANNEL if fast_channel else Channel.PORTAL,
+        summary=summary,
+        acting_user=acting_user,
+        now=now,
+        decision=None,
+    )
+
+
+@transaction.atomic
+def request_rate(
+    *,
+    request: ServiceRequest,
+    rating: int,
+    comment: str,
+    acting_user: User,
+    now: dt.datetime | None = None,
+) -> ServiceRequest:
+    """The customer rates a closed request of an account they hold, once (1–5 and a
+    comment); the rating shows on the request and in the satisfaction report."""
+    request = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+    if not _customer_holds(acting_user, request.customer):
+        raise RequestNotFound(_("No such request."))
+    if request.status != ServiceRequest.Status.DONE:
+        raise RequestClosed(_("A request can be rated once it is done."), code="service.not_done")
+    if request.rating is not None:
+        raise RequestClosed(_("This request has been rated."), code="service.already_rated")
+    if rating not in range(1, 6):
+        raise InvalidInput(
+            _("Choose from 1 to 5 stars."), fields={"rating": _("Choose from 1 to 5 stars.")}
+        )
+    now = now or timezone.now()
+    request.rating = rating
+    request.rating_comment = comment.strip()[:500]
+    request.rated_at = now
+    request.save(update_fields=["rating", "rating_comment", "rated_at"])
+    events.request_rated(request=request, acting_user=acting_user, at=now)
+    return request

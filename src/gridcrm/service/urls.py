@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridcrm.service import calendar_views, views
+from gridcrm.service import calendar_views, satisfaction_views, views
 
 app_name = "service"
 urlpatterns = [
@@ -28,6 +28,7 @@ urlpatterns = [
     path("calendar/", calendar_views.calendar, name="calendar"),
     path("timers/", views.timers_run, name="timers_run"),
     path("breaches/", views.breaches, name="breaches"),
+    path("satisfaction/", satisfaction_views.satisfaction, name="satisfaction"),
     path("grace/", views.grace_list, name="grace"),
     path("grace/<int:pk>/<str:decision>/", views.grace_decide, name="grace_decide"),
     path("customers/<str:account_no>/grace/", views.grace_new, name="grace_new"),

@@ -102,6 +102,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.add_servicerequest",
         "service.work_servicerequest",
         "service.request_grace",
+        "portal.unbind_portal_account",
     ],
     Role.REGIONAL_COLLECTOR: [
         "credit.view_credit",
@@ -131,6 +132,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.work_servicerequest",
         "lake.view_lake",
         "lake.import_facts",
+        "portal.unbind_portal_account",
     ],
     Role.DEMAND_PLANNER: [
         "credit.view_credit",
@@ -167,7 +169,14 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "load.manage_tou",
         "jobs.purge_files",
     ],
-    Role.CUSTOMER: ["archive.view_customer", "credit.view_credit"],
+    # On the portal only (staff pages and the staff API refuse customers): their own tier-3
+    # contact data, and tier-1 corrections asked through the four-eyes queue.
+    Role.CUSTOMER: [
+        "archive.view_customer",
+        "credit.view_credit",
+        "archive.edit_customer_data",
+        "archive.request_customer_change",
+    ],
 }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 
@@ -49,3 +49,24 @@ class NoStoreMiddleware:
         if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class CustomerWallMiddleware:
+    """A customer login never reaches a staff page: outside the portal (and signing out,
+    the language switch, static files and the portal API, which judges its own tokens)
+    it gets 404, like a page that does not exist. Staff may not use the portal either
+    (the portal's views answer them 404)."""
+
+    OPEN = ("/portal/", "/api/", "/logout/", "/i18n/", "/static/", "/login/", "/password/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from gridcrm.portal.selectors import is_portal_user
+
+        if request.path == "/" and is_portal_user(user=request.user):
+            return HttpResponseRedirect("/portal/")
+        if not request.path.startswith(self.OPEN) and is_portal_user(user=request.user):
+            raise Http404
+        return self.get_response(request)

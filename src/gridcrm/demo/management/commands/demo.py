@@ -20,7 +20,7 @@ from gridcrm.demo.management.commands.demo_data import (
     customer_count,
     write_logins,
 )
-from gridcrm.demo.services import demo_logins, demo_state
+from gridcrm.demo.services import demo_logins, demo_state, portal_logins
 
 RULE = "=" * 78
 # Facts, requests and rules need a seed even when the customers got a random one.
@@ -90,6 +90,13 @@ class Command(BaseCommand):
         self.stdout.write(f"  Every login has the password {DEMO_PASSWORD!r}.")
         self.stdout.write("")
         write_logins(self.stdout, demo_logins())
+        portal = portal_logins()
+        if portal:
+            self.stdout.write("")
+            self.stdout.write(f"  Customer portal ({url}/portal/, same password):")
+            for login in portal:
+                accounts = ", ".join(login.accounts)
+                self.stdout.write(f"    {login.username:<12} {login.what}: {accounts}")
         self.stdout.write("")
         if options["serve"]:
             self.stdout.write(
