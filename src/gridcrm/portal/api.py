@@ -18,7 +18,7 @@ from gridcrm.web.http import AuthedRequest
 router = Router(tags=["portal"])
 
 
-class AccountOut(Schema):
+class PortalAccountOut(Schema):
     account_no: str
     name: str
     station: str
@@ -41,14 +41,14 @@ class PeriodOut(Schema):
     hours: str
 
 
-class SummaryOut(AccountOut):
+class SummaryOut(PortalAccountOut):
     grade_meaning: dict[str, Any]
     tariff: list[PeriodOut]
     shift_kwh: float | None
     unread_notices: int
 
 
-class NoticeOut(Schema):
+class PortalNoticeOut(Schema):
     id: int
     kind: str
     title: str
@@ -57,7 +57,7 @@ class NoticeOut(Schema):
     read: bool
 
 
-class StepOut(Schema):
+class PortalStepOut(Schema):
     name: str
     status: str
     due_at: dt.datetime | None
@@ -75,10 +75,10 @@ class RequestOut(Schema):
     due_at: dt.datetime
     rating: int | None
     rating_comment: str
-    steps: list[StepOut]
+    steps: list[PortalStepOut]
 
 
-class RequestIn(Schema):
+class PortalRequestIn(Schema):
     type: str
     values: dict[str, str]
 
@@ -97,11 +97,11 @@ def _account(request: AuthedRequest, account_no: str) -> Any:
     return selectors.portal_account_get(user=request.user, account_no=account_no)
 
 
-def _account_out(customer: Any) -> AccountOut:
+def _account_out(customer: Any) -> PortalAccountOut:
     from gridcrm.credit.selectors import customer_credit
 
     usage = selectors.usage_months(customer=customer, months=1)
-    return AccountOut(
+    return PortalAccountOut(
         account_no=customer.account_no,
         name=customer.name,
         station=customer.region.name,
@@ -123,7 +123,9 @@ def _request_out(found: Any) -> RequestOut:
         rating=found.rating,
         rating_comment=found.rating_comment,
         steps=[
-            StepOut(name=s.name, status=s.status, due_at=s.due_at, completed_at=s.completed_at)
+            PortalStepOut(
+                name=s.name, status=s.status, due_at=s.due_at, completed_at=s.completed_at
+            )
             for s in found.steps.order_by("position")
         ],
     )
@@ -136,13 +138,13 @@ def _request(request: AuthedRequest, account_no: str, request_id: int) -> Any:
     return found
 
 
-@router.get("/accounts", response=list[AccountOut])
-def account_list(request: AuthedRequest) -> list[AccountOut]:
+@router.get("/accounts", response=list[PortalAccountOut])
+def account_list(request: AuthedRequest) -> list[PortalAccountOut]:
     """The accounts this login holds (none for a staff login)."""
     return [_account_out(c) for c in selectors.portal_accounts(user=request.user)]
 
 
-@router.post("/bindings", response={201: AccountOut})
+@router.post("/bindings", response={201: PortalAccountOut})
 def account_bind(request: AuthedRequest, payload: BindIn) -> Status[Any]:
     """Bind an account on proof (see docs/portal.md); wrong proof 422 ``portal.proof_wrong``,
     a household held by another login 409 ``portal.already_bound``."""
@@ -191,11 +193,11 @@ def account_usage(request: AuthedRequest, account_no: str) -> list[UsageOut]:
     ]
 
 
-@router.get("/accounts/{account_no}/notices", response=list[NoticeOut])
-def notice_list(request: AuthedRequest, account_no: str) -> list[NoticeOut]:
+@router.get("/accounts/{account_no}/notices", response=list[PortalNoticeOut])
+def notice_list(request: AuthedRequest, account_no: str) -> list[PortalNoticeOut]:
     rows = selectors.inbox(customer=_account(request, account_no))
     return [
-        NoticeOut(
+        PortalNoticeOut(
             id=r.notice.pk,
             kind=r.notice.kind,
             title=r.notice.title,
@@ -221,7 +223,7 @@ def request_list(request: AuthedRequest, account_no: str) -> list[RequestOut]:
 
 
 @router.post("/accounts/{account_no}/requests", response={201: RequestOut})
-def request_file(request: AuthedRequest, account_no: str, payload: RequestIn) -> Status[Any]:
+def request_file(request: AuthedRequest, account_no: str, payload: PortalRequestIn) -> Status[Any]:
     """File a request of a type customers may start (``values``: the type's fields)."""
     filed = services.request_file(
         user=request.user,
