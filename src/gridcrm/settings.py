@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "gridcrm.load",
     "gridcrm.credit",
     "gridcrm.keyaccounts",
+    "gridcrm.grid",
     "gridcrm.demo",
     "gridcrm.web",
 ]
