@@ -30,6 +30,11 @@ class Substation(models.Model):
         ordering = ["code"]
         verbose_name = _("substation")
         verbose_name_plural = _("substations")
+        permissions = [
+            ("view_registry", _("Can view the grid registry")),
+            ("edit_registry", _("Can import into the grid registry and set its rules")),
+            ("enter_outage", _("Can enter unplanned outages")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -261,7 +266,6 @@ class GridEvent(AuditEvent):
         IMPORTED = "imported", _("Registry imported")
         RULES_PUBLISHED = "rules_published", _("Important-customer rules published")
         OUTAGE_ENTERED = "outage_entered", _("Unplanned outage entered")
-        EQUIPMENT_DERIVED = "equipment_derived", _("Equipment summary derived")
 
     kind = models.CharField(_("what"), max_length=40, choices=Kind.choices)
     customer = models.ForeignKey(
