@@ -132,10 +132,8 @@ TOU_CLOCK: Slot[Callable[[], TouClock] | None] = Slot("tou_clock", None)
 
 @dataclass(frozen=True)
 class GridAudience:
-    """The customers behind one element of the grid registry, and the code of the region
-    its substation serves (a scoped author's notices must stay inside their region)."""
+    """The customers behind one element of the grid registry."""
 
-    region_code: str
     customer_ids: list[int]
 
 

@@ -122,11 +122,7 @@ def audience(scope: str, code: str) -> GridAudience | None:
     """The customers behind a feeder (with its branch lines) or a transformer, whoever asks,
     for the service app's notices (installed in the ``GRID_AUDIENCE`` slot)."""
     if scope == "transformer":
-        transformer = (
-            Transformer.objects.filter(code=code)
-            .select_related("feeder__substation__region")
-            .first()
-        )
+        transformer = Transformer.objects.filter(code=code).first()
         if transformer is None:
             return None
         ids = list(
@@ -134,9 +130,8 @@ def audience(scope: str, code: str) -> GridAudience | None:
                 "customer_id", flat=True
             )
         )
-        region = transformer.feeder.substation.region
     elif scope == "feeder":
-        feeder = Feeder.objects.filter(code=code).select_related("substation__region").first()
+        feeder = Feeder.objects.filter(code=code).first()
         if feeder is None:
             return None
         ids = list(
@@ -144,10 +139,9 @@ def audience(scope: str, code: str) -> GridAudience | None:
                 "customer_id", flat=True
             )
         )
-        region = feeder.substation.region
     else:
         return None
-    return GridAudience(region_code=region.code, customer_ids=sorted(set(ids)))
+    return GridAudience(customer_ids=sorted(set(ids)))
 
 
 def outage_impact(*, user: User | AnonymousUser, element: str, code: str) -> Impact:

@@ -27,7 +27,7 @@ from gridcrm.service.errors import (
     OutageTooSoon,
     ServiceRefused,
 )
-from gridcrm.service.grid_targets import GRID_SCOPES, grid_audience
+from gridcrm.service.grid_targets import GRID_SCOPES, grid_audience, grid_audience_inside
 from gridcrm.service.matrix import MIN_NOTICE_DAYS, decide, matrix_current, matrix_rules
 from gridcrm.service.models import Notice, NoticeDelivery, NoticeTarget
 from gridcrm.users.roles import COMPANY_WIDE_ROLES
@@ -74,10 +74,12 @@ def _check_scope(user: User, targets: Iterable[Target]) -> None:
     targets = list(targets)
     outside: list[str] = []
     for t in targets:
-        code = t.value if t.scope != NoticeTarget.Scope.TRANSFORMER_AREA else t.station
         if t.scope in GRID_SCOPES:
-            behind = grid_audience(t.scope, t.value)
-            code = behind.region_code if behind is not None else ""
+            # A line crosses supply stations: every customer behind it must be inside.
+            if not grid_audience_inside(t.scope, t.value, limit):
+                outside.append(t.value)
+            continue
+        code = t.value if t.scope != NoticeTarget.Scope.TRANSFORMER_AREA else t.station
         region = region_by_code(code=code)
         if region is None or not _inside(region.path, limit):
             outside.append(f"{t.station} {t.value}".strip())
