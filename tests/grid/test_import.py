@@ -5,6 +5,7 @@ topology error is rejected with its reason and nothing of it is written."""
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,8 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
 def good_rows(customer_a: Customer, customer_b: Customer) -> list[dict[str, str]]:
     return [
         # Out of order on purpose: the import checks and writes kind by kind.
-        {"record": "transformer", "code": "T1", "feeder": "F1", "ownership": "public", "kva": "400"},
+        {"record": "transformer", "code": "T1", "feeder": "F1", "ownership": "public",
+         "kva": "400"},
         {"record": "substation", "code": "S1", "name": "桃林变", "region": "YQ01"},
         {"record": "substation", "code": "S2", "name": "秀水变", "region": "YQ02"},
         {"record": "feeder", "code": "F1B", "name": "桃林支线", "substation": "S1", "parent": "F1"},
@@ -87,7 +89,8 @@ def test_a_good_export_builds_the_registry_and_derives_the_equipment_fields(
     assert Feeder.objects.get(code="F1B").parent == Feeder.objects.get(code="F1")
     steel = Customer.objects.get(pk=customer_b.pk)
     assert (steel.meter_kind, steel.meter_count) == ("ct", 1)
-    assert (steel.transformer_count, steel.transformer_kva, steel.backup_power_kw) == (1, 1250, 500)
+    assert steel.transformer_count == 1
+    assert (steel.transformer_kva, steel.backup_power_kw) == (Decimal(1250), Decimal(500))
     home = Customer.objects.get(pk=customer_a.pk)
     assert (home.meter_kind, home.transformer_count, home.backup_power_kw) == ("smart_1p", 0, None)
     again = run(path, archivist)
@@ -133,21 +136,25 @@ def test_topology_errors_are_each_rejected_with_a_reason_and_nothing_written(
     ]  # fmt: skip
     path = write_csv(tmp_path / "bad.csv", bad)
     report = run(path, archivist)
-    reasons = {r.row: r.reason for r in report.rejects}
-    assert len(reasons) == len(bad)
-    assert "NOWHERE" in reasons[2]
-    assert "3300001" in reasons[3]
-    assert "another station" in reasons[4] and "another station" in reasons[5]
-    assert "cycle" in reasons[6] and "cycle" in reasons[7]
-    assert "F8" in reasons[8]
-    assert "F9" in reasons[9]
-    assert "another substation" in reasons[10]
+    problems = {r.row: r.problem for r in report.rejects}
+    assert problems == {
+        2: "unknown_feeder",
+        3: "meter_two_customers",
+        4: "other_station",
+        5: "other_station",
+        6: "cycle",
+        7: "cycle",
+        8: "unknown_trunk",  # its trunk F8 is refused
+        9: "unknown_feeder",  # its line F9 is refused
+        10: "trunk_other_substation",
+    }
+    assert all(r.reason for r in report.rejects)
     assert counts() == before
     assert Meter.objects.get(serial="3300001").point.customer_id == customer_a.pk
     with Path(report.reject_file).open(encoding="utf-8-sig") as handle:
         rejected = list(csv.DictReader(handle))
     assert [r["code"] for r in rejected][:2] == ["TX", "MPY"]
-    assert all(r["reason"] for r in rejected)
+    assert [r["problem"] for r in rejected] == list(problems.values())
 
 
 def test_rows_with_bad_values_are_rejected_and_the_rest_written(
@@ -167,7 +174,12 @@ def test_rows_with_bad_values_are_rejected_and_the_rest_written(
         {"record": "substation", "code": "=1+1", "name": "x", "region": "YQ01"},
     ]
     report = run(write_csv(tmp_path / "mixed.csv", rows), archivist)
-    assert [r.row for r in report.rejects] == [12, 13, 14, 15]
+    assert [(r.row, r.problem) for r in report.rejects] == [
+        (12, "bad_value"),
+        (13, "unknown_record"),
+        (14, "unknown_customer"),
+        (15, "bad_value"),
+    ]
     assert Transformer.objects.count() == 2
 
 

@@ -18,6 +18,7 @@ from tests.grid.conftest import Grid
 
 
 def told(notice_id: int | None) -> set[str]:
+    assert notice_id is not None
     return set(
         NoticeDelivery.objects.filter(notice_id=notice_id).values_list(
             "customer__account_no", flat=True
@@ -38,7 +39,7 @@ def test_an_unplanned_feeder_outage_notifies_exactly_its_customers_and_opens_the
         now=now,
     )
     assert told(outage.notice_id) == {grid.school.account_no, grid.shop.account_no}
-    notice = Notice.objects.get(pk=outage.notice_id)
+    notice = Notice.objects.get(pk=outage.notice_id or 0)
     assert (notice.kind, notice.status) == ("fault", "published")
     # Sent now, not scheduled days ahead like a planned outage.
     assert set(NoticeDelivery.objects.filter(notice=notice).values_list("status", flat=True)) <= {

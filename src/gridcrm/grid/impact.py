@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from gridcrm.archive.choices import ImportanceClass
 from gridcrm.archive.selectors import customers_visible_to
 from gridcrm.core.extensions import GridAudience
 from gridcrm.grid import rules as r
@@ -64,6 +65,10 @@ class Affected:
     emergency_kw: Decimal
     security_kw: Decimal | None
     backup: str
+
+    @property
+    def importance_label(self) -> str:
+        return str(ImportanceClass(self.importance_class).label)
 
     @property
     def important(self) -> bool:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet, Sum
 
+from gridcrm.archive.choices import ImportanceClass
 from gridcrm.archive.selectors import customers_visible_to
 from gridcrm.grid import rules as r
 from gridcrm.grid.errors import ElementNotFound, MayNotViewGrid
@@ -232,6 +233,10 @@ class ComplianceRow:
     supply: r.Supply
     required_kw: Decimal | None
     gaps: tuple[str, ...]
+
+    @property
+    def importance_label(self) -> str:
+        return str(ImportanceClass(self.importance_class).label)
 
     @property
     def compliant(self) -> bool:

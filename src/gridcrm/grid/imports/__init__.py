@@ -24,7 +24,7 @@ from gridcrm.archive.imports.files import read_table
 from gridcrm.grid import events
 from gridcrm.grid.errors import MayNotEditGrid
 from gridcrm.grid.imports.rows import COLUMNS, RECORDS, Row, RowError, parse
-from gridcrm.grid.imports.topology import check, known_load
+from gridcrm.grid.imports.topology import Problem, check, known_load
 from gridcrm.grid.imports.writer import write
 from gridcrm.grid.selectors import can_edit
 
@@ -36,9 +36,12 @@ MAX_ROWS = 500_000
 
 @dataclass
 class Reject:
+    """A refused row: its line, kind, key (code or account), problem code and reason."""
+
     row: int
     record: str
-    code: str
+    key: str
+    problem: str
     reason: str
 
 
@@ -104,14 +107,16 @@ def _read(path: Path, filename: str) -> tuple[list[str], list[Row]]:
     return header, rows
 
 
-def _write_rejects(path: Path, header: list[str], rows: list[Row], reasons: dict[int, str]) -> None:
+def _write_rejects(
+    path: Path, header: list[str], rows: list[Row], reasons: dict[int, Problem]
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow([*header, "reason"])
+        writer.writerow([*header, "problem", "reason"])
         for row in rows:
             if row.number in reasons:
-                writer.writerow([*(row.cells.get(h, "") for h in header), reasons[row.number]])
+                writer.writerow([*(row.cells.get(h, "") for h in header), *reasons[row.number]])
 
 
 def registry_import(
@@ -123,12 +128,12 @@ def registry_import(
         raise MayNotEditGrid(_("Your role may not import into the grid registry."))
     filename = filename or path.name
     header, rows = _read(path, filename)
-    reasons: dict[int, str] = {}
+    reasons: dict[int, Problem] = {}
     for row in rows:
         try:
             parse(row)
         except RowError as exc:
-            reasons[row.number] = str(exc)
+            reasons[row.number] = (exc.problem, str(exc))
     parsed = [row for row in rows if row.number not in reasons]
     parsed.sort(key=lambda row: (RECORDS.index(row.record), row.number))
     known = known_load(parsed)
@@ -136,7 +141,7 @@ def registry_import(
     accepted = [row for row in parsed if row.number not in reasons]
     report = ImportReport(filename=filename, dry_run=dry_run, rows=len(rows))
     report.rejects = [
-        Reject(row.number, row.record, row["code"] or row["account_no"], reasons[row.number])
+        Reject(row.number, row.record, row["code"] or row["account_no"], *reasons[row.number])
         for row in sorted(rows, key=lambda r: r.number)
         if row.number in reasons
     ]

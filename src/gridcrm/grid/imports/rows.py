@@ -59,7 +59,12 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 
 class RowError(Exception):
-    """Why one row cannot be imported (the text goes into the reject file)."""
+    """Why one row cannot be imported: a stable ``problem`` code and the text for people
+    (both go into the report and the reject file)."""
+
+    def __init__(self, message: str, problem: str = "bad_value") -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 @dataclass
@@ -129,7 +134,9 @@ def parse(row: Row) -> None:
     """Check the row's own cells and put the parsed values in ``row.values``; raises
     ``RowError`` with the reason. Formulas are refused like the archive import does."""
     if row.record not in RECORDS:
-        raise RowError(_("Unknown record kind %(kind)s.") % {"kind": row.record or "—"})
+        raise RowError(
+            _("Unknown record kind %(kind)s.") % {"kind": row.record or "—"}, "unknown_record"
+        )
     for column, text in row.cells.items():
         if text[:1] in ("=", "+", "@") or "\x00" in text:
             raise RowError(
@@ -137,7 +144,7 @@ def parse(row: Row) -> None:
             )
     missing = [c for c in REQUIRED[row.record] if not row[c]]
     if missing:
-        raise RowError(_("Missing: %(columns)s.") % {"columns": ", ".join(missing)})
+        raise RowError(_("Missing: %(columns)s.") % {"columns": ", ".join(missing)}, "missing")
     v = row.values
     if row.record != "source":
         v["code"] = _text(row, "code", 30)
@@ -147,7 +154,7 @@ def parse(row: Row) -> None:
     elif row.record == "feeder":
         v.update(name=_text(row, "name", 100), substation=row["substation"], parent=row["parent"])
         if v["parent"] == v["code"]:
-            raise RowError(_("A line cannot be its own trunk (a cycle)."))
+            raise RowError(_("A line cannot be its own trunk (a cycle)."), "cycle")
     elif row.record == "transformer":
         v.update(
             name=_text(row, "name", 100),

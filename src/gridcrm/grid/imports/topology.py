@@ -23,6 +23,9 @@ from gridcrm.grid.models import (
 )
 from gridcrm.users.selectors import regions_all
 
+Problem = tuple[str, str]
+"""Why a row is refused: a stable code (``unknown_feeder``, ``cycle`` …) and the text."""
+
 
 @dataclass
 class Known:
@@ -93,10 +96,10 @@ def _cycles(feeders: dict[str, tuple[str, str]], candidates: list[str]) -> set[s
     return looped
 
 
-def check(rows: list[Row], known: Known) -> dict[int, str]:
-    """Reasons by row number of every row the topology refuses; ``known`` grows with the
-    accepted equipment so later kinds can name it."""
-    reasons: dict[int, str] = {}
+def check(rows: list[Row], known: Known) -> dict[int, Problem]:
+    """(problem code, reason) by row number of every row the topology refuses; ``known``
+    grows with the accepted equipment so later kinds can name it."""
+    reasons: dict[int, Problem] = {}
     by_kind: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_kind[row.record].append(row)
@@ -104,7 +107,10 @@ def check(rows: list[Row], known: Known) -> dict[int, str]:
     for row in by_kind["substation"]:
         path = known.regions.get(row.values["region"])
         if path is None:
-            reasons[row.number] = _("Unknown region %(code)s.") % {"code": row.values["region"]}
+            reasons[row.number] = (
+                "unknown_region",
+                _("Unknown region %(code)s.") % {"code": row.values["region"]},
+            )
         else:
             known.substations[row.values["code"]] = path
 
@@ -112,9 +118,10 @@ def check(rows: list[Row], known: Known) -> dict[int, str]:
 
     for row in by_kind["transformer"]:
         if row.values["feeder"] not in known.feeders:
-            reasons[row.number] = _("Transformer on an unknown line %(code)s.") % {
-                "code": row.values["feeder"]
-            }
+            reasons[row.number] = (
+                "unknown_feeder",
+                _("Transformer on an unknown line %(code)s.") % {"code": row.values["feeder"]},
+            )
         else:
             known.transformers[row.values["code"]] = row.values["feeder"]
 
@@ -122,7 +129,10 @@ def check(rows: list[Row], known: Known) -> dict[int, str]:
 
     for row in by_kind["source"]:
         if row.values["feeder"] not in known.feeders:
-            reasons[row.number] = _("Unknown line %(code)s.") % {"code": row.values["feeder"]}
+            reasons[row.number] = (
+                "unknown_feeder",
+                _("Unknown line %(code)s.") % {"code": row.values["feeder"]},
+            )
         else:
             reason = _fed_from_station(row, row.values["feeder"], known)
             if reason:
@@ -130,25 +140,34 @@ def check(rows: list[Row], known: Known) -> dict[int, str]:
     for row in by_kind["emergency"]:
         account = row.values["account_no"]
         if account not in known.customers:
-            reasons[row.number] = _("Unknown customer %(account)s.") % {"account": account}
+            reasons[row.number] = (
+                "unknown_customer",
+                _("Unknown customer %(account)s.") % {"account": account},
+            )
         elif known.emergency_owner.get(row.values["code"], account) != account:
-            reasons[row.number] = _("This emergency power belongs to another customer.")
+            reasons[row.number] = (
+                "emergency_other_customer",
+                _("This emergency power belongs to another customer."),
+            )
     return reasons
 
 
-def _check_feeders(rows: list[Row], known: Known, reasons: dict[int, str]) -> None:
+def _check_feeders(rows: list[Row], known: Known, reasons: dict[int, Problem]) -> None:
     candidates: dict[str, Row] = {}
     for row in rows:
         station = row.values["substation"]
         if station not in known.substations:
-            reasons[row.number] = _("Line on an unknown substation %(code)s.") % {"code": station}
+            reasons[row.number] = (
+                "unknown_substation",
+                _("Line on an unknown substation %(code)s.") % {"code": station},
+            )
         else:
             candidates[row.values["code"]] = row
     merged = dict(known.feeders)
     merged.update({c: (r.values["substation"], r.values["parent"]) for c, r in candidates.items()})
     for code in _cycles(merged, list(candidates)):
         if code in candidates:
-            reasons[candidates.pop(code).number] = _("The trunk lines form a cycle.")
+            reasons[candidates.pop(code).number] = ("cycle", _("The trunk lines form a cycle."))
         merged.pop(code, None)
     # A line whose trunk is unknown, rejected or on another substation is refused; that may
     # in turn refuse its own branches, hence the loop until nothing changes.
@@ -160,9 +179,15 @@ def _check_feeders(rows: list[Row], known: Known, reasons: dict[int, str]) -> No
             if not parent:
                 continue
             if parent not in merged:
-                reasons[row.number] = _("Unknown trunk line %(code)s.") % {"code": parent}
+                reasons[row.number] = (
+                    "unknown_trunk",
+                    _("Unknown trunk line %(code)s.") % {"code": parent},
+                )
             elif merged[parent][0] != row.values["substation"]:
-                reasons[row.number] = _("The trunk line is on another substation.")
+                reasons[row.number] = (
+                    "trunk_other_substation",
+                    _("The trunk line is on another substation."),
+                )
             else:
                 continue
             del candidates[code]
@@ -172,19 +197,22 @@ def _check_feeders(rows: list[Row], known: Known, reasons: dict[int, str]) -> No
         known.feeders[code] = (row.values["substation"], row.values["parent"])
 
 
-def _fed_from_station(row: Row, feeder: str, known: Known) -> str:
-    """The reason a customer may not be fed from this line, or ``""``."""
+def _fed_from_station(row: Row, feeder: str, known: Known) -> Problem | None:
+    """Why a customer may not be fed from this line, or ``None``."""
     account = row.values["account_no"]
     customer = known.customers.get(account)
     if customer is None:
-        return _("Unknown customer %(account)s.") % {"account": account}
+        return ("unknown_customer", _("Unknown customer %(account)s.") % {"account": account})
     station_path = known.substations.get(known.feeders[feeder][0], "")
     if not _inside(customer[1], station_path):
-        return _("Customer %(account)s is fed by a line of another station.") % {"account": account}
-    return ""
+        return (
+            "other_station",
+            _("Customer %(account)s is fed by a line of another station.") % {"account": account},
+        )
+    return None
 
 
-def _check_meters(rows: list[Row], known: Known, reasons: dict[int, str]) -> None:
+def _check_meters(rows: list[Row], known: Known, reasons: dict[int, Problem]) -> None:
     accounts_of_serial: dict[str, set[str]] = defaultdict(set)
     accounts_of_point: dict[str, set[str]] = defaultdict(set)
     for row in rows:
@@ -194,18 +222,25 @@ def _check_meters(rows: list[Row], known: Known, reasons: dict[int, str]) -> Non
         account, serial = row.values["account_no"], row.values["serial"]
         transformer = row.values["transformer"]
         if transformer not in known.transformers:
-            reasons[row.number] = _("Meter on an unknown transformer %(code)s.") % {
-                "code": transformer
-            }
+            reasons[row.number] = (
+                "unknown_transformer",
+                _("Meter on an unknown transformer %(code)s.") % {"code": transformer},
+            )
         elif (
             len(accounts_of_serial[serial]) > 1 or known.meter_owner.get(serial, account) != account
         ):
-            reasons[row.number] = _("Meter %(serial)s is on two customers.") % {"serial": serial}
+            reasons[row.number] = (
+                "meter_two_customers",
+                _("Meter %(serial)s is on two customers.") % {"serial": serial},
+            )
         elif (
             len(accounts_of_point[row.values["code"]]) > 1
             or known.point_owner.get(row.values["code"], account) != account
         ):
-            reasons[row.number] = _("The metering point belongs to another customer.")
+            reasons[row.number] = (
+                "point_other_customer",
+                _("The metering point belongs to another customer."),
+            )
         else:
             reason = _fed_from_station(row, known.transformers[transformer], known)
             if reason:
