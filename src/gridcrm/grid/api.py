@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gridcrm.archive.selectors import customer_get_visible
@@ -272,7 +272,7 @@ def rules_put(request: AuthedRequest, payload: RulesIn) -> dict[str, Any]:
 
 
 @router.post("/outages", response={201: OutageOut}, summary="Enter an unplanned outage")
-def outage_create(request: AuthedRequest, payload: OutageIn) -> tuple[int, dict[str, Any]]:
+def outage_create(request: AuthedRequest, payload: OutageIn) -> Status:
     """Tell the customers behind the equipment at once and open a fault-repair request."""
     outage = services.outage_enter(
         element=payload.element,
@@ -281,12 +281,15 @@ def outage_create(request: AuthedRequest, payload: OutageIn) -> tuple[int, dict[
         description=payload.description,
         acting_user=request.user,
     )
-    return 201, {
-        "id": outage.pk,
-        "customers": outage.customers,
-        "notice_id": outage.notice_id,
-        "request_no": outage.request_no,
-    }
+    return Status(
+        201,
+        OutageOut(
+            id=outage.pk,
+            customers=outage.customers,
+            notice_id=outage.notice_id,
+            request_no=outage.request_no,
+        ),
+    )
 
 
 @router.post("/import", response=ImportJobOut, summary="Import a GIS/PMS export")
