@@ -10,8 +10,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from gridcrm.archive.selectors import customer_get_visible
 from gridcrm.grid import jobs, selectors, services
@@ -272,7 +273,7 @@ def rules_put(request: AuthedRequest, payload: RulesIn) -> dict[str, Any]:
 
 
 @router.post("/outages", response={201: OutageOut}, summary="Enter an unplanned outage")
-def outage_create(request: AuthedRequest, payload: OutageIn) -> Status:
+def outage_create(request: AuthedRequest, payload: OutageIn) -> Status[OutageOut]:
     """Tell the customers behind the equipment at once and open a fault-repair request."""
     outage = services.outage_enter(
         element=payload.element,
