@@ -28,9 +28,9 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))

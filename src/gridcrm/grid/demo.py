@@ -100,6 +100,7 @@ def grid_demo_write(*, seed: int) -> int:
     points: list[MeteringPoint] = []
     meters: list[tuple[str, str, str]] = []
     sources: set[tuple[int, int]] = set()
+    made: list[Transformer] = []
     out_of_compliance_done = False
     for c in customers:
         district = c["region__path"].split(".")[1]
@@ -111,7 +112,7 @@ def grid_demo_write(*, seed: int) -> int:
             key = (c["region__path"], c["transformer_area"] or "公用台区")
             transformer = areas.get(key)
             if transformer is None:
-                transformer = Transformer.objects.create(
+                transformer = Transformer(
                     code=f"T{len(areas) + 1:06d}",
                     name=key[1],
                     feeder=feeder,
@@ -120,12 +121,13 @@ def grid_demo_write(*, seed: int) -> int:
                     year=rng.randint(2005, 2023),
                 )
                 areas[key] = transformer
+                made.append(transformer)
             owned = [transformer]
         else:
             kva = float(c["contracted_kva"] or 630)
             count = 1 if kva < 1000 else 2
             owned = [
-                Transformer.objects.create(
+                Transformer(
                     code=f"{c['account_no']}-T{n}",
                     name=f"{c['name'][:40]}{n}号变",
                     feeder=feeder,
@@ -136,6 +138,7 @@ def grid_demo_write(*, seed: int) -> int:
                 )
                 for n in range(1, count + 1)
             ]
+            made.extend(owned)
         meter_count = c["meter_count"] or 1
         for n in range(1, meter_count + 1):
             transformer = owned[(n - 1) % len(owned)]
@@ -158,6 +161,8 @@ def grid_demo_write(*, seed: int) -> int:
         if klass in ("class_2", "temporary"):
             second = next(f for f in stations[home] if f.pk != feeder.pk and f.parent_id is None)
             sources.add((c["pk"], second.pk))  # a dual circuit from the same substation
+    # Saved in bulk; each point takes its transformer's new key as it is written.
+    Transformer.objects.bulk_create(made, batch_size=2000)
     MeteringPoint.objects.bulk_create(points, batch_size=2000)
     point_ids = dict(MeteringPoint.objects.values_list("code", "pk"))
     Meter.objects.bulk_create(
