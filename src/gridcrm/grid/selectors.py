@@ -309,7 +309,10 @@ def station_overview(*, user: User | AnonymousUser) -> list[StationRow]:
     see), important customers and how many of them meet their rule."""
     require_view(user=user)
     stations = list(
-        substations_visible_to(user=user).annotate(
+        substations_visible_to(user=user)
+        .select_related("region")
+        .prefetch_related("feeders")
+        .annotate(
             n_feeders=Count("feeders", distinct=True),
             n_transformers=Count("feeders__transformers", distinct=True),
         )
