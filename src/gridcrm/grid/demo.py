@@ -26,6 +26,7 @@ from gridcrm.grid.models import (
     Feeder,
     Meter,
     MeteringPoint,
+    Outage,
     Substation,
     SupplySource,
     Transformer,
@@ -193,6 +194,23 @@ def grid_demo_write(*, seed: int) -> int:
     )
     equipment_derive(customer_ids=[c["pk"] for c in customers])
     return len(customers)
+
+
+def grid_demo_delete(*, region_ids: list[int]) -> None:
+    """Delete the registry below these regions, bottom up (the demo reset calls it after
+    the customers, and so their metering points, sources and emergency power, are gone)."""
+    stations = Substation.objects.filter(region_id__in=region_ids)
+    Outage.objects.filter(
+        Q(substation__in=stations)
+        | Q(feeder__substation__in=stations)
+        | Q(transformer__feeder__substation__in=stations)
+    ).delete()
+    MeteringPoint.objects.filter(transformer__feeder__substation__in=stations).delete()
+    SupplySource.objects.filter(feeder__substation__in=stations).delete()
+    Transformer.objects.filter(feeder__substation__in=stations).delete()
+    Feeder.objects.filter(substation__in=stations, parent__isnull=False).delete()
+    Feeder.objects.filter(substation__in=stations).delete()
+    stations.delete()
 
 
 def grid_demo_emergency(*, seed: int) -> int:
