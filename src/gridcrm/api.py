@@ -18,6 +18,7 @@ from gridcrm.archive.api import changes_router, fields_router
 from gridcrm.archive.api import router as archive_router
 from gridcrm.core.errors import DomainError
 from gridcrm.credit.api import router as credit_router
+from gridcrm.grid.api import router as grid_router
 from gridcrm.jobs.api import router as jobs_router
 from gridcrm.keyaccounts.api import router as keyaccounts_router
 from gridcrm.lake.api import router as lake_router
@@ -250,3 +251,4 @@ api.add_router("/service", service_router)
 api.add_router("/credit", credit_router)
 api.add_router("/keyaccounts", keyaccounts_router)
 api.add_router("/portal", portal_router)
+api.add_router("/grid", grid_router)

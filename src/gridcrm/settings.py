@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "gridcrm.credit",
     "gridcrm.keyaccounts",
     "gridcrm.portal",
+    "gridcrm.grid",
     "gridcrm.demo",
     "gridcrm.web",
 ]

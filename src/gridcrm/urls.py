@@ -15,6 +15,7 @@ urlpatterns = [
     path("credit/", include("gridcrm.credit.urls")),
     path("keyaccounts/", include("gridcrm.keyaccounts.urls")),
     path("portal/", include("gridcrm.portal.urls")),
+    path("grid/", include("gridcrm.grid.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

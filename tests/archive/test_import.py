@@ -50,7 +50,7 @@ HEADER = [
     "contracted_kva",
     "billing_method",
     "tou_applied",
-    "meter_kind",
+    "payment_method",
     "e_bill",
 ]
 
@@ -70,7 +70,7 @@ def household(account_no: str, name: str = "李秀英", **overrides: str) -> dic
         "contracted_kva": "8",
         "billing_method": "energy",
         "tou_applied": "0",
-        "meter_kind": "smart_1p",
+        "payment_method": "wechat_alipay",
         "e_bill": "是",
     }
     row.update(overrides)
@@ -112,7 +112,7 @@ def officer(regions: Regions) -> User:
 def snapshot() -> list[tuple[Any, ...]]:
     return list(
         Customer.objects.order_by("pk").values_list(
-            "account_no", "name", "phone", "address", "meter_kind", "e_bill", "version"
+            "account_no", "name", "phone", "address", "payment_method", "e_bill", "version"
         )
     )
 
@@ -147,7 +147,7 @@ def test_a_bad_import_is_reported_row_by_row_and_loses_nothing(
         household("0100000204", name='=HYPERLINK("http://evil.example","点我")'),
         household("0100000205", name="<script>alert(1)</script>"),
         # a known customer: a hostile tier-2 value must not touch it
-        household(customer_a.account_no, name=customer_a.name, meter_kind="=cmd|' /C calc'!A0"),
+        household(customer_a.account_no, name=customer_a.name, payment_method="=cmd|' /C calc'!A0"),
     ]
     report = customers_import(path=write_csv(tmp_path / "bad.csv", rows), acting_user=officer)
     assert (report.created, report.rejected) == (2, 5)
@@ -159,7 +159,7 @@ def test_a_bad_import_is_reported_row_by_row_and_loses_nothing(
     assert "tier-1" in by_row[3]["phone"]
     assert by_row[5]["account_no"] == "Duplicate of row 4."
     assert "formula" in by_row[6]["户名"]
-    assert set(by_row[8]) == {"meter_kind"}
+    assert set(by_row[8]) == {"payment_method"}
     # <script> is valid text: kept as typed, escaped by every page
     assert Customer.objects.get(account_no="0100000205").name == "<script>alert(1)</script>"
     assert not Customer.objects.filter(account_no__in=["0100000201", "0100000204"]).exists()
@@ -209,7 +209,7 @@ def test_a_dry_run_reports_without_writing(
 ) -> None:
     rows = [
         household("0100000501"),
-        household(customer_a.account_no, name="王建军", meter_kind="smart_3p"),
+        household(customer_a.account_no, name="王建军", payment_method="bank_deduction"),
         household("0100000502", contracted_kva="x"),
     ]
     before = snapshot()
@@ -233,7 +233,9 @@ def test_reimporting_the_same_file_changes_nothing(
 ) -> None:
     rows = [
         household("0100000601"),
-        household(customer_a.account_no, name="王建军", meter_kind="smart_3p", e_bill="否"),
+        household(
+            customer_a.account_no, name="王建军", payment_method="bank_deduction", e_bill="否"
+        ),
     ]
     path = write_csv(tmp_path / "same.csv", rows)
     first = customers_import(path=path, acting_user=officer)
@@ -254,33 +256,34 @@ def test_a_tier1_change_by_import_becomes_a_change_request(
         phone=customer_a.phone,
         address=customer_a.address,
         certificate_no=customer_a.certificate_no,
-        meter_kind="smart_3p",
+        payment_method="bank_deduction",
     )
     report = customers_import(path=write_csv(tmp_path / "t1.csv", [row]), acting_user=officer)
     customer_a.refresh_from_db()
     assert customer_a.name == "王建国"  # never silently overwritten
-    assert customer_a.meter_kind == "smart_3p"  # tier 2 goes straight in
+    assert customer_a.payment_method == "bank_deduction"  # tier 2 goes straight in
     request = ChangeRequest.objects.get()
     assert (request.field, request.old_value, request.new_value) == ("name", "王建国", "王建军")
     assert (request.status, request.requested_by) == ("pending", officer)
     assert request.reason == "import t1.csv row 2"
     assert report.change_requests == 1
-    change = FieldChange.objects.get(field="meter_kind")
-    assert (change.kind, change.acting_user, change.new_value) == ("imported", officer, "smart_3p")
+    change = FieldChange.objects.get(field="payment_method")
+    assert (change.kind, change.acting_user) == ("imported", officer)
+    assert change.new_value == "bank_deduction"
 
 
 def test_blank_cells_never_clear_stored_values(
     officer: User, customer_a: Customer, tmp_path: Path
 ) -> None:
-    Customer.objects.filter(pk=customer_a.pk).update(meter_kind="ct")
+    Customer.objects.filter(pk=customer_a.pk).update(payment_method="counter")
     path = write_csv(
         tmp_path / "b.csv",
-        [{"account_no": customer_a.account_no, "meter_kind": ""}],
-        header=["account_no", "meter_kind"],
+        [{"account_no": customer_a.account_no, "payment_method": ""}],
+        header=["account_no", "payment_method"],
     )
     report = customers_import(path=path, acting_user=officer)
     assert report.unchanged == 1
-    assert Customer.objects.get(pk=customer_a.pk).meter_kind == "ct"
+    assert Customer.objects.get(pk=customer_a.pk).payment_method == "counter"
 
 
 def test_it_reads_gb18030(officer: User, tmp_path: Path) -> None:
@@ -567,7 +570,7 @@ def test_the_followers_of_customer_changes_hear_of_what_an_import_changed(
     try:
         new_and_known = [
             household("0100001401"),
-            {"account_no": customer_a.account_no, "meter_kind": "smart_3p"},
+            {"account_no": customer_a.account_no, "payment_method": "bank_deduction"},
         ]
         path = write_csv(tmp_path / "f.csv", new_and_known)
         customers_import(path=path, acting_user=officer, dry_run=True)
@@ -578,4 +581,4 @@ def test_the_followers_of_customer_changes_hear_of_what_an_import_changed(
     assert report.updated == 1
     [(ids, fields)] = told  # the new customer is no change of a known one
     assert ids == [customer_a.pk]
-    assert "meter_kind" in fields
+    assert "payment_method" in fields

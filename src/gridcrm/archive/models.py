@@ -178,7 +178,7 @@ class Customer(models.Model):
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     production_shifts = _choice(_("production shifts"), ProductionShifts)
 
-    # -- equipment information 客户设备信息 (a summary; the equipment registry is its own app)
+    # -- equipment information 客户设备信息: a summary derived from the grid app's registry
     transformer_count = models.PositiveSmallIntegerField(_("transformers"), null=True, blank=True)
     transformer_kva = models.DecimalField(
         _("transformer capacity (kVA)"),

@@ -346,12 +346,23 @@ BUILT_IN: tuple[FieldSpec, ...] = (
     FieldSpec("production_shifts", B, T2, applies_to=frozenset({"industrial"})),
     FieldSpec("phone_alt", B, T3, PERSONAL, edit_roles=_STAFF_AND_CUSTOMER),
     FieldSpec("employees", B, T3, applies_to=_NON_RESIDENTIAL),
-    # equipment information 客户设备信息
-    FieldSpec("meter_kind", E, T2, source=IMPORTED),
-    FieldSpec("meter_count", E, T2, source=IMPORTED),
-    FieldSpec("transformer_count", E, T2, source=IMPORTED, applies_to=_NON_RESIDENTIAL),
-    FieldSpec("transformer_kva", E, T2, source=IMPORTED, applies_to=_NON_RESIDENTIAL),
-    FieldSpec("backup_power_kw", E, T3, applies_to=frozenset({"public_utility", "industrial"})),
+    # equipment information 客户设备信息: a summary the grid registry derives (grid.services)
+    FieldSpec("meter_kind", E, T2, source=DERIVED, edit_roles=_NOBODY),
+    FieldSpec("meter_count", E, T2, source=DERIVED, edit_roles=_NOBODY),
+    FieldSpec(
+        "transformer_count", E, T2, source=DERIVED, edit_roles=_NOBODY, applies_to=_NON_RESIDENTIAL
+    ),
+    FieldSpec(
+        "transformer_kva", E, T2, source=DERIVED, edit_roles=_NOBODY, applies_to=_NON_RESIDENTIAL
+    ),
+    FieldSpec(
+        "backup_power_kw",
+        E,
+        T3,
+        source=DERIVED,
+        edit_roles=_NOBODY,
+        applies_to=frozenset({"public_utility", "industrial"}),
+    ),
     # behaviour information 客户行为信息
     FieldSpec("payment_method", H, T2),
     FieldSpec("avg_days_to_pay", H, T2, source=DERIVED, edit_roles=_NOBODY),

@@ -146,6 +146,19 @@ TOU_CLOCK: Slot[Callable[[], TouClock] | None] = Slot("tou_clock", None)
 PORTAL_ACCOUNTS: Slot[Callable[[User], Q] | None] = Slot("portal_accounts", None)
 
 
+@dataclass(frozen=True)
+class GridAudience:
+    """The customers behind one element of the grid registry."""
+
+    customer_ids: list[int]
+
+
+# Who knows the customers behind a 10 kV line or a transformer for the service app's
+# notices (the grid app): ``audience(scope, code)`` with scope ``"feeder"`` or
+# ``"transformer"``, ``None`` for an unknown code; the slot's ``None``: nobody is behind.
+GRID_AUDIENCE: Slot[Callable[[str, str], GridAudience | None] | None] = Slot("grid_audience", None)
+
+
 def customer_panels() -> list[Panel]:
     """The registered panels in display order."""
     return sorted(CUSTOMER_PANELS, key=lambda p: (p.order, p.key))

@@ -55,6 +55,13 @@ def demo_enrich(*, seed: int, stdout: TextIO) -> None:
         "time-of-use periods, declared production data, orderly-use plans",
         lambda: demo_load_data(seed=seed, stdout=stdout),
     )
+    from gridcrm.grid.demo import grid_demo_emergency
+
+    _step(
+        stdout,
+        "important customers' emergency power sized to their security loads",
+        lambda: grid_demo_emergency(seed=seed),
+    )
     _step(
         stdout,
         "key accounts: a year of visits, needs reports, latent needs",

@@ -1,5 +1,5 @@
-"""The demo company's people and places: the region tree, one login per role, and the
-customers, written in that order.
+"""The demo company's people and places: the region tree, one login per role, the
+customers and the grid registry behind them, written in that order.
 
 The demo app orchestrates; each app builds its own part: ``users.demo`` the regions and
 logins, ``archive.demo`` the customers (drawn from a seed: the same seed yields the same
@@ -28,6 +28,7 @@ from gridcrm.archive.demo import (
     person_name,
     portal_link,
 )
+from gridcrm.grid.demo import grid_demo_write
 from gridcrm.users.demo import (
     RegionLevel,
     RegionSpec,
@@ -120,7 +121,8 @@ def region_specs() -> list[RegionSpec]:
 def write_demo(
     *, customers: int, seed: int, on_batch: Callable[[int], None] | None = None
 ) -> DemoResult:
-    """Create the regions, the logins and ``customers`` customers drawn from ``seed``.
+    """Create the regions, the logins, ``customers`` customers drawn from ``seed`` and the
+    grid behind them.
 
     The database must not hold the demo already (see ``services.demo_reset``).
     ``on_batch`` is told how many customers each insert wrote, for a progress bar.
@@ -142,6 +144,8 @@ def write_demo(
         on_batch=on_batch,
     )
     customer_seconds = time.perf_counter() - started
+    # The grid registry behind every customer; it derives their equipment fields.
+    grid_demo_write(seed=seed)
     if written.portal_account_no is not None and written.portal_name is not None:
         portal_user = users[PORTAL_USERNAME]
         portal_link(account_no=written.portal_account_no, user=portal_user)

@@ -24,6 +24,7 @@ from gridcrm.demo.generator import (
     DemoResult,
     write_demo,
 )
+from gridcrm.grid.demo import grid_demo_delete
 from gridcrm.portal.demo import PORTAL_DEMO_USERNAMES, PortalDemoLogin, portal_demo_logins
 from gridcrm.users.demo import (
     region_get,
@@ -144,6 +145,8 @@ def demo_reset() -> int:
     users = users_delete_query(DEMO_USERNAMES)
     _clear_dependents(users.model, users)
     users.delete()
+    # The grid registry hangs off the regions: its substations (and all below) go first.
+    grid_demo_delete(region_ids=_demo_region_ids())
     regions_delete(COMPANY_CODE)
     return deleted
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
@@ -123,6 +125,18 @@ def plan_schedules(*, plan: Plan, user: User | AnonymousUser) -> QuerySet[Schedu
 
 def customer_profile(*, customer: Customer) -> ProductionProfile | None:
     return ProductionProfile.objects.filter(customer=customer).first()
+
+
+def security_loads(*, customer_ids: Iterable[int]) -> dict[int, Decimal]:
+    """The declared security load (保安负荷, kW) by customer id, for the customers among
+    ``customer_ids`` that declared production data (the grid app checks emergency power
+    against it)."""
+    ids = list(customer_ids)
+    return dict(
+        ProductionProfile.objects.filter(customer_id__in=ids).values_list(
+            "customer_id", "security_load_kw"
+        )
+    )
 
 
 def customer_schedules(*, customer: Customer) -> QuerySet[Schedule]:

@@ -17,6 +17,7 @@ class Notice(models.Model):
     class Kind(models.TextChoices):
         POLICY = "policy", _("Policy notice")
         OUTAGE = "outage", _("Planned outage notice")
+        FAULT = "fault", _("Unplanned outage notice")
 
     class Topic(models.TextChoices):
         TARIFF = "tariff", _("Tariff change")
@@ -67,7 +68,8 @@ class Notice(models.Model):
 
 
 class NoticeTarget(models.Model):
-    """Who a notice is for: a region (and below), a supply station or a transformer area.
+    """Who a notice is for: a region (and below), a supply station, a transformer area, or
+    the customers behind a 10 kV line or a transformer of the grid registry.
 
     A policy notice without targets is for every customer; an outage notice needs one.
     """
@@ -76,6 +78,8 @@ class NoticeTarget(models.Model):
         REGION = "region", _("Region and below")
         STATION = "station", _("Supply station")
         TRANSFORMER_AREA = "transformer_area", _("Transformer area")
+        FEEDER = "feeder", _("10 kV line")
+        TRANSFORMER = "transformer", _("Transformer")
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="targets")
     scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices)

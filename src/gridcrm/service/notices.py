@@ -1,6 +1,7 @@
 """Notices (R5, R7): policy publications every customer can read, and planned-outage notices
-sent to the customers under the chosen regions, supply stations or transformer areas, each
-as many days ahead as their credit policy says and never fewer than seven."""
+sent to the customers under the chosen regions, supply stations, transformer areas, 10 kV
+lines or transformers, each as many days ahead as their credit policy says and never fewer
+than seven; and unplanned-outage notices (故障停电), sent at once."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from gridcrm.service.errors import (
     OutageTooSoon,
     ServiceRefused,
 )
+from gridcrm.service.grid_targets import GRID_SCOPES, grid_audience, grid_audience_inside
 from gridcrm.service.matrix import MIN_NOTICE_DAYS, decide, matrix_current, matrix_rules
 from gridcrm.service.models import ChannelPreference, Notice, NoticeDelivery, NoticeTarget
 from gridcrm.service.selectors import notice_scope_limit
@@ -46,7 +48,7 @@ class Target:
 
 
 def _may_publish(user: User, kind: str) -> bool:
-    perm = "publish_outage_notice" if kind == Notice.Kind.OUTAGE else "publish_policy_notice"
+    perm = "publish_policy_notice" if kind == Notice.Kind.POLICY else "publish_outage_notice"
     return user.has_perm(f"service.{perm}")
 
 
@@ -65,6 +67,11 @@ def _check_scope(user: User, targets: Iterable[Target]) -> None:
     targets = list(targets)
     outside: list[str] = []
     for t in targets:
+        if t.scope in GRID_SCOPES:
+            # A line crosses supply stations: every customer behind it must be inside.
+            if not grid_audience_inside(t.scope, t.value, limit):
+                outside.append(t.value)
+            continue
         code = t.value if t.scope != NoticeTarget.Scope.TRANSFORMER_AREA else t.station
         region = region_by_code(code=code)
         if region is None or not _inside(region.path, limit):
@@ -86,6 +93,11 @@ def _clean_targets(targets: Iterable[Target]) -> list[Target]:
             errors[f"target {n}"] = _("Unknown kind of audience.")
         elif not value:
             errors[f"target {n}"] = _("Name the region, supply station or transformer area.")
+        elif target.scope in GRID_SCOPES:
+            if grid_audience(target.scope, value) is None:
+                errors[f"target {n}"] = _(
+                    "There is no line or transformer with the code %(code)s."
+                ) % {"code": value}
         elif target.scope in (NoticeTarget.Scope.REGION, NoticeTarget.Scope.STATION):
             if region_by_code(code=value) is None:
                 errors[f"target {n}"] = _("There is no region with the code %(code)s.") % {
@@ -126,7 +138,12 @@ def notice_create(
         errors["title"] = _("Give the notice a title.")
     if not body.strip():
         errors["body"] = _("Write the text of the notice.")
-    if kind == Notice.Kind.OUTAGE:
+    if kind == Notice.Kind.FAULT:
+        # An unplanned outage is told as it happens: when it ends is not known yet.
+        topic = Notice.Topic.OUTAGE
+        if outage_start is None:
+            errors["outage_start"] = _("Say when the outage started.")
+    elif kind == Notice.Kind.OUTAGE:
         topic = Notice.Topic.OUTAGE
         if outage_start is None or outage_end is None:
             errors["outage_start"] = _("Say when the outage starts and ends.")
@@ -178,6 +195,10 @@ def notice_audience(*, notice: Notice) -> QuerySet[Customer]:
             where |= Q(region__path=path) | Q(region__path__startswith=f"{path}.")
         elif t.scope == NoticeTarget.Scope.STATION:
             where |= Q(region__code=t.value)
+        elif t.scope in GRID_SCOPES:
+            behind = grid_audience(t.scope, t.value)
+            if behind is not None:
+                where |= Q(pk__in=behind.customer_ids)
         else:
             cond = Q(transformer_area=t.value)
             if t.station:
@@ -208,10 +229,11 @@ def notice_publish(
     _check_scope(acting_user, _stored_targets(notice))
     now = now or timezone.now()
     scheduled = 0
-    if notice.kind == Notice.Kind.OUTAGE:
+    if notice.kind != Notice.Kind.POLICY:
         if notice.outage_start is None:  # pragma: no cover - notice_create requires it
             raise InvalidConfiguration(_("Say when the outage starts and ends."))
-        if notice.outage_start - now < dt.timedelta(days=MIN_NOTICE_DAYS):
+        planned = notice.kind == Notice.Kind.OUTAGE
+        if planned and notice.outage_start - now < dt.timedelta(days=MIN_NOTICE_DAYS):
             raise OutageTooSoon(
                 _("A planned outage must be announced at least %(days)s days ahead.")
                 % {"days": MIN_NOTICE_DAYS}
@@ -251,9 +273,14 @@ def _schedule(
     preferences = ChannelPreference.objects.filter(customer__in=audience.values("pk"))
     chosen = {p.customer_id: p for p in preferences}
     for customer in audience.select_related("region").iterator(chunk_size=batch_size):
-        lead = decide(customer=customer, rules=rules, version=version, terms=terms).notice_lead_days
-        send_at = start - dt.timedelta(days=lead)
-        late = send_at < now
+        if notice.kind == Notice.Kind.FAULT:  # an unplanned outage is told at once
+            lead, send_at, late = 0, now, False
+        else:
+            lead = decide(
+                customer=customer, rules=rules, version=version, terms=terms
+            ).notice_lead_days
+            send_at = start - dt.timedelta(days=lead)
+            late = send_at < now
         for channel in channels_for(customer, chosen.get(customer.pk)):
             batch.append(
                 NoticeDelivery(

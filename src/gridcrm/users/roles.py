@@ -38,6 +38,7 @@ _VIEW = ["archive.view_customer", "jobs.view_job"]
 _CONTACT = ["archive.view_customer_contact"]
 _EXPORT = ["archive.export_customers"]
 _EDIT = ["archive.edit_customer_data", "archive.request_customer_change"]
+_GRID = ["grid.view_registry"]
 
 # "app_label.codename" permissions of each role.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
@@ -66,6 +67,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "keyaccounts.manage_roster",
         "load.view_plans",
         "load.view_load_knowledge",
+        *_GRID,
     ],
     Role.KEY_ACCOUNT_MANAGER: [
         "credit.view_credit",
@@ -118,6 +120,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "service.publish_outage_notice",
         "load.edit_production_data",
         "load.view_load_knowledge",
+        *_GRID,
+        "grid.enter_outage",
     ],
     Role.ARCHIVE_OFFICER: [
         "credit.view_credit",
@@ -133,6 +137,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "lake.view_lake",
         "lake.import_facts",
         "portal.unbind_portal_account",
+        *_GRID,
+        "grid.edit_registry",
     ],
     Role.DEMAND_PLANNER: [
         "credit.view_credit",
@@ -146,6 +152,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "load.manage_tou",
         "load.view_load_knowledge",
         "load.edit_production_data",
+        *_GRID,
     ],
     Role.ADMINISTRATOR: [
         "credit.view_credit",
@@ -167,6 +174,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "keyaccounts.manage_roster",
         "load.view_plans",
         "load.manage_tou",
+        *_GRID,
         "jobs.purge_files",
     ],
     # On the portal only (staff pages and the staff API refuse customers): their own tier-3

@@ -40,6 +40,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("keyaccounts_board", reverse("keyaccounts:board"), _("Needs board")))
     if user.has_perm("service.view_servicerequest"):
         items.append(("service", reverse("service:queue"), _("Service requests")))
+    if user.has_perm("grid.view_registry"):
+        items.append(("grid", reverse("grid:overview"), _("Grid")))
     if user.has_perm("load.view_plans") or user.has_perm("load.make_plans"):
         items.append(("load", reverse("load:plans"), _("Orderly power use")))
     items += [

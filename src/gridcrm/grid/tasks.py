@@ -1,0 +1,10 @@
+"""The grid app's background jobs: the registry import."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from gridcrm.grid.jobs import GRID_IMPORT, grid_import_job
+from gridcrm.jobs.services import job_runner
+
+job_runner(GRID_IMPORT, label=_("Grid registry import"))(grid_import_job)
