@@ -163,7 +163,8 @@ def notice_create(
         effective_on=effective_on,
         outage_start=outage_start,
         outage_end=outage_end,
-        emergency=emergency and kind == Notice.Kind.OUTAGE,
+        # An unplanned outage is always an emergency: it cannot wait for the morning.
+        emergency=(emergency and kind == Notice.Kind.OUTAGE) or kind == Notice.Kind.FAULT,
         created_by=acting_user,
     )
     NoticeTarget.objects.bulk_create(
