@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from gridcrm.core.errors import Invalid
+from gridcrm.core.files import stored_name
 from gridcrm.jobs.models import Job, JobStatus
 
 if TYPE_CHECKING:
@@ -117,6 +118,6 @@ def job_execute(*, job_id: int) -> None:
         job.message = str(exc)[:500]
     else:
         job.status = JobStatus.SUCCEEDED
-        job.result_file = result_file
+        job.result_file = stored_name(result_file)
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "message", "result_file", "finished_at"])

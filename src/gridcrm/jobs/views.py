@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from gridcrm.core.files import stored_path
 from gridcrm.jobs.models import Job
 from gridcrm.jobs.selectors import jobs_visible_to
 from gridcrm.web.http import AuthedRequest
@@ -40,7 +39,7 @@ def job_progress_fragment(request: AuthedRequest, job_id: int) -> HttpResponse:
 def job_download(request: AuthedRequest, job_id: int) -> FileResponse:
     """The file a finished job produced."""
     job = _visible_job(request, job_id)
-    path = Path(job.result_file)
-    if not job.result_file or not path.is_file():
+    path = stored_path(job.result_file)
+    if path is None or not path.is_file():
         raise Http404
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)

@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 
 from gridcrm.archive.selectors import customer_account_numbers, customer_ids_by_account
 from gridcrm.archive.services import customers_facts_apply
+from gridcrm.core.files import stored_name, stored_path
 from gridcrm.jobs.services import job_progress, job_start
 from gridcrm.lake import catalog, pipelines
 from gridcrm.lake.errors import ImportFailed
@@ -72,7 +73,7 @@ def lake_import_run(*, lake_import: LakeImport, job: Job | None = None) -> LakeI
     A file whose exact bytes were imported into the same table before is not read
     again: it could add nothing.
     """
-    path = Path(lake_import.stored_path)
+    path = stored_path(lake_import.stored_path) or Path(settings.VAR_DIR, "missing")
 
     def progress(done: int, total: int) -> None:
         if job is not None:
@@ -128,7 +129,7 @@ def _record_report(lake_import: LakeImport, report: ImportReport) -> None:
     lake_import.rejected = report.rejected
     lake_import.reasons = report.reasons
     lake_import.months = report.months
-    lake_import.reject_file = report.reject_file
+    lake_import.reject_file = stored_name(report.reject_file)
 
 
 def lake_import_create(
@@ -143,7 +144,7 @@ def lake_import_create(
     return LakeImport.objects.create(
         table=table,
         source_name=Path(source_name).name[:255],
-        stored_path=str(stored),
+        stored_path=stored_name(stored),
         created_by=acting_user,
     )
 
@@ -177,7 +178,7 @@ def run_lake_import_job(job: Job) -> str:
         lake_import_run(lake_import=lake_import, job=job)
     if lake_import.status == LakeImport.Status.FAILED:
         raise ImportFailed(lake_import.error)
-    return lake_import.reject_file
+    return str(stored_path(lake_import.reject_file) or "")
 
 
 # -- writing facts that need no validation (demo, benchmarks) ---------------------------

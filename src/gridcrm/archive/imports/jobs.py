@@ -18,6 +18,7 @@ from gridcrm.archive.imports.batch import BATCH_SIZE, CustomerImport
 from gridcrm.archive.imports.errors import ImportNotPermitted, ImportRefused
 from gridcrm.archive.imports.files import IMPORT_SUFFIXES, read_table
 from gridcrm.archive.imports.report import ImportReport
+from gridcrm.core.files import stored_name, stored_path
 from gridcrm.jobs.services import job_progress, job_start
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def import_start(
         kind=IMPORT_CUSTOMERS,
         acting_user=acting_user,
         params={
-            "path": str(stored),
+            "path": stored_name(stored),
             "filename": filename,
             "dry_run": dry_run,
             "language": language or settings.LANGUAGE_CODE,
@@ -121,7 +122,7 @@ def import_customers_job(job: Job) -> str:
     params = job.params
     with translation.override(params.get("language", settings.LANGUAGE_CODE)):
         report = customers_import(
-            path=Path(params["path"]),
+            path=stored_path(str(params["path"])) or imports_dir() / "missing",
             acting_user=job.created_by,
             filename=str(params.get("filename", "")),
             dry_run=bool(params.get("dry_run")),
