@@ -20,6 +20,10 @@ Variables (all optional in the demo):
 - ``GRIDCRM_LOGIN_FAILURE_LIMIT`` / ``GRIDCRM_LOGIN_COOLOFF_MINUTES`` — failed logins (per
   username, and per address) before login is refused, and for how long (10, 15).
 - ``GRIDCRM_TOKEN_DAYS`` — the default lifetime of a new API token (90).
+- ``GRIDCRM_IMPORT_BATCH_ROWS`` — rows of a customer import per transaction (20,000).
+- ``GRIDCRM_JOB_HEARTBEAT_SECONDS`` / ``GRIDCRM_JOB_LEASE_SECONDS`` — how often a running
+  job says it is alive (30), and after how long without a word it counts as interrupted
+  (300).
 """
 
 from __future__ import annotations
@@ -168,6 +172,12 @@ if SECURE_PROXY_SSL_HEADER:
     AXES_IPWARE_PROXY_COUNT = 1
     AXES_IPWARE_PROXY_ORDER = "right-most"
 API_TOKEN_DAYS = env_int("GRIDCRM_TOKEN_DAYS", default=90, minimum=1)
+# Rows of a customer import written per transaction: a crash loses at most one batch.
+IMPORT_BATCH_ROWS = env_int("GRIDCRM_IMPORT_BATCH_ROWS", default=20_000, minimum=1)
+JOB_HEARTBEAT_SECONDS = env_int("GRIDCRM_JOB_HEARTBEAT_SECONDS", default=30, minimum=1)
+JOB_LEASE_SECONDS = env_int(
+    "GRIDCRM_JOB_LEASE_SECONDS", default=300, minimum=2 * JOB_HEARTBEAT_SECONDS
+)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:job_id>/", views.job_detail, name="job_detail"),
     path("<int:job_id>/progress/", views.job_progress_fragment, name="job_progress"),
     path("<int:job_id>/download/", views.job_download, name="job_download"),
+    path("<int:job_id>/rerun/", views.job_rerun_view, name="job_rerun"),
 ]

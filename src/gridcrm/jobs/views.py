@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from gridcrm.core.files import stored_path
 from gridcrm.jobs.models import Job
 from gridcrm.jobs.selectors import jobs_visible_to
+from gridcrm.jobs.services import job_rerun
+from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
 
 
@@ -43,3 +46,14 @@ def job_download(request: AuthedRequest, job_id: int) -> FileResponse:
     if path is None or not path.is_file():
         raise Http404
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+
+
+@login_required
+@require_POST
+def job_rerun_view(request: AuthedRequest, job_id: int) -> HttpResponse:
+    """Run a failed or interrupted job again; the page of the new job follows."""
+    job = _visible_job(request, job_id)
+    with page_errors(request):
+        new = job_rerun(job=job, acting_user=request.user)
+        return redirect("jobs:job_detail", new.pk)
+    return redirect("jobs:job_detail", job.pk)

@@ -11,6 +11,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -64,6 +65,27 @@ def known_account_numbers() -> Iterator[str]:
     return customer_account_numbers()
 
 
+def _settle_publications() -> None:
+    """Keep each half-published import whose record says it was imported; take back the
+    others (the caller holds the lake lock)."""
+    for owner, staging in catalog.publications():
+        imported = (
+            owner.isdigit()
+            and LakeImport.objects.filter(pk=int(owner), status=LakeImport.Status.IMPORTED).exists()
+        )
+        catalog.publication_settle(staging, keep=imported)
+
+
+@contextmanager
+def lake_writing() -> Iterator[None]:
+    """The lake's one-writer lock, with every import a crash left half-published settled
+    first: kept if its record says it was imported, taken back otherwise. A backup holds
+    it too, so that the lake it copies agrees with the import records it copies."""
+    with catalog.lake_lock():
+        _settle_publications()
+        yield
+
+
 # -- imports ------------------------------------------------------------------------------
 
 
@@ -79,7 +101,7 @@ def lake_import_run(*, lake_import: LakeImport, job: Job | None = None) -> LakeI
         if job is not None:
             job_progress(job, done=done, total=total)
 
-    with catalog.lake_lock():
+    with lake_writing():
         lake_import.sha256 = file_sha256(path) if path.is_file() else ""
         earlier = (
             LakeImport.objects.filter(
@@ -107,6 +129,7 @@ def lake_import_run(*, lake_import: LakeImport, job: Job | None = None) -> LakeI
                     known_accounts=known_account_numbers(),
                     progress=progress,
                     source_name=lake_import.source_name,
+                    owner=str(lake_import.pk),
                 )
             except ImportFailed as exc:
                 lake_import.status = LakeImport.Status.FAILED
@@ -115,6 +138,7 @@ def lake_import_run(*, lake_import: LakeImport, job: Job | None = None) -> LakeI
                 _record_report(lake_import, report)
         lake_import.finished_at = timezone.now()
         lake_import.save()
+        _settle_publications()  # the record is saved: its files now stay for good
     return lake_import
 
 
@@ -203,7 +227,7 @@ def facts_append(*, table: str, facts: pa.Table) -> list[str]:
         month_expr = f"strftime({column}, '%Y-%m')"
     months = [r[0] for r in con.execute(f"SELECT DISTINCT {month_expr} FROM facts").fetchall()]
     order = ", ".join(schema.key)
-    with catalog.lake_lock():
+    with lake_writing():
         for month in sorted(months):
             folder = catalog.partition_dir(table, month)
             folder.mkdir(parents=True, exist_ok=True)
@@ -220,7 +244,7 @@ def facts_append(*, table: str, facts: pa.Table) -> list[str]:
 
 def lake_table_clear(*, table: str) -> None:
     """Remove every fact of a table (demo resets only)."""
-    with catalog.lake_lock():
+    with lake_writing():
         shutil.rmtree(catalog.table_dir(table), ignore_errors=True)
 
 
@@ -233,7 +257,7 @@ def lake_compact(*, table: str, min_files: int = 2) -> int:
     """
     schema = fact_schema(table)
     compacted = 0
-    with catalog.lake_lock():
+    with lake_writing():
         by_month: dict[Path, list[Path]] = {}
         for path in catalog.partition_files(table):
             by_month.setdefault(path.parent, []).append(path)

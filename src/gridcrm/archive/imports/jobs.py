@@ -128,6 +128,7 @@ def import_customers_job(job: Job) -> str:
             dry_run=bool(params.get("dry_run")),
             reject_path=imports_dir() / f"import-{job.pk}-rejects.csv",
             progress=lambda done, total: job_progress(job, done=done, total=total),
+            batch_size=settings.IMPORT_BATCH_ROWS,
         )
         report_path(job.pk).write_text(report.to_json(), encoding="utf-8")
         job.message = report.summary()[:500]  # job_execute saves it with the result
