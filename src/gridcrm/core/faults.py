@@ -2,8 +2,9 @@
 
 ``pause_point("lake.publish")`` does nothing unless ``GRIDCRM_PAUSE_AT`` names that
 point (``name#N``: its N-th passage in this process); then it creates the file
-``GRIDCRM_PAUSE_FILE`` (to tell the test it is there) and waits for ever. The crash tests (tests/jobs/test_kill.py) set both on a worker they
-start, wait for the file and send SIGKILL: no timing guesses. Unset in production.
+``GRIDCRM_PAUSE_FILE`` (to tell the test it is there) and waits for ever. The crash
+tests (tests/jobs/test_kill.py) set both on a worker they start, wait for the file and
+send SIGKILL: no timing guesses. Unset in production.
 """
 
 from __future__ import annotations
