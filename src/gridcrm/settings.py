@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "gridcrm.credit",
     "gridcrm.keyaccounts",
     "gridcrm.demo",
+    "gridcrm.ops",
     "gridcrm.web",
 ]
 
