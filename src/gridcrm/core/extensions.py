@@ -119,6 +119,12 @@ def customers_changed(*, customer_ids: Sequence[int], fields: frozenset[str]) ->
             follower(customer_ids, fields)
 
 
+# What a task worker puts back in order when it starts, after the jobs a killed worker
+# left running are marked interrupted: each app's repair of what such a job could leave
+# between two steps (the lake settles half-published imports).
+WORKER_RECOVERY: ExtensionPoint[Callable[[], None]] = ExtensionPoint("worker_recovery")
+
+
 # Who grades customers for the service app (the credit app); ``None``: everyone is A.
 CREDIT_GRADE: Slot[Callable[[Customer], str] | None] = Slot("credit_grade", None)
 

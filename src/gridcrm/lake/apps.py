@@ -7,8 +7,10 @@ class LakeConfig(AppConfig):
     verbose_name = _("Fact lake")
 
     def ready(self) -> None:
-        from gridcrm.core.extensions import CUSTOMER_PANELS, Panel
+        from gridcrm.core.extensions import CUSTOMER_PANELS, WORKER_RECOVERY, Panel
+        from gridcrm.lake.services import lake_recover
 
         CUSTOMER_PANELS.register(
             "load", Panel("load", _("Load"), "lake/_load_curve_panel.html", order=20)
         )
+        WORKER_RECOVERY.register("lake", lake_recover)

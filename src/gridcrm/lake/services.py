@@ -86,6 +86,12 @@ def lake_writing() -> Iterator[None]:
         yield
 
 
+def lake_recover() -> None:
+    """Settle what a killed import left half-published (run when a worker starts)."""
+    with lake_writing():
+        pass
+
+
 # -- imports ------------------------------------------------------------------------------
 
 
