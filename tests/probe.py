@@ -67,15 +67,15 @@ def customers_csv(rows: list[dict[str, str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def readings_csv() -> bytes:
-    """Two months of readings of a demo customer, and one of an unknown account."""
+def readings_csv(year: int = 2023) -> bytes:
+    """Three months of readings of a demo customer, and one of an unknown account."""
     from gridcrm.archive.models import Customer
 
     account = Customer.objects.order_by("account_no").values_list("account_no", flat=True)[0]
     lines = ["account_no,meter_no,ts,kwh,kw,power_factor"]
     for month in (1, 2, 3):
-        lines += [f"{account},MX,2023-{month:02d}-0{d} 00:00,0.{d},,0.9" for d in range(1, 8)]
-    lines.append("0999999999,M7,2023-01-01 00:00,0.50,,")
+        lines += [f"{account},MX,{year}-{month:02d}-0{d} 00:00,0.{d},,0.9" for d in range(1, 8)]
+    lines.append(f"0999999999,M7,{year}-01-01 00:00,0.50,,")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -117,11 +117,12 @@ def _service_request() -> None:
     from gridcrm.service.services import request_create
     from gridcrm.users.models import User
 
-    agent, customer = next(
+    agent, customer = next(  # a role that opens requests, with a customer in its scope
         (u, customers_visible_to(user=u).order_by("account_no").first())
         for u in User.objects.order_by("pk")
         if u.has_perm("service.add_servicerequest") and customers_visible_to(user=u).exists()
     )
+    assert customer is not None
     request_create(
         customer=customer,
         request_type=RequestType.objects.get(code="enquiry"),
@@ -221,7 +222,7 @@ def downloads() -> list[dict[str, Any]]:
         client = Client()
         client.force_login(user)
         response = client.get(url)
-        body = b"".join(response.streaming_content) if response.status_code == 200 else b""
+        body = response.getvalue() if response.status_code == 200 else b""
         fetched.append(
             {"url": url, "status": response.status_code, "sha256": hashlib.sha256(body).hexdigest()}
         )
@@ -235,8 +236,12 @@ def main(argv: list[str]) -> None:
     if action == "seed":
         result = seed(Path(args[0]))
     elif action == "write":  # write customers PATH COUNT / write readings PATH
-        data = customers_csv(customer_rows(int(args[2]))) if args[0] == "customers" else None
-        Path(args[1]).write_bytes(data if data is not None else readings_csv())
+        # Apart from what ``seed`` imports: accounts from 0990000100, readings of 2022.
+        if args[0] == "customers":
+            data = customers_csv(customer_rows(int(args[2]), start=100))
+        else:
+            data = readings_csv(year=2022)
+        Path(args[1]).write_bytes(data)
         result = args[1]
     elif action == "state":
         result = state()

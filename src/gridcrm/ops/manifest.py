@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+from django.utils.translation import gettext as _
 
 from gridcrm.ops.errors import BackupDamaged
 
@@ -127,15 +128,24 @@ def read(folder: Path) -> Manifest:
     does not match its checksum."""
     path = folder / MANIFEST
     if not path.is_file():
-        raise BackupDamaged(f"{folder} is not a whole backup set: it has no {MANIFEST}.")
+        raise BackupDamaged(
+            _("%(folder)s is not a whole backup set: it has no %(file)s.")
+            % {"folder": folder, "file": MANIFEST}
+        )
     text = path.read_text(encoding="utf-8")
     summed = folder / MANIFEST_SUM
     expected = summed.read_text(encoding="utf-8").strip() if summed.is_file() else ""
     if hashlib.sha256(text.encode()).hexdigest() != expected:
-        raise BackupDamaged(f"{MANIFEST} in {folder} does not match {MANIFEST_SUM}.")
+        raise BackupDamaged(
+            _("%(file)s in %(folder)s does not match its checksum.")
+            % {"file": MANIFEST, "folder": folder}
+        )
     data = json.loads(text)
     if data.get("format") != FORMAT or data.get("version") != VERSION:
-        raise BackupDamaged(f"{folder} holds no GridCRM backup of format {VERSION}.")
+        raise BackupDamaged(
+            _("%(folder)s holds no GridCRM backup of format %(version)s.")
+            % {"folder": folder, "version": VERSION}
+        )
     return Manifest(
         created_at=data["created_at"],
         database=data["database"],
@@ -152,11 +162,11 @@ def problems(folder: Path, manifest: Manifest) -> list[str]:
     for name, entry in sorted(manifest.files.items()):
         path = folder / name
         if not path.is_file():
-            found.append(f"missing: {name}")
+            found.append(_("missing: %(name)s") % {"name": name})
         elif path.stat().st_size != entry["bytes"] or sha256_of(path) != entry["sha256"]:
-            found.append(f"changed: {name}")
+            found.append(_("changed: %(name)s") % {"name": name})
     listed = {folder / name for name in manifest.files}
     for path in walk(folder, {folder / MANIFEST, folder / MANIFEST_SUM}):
         if path not in listed:
-            found.append(f"not listed: {path.relative_to(folder).as_posix()}")
+            found.append(_("not listed: %(name)s") % {"name": path.relative_to(folder).as_posix()})
     return found
