@@ -496,13 +496,12 @@ def run(kind: str, folder: Path, *, baseline: bool = True) -> dict[str, Any]:
         seconds["reasons"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         mark(0, 0, "store")
-        run_row = CreditRun.objects.create(as_of=AS_OF, engine="pandas")
         _n, _changes, grades = ratings_store(
             table=table,
             reasons=reasons,
             ids=ids,
             labels={s: m.label for s, m in models.items()},
-            run_id=run_row.pk,
+            new_run=lambda: CreditRun.objects.create(as_of=AS_OF, engine="pandas").pk,
             as_of=AS_OF,
         )
         seconds["store"] = time.perf_counter() - t0

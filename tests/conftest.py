@@ -14,6 +14,7 @@ from gridcrm.archive.validators import resident_id_check_char, uscc_check_char
 from gridcrm.users.models import Region, RegionLevel, User
 from gridcrm.users.roles import Role
 from gridcrm.users.services import region_create, user_create
+from tests.installation import Installation
 
 PASSWORD = "correct horse battery staple"
 
@@ -145,3 +146,15 @@ def archivist(regions: Regions) -> User:
 def outsider(db: None) -> User:
     """Logged in, but holding no role."""
     return User.objects.create_user(username="outsider", password=PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def demo_installation(tmp_path_factory: pytest.TempPathFactory) -> Installation:
+    """A small demo company in its own folder and SQLite file, with a lake, a credit
+    rating, a service request and finished jobs with files (an export, a customer import
+    and a lake import with rejected rows); built once, copied by each test that uses it."""
+    base = tmp_path_factory.mktemp("demo")
+    installation = Installation(base / "var")
+    installation.build_demo()
+    installation.probe("seed", str(base))
+    return installation

@@ -43,6 +43,10 @@ Variables (all optional in the demo):
 - ``GRIDCRM_HASH_KEY`` — comma-separated HMAC keys of their search hashes, the current one
   first; required in production. Without either, development derives both from the
   secret key (docs/security.md, "At rest").
+- ``GRIDCRM_IMPORT_BATCH_ROWS`` — rows of a customer import per transaction (20,000).
+- ``GRIDCRM_JOB_HEARTBEAT_SECONDS`` / ``GRIDCRM_JOB_LEASE_SECONDS`` — how often a running
+  job says it is alive (30), and after how long without a word it counts as interrupted
+  (300).
 """
 
 from __future__ import annotations
@@ -121,6 +125,7 @@ INSTALLED_APPS = [
     "gridcrm.portal",
     "gridcrm.grid",
     "gridcrm.demo",
+    "gridcrm.ops",
     "gridcrm.web",
 ]
 
@@ -202,6 +207,12 @@ if SECURE_PROXY_SSL_HEADER:
     AXES_IPWARE_PROXY_COUNT = 1
     AXES_IPWARE_PROXY_ORDER = "right-most"
 API_TOKEN_DAYS = env_int("GRIDCRM_TOKEN_DAYS", default=90, minimum=1)
+# Rows of a customer import written per transaction: a crash loses at most one batch.
+IMPORT_BATCH_ROWS = env_int("GRIDCRM_IMPORT_BATCH_ROWS", default=20_000, minimum=1)
+JOB_HEARTBEAT_SECONDS = env_int("GRIDCRM_JOB_HEARTBEAT_SECONDS", default=30, minimum=1)
+JOB_LEASE_SECONDS = env_int(
+    "GRIDCRM_JOB_LEASE_SECONDS", default=300, minimum=2 * JOB_HEARTBEAT_SECONDS
+)
 
 # Channels that carry notices and login codes out (docs/channels.md).
 EMAIL_HOST = env_str("EMAIL_HOST", "")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +10,7 @@ from django.test import Client
 
 from gridcrm.archive.exports import export_specs, neutralise_formula
 from gridcrm.archive.models import Customer, DisclosureEvent
+from gridcrm.core.files import stored_path
 from gridcrm.jobs.models import Job, JobStatus
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
@@ -26,7 +26,9 @@ def _column(name: str) -> int:
 
 
 def _rows(job: Job) -> list[list[str]]:
-    with Path(job.result_file).open(encoding="utf-8-sig") as handle:
+    path = stored_path(job.result_file)
+    assert path is not None
+    with path.open(encoding="utf-8-sig") as handle:
         return list(csv.reader(handle))
 
 

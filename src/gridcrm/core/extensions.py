@@ -129,6 +129,10 @@ expired, and return how many files of each kind it deleted."""
 # Every app's kept files, purged when they expire (``gridcrm purge_files``, the jobs page):
 # the jobs app's result files, the archive's import uploads, the lake's uploads and rejects.
 FILE_PURGERS: ExtensionPoint[FilePurger] = ExtensionPoint("file_purgers")
+# What a task worker puts back in order when it starts, after the jobs a killed worker
+# left running are marked interrupted: each app's repair of what such a job could leave
+# between two steps (the lake settles half-published imports).
+WORKER_RECOVERY: ExtensionPoint[Callable[[], None]] = ExtensionPoint("worker_recovery")
 
 
 # Who grades customers for the service app (the credit app); ``None``: everyone is A.

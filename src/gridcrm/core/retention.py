@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from gridcrm.core.files import stored_path
+
 UPLOADS = "uploads"
 REJECTS = "rejects"
 EXPORTS = "exports"
@@ -32,11 +34,12 @@ def cutoffs(now: dt.datetime) -> Cutoffs:
 
 
 def remove(path: str | Path) -> bool:
-    """Delete a kept file; ``True`` when there was one to delete."""
+    """Delete a kept file, given as a path or as the name a row records
+    (``gridcrm.core.files.stored_name``); ``True`` when there was one to delete."""
     if not path:
         return False
-    target = Path(path)
-    if not target.is_file():
+    target = path if isinstance(path, Path) else stored_path(path)
+    if target is None or not target.is_file():
         return False
     target.unlink()
     return True

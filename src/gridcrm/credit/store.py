@@ -35,6 +35,7 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from gridcrm.archive.selectors import customer_keys
+from gridcrm.core.faults import pause_point
 from gridcrm.credit.models import CreditRating, CustomerCredit, GradeChange
 
 BATCH = 50_000
@@ -147,15 +148,17 @@ def ratings_store(
     reasons: Sequence[str],
     ids: dict[str, int],
     labels: dict[str, str],
-    run_id: int,
+    new_run: Callable[[], int],
     as_of: date,
     progress: Callable[[int, int], None] | None = None,
     finish: Callable[[int, int, dict[str, int]], None] | None = None,
 ) -> tuple[int, int, dict[str, int]]:
     """Write a rating batch (``table``: the engine's result; ``reasons``: its reason codes
     as JSON; ``ids``: account number → customer id; ``labels``: segment → model label).
-    ``finish(customers, grade changes, count per grade)`` runs last inside the same
-    transaction (the run's figures and audit event). Returns what it is given."""
+    ``new_run()`` makes the run's row and returns its id, and ``finish(customers, grade
+    changes, count per grade)`` records its figures and audit event: both inside the
+    store's one transaction, so a batch cut off anywhere leaves no trace — neither
+    grades nor a run. Returns what it is given."""
     rows = _stage_rows(table, reasons, ids, labels)
     counts = {
         str(v["values"]): int(v["counts"])
@@ -175,6 +178,7 @@ def ratings_store(
     with checks, transaction.atomic(), connection.cursor() as cursor:
         restore = None if postgres else _scoped_pragmas(cursor)
         try:
+            run_id = new_run()
             _stage_write(cursor, rows, postgres)
             if not postgres:
                 # The archive's keys come as its own query (its table is not named here).
@@ -193,6 +197,7 @@ def ratings_store(
             if progress:
                 progress(3, 4)
             cursor.execute(_changes_sql(), [run_id, now])
+            pause_point("credit.store")
             if not postgres:
                 cursor.execute(f"DROP TABLE {STAGE}")
             if finish is not None:

@@ -14,6 +14,8 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+    # The worker running it stopped (killed, machine down) before it finished.
+    INTERRUPTED = "interrupted", _("Interrupted")
 
 
 class Job(models.Model):
@@ -22,7 +24,7 @@ class Job(models.Model):
     # The kinds are declared by the apps (``job_runner`` in their tasks.py), not here.
     kind = models.CharField(_("kind"), max_length=40)
     status = models.CharField(
-        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+        _("status"), max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
     params = models.JSONField(default=dict, blank=True)
     done = models.PositiveIntegerField(default=0)
@@ -37,6 +39,10 @@ class Job(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # When the result file was deleted at the end of its retention; the job stays.
     files_expired_at = models.DateTimeField(_("file expired"), null=True, blank=True)
+    # Which process runs it ("host:pid") and when it last said it is alive: a running
+    # job whose heartbeat is older than the lease, or whose process is gone, was cut off.
+    worker = models.CharField(max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -61,7 +67,7 @@ class Job(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}
+        return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.INTERRUPTED}
 
 
 class JobEvent(AuditEvent):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from gridcrm.jobs.models import Job
+from gridcrm.jobs.models import Job, JobStatus
 
 if TYPE_CHECKING:
     from gridcrm.users.models import User
@@ -18,3 +18,8 @@ def jobs_visible_to(*, user: User) -> QuerySet[Job]:
     if user.is_superuser and user.has_perm("jobs.view_job"):
         return Job.objects.all()
     return Job.objects.filter(created_by=user)
+
+
+def running_job_ids() -> list[int]:
+    """The jobs a worker is running now (a backup lists them in its manifest)."""
+    return list(Job.objects.filter(status=JobStatus.RUNNING).values_list("pk", flat=True))

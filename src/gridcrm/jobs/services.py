@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from gridcrm.core import retention
-from gridcrm.core.errors import Invalid, Refused
+from gridcrm.core.errors import Conflict, Invalid, Refused
 from gridcrm.core.extensions import FILE_PURGERS
+from gridcrm.core.files import stored_name
 from gridcrm.jobs import events
 from gridcrm.jobs.models import Job, JobStatus
 
@@ -101,20 +107,98 @@ def job_progress(job: Job, *, done: int, total: int | None = None) -> None:
     Job.objects.filter(pk=job.pk).update(**{f: getattr(job, f) for f in fields})
 
 
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _process_gone(worker: str) -> bool:
+    """Whether ``worker`` ("host:pid") was a process on this machine that has ended."""
+    host, _sep, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's worker: only its lease can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def jobs_reap_stale() -> int:
+    """Mark as interrupted every running job whose worker stopped: its heartbeat is older
+    than the lease (``GRIDCRM_JOB_LEASE_SECONDS``), or its process on this machine is
+    gone. Returns how many. A job's own work is all-or-nothing per step (see
+    docs/architecture.md, "Crash safety"), so the job can simply be run again
+    (``job_rerun``)."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    running = Job.objects.filter(status=JobStatus.RUNNING)
+    expired = running.filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+    ids = set(expired.values_list("pk", flat=True))
+    ids.update(pk for pk, worker in running.values_list("pk", "worker") if _process_gone(worker))
+    if not ids:
+        return 0
+    for job_id in sorted(ids):
+        logger.warning("job %s was interrupted: its worker stopped", job_id)
+    return Job.objects.filter(pk__in=ids, status=JobStatus.RUNNING).update(
+        status=JobStatus.INTERRUPTED,
+        finished_at=now,
+        message=_("The worker running this job stopped before it finished; run it again."),
+    )
+
+
 def job_claim(*, job_id: int) -> Job | None:
     """Move a queued job to running and return it, or ``None`` when it is not queued.
 
     One conditional UPDATE decides: of two workers given the same job, exactly one sees
-    its row change, so a job never runs twice.
+    its row change, so a job never runs twice. The row records the claiming process and
+    its first heartbeat.
     """
+    now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now()
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, worker=_worker_id()
     )
     return Job.objects.get(pk=job_id) if claimed else None
 
 
+class _Heartbeat:
+    """Says every ``GRIDCRM_JOB_HEARTBEAT_SECONDS`` that a running job is alive, from a
+    thread of its own, so that a long step without progress reports keeps its lease."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"job-{job_id}", daemon=True)
+
+    def __enter__(self) -> None:
+        self.thread.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self.stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+                try:
+                    Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError:
+                    # The job's own write may hold SQLite's lock; the next beat tries again.
+                    logger.info("heartbeat of job %s skipped", self.job_id)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+
 def job_execute(*, job_id: int) -> None:
-    """Run a queued job to the end, recording success or the failure's message."""
+    """Run a queued job to the end, recording success or the failure's message.
+
+    Jobs whose worker died are marked interrupted first (``jobs_reap_stale``)."""
+    jobs_reap_stale()
     job = job_claim(job_id=job_id)
     if job is None:
         return  # another worker has it, or a retried task: the work must not run twice
@@ -122,14 +206,15 @@ def job_execute(*, job_id: int) -> None:
         kind = JOB_KINDS.get(job.kind)
         if kind is None:
             raise LookupError(f"No runner for job kind {job.kind!r}.")
-        result_file = kind.runner(job)
+        with _Heartbeat(job.pk):
+            result_file = kind.runner(job)
     except Exception as exc:
         logger.exception("job %s failed", job.pk)
         job.status = JobStatus.FAILED
         job.message = str(exc)[:500]
     else:
         job.status = JobStatus.SUCCEEDED
-        job.result_file = result_file
+        job.result_file = stored_name(result_file)
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "message", "result_file", "finished_at"])
 
@@ -195,3 +280,19 @@ def files_purge_job(job: Job) -> str:
         % deleted
     )
     return ""
+
+
+@transaction.atomic
+def job_rerun(*, job: Job, acting_user: User) -> Job:
+    """Queue the same work as a failed or interrupted job again, as a new job.
+
+    Every kind's work is safe to repeat: what the first run committed is found in place
+    and not written twice. Only the job's author may (``jobs.not_yours``), and only a job
+    that ended without success (``jobs.not_rerunnable``)."""
+    if job.created_by_id != acting_user.pk:
+        raise Refused(_("Only who started a job may run it again."), code="jobs.not_yours")
+    if job.status not in {JobStatus.FAILED, JobStatus.INTERRUPTED}:
+        raise Conflict(
+            _("Only a failed or interrupted job can be run again."), code="jobs.not_rerunnable"
+        )
+    return job_start(kind=job.kind, acting_user=acting_user, params=dict(job.params))

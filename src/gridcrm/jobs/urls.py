@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:job_id>/progress/", views.job_progress_fragment, name="job_progress"),
     path("<int:job_id>/download/", views.job_download, name="job_download"),
     path("purge/", views.purge_start, name="purge_start"),
+    path("<int:job_id>/rerun/", views.job_rerun_view, name="job_rerun"),
 ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
@@ -13,9 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gridcrm.core.files import stored_path
 from gridcrm.jobs.models import Job
 from gridcrm.jobs.selectors import jobs_visible_to
-from gridcrm.jobs.services import files_purge_start
+from gridcrm.jobs.services import files_purge_start, job_rerun
 from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
 
@@ -55,8 +54,8 @@ def job_download(request: AuthedRequest, job_id: int) -> HttpResponseBase:
             {"expired_at": job.files_expired_at, "back": reverse("jobs:job_detail", args=[job.pk])},
             status=410,
         )
-    path = Path(job.result_file)
-    if not job.result_file or not path.is_file():
+    path = stored_path(job.result_file)
+    if path is None or not path.is_file():
         raise Http404
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 
@@ -70,3 +69,12 @@ def purge_start(request: AuthedRequest) -> HttpResponse:
         messages.success(request, _("Deleting expired files."))
         return redirect("jobs:job_detail", job_id=job.pk)
     return redirect("jobs:job_list")
+
+
+def job_rerun_view(request: AuthedRequest, job_id: int) -> HttpResponse:
+    """Run a failed or interrupted job again; the page of the new job follows."""
+    job = _visible_job(request, job_id)
+    with page_errors(request):
+        new = job_rerun(job=job, acting_user=request.user)
+        return redirect("jobs:job_detail", new.pk)
+    return redirect("jobs:job_detail", job.pk)

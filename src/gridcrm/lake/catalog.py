@@ -3,7 +3,8 @@
 Layout under ``settings.LAKE_URL`` (a folder, or any URL pyarrow's filesystems know)::
 
     <table>/month=YYYY-MM/part-<id>.parquet   facts, sorted by the table's key
-    _staging/<id>/…                           an import's files before they go live
+    _staging/<id>/…                           an import's files before they go live,
+                                              and its PUBLISH.json while it goes live
     _rejects/<id>.csv                         rows an import refused, with the reason
 
 Pipelines ask this module for an Ibis connection (``connect``) and for tables
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import json
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
 
+from gridcrm.core.faults import pause_point
 from gridcrm.env import env_str
 from gridcrm.lake.schemas import FACT_TABLES, FactSchema, fact_schema
 
@@ -165,6 +169,70 @@ def lake_lock() -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# -- publishing an import's files ----------------------------------------------------
+
+PUBLISH_JOURNAL = "PUBLISH.json"
+
+
+def publish(staging: Path, moves: list[tuple[Path, Path]], *, owner: str) -> None:
+    """Move an import's staged files into their partitions (the caller holds the lock).
+
+    Several renames cannot be one atomic step, so the list of moves and its ``owner``
+    (the import's record) is written first to ``staging/PUBLISH.json``, with one atomic
+    rename. It stays there until the owner's record says whether the import happened:
+    then ``publication_settle`` finishes the moves or takes them back. A process killed
+    between two renames thus never leaves half an import visible for long: the next
+    writer settles it before it writes (``lake.services``).
+    """
+    root = local_root()
+    journal = {
+        "owner": owner,
+        "moves": [[str(a.relative_to(root)), str(b.relative_to(root))] for a, b in moves],
+    }
+    tmp = staging / f".{PUBLISH_JOURNAL}"
+    with tmp.open("w", encoding="utf-8") as handle:
+        json.dump(journal, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(staging / PUBLISH_JOURNAL)
+    for number, (source, target) in enumerate(moves):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source.replace(target)
+        if number == 0:
+            pause_point("lake.publish")
+
+
+def publications() -> list[tuple[str, Path]]:
+    """(owner, staging folder) of every import that began to publish and is not settled.
+
+    Staging folders without a journal belong to imports that died before publishing:
+    nothing of theirs is live, so they are removed here (the caller holds the lock)."""
+    base = local_root() / "_staging"
+    found: list[tuple[str, Path]] = []
+    for staging in sorted(base.iterdir()) if base.is_dir() else []:
+        journal = staging / PUBLISH_JOURNAL
+        if journal.is_file():
+            found.append((str(json.loads(journal.read_text(encoding="utf-8"))["owner"]), staging))
+        else:
+            shutil.rmtree(staging, ignore_errors=True)
+    return found
+
+
+def publication_settle(staging: Path, *, keep: bool) -> None:
+    """Finish an import's moves (``keep``, its record says it happened) or take back the
+    ones made, then forget the journal; either way the lake holds all of it or none."""
+    root = local_root()
+    journal = json.loads((staging / PUBLISH_JOURNAL).read_text(encoding="utf-8"))
+    for source_name, target_name in journal["moves"]:
+        source, target = root / source_name, root / target_name
+        if keep and source.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source.replace(target)
+        elif not keep:
+            target.unlink(missing_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 # -- engines ---------------------------------------------------------------------------

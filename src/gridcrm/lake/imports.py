@@ -13,7 +13,9 @@ The contract:
   values is rejected, never overwritten. So re-importing a file, or a file that
   overlaps an earlier period, changes nothing.
 - New rows are written to a staging folder first and moved into their month
-  partitions only when the whole file has been checked.
+  partitions only when the whole file has been checked; with an ``owner`` the moves
+  are journalled (``catalog.publish``) and settled by the caller once the owner's
+  record is saved, so a crash never leaves part of an import in the lake.
 
 Validation runs in DuckDB, in-process, over the file itself, so a large file is
 checked without loading it into Python.
@@ -203,7 +205,9 @@ class _Importer:
         known_accounts: Iterable[str],
         progress: ProgressCallback | None,
         source_name: str,
+        owner: str = "",
     ) -> None:
+        self.owner = owner
         self.schema = schema
         self.path = path
         self.known_accounts = known_accounts
@@ -500,10 +504,9 @@ class _Importer:
             )
             staged.append((target, final))
         # Everything is checked and written: now the files go live, one rename each.
-        for target, final in staged:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            target.replace(final)
-        shutil.rmtree(staging, ignore_errors=True)
+        catalog.publish(staging, staged, owner=self.owner)
+        if not self.owner:
+            shutil.rmtree(staging, ignore_errors=True)
 
     def run(self) -> ImportReport:
         self.report.sha256 = file_sha256(self.path) if self.path.is_file() else ""
@@ -534,10 +537,13 @@ def import_file(
     known_accounts: Iterable[str],
     progress: ProgressCallback | None = None,
     source_name: str = "",
+    owner: str = "",
 ) -> ImportReport:
     """Import one file into ``table``; raise :class:`ImportFailed` if it cannot be read.
 
     The caller holds :func:`catalog.lake_lock` so that two imports never interleave.
+    ``owner``: the record of the import; when given, the published files stay journalled
+    until the caller settles them (``catalog.publication_settle``) after saving it.
     """
     importer = _Importer(
         schema=fact_schema(table),
@@ -545,6 +551,7 @@ def import_file(
         known_accounts=known_accounts,
         progress=progress,
         source_name=source_name,
+        owner=owner,
     )
     try:
         return importer.run()
@@ -555,4 +562,6 @@ def import_file(
             code="lake.unreadable_file",
         ) from exc
     finally:
-        shutil.rmtree(catalog.staging_dir(importer.import_id), ignore_errors=True)
+        staging = catalog.staging_dir(importer.import_id)
+        if not (staging / catalog.PUBLISH_JOURNAL).is_file():
+            shutil.rmtree(staging, ignore_errors=True)

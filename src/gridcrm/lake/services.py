@@ -12,6 +12,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -28,6 +29,7 @@ from django.utils import timezone, translation
 from gridcrm.archive.selectors import customer_account_numbers, customer_ids_by_account
 from gridcrm.archive.services import customers_facts_apply
 from gridcrm.core import retention, uploads
+from gridcrm.core.files import stored_name, stored_path
 from gridcrm.jobs.services import job_progress, job_start
 from gridcrm.lake import catalog, pipelines
 from gridcrm.lake.errors import ImportFailed
@@ -65,6 +67,33 @@ def known_account_numbers() -> Iterator[str]:
     return customer_account_numbers()
 
 
+def _settle_publications() -> None:
+    """Keep each half-published import whose record says it was imported; take back the
+    others (the caller holds the lake lock)."""
+    for owner, staging in catalog.publications():
+        imported = (
+            owner.isdigit()
+            and LakeImport.objects.filter(pk=int(owner), status=LakeImport.Status.IMPORTED).exists()
+        )
+        catalog.publication_settle(staging, keep=imported)
+
+
+@contextmanager
+def lake_writing() -> Iterator[None]:
+    """The lake's one-writer lock, with every import a crash left half-published settled
+    first: kept if its record says it was imported, taken back otherwise. A backup holds
+    it too, so that the lake it copies agrees with the import records it copies."""
+    with catalog.lake_lock():
+        _settle_publications()
+        yield
+
+
+def lake_recover() -> None:
+    """Settle what a killed import left half-published (run when a worker starts)."""
+    with lake_writing():
+        pass
+
+
 # -- imports ------------------------------------------------------------------------------
 
 
@@ -74,13 +103,13 @@ def lake_import_run(*, lake_import: LakeImport, job: Job | None = None) -> LakeI
     A file whose exact bytes were imported into the same table before is not read
     again: it could add nothing.
     """
-    path = Path(lake_import.stored_path)
+    path = stored_path(lake_import.stored_path) or Path(settings.VAR_DIR, "missing")
 
     def progress(done: int, total: int) -> None:
         if job is not None:
             job_progress(job, done=done, total=total)
 
-    with catalog.lake_lock():
+    with lake_writing():
         lake_import.sha256 = file_sha256(path) if path.is_file() else ""
         earlier = (
             LakeImport.objects.filter(
@@ -109,6 +138,7 @@ def lake_import_run(*, lake_import: LakeImport, job: Job | None = None) -> LakeI
                     known_accounts=known_account_numbers(),
                     progress=progress,
                     source_name=lake_import.source_name,
+                    owner=str(lake_import.pk),
                 )
             except (ImportFailed, uploads.UploadRefused) as exc:
                 lake_import.status = LakeImport.Status.FAILED
@@ -118,6 +148,7 @@ def lake_import_run(*, lake_import: LakeImport, job: Job | None = None) -> LakeI
                 _record_report(lake_import, report)
         lake_import.finished_at = timezone.now()
         lake_import.save()
+        _settle_publications()  # the record is saved: its files now stay for good
     return lake_import
 
 
@@ -132,7 +163,7 @@ def _record_report(lake_import: LakeImport, report: ImportReport) -> None:
     lake_import.rejected = report.rejected
     lake_import.reasons = report.reasons
     lake_import.months = report.months
-    lake_import.reject_file = report.reject_file
+    lake_import.reject_file = stored_name(report.reject_file)
 
 
 def lake_import_create(
@@ -158,7 +189,7 @@ def lake_import_create(
     return LakeImport.objects.create(
         table=table,
         source_name=Path(source_name).name[:255],
-        stored_path=str(stored),
+        stored_path=stored_name(stored),
         created_by=acting_user,
     )
 
@@ -214,7 +245,7 @@ def run_lake_import_job(job: Job) -> str:
         lake_import_run(lake_import=lake_import, job=job)
     if lake_import.status == LakeImport.Status.FAILED:
         raise ImportFailed(lake_import.error)
-    return lake_import.reject_file
+    return str(stored_path(lake_import.reject_file) or "")
 
 
 # -- writing facts that need no validation (demo, benchmarks) ---------------------------
@@ -239,7 +270,7 @@ def facts_append(*, table: str, facts: pa.Table) -> list[str]:
         month_expr = f"strftime({column}, '%Y-%m')"
     months = [r[0] for r in con.execute(f"SELECT DISTINCT {month_expr} FROM facts").fetchall()]
     order = ", ".join(schema.key)
-    with catalog.lake_lock():
+    with lake_writing():
         for month in sorted(months):
             folder = catalog.partition_dir(table, month)
             folder.mkdir(parents=True, exist_ok=True)
@@ -256,7 +287,7 @@ def facts_append(*, table: str, facts: pa.Table) -> list[str]:
 
 def lake_table_clear(*, table: str) -> None:
     """Remove every fact of a table (demo resets only)."""
-    with catalog.lake_lock():
+    with lake_writing():
         shutil.rmtree(catalog.table_dir(table), ignore_errors=True)
 
 
@@ -269,7 +300,7 @@ def lake_compact(*, table: str, min_files: int = 2) -> int:
     """
     schema = fact_schema(table)
     compacted = 0
-    with catalog.lake_lock():
+    with lake_writing():
         by_month: dict[Path, list[Path]] = {}
         for path in catalog.partition_files(table):
             by_month.setdefault(path.parent, []).append(path)

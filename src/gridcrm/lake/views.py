@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
@@ -14,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from gridcrm.core import uploads
+from gridcrm.core.files import stored_path
 from gridcrm.lake import selectors, services
 from gridcrm.lake.models import LakeImport
 from gridcrm.lake.schemas import FACT_TABLES
@@ -113,8 +112,8 @@ def lake_import_rejects(request: AuthedRequest, import_id: int) -> HttpResponseB
             },
             status=410,
         )
-    path = Path(lake_import.reject_file)
-    if not lake_import.reject_file or not path.is_file():
+    path = stored_path(lake_import.reject_file)
+    if path is None or not path.is_file():
         raise Http404
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 

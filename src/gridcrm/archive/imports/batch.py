@@ -47,6 +47,7 @@ from gridcrm.archive.rules import published_version
 from gridcrm.archive.selectors import customers_visible_to
 from gridcrm.archive.services import refresh_derived
 from gridcrm.core.extensions import customers_changed
+from gridcrm.core.faults import pause_point
 from gridcrm.users.roles import COMPANY_WIDE_ROLES
 from gridcrm.users.selectors import user_roles
 
@@ -335,6 +336,7 @@ class CustomerImport:
             self.report.created += len(plan.new or ())
             if not self.dry_run:
                 self.write(plan)
+            pause_point("archive.import.batch")
         self.rejects.flush()
 
     def plan_known(

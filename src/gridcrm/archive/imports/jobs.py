@@ -20,6 +20,7 @@ from gridcrm.archive.imports.errors import ImportNotPermitted, ImportRefused
 from gridcrm.archive.imports.files import IMPORT_SUFFIXES, check_table, read_table, table_format
 from gridcrm.archive.imports.report import ImportReport
 from gridcrm.core import retention, uploads
+from gridcrm.core.files import stored_name, stored_path
 from gridcrm.jobs.services import job_progress, job_start
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def import_start(
         kind=IMPORT_CUSTOMERS,
         acting_user=acting_user,
         params={
-            "path": str(stored),
+            "path": stored_name(stored),
             "filename": filename,
             "dry_run": dry_run,
             "language": language or settings.LANGUAGE_CODE,
@@ -136,12 +137,13 @@ def import_customers_job(job: Job) -> str:
     params = job.params
     with translation.override(params.get("language", settings.LANGUAGE_CODE)):
         report = customers_import(
-            path=Path(params["path"]),
+            path=stored_path(str(params["path"])) or imports_dir() / "missing",
             acting_user=job.created_by,
             filename=str(params.get("filename", "")),
             dry_run=bool(params.get("dry_run")),
             reject_path=imports_dir() / f"import-{job.pk}-rejects.csv",
             progress=lambda done, total: job_progress(job, done=done, total=total),
+            batch_size=settings.IMPORT_BATCH_ROWS,
         )
         report_path(job.pk).write_text(report.to_json(), encoding="utf-8")
         job.message = report.summary()[:500]  # job_execute saves it with the result

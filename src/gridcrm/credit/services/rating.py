@@ -172,13 +172,18 @@ def credit_rate_all(
     seconds["reasons"] = time.perf_counter() - t0
     step(3, "store")
     t0 = time.perf_counter()
-    run = CreditRun.objects.create(
+    run = CreditRun(
         as_of=as_of,
         engine=name,
         job=job,
         created_by=acting_user,
         models_used={s: m.label for s, m in models.items()},
     )
+
+    def new_run() -> int:
+        # Inside the store's transaction: a batch cut off leaves no run without grades.
+        run.save(force_insert=True)
+        return run.pk
 
     def finish(customers_n: int, changes: int, counts: dict[str, int]) -> None:
         # Inside the store's transaction: the run's figures and its audit event are
@@ -195,7 +200,7 @@ def credit_rate_all(
         reasons=reasons,
         ids=ids,
         labels={s: m.label for s, m in models.items()},
-        run_id=run.pk,
+        new_run=new_run,
         as_of=as_of,
         finish=finish,
     )
