@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone, translation
 from pytest_django.fixtures import Settings
 
+from gridcrm.core.files import stored_name, stored_path
 from gridcrm.jobs.models import Job, JobEvent, JobStatus
 from gridcrm.jobs.services import PURGE_FILES, files_purge, job_execute
 from gridcrm.lake.models import LakeImport
@@ -46,6 +47,13 @@ def admin(regions: Regions) -> User:
     return make_user("admin", Role.ADMINISTRATOR)
 
 
+def _file(name: str) -> Path:
+    """The file a row's stored name stands for."""
+    path = stored_path(name)
+    assert path is not None
+    return path
+
+
 def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
@@ -61,7 +69,7 @@ def _export(user: User, folder: Path, name: str, days_ago: float) -> Job:
         kind="export_customers",
         created_by=user,
         status=JobStatus.SUCCEEDED,
-        result_file=str(path),
+        result_file=stored_name(path),
         finished_at=NOW - dt.timedelta(days=days_ago),
     )
 
@@ -75,8 +83,8 @@ def test_an_export_older_than_its_days_is_deleted_and_its_link_says_expired(
     deleted = files_purge(acting_user=admin, now=NOW)
 
     assert deleted["exports"] == 1
-    assert not Path(old.result_file).exists()
-    assert Path(new.result_file).exists()
+    assert not _file(old.result_file).exists()
+    assert _file(new.result_file).exists()
     old.refresh_from_db()
     assert old.files_expired_at is not None  # the record stays, marked
     client = _client(admin)
@@ -94,7 +102,7 @@ def test_the_days_kept_come_from_the_settings(admin: User, var: Path, settings: 
 
     files_purge(acting_user=admin, now=NOW)
 
-    assert not Path(job.result_file).exists()
+    assert not _file(job.result_file).exists()
 
 
 def test_an_import_reject_file_is_kept_for_the_reject_days(admin: User, var: Path) -> None:
@@ -105,7 +113,7 @@ def test_an_import_reject_file_is_kept_for_the_reject_days(admin: User, var: Pat
         kind="import_customers",
         created_by=admin,
         status=JobStatus.SUCCEEDED,
-        result_file=str(rejects),
+        result_file=stored_name(rejects),
         finished_at=NOW - dt.timedelta(days=10),  # older than an export may be
     )
 
@@ -141,8 +149,8 @@ def _lake_import(user: User, var: Path, name: str, days_ago: float) -> LakeImpor
     record = LakeImport.objects.create(
         table="readings",
         source_name=f"{name}.csv",
-        stored_path=str(stored),
-        reject_file=str(rejects),
+        stored_path=stored_name(stored),
+        reject_file=stored_name(rejects),
         status=LakeImport.Status.IMPORTED,
         created_by=user,
     )
@@ -159,10 +167,10 @@ def test_old_lake_uploads_and_rejects_go_and_the_report_says_expired(
     deleted = files_purge(acting_user=admin, now=NOW)
 
     assert (deleted["uploads"], deleted["rejects"]) == (1, 1)
-    assert not Path(old.stored_path).exists()
-    assert not Path(old.reject_file).exists()
-    assert Path(new.stored_path).exists()
-    assert Path(new.reject_file).exists()
+    assert not _file(old.stored_path).exists()
+    assert not _file(old.reject_file).exists()
+    assert _file(new.stored_path).exists()
+    assert _file(new.reject_file).exists()
     client = _client(admin)
     gone = client.get(f"/lake/imports/{old.pk}/rejects/")
     assert gone.status_code == 410
@@ -197,7 +205,7 @@ def test_an_administrator_starts_the_purge_from_the_jobs_page(admin: User, var: 
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.message
     assert "1 exports" in job.message
-    assert not Path(old.result_file).exists()
+    assert not _file(old.result_file).exists()
 
 
 def test_a_role_without_the_right_may_not_purge(regions: Regions, var: Path) -> None:
@@ -218,5 +226,5 @@ def test_the_command_purges_as_the_system(admin: User, var: Path) -> None:
     call_command("purge_files", stdout=out)
 
     assert "exports: 1" in out.getvalue()
-    assert not Path(old.result_file).exists()
+    assert not _file(old.result_file).exists()
     assert JobEvent.objects.get().acting_user is None
