@@ -18,3 +18,8 @@ def jobs_visible_to(*, user: User) -> QuerySet[Job]:
     if user.is_superuser and user.has_perm("jobs.view_job"):
         return Job.objects.all()
     return Job.objects.filter(created_by=user)
+
+
+def job_cancel_requested(*, job_id: int) -> bool:
+    """Whether the job's author has asked for it to stop (runners poll this)."""
+    return Job.objects.filter(pk=job_id, cancel_requested=True).exists()
