@@ -1,0 +1,66 @@
+"""The cluster loses a machine: a killed worker's tasks are retried on the other one and
+the result is still right; a killed master fails the run clearly, with nothing stored.
+
+Last of this folder (the master does not come back): pytest takes the files in order."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from gridcrm.core.errors import DomainError
+from gridcrm.lake import catalog, pipelines, spark
+from gridcrm.lake.models import MonthlyLoadFeature, PaymentBehaviour
+from gridcrm.lake.services import pipelines_run
+from gridcrm.lake.standalone import StandaloneCluster
+from tests.cluster.support import WhenBusy, medium_customers
+from tests.conftest import Regions
+from tests.lake.test_engines import _plain
+
+pytestmark = pytest.mark.cluster
+
+
+def _features(engine: str) -> list[tuple[object, ...]]:
+    con = catalog.connect(engine)
+    expr = pipelines.customer_month_features(
+        catalog.table(con, "bills"), catalog.table(con, "readings")
+    )
+    if engine == "spark":
+        with spark.spark_run(spark.spark_session(), label="test"):
+            table = con.to_pyarrow(expr)
+    else:
+        table = con.to_pyarrow(expr)
+    return sorted((tuple(_plain(v) for v in r.values()) for r in table.to_pylist()), key=repr)
+
+
+def test_a_worker_killed_mid_run_loses_nothing(
+    on_cluster: StandaloneCluster, medium_lake: Path
+) -> None:
+    expected = _features("duckdb")
+
+    with WhenBusy(on_cluster.kill_worker) as killing:
+        on_spark = _features("spark")
+
+    assert killing.fired.is_set()  # the worker died while tasks were running
+    assert on_cluster.worker_daemons[0].process.poll() is not None
+    assert len(on_spark) == len(expected) > 0
+    assert on_spark == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_master_killed_mid_run_fails_the_run_and_stores_nothing(
+    on_cluster: StandaloneCluster, medium_lake: Path, regions: Regions
+) -> None:
+    medium_customers(regions)
+
+    with WhenBusy(on_cluster.kill_master) as killing, pytest.raises(DomainError) as caught:
+        pipelines_run(engine="spark", as_of=date(2026, 1, 15))
+
+    assert killing.fired.is_set()
+    assert caught.value.code == "lake.cluster_unreachable"
+    assert MonthlyLoadFeature.objects.count() == PaymentBehaviour.objects.count() == 0
+    with pytest.raises(DomainError) as again:  # and a new run is refused at once
+        pipelines_run(engine="spark")
+    assert again.value.code == "lake.cluster_unreachable"
