@@ -27,11 +27,12 @@ from tests.lake.test_engines import PIPELINES, Pipeline, _plain
 
 pytestmark = pytest.mark.cluster
 
+
 def _t(con: ibis.BaseBackend, name: str) -> ibis.Table:
     return catalog.table(con, name)
 
 
-GROUPS = ibis.memtable({"account_no": [facts.A, facts.B], "group_no": ["g1", "g1"]})
+GROUPS = ibis.memtable({"account_no": [facts.A, facts.B], "group": ["g1", "g1"]})
 DAYS = [date(2024, 1, 31), date(2024, 2, 1)]
 
 ON_CLUSTER: dict[str, Pipeline] = {
@@ -40,9 +41,7 @@ ON_CLUSTER: dict[str, Pipeline] = {
     "group_load": lambda c: load_pipelines.group_load(
         _t(c, "readings"), GROUPS, start=DAYS[0], end=date(2024, 2, 3)
     ),
-    "metered_by_slot": lambda c: load_pipelines.metered_by_slot(
-        _t(c, "readings"), [facts.A], DAYS
-    ),
+    "metered_by_slot": lambda c: load_pipelines.metered_by_slot(_t(c, "readings"), [facts.A], DAYS),
     "serious_arrears_outcome": lambda c: credit_pipelines.serious_arrears_outcome(
         _t(c, "bills"), _t(c, "payments"), as_of=date(2023, 6, 30), until=facts.AS_OF
     ),
@@ -95,7 +94,9 @@ def test_the_cluster_gives_duckdbs_result(
 
 @pytest.mark.django_db
 def test_the_whole_credit_rating_on_the_cluster_is_duckdbs(
-    on_cluster: StandaloneCluster, lake: LakeWriter, regions: Regions  # noqa: F811
+    on_cluster: StandaloneCluster,
+    lake: LakeWriter,  # noqa: F811 - the fixture imported above
+    regions: Regions,
 ) -> None:
     rate_alike(lake, regions, catalog.connect("spark"))
 

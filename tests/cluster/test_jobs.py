@@ -10,7 +10,7 @@ import pytest
 
 from gridcrm.core.errors import DomainError
 from gridcrm.jobs.models import Job, JobStatus
-from gridcrm.jobs.services import job_cancel, job_execute
+from gridcrm.jobs.services import job_cancel, job_execute, job_progress
 from gridcrm.lake import services
 from gridcrm.lake.models import MonthlyLoadFeature, PaymentBehaviour
 from gridcrm.lake.services import pipelines_run, pipelines_start
@@ -44,7 +44,7 @@ def test_a_pipeline_job_runs_on_the_cluster_with_sparks_progress(
 ) -> None:
     medium_customers(regions)
     reported: list[int] = []
-    progress = services.job_progress
+    progress = job_progress
 
     def spy(job: Job, *, done: int, total: int | None = None) -> None:
         reported.append(done)

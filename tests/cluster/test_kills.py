@@ -1,10 +1,12 @@
 """The cluster loses a machine: a killed worker's tasks are retried on the other one and
 the result is still right; a killed master fails the run clearly, with nothing stored.
 
-Last of this folder (the master does not come back): pytest takes the files in order."""
+The killed worker is replaced after its test; the master is killed on a cluster of its
+own, so that the order the tests run in does not matter."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -35,27 +37,50 @@ def _features(engine: str) -> list[tuple[object, ...]]:
     return sorted((tuple(_plain(v) for v in r.values()) for r in table.to_pylist()), key=repr)
 
 
+@pytest.fixture
+def worker_replaced(on_cluster: StandaloneCluster) -> Iterator[StandaloneCluster]:
+    try:
+        yield on_cluster
+    finally:
+        on_cluster.restore_workers()
+
+
+@pytest.fixture
+def own_cluster(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandaloneCluster]:
+    """A cluster of one worker for this test alone; the session returns to the shared
+    cluster (a new SparkSession) when the next test asks."""
+    with StandaloneCluster(workers=1, cores=1, memory="1g") as doomed:
+        monkeypatch.setenv("GRIDCRM_SPARK_MASTER", doomed.url)
+        try:
+            yield doomed
+        finally:
+            spark.spark_stop()
+
+
 def test_a_worker_killed_mid_run_loses_nothing(
-    on_cluster: StandaloneCluster, medium_lake: Path
+    worker_replaced: StandaloneCluster, medium_lake: Path
 ) -> None:
     expected = _features("duckdb")
 
-    with WhenBusy(on_cluster.kill_worker) as killing:
+    with WhenBusy(worker_replaced.kill_worker) as killing:
         on_spark = _features("spark")
 
     assert killing.fired.is_set()  # the worker died while tasks were running
-    assert on_cluster.worker_daemons[0].process.poll() is not None
+    assert worker_replaced.worker_daemons[0].process.poll() is not None
     assert len(on_spark) == len(expected) > 0
     assert on_spark == expected
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_master_killed_mid_run_fails_the_run_and_stores_nothing(
-    on_cluster: StandaloneCluster, medium_lake: Path, regions: Regions
+    on_cluster: StandaloneCluster,
+    own_cluster: StandaloneCluster,
+    medium_lake: Path,
+    regions: Regions,
 ) -> None:
     medium_customers(regions)
 
-    with WhenBusy(on_cluster.kill_master) as killing, pytest.raises(DomainError) as caught:
+    with WhenBusy(own_cluster.kill_master) as killing, pytest.raises(DomainError) as caught:
         pipelines_run(engine="spark", as_of=date(2026, 1, 15))
 
     assert killing.fired.is_set()

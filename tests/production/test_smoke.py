@@ -115,15 +115,17 @@ class Browser:
         self.cookies: dict[str, str] = {}
         self.set_cookie_headers: list[str] = []
 
-    def request(self, method: str, path: str, **kwargs: object) -> requests.Response:
+    def request(
+        self, method: str, path: str, data: dict[str, str] | None = None
+    ) -> requests.Response:
         headers = {
             "X-Forwarded-Proto": "https",
             "Origin": self.base.replace("http://", "https://"),
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
         }
         response = requests.request(
-            method, self.base + path, headers=headers, allow_redirects=False, timeout=60, **kwargs
-        )  # type: ignore[arg-type]
+            method, self.base + path, headers=headers, data=data, allow_redirects=False, timeout=60
+        )
         for raw in response.raw.headers.getlist("Set-Cookie"):
             self.set_cookie_headers.append(raw)
             for morsel in SimpleCookie(raw).values():

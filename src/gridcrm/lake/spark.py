@@ -74,8 +74,7 @@ def master_reachable(url: str, *, timeout: float = 2.0) -> bool:
 
 def _unreachable(url: str) -> ClusterUnreachable:
     return ClusterUnreachable(
-        _("The Spark cluster at %(master)s does not answer; nothing was changed.")
-        % {"master": url}
+        _("The Spark cluster at %(master)s does not answer; nothing was changed.") % {"master": url}
     )
 
 

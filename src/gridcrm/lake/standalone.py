@@ -139,24 +139,25 @@ class StandaloneCluster:
         return self
 
     def add_worker(self, number: int) -> None:
+        self.worker_daemons.append(self._spawn_worker(number))
+
+    def _spawn_worker(self, number: int) -> Daemon:
         work = self.root / "work" / f"worker-{number}"
         work.mkdir(parents=True, exist_ok=True)
-        self.worker_daemons.append(
-            self._spawn(
-                f"worker-{number}",
-                "org.apache.spark.deploy.worker.Worker",
-                "--host",
-                "127.0.0.1",
-                "--cores",
-                str(self.cores),
-                "--memory",
-                self.memory,
-                "--work-dir",
-                str(work),
-                "--webui-port",
-                str(free_port()),
-                self.url,
-            )
+        return self._spawn(
+            f"worker-{number}",
+            "org.apache.spark.deploy.worker.Worker",
+            "--host",
+            "127.0.0.1",
+            "--cores",
+            str(self.cores),
+            "--memory",
+            self.memory,
+            "--work-dir",
+            str(work),
+            "--webui-port",
+            str(free_port()),
+            self.url,
         )
 
     def state(self) -> dict[str, Any] | None:
@@ -189,6 +190,13 @@ class StandaloneCluster:
                     raise RuntimeError(f"{daemon.name} exited; see {self.root}/logs")
             time.sleep(0.5)
         raise TimeoutError(f"{what} did not come up in {START_TIMEOUT:.0f} s; see {self.root}")
+
+    def restore_workers(self) -> None:
+        """Start a new worker for each one that died; return once all are registered."""
+        for number, daemon in enumerate(self.worker_daemons):
+            if daemon.process.poll() is not None:
+                self.worker_daemons[number] = self._spawn_worker(len(self.worker_daemons) + number)
+        self._wait(lambda state: self._alive(state) >= self.workers, "the workers")
 
     def kill_worker(self, number: int = 0) -> None:
         """SIGKILL one worker and its executor, as if its machine had died."""
