@@ -143,9 +143,9 @@ def _wait_up(site: Installation) -> None:
             log = Path(site.env["GRIDCRM_VAR"]) / f"{name}.log"
             assert process.poll() is None, log.read_text(errors="replace")[-3000:]
         try:
-            requests.get(site.base + "/login/", timeout=5)
+            requests.get(site.base + "/login/", timeout=60)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.5)
     raise TimeoutError("gunicorn did not answer")
 
@@ -157,7 +157,7 @@ def test_the_documented_production_start_serves_a_login_and_a_customer(
     site.run("migrate", "--no-input")
     site.run("collectstatic", "--no-input")
     site.run("demo_data", "--customers", "20", "--seed", "1", "--no-logins")
-    site.run("create_user", "smoke.agent", "--role", "agent", "--full-name", "Smoke Agent")
+    site.run("create_user", "smoke.agent", "--role", "service_agent", "--full-name", "Smoke Agent")
     site.start("web", "serve")
     site.start("worker", "db_worker")
     site.start("timers", "service_timers", "--every", "60")
