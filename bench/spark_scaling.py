@@ -37,6 +37,7 @@ def _pipelines() -> dict[str, tuple[str, Callable[[Any], Any]]]:
     import ibis
 
     from gridcrm.credit import pipelines as cp
+    from gridcrm.credit.services.sources import EVENT_SCHEMA
     from gridcrm.lake import catalog
     from gridcrm.lake import pipelines as lp
     from gridcrm.load import pipelines as ld
@@ -54,17 +55,7 @@ def _pipelines() -> dict[str, tuple[str, Callable[[Any], Any]]]:
             created_on=ibis.literal(date(2020, 1, 1)),
         )
 
-    events = ibis.memtable(
-        {c: [] for c in cp.EVENT_COLUMNS},
-        schema={
-            "account_no": "string",
-            "kind": "string",
-            "occurred_on": "date",
-            "expires_on": "date",
-            "resolved_on": "date",
-            "points": "float64",
-        },
-    )
+    events = ibis.memtable(EVENT_SCHEMA.empty_table())
     return {
         "daily_load": ("readings", lambda c: lp.daily_load(t(c, "readings"))),
         "daily_periods": ("readings", lambda c: lp.daily_periods(t(c, "readings"))),

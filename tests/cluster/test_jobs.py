@@ -3,10 +3,12 @@ row, the same results as DuckDB, and a cancel that stops Spark and stores nothin
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
+from django.db import OperationalError
 
 from gridcrm.core.errors import DomainError
 from gridcrm.jobs.models import Job, JobStatus
@@ -73,7 +75,12 @@ def test_cancelling_the_job_cancels_its_spark_jobs_and_stores_nothing(
     Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
 
     def cancel() -> None:
-        job_cancel(job=Job.objects.get(pk=job.pk), acting_user=archivist)
+        for _attempt in range(50):  # SQLite's shared test database may be busy a moment
+            try:
+                job_cancel(job=Job.objects.get(pk=job.pk), acting_user=archivist)
+                return
+            except OperationalError:
+                time.sleep(0.1)
 
     with WhenBusy(cancel) as cancelling, pytest.raises(DomainError) as caught:
         pipelines_run(as_of=AS_OF, job=job)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.utils.translation import gettext as _
 
 from gridcrm.env import env_str
@@ -182,22 +182,31 @@ def spark_run(
     stop = threading.Event()
     reason: list[str] = []
 
+    def asked_to_stop() -> bool:
+        try:
+            return cancelled is not None and cancelled()
+        except DatabaseError:  # a busy database: the next look will tell
+            logger.info("cancel flag of Spark job group %s not read", group)
+            return False
+
     def watch() -> None:
         last = (-1, -1)
         try:
             while not stop.wait(WATCH_SECONDS):
-                if cancelled is not None and cancelled():
+                if asked_to_stop():
                     reason.append("cancelled")
                 elif not master_reachable(url, timeout=1.0):
                     reason.append("unreachable")
                 if reason:
                     context.cancelJobGroup(group)
                     return
-                if progress is not None:
-                    now = group_progress(session, group)
-                    if now != last:
+                now = group_progress(session, group)
+                if progress is not None and now != last:
+                    try:
                         progress(*now)
                         last = now
+                    except DatabaseError:
+                        logger.info("progress of Spark job group %s not recorded", group)
         except Exception:
             logger.exception("watching Spark job group %s failed", group)
         finally:
