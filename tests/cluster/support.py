@@ -13,15 +13,21 @@ BUSY_TIMEOUT = 300.0
 
 
 def tasks_running() -> bool:
-    """Whether the process's Spark session has tasks running right now."""
+    """Whether a run (``spark.spark_run``) has tasks running right now."""
     session = spark._session
-    if session is None:
+    if session is None or not spark.RUNNING_GROUPS:
         return False
-    tracker = session.sparkContext.statusTracker()
-    for stage_id in tracker.getActiveStageIds():
-        stage = tracker.getStageInfo(stage_id)
-        if stage is not None and stage.numActiveTasks > 0:
-            return True
+    try:
+        tracker = session.sparkContext.statusTracker()
+        for group in list(spark.RUNNING_GROUPS):
+            for job_id in tracker.getJobIdsForGroup(group):
+                job = tracker.getJobInfo(job_id)
+                for stage_id in job.stageIds if job else []:
+                    stage = tracker.getStageInfo(stage_id)
+                    if stage is not None and stage.numActiveTasks > 0:
+                        return True
+    except Exception:  # a session being replaced: nothing of ours runs on it
+        return False
     return False
 
 

@@ -108,6 +108,7 @@ def spark_session() -> SparkSession:
             .config("spark.sql.catalogImplementation", "in-memory")
             .config("spark.local.dir", str(var / "spark-tmp"))
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.sql.shuffle.partitions", os.environ.get("GRIDCRM_SPARK_SHUFFLE", "4"))
             .config("spark.driver.memory", os.environ.get("GRIDCRM_SPARK_MEMORY", "2g"))
@@ -158,6 +159,10 @@ def group_progress(session: SparkSession, group: str) -> tuple[int, int]:
     return done, total
 
 
+RUNNING_GROUPS: set[str] = set()
+"""The job groups of the runs in progress in this process (what is running now)."""
+
+
 @contextmanager
 def spark_run(
     session: SparkSession,
@@ -168,14 +173,19 @@ def spark_run(
 ) -> Iterator[None]:
     """Run the Spark work of the block as one job group, watched from another thread.
 
-    Every ``WATCH_SECONDS`` the watcher reports ``progress(tasks done, tasks known)``,
-    and cancels the group when ``cancelled()`` says so (then ``lake.run_cancelled``) or
-    when no master answers any more (then ``lake.cluster_unreachable``, and the session
-    is dropped: Spark's standalone mode keeps running an application whose master died,
-    but could no longer replace a lost executor, so the run is failed clearly and can be
-    run again). The block should compute its whole result before it writes anything.
+    Every ``WATCH_SECONDS`` the watcher reports ``progress(tasks done, tasks known)``.
+    When ``cancelled()`` says so, or when no master answers any more, it cancels the
+    group's jobs, and keeps cancelling any the block starts after; the run then fails
+    with ``lake.run_cancelled`` or ``lake.cluster_unreachable`` even if the block got to
+    its end, and a lost master also drops the session. (Spark's standalone mode lets an
+    application run on after its master died, but it could no longer replace a lost
+    executor: the run is failed clearly instead, and can be run again.) The block must
+    compute its whole result and write nothing; the caller stores it after.
     """
     url = master_url()
+    if not master_reachable(url):
+        spark_stop()
+        raise _unreachable(url)
     context = session.sparkContext
     group = f"gridcrm-{uuid.uuid4().hex}"
     context.setJobGroup(group, label, interruptOnCancel=True)
@@ -193,13 +203,13 @@ def spark_run(
         last = (-1, -1)
         try:
             while not stop.wait(WATCH_SECONDS):
-                if asked_to_stop():
+                if not reason and asked_to_stop():
                     reason.append("cancelled")
-                elif not master_reachable(url, timeout=1.0):
+                elif not reason and not master_reachable(url, timeout=1.0):
                     reason.append("unreachable")
                 if reason:
-                    context.cancelJobGroup(group)
-                    return
+                    context.cancelJobGroup(group)  # and again at every look: later jobs too
+                    continue
                 now = group_progress(session, group)
                 if progress is not None and now != last:
                     try:
@@ -213,20 +223,22 @@ def spark_run(
             connections.close_all()  # the callbacks' database connections of this thread
 
     watcher = threading.Thread(target=watch, name=group, daemon=True)
+    RUNNING_GROUPS.add(group)
     watcher.start()
+    failure: Exception | None = None
     try:
         yield
     except Exception as exc:
-        stop.set()
-        watcher.join()
-        if "unreachable" in reason:
-            spark_stop()
-            raise _unreachable(url) from exc
-        if "cancelled" in reason:
-            raise RunCancelled(_("The run was cancelled; nothing was changed.")) from exc
-        raise
-    else:
-        stop.set()
-        watcher.join()
+        failure = exc
     finally:
+        stop.set()
+        watcher.join()
+        RUNNING_GROUPS.discard(group)
         context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+    if "unreachable" in reason:
+        spark_stop()
+        raise _unreachable(url) from failure
+    if "cancelled" in reason:
+        raise RunCancelled(_("The run was cancelled; nothing was changed.")) from failure
+    if failure is not None:
+        raise failure
