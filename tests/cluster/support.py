@@ -14,7 +14,7 @@ BUSY_TIMEOUT = 300.0
 
 def tasks_running() -> bool:
     """Whether a run (``spark.spark_run``) has tasks running right now."""
-    session = spark._session
+    session = spark.current_session()
     if session is None or not spark.RUNNING_GROUPS:
         return False
     try:

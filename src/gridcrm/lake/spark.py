@@ -42,8 +42,16 @@ WATCH_SECONDS = 0.5
 """How often a run looks at the master, the cancel flag and Spark's progress."""
 
 _lock = threading.Lock()
-_session: SparkSession | None = None
-_session_master = ""
+
+
+class _Current:
+    """The process's session and the master it is on (one holder, no ``global``)."""
+
+    session: SparkSession | None = None
+    master = ""
+
+
+_current = _Current()
 
 
 def master_url() -> str:
@@ -87,16 +95,15 @@ def spark_session() -> SparkSession:
     asked first: when it does not answer, ``lake.cluster_unreachable`` at once, not
     Spark's minute of registration retries.
     """
-    global _session, _session_master
     from pyspark.sql import SparkSession
 
     url = master_url()
     with _lock:
-        if _session is not None and _session_master == url:
+        if _current.session is not None and _current.master == url:
             if not master_reachable(url):
                 _stop_locked()
                 raise _unreachable(url)
-            return _session
+            return _current.session
         if not master_reachable(url):
             raise _unreachable(url)  # and the session on the old master, if any, stays
         _stop_locked()
@@ -126,18 +133,22 @@ def spark_session() -> SparkSession:
                 )
         session: SparkSession = builder.getOrCreate()
         session.sparkContext.setLogLevel("ERROR")
-        _session, _session_master = session, url
+        _current.session, _current.master = session, url
         return session
 
 
 def _stop_locked() -> None:
-    global _session, _session_master
-    if _session is not None:
+    if _current.session is not None:
         try:
-            _session.stop()
+            _current.session.stop()
         except Exception:  # a dead cluster may refuse a clean goodbye; the session is gone
-            logger.warning("Spark session on %s did not stop cleanly", _session_master)
-    _session, _session_master = None, ""
+            logger.warning("Spark session on %s did not stop cleanly", _current.master)
+    _current.session, _current.master = None, ""
+
+
+def current_session() -> SparkSession | None:
+    """The process's SparkSession if one is running (no new one is started)."""
+    return _current.session
 
 
 def spark_stop() -> None:
