@@ -36,7 +36,7 @@ POSTGRES = os.environ.get("GRIDCRM_SMOKE_POSTGRES", "postgres://postgres@127.0.0
 REDIS = os.environ.get("GRIDCRM_SMOKE_REDIS", "redis://127.0.0.1:6379/0")
 GRIDCRM = str(Path(sys.executable).parent / "gridcrm")
 PASSWORD = "smoke-" + secrets.token_urlsafe(12)
-START_TIMEOUT = 180.0
+START_TIMEOUT = 600.0  # gunicorn's workers import GridCRM; slow on a crowded machine
 
 
 @dataclass
@@ -147,7 +147,8 @@ def _wait_up(site: Installation) -> None:
             return
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.5)
-    raise TimeoutError("gunicorn did not answer")
+    log = Path(site.env["GRIDCRM_VAR"]) / "web.log"
+    raise TimeoutError("gunicorn did not answer:\n" + log.read_text(errors="replace")[-3000:])
 
 
 def test_the_documented_production_start_serves_a_login_and_a_customer(
