@@ -28,3 +28,6 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 wsgi_app = "gridcrm.wsgi:application"
+# gunicorn 24+ opens a control socket under the user's home; the units protect the home
+# (ProtectHome) and nothing here uses it. Older gunicorn ignores the name.
+control_socket_disable = True
