@@ -158,3 +158,15 @@ def demo_installation(tmp_path_factory: pytest.TempPathFactory) -> Installation:
     installation.build_demo()
     installation.probe("seed", str(base))
     return installation
+
+
+SERVER_MARKERS = ("cluster", "production")
+"""Tests that start servers of their own (a Spark cluster, gunicorn): only when asked."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    expression = str(config.getoption("markexpr") or "")
+    for item in items:
+        for marker in SERVER_MARKERS:
+            if item.get_closest_marker(marker) and marker not in expression:
+                item.add_marker(pytest.mark.skip(reason=f"starts servers: run with -m {marker}"))

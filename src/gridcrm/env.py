@@ -179,3 +179,16 @@ def env_keys(name: str, *, field_keys: bool) -> list[bytes]:
             )
         keys.append(key)
     return keys
+
+
+def env_redis(name: str) -> str | None:
+    """A Redis URL (``redis://host:6379/0``, ``rediss://…`` for TLS); ``None`` when unset."""
+    value = _raw(name)
+    if not value:
+        return None
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme not in {"redis", "rediss", "unix"} or not rest:
+        raise ImproperlyConfigured(
+            f"{name} must be a URL such as redis://127.0.0.1:6379/0; got {value!r}."
+        )
+    return value

@@ -47,6 +47,9 @@ Variables (all optional in the demo):
 - ``GRIDCRM_JOB_HEARTBEAT_SECONDS`` / ``GRIDCRM_JOB_LEASE_SECONDS`` — how often a running
   job says it is alive (30), and after how long without a word it counts as interrupted
   (300).
+- ``GRIDCRM_REDIS_URL`` — cache and sessions in Redis (``redis://127.0.0.1:6379/0``);
+  unset, a per-process memory cache and sessions in the database.
+- ``GRIDCRM_CACHE_PREFIX`` — the prefix of this installation's keys in Redis (``gridcrm``).
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ from gridcrm.env import (
     env_list,
     env_origins,
     env_proxy_header,
+    env_redis,
     env_secret_key,
     env_str,
 )
@@ -246,8 +250,29 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-# Serve straight from the app folders: no collectstatic step in the demo or tests.
-WHITENOISE_USE_FINDERS = True
+# The demo and tests serve straight from the app folders (no collectstatic step). In
+# production ``gridcrm collectstatic`` gathers them once into STATIC_ROOT with hashed,
+# compressed copies, which WhiteNoise serves with far-future cache headers.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if PRODUCTION:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+
+# Several server processes (gunicorn's workers, the task worker) share one cache and the
+# sessions through Redis when it is configured: a login is seen by every worker, and a
+# session read costs no database query.
+REDIS_URL = env_redis("GRIDCRM_REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("GRIDCRM_CACHE_PREFIX", "gridcrm"),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION

@@ -9,6 +9,7 @@ from ninja import Router, Schema
 
 from gridcrm.jobs.models import Job
 from gridcrm.jobs.selectors import jobs_visible_to
+from gridcrm.jobs.services import job_cancel
 from gridcrm.web.http import AuthedRequest
 
 router = Router(tags=["jobs"])
@@ -30,3 +31,10 @@ class JobOut(Schema):
 def job_detail(request: AuthedRequest, job_id: int) -> Job:
     """Progress of a job the caller started."""
     return get_object_or_404(jobs_visible_to(user=request.user), pk=job_id)
+
+
+@router.post("/{job_id}/cancel", response=JobOut, summary="Cancel a job")
+def job_cancel_endpoint(request: AuthedRequest, job_id: int) -> Job:
+    """Ask a job the caller started to stop (``jobs.not_yours``, ``jobs.finished``)."""
+    job = get_object_or_404(jobs_visible_to(user=request.user), pk=job_id)
+    return job_cancel(job=job, acting_user=request.user)

@@ -31,6 +31,8 @@ class Job(models.Model):
     total = models.PositiveIntegerField(default=0)
     message = models.CharField(_("message"), max_length=500, blank=True)
     result_file = models.CharField(max_length=255, blank=True)
+    # Set by ``job_cancel``; a runner that can stop part-way (a run on Spark) looks at it.
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs"
     )

@@ -23,3 +23,8 @@ def jobs_visible_to(*, user: User) -> QuerySet[Job]:
 def running_job_ids() -> list[int]:
     """The jobs a worker is running now (a backup lists them in its manifest)."""
     return list(Job.objects.filter(status=JobStatus.RUNNING).values_list("pk", flat=True))
+
+
+def job_cancel_requested(*, job_id: int) -> bool:
+    """Whether the job's author has asked for it to stop (runners poll this)."""
+    return Job.objects.filter(pk=job_id, cancel_requested=True).exists()

@@ -296,3 +296,24 @@ def job_rerun(*, job: Job, acting_user: User) -> Job:
             _("Only a failed or interrupted job can be run again."), code="jobs.not_rerunnable"
         )
     return job_start(kind=job.kind, acting_user=acting_user, params=dict(job.params))
+
+
+def job_cancel(*, job: Job, acting_user: User) -> Job:
+    """Ask a job to stop. Only its author may (``jobs.not_yours``), and only while it has
+    not finished (``jobs.finished``). A queued job ends at once, failed as cancelled; a
+    running one ends when its runner next looks (a run on Spark within a second,
+    ``lake.run_cancelled``); a runner that cannot stop part-way runs to its end."""
+    if job.created_by_id != acting_user.pk:
+        raise Refused(_("Only who started a job may cancel it."), code="jobs.not_yours")
+    Job.objects.filter(pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(
+        cancel_requested=True
+    )
+    Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.FAILED,
+        message=_("Cancelled before it started."),
+        finished_at=timezone.now(),
+    )
+    job.refresh_from_db()
+    if not job.cancel_requested:
+        raise Conflict(_("This job has already finished."), code="jobs.finished")
+    return job

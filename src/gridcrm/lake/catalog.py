@@ -14,17 +14,14 @@ Pipelines ask this module for an Ibis connection (``connect``) and for tables
 from __future__ import annotations
 
 import fcntl
-import functools
 import json
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import ibis
 import pyarrow as pa
@@ -32,11 +29,7 @@ import pyarrow.parquet as pq
 from django.conf import settings
 
 from gridcrm.core.faults import pause_point
-from gridcrm.env import env_str
 from gridcrm.lake.schemas import FACT_TABLES, FactSchema, fact_schema
-
-if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
 
 ENGINES = ("duckdb", "spark")
 
@@ -245,39 +238,6 @@ def engine_name(engine: str | None = None) -> str:
     return name
 
 
-_spark_lock = threading.Lock()
-
-
-@functools.cache
-def spark_session() -> SparkSession:
-    """The process's one SparkSession (local[2] unless GRIDCRM_SPARK_MASTER says otherwise).
-
-    Starting Spark takes seconds, so it is made once and shared; its warehouse and
-    scratch space go under ``var/`` instead of the working directory.
-    """
-    from pyspark.sql import SparkSession
-
-    var = Path(settings.VAR_DIR)
-    with _spark_lock:
-        builder: Any = SparkSession.builder
-        session = (
-            builder.master(env_str("GRIDCRM_SPARK_MASTER", "local[2]"))
-            .appName("gridcrm")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.warehouse.dir", str(var / "spark-warehouse"))
-            .config("spark.sql.catalogImplementation", "in-memory")
-            .config("spark.local.dir", str(var / "spark-tmp"))
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-            .config("spark.sql.shuffle.partitions", os.environ.get("GRIDCRM_SPARK_SHUFFLE", "4"))
-            .config("spark.driver.memory", os.environ.get("GRIDCRM_SPARK_MEMORY", "2g"))
-            .getOrCreate()
-        )
-        session.sparkContext.setLogLevel("ERROR")
-        result: SparkSession = session
-        return result
-
-
 def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
     """DuckDB's settings for the lake: at most ``GRIDCRM_DUCKDB_MEMORY`` of memory when
     set (``1GB``; DuckDB's default is 80 % of the machine), spilling beyond it under
@@ -294,6 +254,8 @@ def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
 def connect(engine: str | None = None) -> ibis.BaseBackend:
     """An Ibis connection to the chosen engine (``settings.ENGINE`` by default)."""
     if engine_name(engine) == "spark":
+        from gridcrm.lake.spark import spark_session
+
         return ibis.pyspark.connect(spark_session())
     return ibis.duckdb.connect(**duckdb_config())
 

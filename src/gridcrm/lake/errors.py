@@ -6,7 +6,7 @@ Each derives from one of the kinds of ``gridcrm.core.errors`` and carries a stab
 
 from __future__ import annotations
 
-from gridcrm.core.errors import Invalid, Refused
+from gridcrm.core.errors import Conflict, Invalid, Refused
 
 
 class ImportFailed(Invalid):
@@ -34,3 +34,16 @@ class MayNotImportFacts(Refused):
     """The user may not import facts into the lake."""
 
     code = "lake.may_not_import"
+
+
+class ClusterUnreachable(Conflict):
+    """The Spark cluster (its master) does not answer: at submission, or during a run,
+    which is then cancelled with nothing written."""
+
+    code = "lake.cluster_unreachable"
+
+
+class RunCancelled(Conflict):
+    """A run on the lake was cancelled by its job's author before it wrote anything."""
+
+    code = "lake.run_cancelled"

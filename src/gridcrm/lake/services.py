@@ -20,23 +20,27 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import duckdb
+import ibis
 import pyarrow as pa
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from gridcrm.archive.selectors import customer_account_numbers, customer_ids_by_account
 from gridcrm.archive.services import customers_facts_apply
 from gridcrm.core import retention, uploads
 from gridcrm.core.files import stored_name, stored_path
+from gridcrm.jobs.selectors import job_cancel_requested
 from gridcrm.jobs.services import job_progress, job_start
 from gridcrm.lake import catalog, pipelines
-from gridcrm.lake.errors import ImportFailed
+from gridcrm.lake.errors import ImportFailed, RunCancelled
 from gridcrm.lake.imports import ImportReport, file_sha256, import_file, lake_format
 from gridcrm.lake.models import LakeImport, MonthlyLoadFeature, PaymentBehaviour
 from gridcrm.lake.schemas import fact_schema
 from gridcrm.lake.selectors import require_import_facts
+from gridcrm.lake.spark import spark_run, spark_session
 
 if TYPE_CHECKING:
     from gridcrm.jobs.models import Job
@@ -435,32 +439,76 @@ def archive_facts_refresh(*, as_of: date) -> int:
     return customers_facts_apply(values=values)
 
 
+RESULTS_SHARE = 90
+"""Of a run's progress (out of 100), the share of computing its results; storing them
+takes the rest."""
+
+
+def results_compute(
+    con: ibis.BaseBackend, exprs: dict[str, ibis.Table], *, job: Job | None = None
+) -> dict[str, pa.Table]:
+    """Every result of a run, whole, before anything is written from it.
+
+    On Spark the work runs as one job group (``lake.spark.spark_run``): the job's progress
+    follows Spark's tasks, cancelling the job cancels the group (``lake.run_cancelled``)
+    and a cluster that stops answering fails the run (``lake.cluster_unreachable``); on
+    DuckDB progress and cancellation are looked at between the results.
+    """
+    highest = 0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal highest
+        share = RESULTS_SHARE * done // max(total, 1)
+        if job is not None and share > highest:  # Spark learns of new stages as it goes
+            highest = share
+            job_progress(job, done=share, total=100)
+
+    def cancelled() -> bool:
+        return job is not None and job_cancel_requested(job_id=job.pk)
+
+    if job is not None:
+        job_progress(job, done=0, total=100)
+    if con.name == "pyspark":
+        label = job.kind if job is not None else "lake"
+        with spark_run(spark_session(), label=label, progress=progress, cancelled=cancelled):
+            return {name: con.to_pyarrow(expr) for name, expr in exprs.items()}
+    results = {}
+    for number, (name, expr) in enumerate(exprs.items()):
+        if cancelled():
+            raise RunCancelled(_("The run was cancelled; nothing was changed."))
+        results[name] = con.to_pyarrow(expr)
+        progress(number + 1, len(exprs))
+    return results
+
+
 def pipelines_run(
     *, engine: str | None = None, as_of: date | None = None, job: Job | None = None
 ) -> PipelineRun:
-    """Run the load-feature and payment pipelines on the lake and store their results."""
+    """Run the load-feature and payment pipelines on the lake and store their results.
+
+    Both results are computed whole first; they are stored in one transaction after, so
+    a run that fails or is cancelled on the way changes nothing in the database."""
     as_of = as_of or timezone.localdate()
     name = catalog.engine_name(engine)
     con = catalog.connect(name)
     bills = catalog.table(con, "bills")
     payments = catalog.table(con, "payments")
     readings = catalog.table(con, "readings")
-    if job is not None:
-        job_progress(job, done=0, total=4)
     clock = pipelines.current_tou_clock()
-    features = con.to_pyarrow(pipelines.customer_month_features(bills, readings, clock))
+    results = results_compute(
+        con,
+        {
+            "features": pipelines.customer_month_features(bills, readings, clock),
+            "behaviour": pipelines.payment_behaviour(bills, payments, as_of=as_of),
+        },
+        job=job,
+    )
+    with transaction.atomic():
+        feature_rows = load_features_upsert(features=results["features"])
+        behaviour_rows = payment_behaviour_upsert(behaviour=results["behaviour"], as_of=as_of)
+        archive_facts_refresh(as_of=as_of)
     if job is not None:
-        job_progress(job, done=1)
-    feature_rows = load_features_upsert(features=features)
-    if job is not None:
-        job_progress(job, done=2)
-    behaviour = con.to_pyarrow(pipelines.payment_behaviour(bills, payments, as_of=as_of))
-    if job is not None:
-        job_progress(job, done=3)
-    behaviour_rows = payment_behaviour_upsert(behaviour=behaviour, as_of=as_of)
-    archive_facts_refresh(as_of=as_of)
-    if job is not None:
-        job_progress(job, done=4)
+        job_progress(job, done=100, total=100)
     return PipelineRun(
         engine=name, as_of=as_of, feature_rows=feature_rows, behaviour_rows=behaviour_rows
     )

@@ -1,0 +1,122 @@
+"""Every lake pipeline gives on the Spark standalone cluster what it gives on DuckDB.
+
+The pipelines are those of the three ``pipelines`` modules (lake, load, credit); the
+last test checks that no public ``Table`` function of theirs is left out here.
+"""
+
+from __future__ import annotations
+
+import inspect
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+
+import ibis
+import pytest
+
+from gridcrm.credit import pipelines as credit_pipelines
+from gridcrm.lake import catalog
+from gridcrm.lake import pipelines as lake_pipelines
+from gridcrm.lake.standalone import StandaloneCluster
+from gridcrm.load import pipelines as load_pipelines
+from tests.conftest import Regions
+from tests.credit.conftest import LakeWriter, lake  # noqa: F401 - the credit lake fixture
+from tests.credit.test_engines import test_duckdb_and_spark_rate_alike as rate_alike
+from tests.lake import facts
+from tests.lake.test_engines import PIPELINES, Pipeline, _plain
+
+pytestmark = pytest.mark.cluster
+
+
+def _t(con: ibis.BaseBackend, name: str) -> ibis.Table:
+    return catalog.table(con, name)
+
+
+GROUPS = ibis.memtable({"account_no": [facts.A, facts.B], "group": ["g1", "g1"]})
+DAYS = [date(2024, 1, 31), date(2024, 2, 1)]
+
+ON_CLUSTER: dict[str, Pipeline] = {
+    **PIPELINES,
+    "typical_curves": lambda c: load_pipelines.typical_curves(_t(c, "readings")),
+    "group_load": lambda c: load_pipelines.group_load(
+        _t(c, "readings"), GROUPS, start=DAYS[0], end=date(2024, 2, 3)
+    ),
+    "metered_by_slot": lambda c: load_pipelines.metered_by_slot(_t(c, "readings"), [facts.A], DAYS),
+    "serious_arrears_outcome": lambda c: credit_pipelines.serious_arrears_outcome(
+        _t(c, "bills"), _t(c, "payments"), as_of=date(2023, 6, 30), until=facts.AS_OF
+    ),
+}
+
+RATING = {
+    "known_bills",
+    "settlement",
+    "bill_indicators",
+    "violation_indicators",
+    "event_indicators",
+    "credit_indicators",
+    "scored",
+    "graded",
+}
+"""The credit functions the whole rating expression is made of (``test_rating…``)."""
+
+
+@pytest.fixture(scope="module")
+def expected(small_lake_root: Path) -> dict[str, tuple[list[str], list[tuple[object, ...]]]]:
+    """DuckDB's results, the reference."""
+    from django.test import override_settings
+
+    with override_settings(LAKE_URL=str(small_lake_root)):
+        con = catalog.connect("duckdb")
+        return {name: _results(con, name) for name in ON_CLUSTER}
+
+
+def _results(con: ibis.BaseBackend, name: str) -> tuple[list[str], list[tuple[object, ...]]]:
+    """Columns and rows (sorted, values in one engine-neutral form) of a pipeline."""
+    table = con.to_pyarrow(ON_CLUSTER[name](con))
+    rows = [tuple(_plain(v) for v in row.values()) for row in table.to_pylist()]
+    return table.column_names, sorted(rows, key=repr)
+
+
+@pytest.mark.parametrize("name", sorted(ON_CLUSTER))
+def test_the_cluster_gives_duckdbs_result(
+    name: str,
+    on_cluster: StandaloneCluster,
+    small_lake: Path,
+    expected: dict[str, tuple[list[str], list[tuple[object, ...]]]],
+) -> None:
+    columns, rows = _results(catalog.connect("spark"), name)
+
+    assert columns == expected[name][0]
+    assert rows
+    assert rows == expected[name][1]
+    assert on_cluster.alive_workers() == 2
+
+
+@pytest.mark.django_db
+def test_the_whole_credit_rating_on_the_cluster_is_duckdbs(
+    on_cluster: StandaloneCluster,
+    lake: LakeWriter,  # noqa: F811 - the fixture imported above
+    regions: Regions,
+) -> None:
+    rate_alike(lake, regions, catalog.connect("spark"))
+
+
+def _table_functions(module: ModuleType) -> set[str]:
+    return {
+        name
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if function.__module__ == module.__name__
+        and not name.startswith("_")
+        and str(inspect.signature(function).return_annotation).endswith("Table")
+    }
+
+
+def test_every_pipeline_of_the_pipelines_modules_is_run_here() -> None:
+    declared = (
+        _table_functions(lake_pipelines)
+        | _table_functions(load_pipelines)
+        | _table_functions(credit_pipelines)
+    )
+    named = {name for name in ON_CLUSTER if name != "payment_behaviour_later"}
+
+    assert declared == named | RATING
