@@ -387,3 +387,19 @@ def test_a_notice_for_another_station_cannot_be_marked_read(
         notice_mark_read(notice=notice, customer=town["a2"], acting_user=login)
     assert other.value.code == "service.notice_not_found"
     assert not NoticeDelivery.objects.filter(customer=town["b1"]).exists()
+
+
+def test_a_second_sweep_that_read_the_rows_before_the_first_claimed_them_sends_nothing(
+    planner: User, regions: Regions, town: dict[str, Customer], gateway: Gateway
+) -> None:
+    _outage(planner, regions.station_a1.code)
+    # The second worker read the due rows, then the first sent them all.
+    read_by_second = list(
+        NoticeDelivery.objects.filter(channel="sms").select_related("notice", "customer")
+    )
+    deliveries_send_due(now=SWEEP)
+    assert len(gateway.requests) == 2
+    for stale in read_by_second:
+        assert delivery_module._deliver(stale, None, now=SWEEP) == 0
+    assert len(gateway.requests) == 2
+    assert DeliveryAttempt.objects.filter(channel="sms").count() == 2

@@ -210,3 +210,27 @@ def test_the_staff_notice_page_shows_rates_tries_and_unconfigured_channels(
     assert "sms ✓" in channels
     assert "138****7890" in html  # the try, its phone masked
     assert "13834567890" not in html
+
+
+def test_staff_set_a_customers_channels_on_the_360_page(
+    agent: User, collector_b: User, customer_a: Customer, settings: Any
+) -> None:
+    settings.LANGUAGE_CODE = "en"
+    client = Client()
+    client.force_login(agent)
+    url = f"/service/customers/{customer_a.account_no}/channels/"
+    form = {"channels": ["sms", "wechat"], "quiet_start": "21:30", "quiet_end": "07:00"}
+    # WeChat without an openid: refused, nothing saved.
+    client.post(url, form)
+    assert not ChannelPreference.objects.exists()
+    client.post(url, {**form, "wechat_openid": "oAbCdEf123"})
+    chosen = ChannelPreference.objects.get(customer=customer_a)
+    assert (chosen.channels, chosen.quiet_start) == (["in_app", "sms", "wechat"], dt.time(21, 30))
+    page = client.get(customer_a.get_absolute_url()).content.decode()
+    assert "in_app · sms · wechat" in page
+    assert "21:30–07:00" in page
+    other = Client()
+    other.force_login(collector_b)
+    assert other.post(url, {**form, "channels": ["sms"]}).status_code == 404
+    chosen.refresh_from_db()
+    assert chosen.channels == ["in_app", "sms", "wechat"]

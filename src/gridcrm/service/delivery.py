@@ -109,27 +109,60 @@ def deliveries_send_due(
     if channels is not None:
         due = due.filter(channel__in=channels)
     rows = list(due.order_by("send_at", "pk")[:limit])
-    preferences = ChannelPreference.objects.in_bulk({d.customer_id for d in rows})
-    handled = 0
-    for delivery in rows:
+    inbox = [d for d in rows if d.channel == "in_app" and d.status == Status.SCHEDULED]
+    handled = _deliver_to_inbox(inbox, now=now) if inbox else 0
+    rest = [d for d in rows if not (d.channel == "in_app" and d.status == Status.SCHEDULED)]
+    preferences = ChannelPreference.objects.in_bulk({d.customer_id for d in rest})
+    for delivery in rest:
         handled += _deliver(delivery, preferences.get(delivery.customer_id), now=now)
     return handled
+
+
+def _deliver_to_inbox(rows: list[NoticeDelivery], *, now: dt.datetime) -> int:
+    """In-app deliveries need no transport: a batch is claimed, marked sent and logged in
+    one transaction (an outage notice for a whole station is thousands of rows). Rows
+    another sweep changed meanwhile are left to it."""
+    with transaction.atomic():
+        claimed = set(
+            NoticeDelivery.objects.select_for_update()
+            .filter(pk__in=[d.pk for d in rows], status=Status.SCHEDULED)
+            .values_list("pk", flat=True)
+        )
+        NoticeDelivery.objects.filter(pk__in=claimed).update(
+            status=Status.SENT, sent_at=now, claimed_at=now, attempts=F("attempts") + 1
+        )
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(
+                delivery=d,
+                channel=d.channel,
+                purpose="notice",
+                recipient="portal",
+                text=d.notice.title[:500],
+                idempotency_key=d.idempotency_key,
+                number=d.attempts + 1,
+                status=DeliveryAttempt.Status.SENT,
+                reason="portal",
+                started_at=now,
+                finished_at=now,
+            )
+            for d in rows
+            if d.pk in claimed
+        )
+    return len(claimed)
 
 
 def _deliver(
     delivery: NoticeDelivery, preference: ChannelPreference | None, *, now: dt.datetime
 ) -> int:
-    channel = CHANNELS.get(delivery.channel)
-    if channel is None:  # a channel removed since the row was scheduled
-        _finish_unclaimed(delivery, now=now, reason=_("unknown channel"))
-        return 1
+    channel = CHANNELS[delivery.channel]
     if channel.keeps_quiet_hours and not delivery.notice.emergency:
         start = preference.quiet_start if preference else QUIET_START
         end = preference.quiet_end if preference else QUIET_END
         until = quiet_until(now, start=start, end=end)
         if until is not None and delivery.status == Status.SCHEDULED:
+            # Postponed, not tried: the log shows the next try and no attempt is used up.
             NoticeDelivery.objects.filter(pk=delivery.pk, status=Status.SCHEDULED).update(
-                next_try_at=until, detail=_("postponed: quiet hours")
+                next_try_at=until
             )
             return 0
     address = channel.address(customer=delivery.customer, preference=preference)
@@ -185,14 +218,13 @@ def _record(
     fields: dict[str, object]
     if outcome.ok:
         fields = {"status": Status.SENT, "sent_at": now, "next_try_at": None}
-        reason = outcome.reason
     elif outcome.retry and delivery.attempts < _max_attempts():
-        next_try = now + backoff(delivery.attempts)
-        fields = {"status": Status.SCHEDULED, "next_try_at": next_try}
-        reason = outcome.reason
+        fields = {"status": Status.SCHEDULED, "next_try_at": now + backoff(delivery.attempts)}
     else:
         fields = {"status": Status.FAILED, "next_try_at": None}
-        reason = outcome.reason
+    reason = outcome.reason
+    # The first try keeps the note written when the delivery was scheduled (late, …).
+    note = delivery.detail if delivery.attempts == 1 else ""
     with transaction.atomic():
         DeliveryAttempt.objects.filter(pk=attempt.pk).update(
             status=DeliveryAttempt.Status.SENT if outcome.ok else DeliveryAttempt.Status.FAILED,
@@ -200,22 +232,10 @@ def _record(
             provider_ref=outcome.provider_ref,
             finished_at=now,
         )
-        late = (
-            delivery.detail
-            if delivery.attempts == 1
-            and not delivery.detail.startswith(str(_("postponed: quiet hours")))
-            else ""
-        )
-        detail = " · ".join(d for d in (late, reason) if d)
+        detail = " · ".join(d for d in (note, reason) if d)
         NoticeDelivery.objects.filter(pk=delivery.pk, status=Status.SENDING, claimed_at=now).update(
             detail=detail[:300], **fields
         )
-
-
-def _finish_unclaimed(delivery: NoticeDelivery, *, now: dt.datetime, reason: str) -> None:
-    NoticeDelivery.objects.filter(pk=delivery.pk, status=delivery.status).update(
-        status=Status.FAILED, detail=reason[:300], sent_at=None
-    )
 
 
 def redact(text: str) -> str:
@@ -336,6 +356,6 @@ def delivery_callback(
             ).update(
                 status=Status.DELIVERED if delivered else Status.FAILED,
                 delivered_at=now if delivered else None,
-                detail=(reason or str(_("delivered")) if delivered else reason)[:300],
+                detail=reason[:300],
             )
     return attempt

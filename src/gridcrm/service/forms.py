@@ -185,3 +185,22 @@ class MatrixRuleForm(forms.Form):
 
 
 MatrixFormSet = forms.formset_factory(MatrixRuleForm, extra=2, can_delete=True)
+
+
+class ChannelPreferenceForm(forms.Form):
+    """A customer's channels as staff set them on the 360° page."""
+
+    channels = forms.MultipleChoiceField(
+        label=_("channels"),
+        required=False,
+        choices=[("sms", _("SMS")), ("wechat", _("WeChat")), ("email", _("e-mail"))],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    email = forms.CharField(label=_("e-mail address"), required=False, max_length=254)
+    wechat_openid = forms.CharField(label=_("WeChat openid"), required=False, max_length=64)
+    quiet_start = forms.TimeField(
+        label=_("quiet hours start"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    quiet_end = forms.TimeField(
+        label=_("quiet hours end"), widget=forms.TimeInput(attrs={"type": "time"})
+    )

@@ -32,4 +32,9 @@ urlpatterns = [
     path("grace/", views.grace_list, name="grace"),
     path("grace/<int:pk>/<str:decision>/", views.grace_decide, name="grace_decide"),
     path("customers/<str:account_no>/grace/", views.grace_new, name="grace_new"),
+    path(
+        "customers/<str:account_no>/channels/",
+        views.customer_channels_set,
+        name="customer_channels",
+    ),
 ]

@@ -52,6 +52,7 @@ from gridcrm.service.selectors import (
     work_queue_size,
 )
 from gridcrm.service.services import (
+    channel_preferences_set,
     current_step,
     may_work_on,
     request_attach,
@@ -475,6 +476,23 @@ def grace_new(request: AuthedRequest, account_no: str) -> HttpResponse:
         with page_errors(request):
             grace_request_submit(customer=customer, acting_user=request.user, **form.cleaned_data)
             messages.success(request, _("Grace requested; it waits for approval."))
+    return redirect(customer.get_absolute_url())
+
+
+@login_required
+@require_POST
+def customer_channels_set(request: AuthedRequest, account_no: str) -> HttpResponse:
+    """Staff set a customer's channels and quiet hours from the 360° page."""
+    customer = customer_get_visible(user=request.user, account_no=account_no)
+    form = forms.ChannelPreferenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete; nothing changed."))
+    else:
+        with page_errors(request):
+            channel_preferences_set(
+                customer=customer, acting_user=request.user, **form.cleaned_data
+            )
+            messages.success(request, _("Channel preferences saved."))
     return redirect(customer.get_absolute_url())
 
 

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 from django import template
 from django.utils.translation import gettext as _
 
+from gridcrm.service.channel_selectors import channel_preferences_get
+from gridcrm.service.channels import channels_for
+from gridcrm.service.delivery import QUIET_END, QUIET_START
 from gridcrm.service.models import GraceRequest, ServiceRequest
 from gridcrm.service.payments import payment_terms
 from gridcrm.service.selectors import customer_timeline
@@ -61,6 +64,7 @@ def service_panel(customer: Customer, user: User) -> dict[str, Any]:
     if not user.has_perm("service.view_servicerequest"):
         return {"visible": False}
     terms = payment_terms(customer=customer)
+    preference = channel_preferences_get(customer=customer)
     return {
         "visible": True,
         "open": ServiceRequest.objects.filter(
@@ -71,4 +75,12 @@ def service_panel(customer: Customer, user: User) -> dict[str, Any]:
         "timeline": customer_timeline(customer=customer, limit=50),
         "can_create": user.has_perm("service.add_servicerequest"),
         "can_grace": user.has_perm("service.request_grace") and terms.grace_max_days > 0,
+        "channels": channels_for(customer, preference),
+        "preference": preference,
+        "choices": [("sms", _("SMS")), ("wechat", _("WeChat")), ("email", _("e-mail"))],
+        "quiet": (
+            (preference.quiet_start, preference.quiet_end)
+            if preference
+            else (QUIET_START, QUIET_END)
+        ),
     }
