@@ -105,6 +105,11 @@ if not ARGS.reuse or not _exists():
     _admin(f'DROP DATABASE IF EXISTS "{ARGS.database}" WITH (FORCE)')
     _admin(f'CREATE DATABASE "{ARGS.database}"')
 
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridcrm.settings")
+import django  # noqa: E402
+
+django.setup()
+
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
@@ -114,7 +119,7 @@ from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-# The service bench's CPU readings (importing it sets Django up).
+# The service bench's CPU readings.
 from bench.service_queue import database_cpu, server_cpu, used  # noqa: E402
 from gridcrm.archive.models import Customer  # noqa: E402
 from gridcrm.lake.models import MonthlyLoadFeature  # noqa: E402
