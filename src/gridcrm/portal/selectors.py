@@ -34,8 +34,16 @@ def is_portal_user(*, user: User | AnonymousUser) -> bool:
 
 def bound_customers_q(user: User) -> Q:
     """The archive's condition for a customer login: its active bindings (and the one
-    account a login was linked to before the portal existed)."""
-    held = Binding.objects.filter(user=user, unbound_at__isnull=True).values("customer_id")
+    account a login was linked to before the portal existed).
+
+    The held ids are read first (one indexed query): ``portal_user = x OR id IN
+    (subquery)`` makes PostgreSQL scan every customer, while ``OR id IN (1, 2)`` is two
+    index lookups (bench/portal_load.py, 1,000,000 customers)."""
+    held = list(
+        Binding.objects.filter(user=user, unbound_at__isnull=True).values_list(
+            "customer_id", flat=True
+        )
+    )
     return Q(portal_user=user) | Q(pk__in=held)
 
 

@@ -417,22 +417,23 @@ def notices_for_customer(*, customer: Customer) -> QuerySet[Notice]:
     and the outage notices delivered to them."""
     path = customer.region.path
     codes = path.split(".")
+    # Subqueries, not joins: joining the deliveries read every delivery of every notice
+    # (all of a station's customers) before filtering, 100 ms at 5,000 portal accounts.
+    targeted = NoticeTarget.objects.filter(
+        Q(scope="region", value__in=codes)
+        | Q(scope="station", value=customer.region.code)
+        | Q(scope="transformer_area", value=customer.transformer_area)
+    ).values("notice_id")
     policy = Q(kind=Notice.Kind.POLICY) & (
-        Q(targets__isnull=True)
-        | Q(targets__scope="region", targets__value__in=codes)
-        | Q(targets__scope="station", targets__value=customer.region.code)
-        | Q(targets__scope="transformer_area", targets__value=customer.transformer_area)
+        ~Exists(NoticeTarget.objects.filter(notice=OuterRef("pk"))) | Q(pk__in=targeted)
     )
-    outage = Q(
-        kind=Notice.Kind.OUTAGE,
-        deliveries__customer=customer,
-        deliveries__channel="in_app",
-        deliveries__sent_at__isnull=False,
-    )
+    delivered = NoticeDelivery.objects.filter(
+        customer=customer, channel="in_app", sent_at__isnull=False
+    ).values("notice_id")
+    outage = Q(kind=Notice.Kind.OUTAGE, pk__in=delivered)
     return (
         Notice.objects.filter(status=Notice.Status.PUBLISHED)
         .filter(policy | outage)
-        .distinct()
         .order_by("-published_at")
     )
 
