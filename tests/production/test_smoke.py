@@ -10,6 +10,7 @@ and Redis at ``GRIDCRM_SMOKE_REDIS`` (``redis://127.0.0.1:6379/0``).
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -75,6 +76,9 @@ def installation(tmp_path: Path) -> Iterator[Installation]:
         **{k: v for k, v in os.environ.items() if not k.startswith(("GRIDCRM_", "DJANGO_"))},
         "GRIDCRM_PRODUCTION": "1",
         "GRIDCRM_SECRET_KEY": secrets.token_urlsafe(50),
+        # The keys of the personal fields at rest (docs/security.md, "At rest").
+        "GRIDCRM_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "GRIDCRM_HASH_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": f"{POSTGRES}/{name}",
         "GRIDCRM_REDIS_URL": REDIS,
         "GRIDCRM_CACHE_PREFIX": prefix,

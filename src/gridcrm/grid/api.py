@@ -126,7 +126,7 @@ class RuleIO(Schema):
     emergency_percent: int = 120
 
 
-class RulesIn(Schema):
+class GridRulesIn(Schema):
     note: str = ""
     rules: list[dict[str, Any]]
 
@@ -150,7 +150,7 @@ class OutageOut(Schema):
     request_no: str
 
 
-class ImportJobOut(Schema):
+class GridImportJobOut(Schema):
     job_id: int
     status: str
     dry_run: bool
@@ -264,7 +264,7 @@ def rules(request: AuthedRequest) -> dict[str, Any]:
 
 
 @router.put("/rules", response=RulesOut, summary="Publish important-customer rules")
-def rules_put(request: AuthedRequest, payload: RulesIn) -> dict[str, Any]:
+def rules_put(request: AuthedRequest, payload: GridRulesIn) -> dict[str, Any]:
     """Publish the next version: one rule per class (``grid.invalid_rules`` otherwise)."""
     version = services.rules_publish(
         rows=payload.rules, acting_user=request.user, note=payload.note
@@ -293,7 +293,7 @@ def outage_create(request: AuthedRequest, payload: OutageIn) -> Status[OutageOut
     )
 
 
-@router.post("/import", response=ImportJobOut, summary="Import a GIS/PMS export")
+@router.post("/import", response=GridImportJobOut, summary="Import a GIS/PMS export")
 def registry_import(
     request: AuthedRequest, file: File[UploadedFile], dry_run: Form[bool] = False
 ) -> dict[str, Any]:
