@@ -147,7 +147,9 @@ def _wait_up(site: Installation) -> None:
             log = Path(site.env["GRIDCRM_VAR"]) / f"{name}.log"
             assert process.poll() is None, log.read_text(errors="replace")[-3000:]
         try:
-            requests.get(site.base + "/login/", timeout=60)
+            # Plain HTTP is redirected to HTTPS, which this server does not speak: any
+            # answer means it is up, so the redirect is not followed.
+            requests.get(site.base + "/login/", timeout=60, allow_redirects=False)
             return
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.5)
