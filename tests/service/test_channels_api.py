@@ -69,6 +69,24 @@ def test_wrong_channels_are_refused_with_the_field_and_change_nothing(
     assert not ChannelPreference.objects.exists()
 
 
+@pytest.mark.parametrize("quiet_end", [0, 3600, "22:00+08:00", "25:00"])
+def test_quiet_hours_that_are_not_a_local_time_of_day_are_refused(
+    agent: User, customer_a: Customer, quiet_end: object
+) -> None:
+    # A number of seconds or a time with an offset once reached the database as a time
+    # with a timezone, which it cannot store: a 500 (found by the contract run).
+    client, headers = _bearer(agent)
+    answer = client.put(
+        f"/api/service/customers/{customer_a.account_no}/channels",
+        {"channels": [], "quiet_start": "22:00:00", "quiet_end": quiet_end},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert answer.status_code == 422, answer.content
+    assert "quiet_end" in json.dumps(answer.json())
+    assert not ChannelPreference.objects.exists()
+
+
 def test_another_stations_collector_cannot_set_a_customers_channels(
     collector_b: User, customer_a: Customer
 ) -> None:
