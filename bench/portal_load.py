@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--months", type=int, default=13, help="monthly load features each")
     parser.add_argument("--reuse", action="store_true", help="keep what the database holds")
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
+    parser.add_argument(
+        "--build-only", action="store_true", help="build and seed the database, keep it, stop"
+    )
     parser.add_argument("--sample", type=int, default=2000, help="logins the users spread over")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60, help="per scenario, after ramp-up")
@@ -69,6 +73,11 @@ def parse() -> argparse.Namespace:
         default=(1.0, 5.0),
         metavar=("MIN", "MAX"),
         help="seconds a customer reads a page before the next request (uniform)",
+    )
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/14",
+        help="cache and sessions, as in production (empty: the database, as in development)",
     )
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
@@ -82,6 +91,8 @@ def parse() -> argparse.Namespace:
 ARGS = parse()
 os.environ["DATABASE_URL"] = f"{PG}/{ARGS.database}"
 os.environ.setdefault("GRIDCRM_ALLOWED_HOSTS", "127.0.0.1,localhost")
+if ARGS.redis:
+    os.environ["GRIDCRM_REDIS_URL"] = ARGS.redis
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 
@@ -113,7 +124,6 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -339,8 +349,9 @@ def sample_logins() -> list[dict[str, Any]]:
         first.setdefault(user_id, account_no)
     logins = []
     tokens = []
+    session_store = import_module(settings.SESSION_ENGINE).SessionStore
     for user in User.objects.filter(pk__in=chosen):
-        session = SessionStore()
+        session = session_store()
         session["_auth_user_id"] = str(user.pk)
         session["_auth_user_backend"] = "gridcrm.users.backends.RoleBackend"
         session["_auth_user_hash"] = user.get_session_auth_hash()
@@ -494,6 +505,8 @@ def main() -> None:
     load_before = os.getloadavg()
     build_company()
     seed_portal()
+    if ARGS.build_only:  # measure later, on a quiet machine, with --reuse
+        return
     customers = Customer.objects.count()
     bindings = Binding.objects.filter(unbound_at__isnull=True).count()
     logins_n = User.objects.filter(username__startswith=USER_PREFIX).count()

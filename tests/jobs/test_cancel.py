@@ -62,3 +62,34 @@ def test_a_finished_job_cannot_be_cancelled(archivist: User) -> None:
     status, body = _cancel(archivist, job)
 
     assert (status, body["code"]) == (409, "jobs.finished")
+
+
+def test_the_job_page_offers_its_author_a_cancel_button_that_stops_the_job(
+    archivist: User, agent: User
+) -> None:
+    job = job_start(kind="lake_pipelines", acting_user=archivist)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    page = Client()
+    page.force_login(archivist)
+
+    before = page.get(f"/jobs/{job.pk}/").content.decode()
+    after = page.post(f"/jobs/{job.pk}/cancel/", follow=True).content.decode()
+
+    assert 'data-testid="job-cancel"' in before
+    assert 'data-testid="job-cancelling"' in after
+    assert 'data-testid="job-cancel"' not in after
+    assert Job.objects.get(pk=job.pk).cancel_requested
+
+
+def test_nobody_else_can_cancel_from_the_page_and_a_get_cancels_nothing(
+    archivist: User, agent: User
+) -> None:
+    job = job_start(kind="lake_pipelines", acting_user=archivist)
+    author = Client()
+    author.force_login(archivist)
+    other = Client()
+    other.force_login(agent)
+
+    assert author.get(f"/jobs/{job.pk}/cancel/").status_code == 405
+    assert other.post(f"/jobs/{job.pk}/cancel/").status_code == 404
+    assert not Job.objects.get(pk=job.pk).cancel_requested

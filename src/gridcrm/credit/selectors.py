@@ -103,6 +103,20 @@ def policy_for(*, grade: str, segment: str) -> CreditPolicy:
     return _policy_in(number, rules, grade, segment)
 
 
+@dataclass(frozen=True)
+class CustomerTerms:
+    """A customer's grade and the policy that grade brings, without the history (what
+    the customer's portal shows: two queries instead of ``customer_credit``'s seven)."""
+
+    grade: str
+    policy: CreditPolicy
+
+
+def customer_terms(*, customer: Customer) -> CustomerTerms:
+    grade = credit_grade_for(customer)
+    return CustomerTerms(grade=grade, policy=policy_for(grade=grade, segment=customer.segment))
+
+
 STANDARD_TERM_DAYS = 25
 """The term billing gives (a month's bill is issued at the start of the next month and due
 on its 25th): a policy's payment term moves the due date by the difference."""

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:job_id>/download/", views.job_download, name="job_download"),
     path("purge/", views.purge_start, name="purge_start"),
     path("<int:job_id>/rerun/", views.job_rerun_view, name="job_rerun"),
+    path("<int:job_id>/cancel/", views.job_cancel_view, name="job_cancel"),
 ]

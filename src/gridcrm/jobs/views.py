@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from gridcrm.core.files import stored_path
 from gridcrm.jobs.models import Job
 from gridcrm.jobs.selectors import jobs_visible_to
-from gridcrm.jobs.services import files_purge_start, job_rerun
+from gridcrm.jobs.services import files_purge_start, job_cancel, job_rerun
 from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
 
@@ -71,10 +71,23 @@ def purge_start(request: AuthedRequest) -> HttpResponse:
     return redirect("jobs:job_list")
 
 
+@login_required
+@require_POST
 def job_rerun_view(request: AuthedRequest, job_id: int) -> HttpResponse:
     """Run a failed or interrupted job again; the page of the new job follows."""
     job = _visible_job(request, job_id)
     with page_errors(request):
         new = job_rerun(job=job, acting_user=request.user)
         return redirect("jobs:job_detail", new.pk)
+    return redirect("jobs:job_detail", job.pk)
+
+
+@login_required
+@require_POST
+def job_cancel_view(request: AuthedRequest, job_id: int) -> HttpResponse:
+    """Ask a queued or running job to stop; its page shows when it has."""
+    job = _visible_job(request, job_id)
+    with page_errors(request):
+        job_cancel(job=job, acting_user=request.user)
+        messages.success(request, _("Cancelling: the job stops at its next step."))
     return redirect("jobs:job_detail", job.pk)

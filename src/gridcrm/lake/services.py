@@ -445,29 +445,36 @@ takes the rest."""
 
 
 def results_compute(
-    con: ibis.BaseBackend, exprs: dict[str, ibis.Table], *, job: Job | None = None
+    con: ibis.BaseBackend,
+    exprs: dict[str, ibis.Table],
+    *,
+    job: Job | None = None,
+    share: tuple[int, int] = (0, RESULTS_SHARE),
 ) -> dict[str, pa.Table]:
     """Every result of a run, whole, before anything is written from it.
 
     On Spark the work runs as one job group (``lake.spark.spark_run``): the job's progress
     follows Spark's tasks, cancelling the job cancels the group (``lake.run_cancelled``)
     and a cluster that stops answering fails the run (``lake.cluster_unreachable``); on
-    DuckDB progress and cancellation are looked at between the results.
+    DuckDB progress and cancellation are looked at between the results. The job's
+    progress (out of 100) moves from ``share[0]`` to ``share[1]`` while the results are
+    computed, so that a caller with steps of its own keeps one rising bar.
     """
-    highest = 0
+    start, end = share
+    highest = start
 
     def progress(done: int, total: int) -> None:
         nonlocal highest
-        share = RESULTS_SHARE * done // max(total, 1)
-        if job is not None and share > highest:  # Spark learns of new stages as it goes
-            highest = share
-            job_progress(job, done=share, total=100)
+        now = start + (end - start) * done // max(total, 1)
+        if job is not None and now > highest:  # Spark learns of new stages as it goes
+            highest = now
+            job_progress(job, done=now, total=100)
 
     def cancelled() -> bool:
         return job is not None and job_cancel_requested(job_id=job.pk)
 
     if job is not None:
-        job_progress(job, done=0, total=100)
+        job_progress(job, done=start, total=100)
     if con.name == "pyspark":
         label = job.kind if job is not None else "lake"
         with spark_run(spark_session(), label=label, progress=progress, cancelled=cancelled):

@@ -97,15 +97,15 @@ def _account(request: AuthedRequest, account_no: str) -> Any:
     return selectors.portal_account_get(user=request.user, account_no=account_no)
 
 
-def _account_out(customer: Any) -> PortalAccountOut:
-    from gridcrm.credit.selectors import customer_credit
+def _account_out(customer: Any, grade: str | None = None) -> PortalAccountOut:
+    from gridcrm.credit.selectors import credit_grade_for
 
     usage = selectors.usage_months(customer=customer, months=1)
     return PortalAccountOut(
         account_no=customer.account_no,
         name=customer.name,
         station=customer.region.name,
-        grade=customer_credit(customer=customer).grade,
+        grade=grade or credit_grade_for(customer),
         month_kwh=usage[0].kwh if usage else None,
     )
 
@@ -160,15 +160,16 @@ def account_bind(request: AuthedRequest, payload: BindIn) -> Status[Any]:
 @router.get("/accounts/{account_no}", response=SummaryOut)
 def account_summary(request: AuthedRequest, account_no: str) -> SummaryOut:
     """Credit grade and what it means, this month's usage, the tariff periods."""
-    from gridcrm.credit.selectors import customer_credit
+    from gridcrm.credit.selectors import customer_terms
 
     customer = _account(request, account_no)
     usage = selectors.usage_months(customer=customer)
     tariff = selectors.tariff_for(customer=customer, today=timezone.localdate(), usage=usage)
-    base = _account_out(customer)
+    terms = customer_terms(customer=customer)
+    base = _account_out(customer, grade=terms.grade)
     return SummaryOut(
         **base.dict(),
-        grade_meaning=customer_credit(customer=customer).policy.as_json(),
+        grade_meaning=terms.policy.as_json(),
         tariff=[PeriodOut(period=p, label=str(label), hours=h) for p, label, h in tariff.periods]
         if tariff
         else [],

@@ -41,17 +41,21 @@ def _ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _held(request: AuthedRequest) -> list[Any]:
+    """The login's accounts, read once a request (the page and its account switcher)."""
+    held: list[Any] | None = getattr(request, "_portal_held", None)
+    if held is None:
+        held = list(selectors.portal_accounts(user=request.user))
+        request._portal_held = held  # type: ignore[attr-defined]
+    return held
+
+
 def _context(request: AuthedRequest, account: Any, tab: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "account": account,
-        "accounts": selectors.portal_accounts(user=request.user),
-        "tab": tab,
-        **extra,
-    }
+    return {"account": account, "accounts": _held(request), "tab": tab, **extra}
 
 
 def _account(request: AuthedRequest, account_no: str) -> Any:
-    found = selectors.portal_accounts(user=request.user).filter(account_no=account_no).first()
+    found = next((c for c in _held(request) if c.account_no == account_no), None)
     if found is None:
         raise Http404
     return found
@@ -129,7 +133,7 @@ def unbind(request: AuthedRequest, account_no: str) -> HttpResponse:
 def account(request: AuthedRequest, account_no: str) -> HttpResponse:
     """The summary: credit grade and what it means, this month's usage, the tariff, the
     orderly-use schedule, unread notices and open requests."""
-    from gridcrm.credit.selectors import customer_credit
+    from gridcrm.credit.selectors import customer_terms
 
     customer = _account(request, account_no)
     usage = selectors.usage_months(customer=customer)
@@ -141,7 +145,7 @@ def account(request: AuthedRequest, account_no: str) -> HttpResponse:
             request,
             customer,
             "home",
-            credit=customer_credit(customer=customer),
+            credit=customer_terms(customer=customer),
             usage=usage[:1],
             tariff=selectors.tariff_for(customer=customer, today=today, usage=usage),
             schedules=selectors.schedules_of(customer=customer, limit=3),

@@ -17,6 +17,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {"nav_items": [], "user_roles": []}
+    if user_roles(user=user) == {Role.CUSTOMER}:
+        # The portal has its own tabs; a customer's permissions are not even read.
+        return {"nav_items": [], "user_roles": [Role.CUSTOMER.label]}
     items = [
         ("home", reverse("home"), _("Overview")),
         ("customer_list", reverse("archive:customer_list"), _("Customers")),

@@ -33,6 +33,7 @@ from gridcrm.credit.services.sources import (
 from gridcrm.credit.store import ratings_store
 from gridcrm.jobs.services import job_progress, job_start
 from gridcrm.lake import catalog
+from gridcrm.lake.services import results_compute
 
 if TYPE_CHECKING:
     from gridcrm.jobs.models import Job
@@ -128,7 +129,7 @@ def credit_rate_all(
         if progress:
             progress(done, 5, label)
         if job is not None:
-            job_progress(job, done=done, total=5)
+            job_progress(job, done=done * 20, total=100)
 
     started = time.perf_counter()
     step(0, "archive")
@@ -164,7 +165,12 @@ def credit_rate_all(
         bill_facts=bill_facts,
         extra_indicators=None if extra_indicators is None else ibis.memtable(extra_indicators),
     )
-    table = con.to_pyarrow(expr)
+    if con.name == "pyspark":
+        # On a cluster the rating is one watched job group: Spark's tasks move the bar,
+        # a cancel or a lost master stops it, and nothing below runs (nothing stored).
+        table = results_compute(con, {"rating": expr}, job=job, share=(20, 40))["rating"]
+    else:
+        table = con.to_pyarrow(expr)
     seconds["engine"] = time.perf_counter() - t0
     step(2, "reason codes")
     t0 = time.perf_counter()
