@@ -83,9 +83,9 @@ class Hazard(models.Model):
     open it is overdue (``overdue_since``, set once by the daily sweep)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("To rectify")
         REPORTED = "reported", _("Rectification reported")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", _("Closed after re-inspection")
 
     inspection = models.ForeignKey(
         Inspection, on_delete=models.CASCADE, related_name="hazards", verbose_name=_("inspection")
