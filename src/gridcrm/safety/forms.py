@@ -48,7 +48,9 @@ class HazardForm(forms.Form):
     """One hazard found; a row left blank is no hazard. The deadline defaults by severity."""
 
     description = forms.CharField(label=_("Hazard"), max_length=300, required=False)
-    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, required=False)
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=[("", "—"), *Severity.choices], required=False
+    )
     deadline = forms.DateField(
         label=_("Rectify by (blank: by severity)"), required=False, widget=_DATE
     )

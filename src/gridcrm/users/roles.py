@@ -136,7 +136,6 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *_GRID,
         *_SAFETY,
         "safety.record_inspection",
-        "credit.view_credit",
         "credit.record_credit_event",
     ],
     Role.ARCHIVE_OFFICER: [
