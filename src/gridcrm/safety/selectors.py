@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.archive.selectors import customer_is_visible, customers_visible_to
+from gridcrm.core.audit import TimelineEntry
 from gridcrm.safety import rules as r
 from gridcrm.safety.errors import (
     HazardNotFound,
@@ -21,7 +23,7 @@ from gridcrm.safety.errors import (
     MayNotViewSafety,
     UnknownCustomer,
 )
-from gridcrm.safety.models import Hazard, Inspection, SafetyRules
+from gridcrm.safety.models import Hazard, Inspection, SafetyEvent, SafetyRules
 
 if TYPE_CHECKING:
     from gridcrm.archive.models import Customer
@@ -209,3 +211,35 @@ def inspections_due(
             rows.append(DueRow(customer, klass, cycles[klass], last_on, due_on, due_on < today))
     rows.sort(key=lambda row: (row.due_on, row.customer.account_no))
     return rows
+
+
+def customer_timeline(*, customer: Customer, user: User, limit: int) -> list[TimelineEntry]:
+    """The customer's safety events for the 360° page's timeline (``TIMELINE_SOURCES``),
+    newest first; nothing for a user who may not see safety work or this customer."""
+    if not can_view(user=user) or not customer_is_visible(user=user, customer_id=customer.pk):
+        return []
+    entries = []
+    for event in (
+        SafetyEvent.objects.filter(customer_id=customer.pk)
+        .select_related("acting_user")
+        .order_by("-at", "-pk")[:limit]
+    ):
+        hazard = event.details.get("hazard")
+        inspection = event.details.get("inspection")
+        url = ""
+        if hazard:
+            url = reverse("safety:hazard", args=[hazard])
+        elif inspection:
+            url = reverse("safety:inspection", args=[inspection])
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                app="safety",
+                kind=event.kind,
+                title=event.get_kind_display(),
+                text=event.text,
+                acting_user=event.acting_user,
+                url=url,
+            )
+        )
+    return entries
