@@ -14,6 +14,7 @@ from gridcrm.credit.models import CreditEvent
 from gridcrm.portal.selectors import inbox
 from gridcrm.safety.models import Hazard, Inspection, SafetyEvent
 from gridcrm.safety.rules import DEFAULT_CYCLES, DEFAULT_DEADLINES
+from gridcrm.safety.selectors import customer_timeline
 from gridcrm.safety.services import (
     HazardIn,
     hazard_rectification_report,
@@ -207,3 +208,13 @@ def test_rules_that_do_not_validate_are_refused(manager: User, inspector_a: User
     with pytest.raises(DomainError) as refused:
         rules_publish(cycles=DEFAULT_CYCLES, deadlines=DEFAULT_DEADLINES, acting_user=inspector_a)
     assert refused.value.code == "safety.may_not_manage_rules"
+
+
+def test_the_customers_timeline_shows_the_safety_events_to_those_who_may_see_them(
+    inspector_a: User, inspector_b: User, hospital: Customer
+) -> None:
+    hazard = one_hazard(record(inspector_a, hospital, ("电缆沟积水", "significant")))
+    entries = customer_timeline(customer=hospital, user=inspector_a, limit=10)
+    assert {e.kind for e in entries} == {"inspected", "hazard_found"}
+    assert f"/safety/hazards/{hazard.pk}/" in {e.url for e in entries}
+    assert customer_timeline(customer=hospital, user=inspector_b, limit=10) == []
