@@ -19,14 +19,20 @@ def _login(user: User) -> Client:
 
 
 def test_the_inspector_sees_what_is_due_and_the_open_hazards_of_their_region(
-    inspector_a: User, inspector_b: User, hospital: Customer, customer_b: Customer
+    inspector_a: User,
+    inspector_b: User,
+    hospital: Customer,
+    factory: Customer,
+    customer_b: Customer,
 ) -> None:
     one_hazard(record(inspector_a, hospital, ("电缆沟积水", "significant")))
     one_hazard(record(inspector_b, customer_b, ("高压柜锈蚀", "general")))
     page = _login(inspector_a).get("/safety/").content.decode()
     assert "电缆沟积水" in page
     assert "高压柜锈蚀" not in page
-    assert f'href="/safety/inspect/{hospital.account_no}/"' in page
+    # The hospital was inspected today; the factory never was, so it is due.
+    assert f'href="/safety/inspect/{factory.account_no}/"' in page
+    assert f'href="/safety/inspect/{hospital.account_no}/"' not in page
     assert customer_b.account_no not in page
 
 

@@ -62,9 +62,8 @@ def test_deadlines_follow_the_published_rules(
     assert hazard.deadline == today() + dt.timedelta(days=3)
 
 
-def _inspect(user: User, account_no: str, **changes: Any) -> Inspection:
+def _inspect(user: User, **changes: Any) -> Inspection:
     values: dict[str, Any] = {
-        "account_no": account_no,
         "inspected_on": today(),
         "checklist": {"grounding": "problem"},
         "result": "hazards",
@@ -98,7 +97,7 @@ def test_a_bad_inspection_is_refused_with_its_code_and_nothing_kept(
     customer_b: Customer,
 ) -> None:
     with pytest.raises(DomainError) as refused:
-        _inspect(inspector_a, hospital.account_no, **changes)
+        _inspect(inspector_a, **{"account_no": hospital.account_no, **changes})
     assert refused.value.code == f"safety.{code}"
     assert not Inspection.objects.exists()
     assert not Hazard.objects.exists()
@@ -108,7 +107,7 @@ def test_a_bad_inspection_is_refused_with_its_code_and_nothing_kept(
 
 def test_a_role_that_does_not_inspect_is_refused(manager: User, hospital: Customer) -> None:
     with pytest.raises(DomainError) as refused:
-        _inspect(manager, hospital.account_no)
+        _inspect(manager, account_no=hospital.account_no)
     assert refused.value.code == "safety.may_not_inspect"
     assert not Inspection.objects.exists()
 
