@@ -211,9 +211,9 @@ def inspection_record(
             customer=customer, title=title, body=body, acting_user=acting_user
         )
         Hazard.objects.filter(pk__in=[h.pk for h in found]).update(notice_id=notice.pk)
-        for hazard in found:
-            hazard.notice_id = notice.pk
-            events.hazard_found(hazard=hazard, acting_user=acting_user)
+        for written in found:
+            written.notice_id = notice.pk
+            events.hazard_found(hazard=written, acting_user=acting_user)
     return inspection
 
 
