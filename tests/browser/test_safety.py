@@ -29,7 +29,7 @@ def _phone(browser: Browser, live_server: LiveServer, username: str) -> Page:
     page.goto(f"{live_server.url}/login/")
     page.locator('[name="username"]').fill(username)
     page.locator('[name="password"]').fill(PASSWORD)
-    page.locator('button[type="submit"]').click()
+    page.locator('main button[type="submit"]').click()
     page.wait_for_load_state()
     return page
 
@@ -57,6 +57,8 @@ def test_an_inspector_records_a_hazard_the_customer_is_told_and_it_is_closed(
     page.get_by_test_id("due").locator(f'[data-account="{hospital.account_no}"] a').click()
     form = page.get_by_test_id("inspection-form")
     _fits(page, "inspection-form")
+    # Nothing overflows the phone's width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     form.locator('[name="check_grounding"][value="problem"]').check()
     form.locator('[name="hazards-0-description"]').fill("自备发电机未按期试运行")
     form.locator('[name="hazards-0-severity"]').select_option("major")

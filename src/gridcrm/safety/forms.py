@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from gridcrm.safety import rules as r
 from gridcrm.safety.models import Inspection, Severity
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+# An <input type="date"> reads and writes ISO dates whatever the language of the page.
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class InspectionForm(forms.Form):
