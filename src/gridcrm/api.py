@@ -25,6 +25,7 @@ from gridcrm.lake.api import router as lake_router
 from gridcrm.load.api import router as load_router
 from gridcrm.portal.api import router as portal_router
 from gridcrm.portal.selectors import is_portal_user
+from gridcrm.safety.api import router as safety_router
 from gridcrm.service.api import router as service_router
 from gridcrm.users.api import router as users_router
 from gridcrm.users.errors import TokenRejected
@@ -252,3 +253,4 @@ api.add_router("/credit", credit_router)
 api.add_router("/keyaccounts", keyaccounts_router)
 api.add_router("/portal", portal_router)
 api.add_router("/grid", grid_router)
+api.add_router("/safety", safety_router)

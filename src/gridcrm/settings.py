@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "gridcrm.keyaccounts",
     "gridcrm.portal",
     "gridcrm.grid",
+    "gridcrm.safety",
     "gridcrm.demo",
     "gridcrm.ops",
     "gridcrm.web",

@@ -62,6 +62,13 @@ def demo_enrich(*, seed: int, stdout: TextIO) -> None:
         "important customers' emergency power sized to their security loads",
         lambda: grid_demo_emergency(seed=seed),
     )
+    from gridcrm.safety.demo import safety_demo_write
+
+    _step(
+        stdout,
+        "inspections by cycle, hazards with their notices, one past its deadline",
+        lambda: safety_demo_write(seed=seed),
+    )
     _step(
         stdout,
         "key accounts: a year of visits, needs reports, latent needs",

@@ -45,6 +45,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("service", reverse("service:queue"), _("Service requests")))
     if user.has_perm("grid.view_registry"):
         items.append(("grid", reverse("grid:overview"), _("Grid")))
+    if user.has_perm("safety.view_safety"):
+        items.append(("safety", reverse("safety:overview"), _("Safety work")))
     if user.has_perm("load.view_plans") or user.has_perm("load.make_plans"):
         items.append(("load", reverse("load:plans"), _("Orderly power use")))
     items += [
