@@ -6,8 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from gridcrm.alerts.selectors import alerts_unacknowledged_count
 from gridcrm.users.roles import Role
 from gridcrm.users.selectors import user_roles
 
@@ -45,6 +47,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("service", reverse("service:queue"), _("Service requests")))
     if user.has_perm("grid.view_registry"):
         items.append(("grid", reverse("grid:overview"), _("Grid")))
+    unacknowledged = alerts_unacknowledged_count(user=user)
+    items.append(
+        (
+            "alerts",
+            reverse("alerts:inbox"),
+            format_lazy("{} ({})", _("Alerts"), unacknowledged) if unacknowledged else _("Alerts"),
+        )
+    )
     if user.has_perm("load.view_plans") or user.has_perm("load.make_plans"):
         items.append(("load", reverse("load:plans"), _("Orderly power use")))
     items += [
