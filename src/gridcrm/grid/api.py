@@ -16,6 +16,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from gridcrm.archive.selectors import customer_get_visible
+from gridcrm.core import uploads
 from gridcrm.grid import jobs, risks, selectors, services
 from gridcrm.grid.impact import outage_impact
 from gridcrm.web.http import AuthedRequest
@@ -331,6 +332,7 @@ def outage_create(request: AuthedRequest, payload: OutageIn) -> Status[OutageOut
 
 
 @router.post("/import", response=GridImportJobOut, summary="Import a GIS/PMS export")
+@uploads.accepts_upload(uploads.CUSTOMERS)
 def registry_import(
     request: AuthedRequest, file: File[UploadedFile], dry_run: Form[bool] = False
 ) -> dict[str, Any]:

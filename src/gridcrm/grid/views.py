@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gridcrm.archive.selectors import customer_get_visible
+from gridcrm.core import uploads
 from gridcrm.grid import jobs, risks, selectors, services
 from gridcrm.grid.forms import ImportForm, OutageForm
 from gridcrm.grid.impact import ELEMENTS, outage_impact
@@ -122,6 +123,7 @@ def customer_panel(request: AuthedRequest, account_no: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@uploads.accepts_upload(uploads.CUSTOMERS)
 def import_upload(request: AuthedRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
