@@ -80,7 +80,7 @@ def _important_gaps() -> list[GridRisk]:
 
 def _overdue_tests(today: date) -> list[GridRisk]:
     found = []
-    transformer_due = _months_before(today, r.TEST_INTERVAL_MONTHS["transformer"])
+    transformer_due = _months_before(today, r.TEST_INTERVAL_MONTHS[Transformer.TEST_INTERVAL])
     for code, name, feeder, region_id, tested in Transformer.objects.filter(
         last_test_on__lt=transformer_due
     ).values_list("code", "name", "feeder__code", "feeder__substation__region_id", "last_test_on"):
@@ -113,7 +113,7 @@ def _overdue_tests(today: date) -> list[GridRisk]:
                 link=reverse("archive:customer_detail", args=[account_no]),
             )
         )
-    emergency_due = _months_before(today, r.TEST_INTERVAL_MONTHS["emergency"])
+    emergency_due = _months_before(today, r.TEST_INTERVAL_MONTHS[EmergencyPower.TEST_INTERVAL])
     for code, account_no, name, region_id, tested in EmergencyPower.objects.filter(
         last_test_on__lt=emergency_due
     ).values_list(
