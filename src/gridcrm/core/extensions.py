@@ -166,7 +166,7 @@ GRID_AUDIENCE: Slot[Callable[[str, str], GridAudience | None] | None] = Slot("gr
 @dataclass(frozen=True)
 class GridRisk:
     """One risk to the safety of the grid, for the grid's safety overview and its alerts:
-    ``kind`` a code (``grid.overload``, ``grid.hazard_overdue`` …), ``severity`` one of
+    ``kind`` a code (``grid.overload``, ``grid.hazard`` …), ``severity`` one of
     ``info``/``warning``/``critical``, ``region_id`` the station (or district) it belongs to,
     the subject named by type and code, and ``link`` the page of the record behind it."""
 
@@ -203,7 +203,7 @@ class AlertKind:
 
 
 # The kinds of alert, by code ("<app>.<what>"), contributed by the apps that raise them
-# (grid: overloads, important customers out of compliance, overdue tests and hazards).
+# (grid: overloads, important customers out of compliance, overdue tests, hazards).
 ALERT_KINDS: ExtensionPoint[AlertKind] = ExtensionPoint("alert_kinds")
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from gridcrm.alerts.services import alert_raise, alerts_close_cleared
 from gridcrm.core.extensions import GridRisk
-from gridcrm.grid.risks import KIND_LABELS, risks_all
+from gridcrm.grid.risks import ALERTED, KIND_LABELS, risks_all
 from gridcrm.users.roles import Role
 
 RESPONSIBLE = Role.REGIONAL_COLLECTOR
@@ -30,10 +30,13 @@ def dedupe_key(risk: GridRisk) -> str:
 
 
 def grid_alerts_check(now: datetime) -> None:
-    """Raise an alert for every grid risk found at ``now`` (idempotent) and close the
-    alerts of the grid's kinds whose risk is gone."""
+    """Raise an alert for every grid risk of warning or critical severity found at ``now``
+    (idempotent) and close the alerts of the grid's kinds whose risk is gone or fell to
+    information."""
     holding: dict[str, set[str]] = defaultdict(set)
     for risk in risks_all(today=timezone.localdate(now)):
+        if risk.severity not in ALERTED:
+            continue
         key = dedupe_key(risk)
         alert_raise(
             kind=risk.kind,

@@ -4,7 +4,8 @@ grid's alerts are raised from (``grid.alerts``).
 The registry's own checks — important customers out of compliance, overdue preventive
 tests of transformers and emergency power, meters past their verification date — run
 here; overloaded transformers (the grid's health) and open hazards past their deadline
-(the safety app) are contributed through ``core.extensions.GRID_RISKS``. Every function
+(the safety app: an open hazard is ``info`` until its rectification deadline passes, then
+``critical``) are contributed through ``core.extensions.GRID_RISKS``. Every function
 finds the risks whoever may see them; ``risks_visible`` scopes them for one reader.
 """
 
@@ -33,13 +34,13 @@ if TYPE_CHECKING:
 IMPORTANT_GAP = "grid.important_gap"
 TEST_OVERDUE = "grid.test_overdue"
 OVERLOAD = "grid.overload"
-HAZARD_OVERDUE = "grid.hazard_overdue"
+HAZARD = "grid.hazard"
 
 KIND_LABELS = {
     IMPORTANT_GAP: gettext_lazy("Important customer out of compliance"),
     OVERLOAD: gettext_lazy("Overloaded transformer"),
     TEST_OVERDUE: gettext_lazy("Overdue test"),
-    HAZARD_OVERDUE: gettext_lazy("Open hazard past its deadline"),
+    HAZARD: gettext_lazy("Open hazard"),
 }
 """The kinds of grid risk in the order the overview shows them."""
 
@@ -54,6 +55,9 @@ SEVERITY_LABELS = {
 
 SEVERITY_WEIGHT = {"critical": 3, "warning": 1, "info": 0}
 """How much one risk weighs when stations are ranked."""
+
+ALERTED = frozenset({"warning", "critical"})
+"""Severities that raise an alert; ``info`` risks only show on the overview."""
 
 
 def _months_before(day: date, months: int) -> date:

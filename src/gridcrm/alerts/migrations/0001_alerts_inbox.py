@@ -7,75 +7,197 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('users', '0003_token_expiry'),
+        ("users", "0003_token_expiry"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=60, verbose_name='kind')),
-                ('severity', models.CharField(choices=[('info', 'Information'), ('warning', 'Warning'), ('critical', 'Critical')], default='warning', max_length=10, verbose_name='severity')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('closed', 'Closed')], default='open', max_length=15, verbose_name='status')),
-                ('dedupe_key', models.CharField(max_length=200, verbose_name='condition')),
-                ('subject_type', models.CharField(max_length=30, verbose_name='subject type')),
-                ('subject_ref', models.CharField(max_length=60, verbose_name='subject')),
-                ('subject_label', models.CharField(blank=True, max_length=200, verbose_name='subject name')),
-                ('text', models.CharField(blank=True, max_length=500, verbose_name='details')),
-                ('link', models.CharField(blank=True, max_length=300, verbose_name='record')),
-                ('role', models.CharField(max_length=30, verbose_name='responsible role')),
-                ('escalation_role', models.CharField(blank=True, max_length=30, verbose_name='escalates to')),
-                ('level', models.PositiveSmallIntegerField(default=0, verbose_name='level')),
-                ('opened_at', models.DateTimeField(verbose_name='opened')),
-                ('last_seen_at', models.DateTimeField(verbose_name='last seen')),
-                ('escalate_at', models.DateTimeField(blank=True, null=True, verbose_name='escalates at')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged')),
-                ('escalated_at', models.DateTimeField(blank=True, null=True, verbose_name='escalated')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='users.region', verbose_name='region')),
-                ('responsible', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='responsible person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=60, verbose_name="kind")),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("info", "Information"),
+                            ("warning", "Warning"),
+                            ("critical", "Critical"),
+                        ],
+                        default="warning",
+                        max_length=10,
+                        verbose_name="severity",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        max_length=15,
+                        verbose_name="status",
+                    ),
+                ),
+                ("dedupe_key", models.CharField(max_length=200, verbose_name="condition")),
+                ("subject_type", models.CharField(max_length=30, verbose_name="subject type")),
+                ("subject_ref", models.CharField(max_length=60, verbose_name="subject")),
+                (
+                    "subject_label",
+                    models.CharField(blank=True, max_length=200, verbose_name="subject name"),
+                ),
+                ("text", models.CharField(blank=True, max_length=500, verbose_name="details")),
+                ("link", models.CharField(blank=True, max_length=300, verbose_name="record")),
+                ("role", models.CharField(max_length=30, verbose_name="responsible role")),
+                (
+                    "escalation_role",
+                    models.CharField(blank=True, max_length=30, verbose_name="escalates to"),
+                ),
+                ("level", models.PositiveSmallIntegerField(default=0, verbose_name="level")),
+                ("opened_at", models.DateTimeField(verbose_name="opened")),
+                ("last_seen_at", models.DateTimeField(verbose_name="last seen")),
+                (
+                    "escalate_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="escalates at"),
+                ),
+                (
+                    "acknowledged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="acknowledged"),
+                ),
+                (
+                    "escalated_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="escalated"),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="users.region",
+                        verbose_name="region",
+                    ),
+                ),
+                (
+                    "responsible",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="responsible person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'alert',
-                'verbose_name_plural': 'alerts',
-                'ordering': ['-opened_at', '-pk'],
+                "verbose_name": "alert",
+                "verbose_name_plural": "alerts",
+                "ordering": ["-opened_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='AlertEvent',
+            name="AlertEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='details')),
-                ('kind', models.CharField(choices=[('raised', 'Alert raised'), ('acknowledged', 'Alert acknowledged'), ('escalated', 'Alert escalated'), ('closed', 'Alert closed')], max_length=40, verbose_name='what')),
-                ('acting_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('alert', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='alerts.alert')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="when"),
+                ),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="details")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("raised", "Alert raised"),
+                            ("acknowledged", "Alert acknowledged"),
+                            ("escalated", "Alert escalated"),
+                            ("closed", "Alert closed"),
+                        ],
+                        max_length=40,
+                        verbose_name="what",
+                    ),
+                ),
+                (
+                    "acting_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="alerts.alert",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'alert event',
-                'verbose_name_plural': 'alert events',
-                'ordering': ['-at', '-pk'],
-                'abstract': False,
+                "verbose_name": "alert event",
+                "verbose_name_plural": "alert events",
+                "ordering": ["-at", "-pk"],
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(fields=['status', 'escalate_at'], name='alerts_due'),
+            model_name="alert",
+            index=models.Index(fields=["status", "escalate_at"], name="alerts_due"),
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(fields=['kind', 'status'], name='alerts_kind_status'),
+            model_name="alert",
+            index=models.Index(fields=["kind", "status"], name="alerts_kind_status"),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'closed'), _negated=True), fields=('dedupe_key',), name='alerts_open_once'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "closed"), _negated=True),
+                fields=("dedupe_key",),
+                name="alerts_open_once",
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grid', '0001_grid_registry'),
+        ("grid", "0001_grid_registry"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='transformer',
-            name='last_test_on',
-            field=models.DateField(blank=True, null=True, verbose_name='last test'),
+            model_name="transformer",
+            name="last_test_on",
+            field=models.DateField(blank=True, null=True, verbose_name="last test"),
         ),
     ]
