@@ -44,9 +44,10 @@ class Alert(models.Model):
     subject_label = models.CharField(_("subject name"), max_length=200, blank=True)
     text = models.CharField(_("details"), max_length=500, blank=True)
     link = models.CharField(_("record"), max_length=300, blank=True)
+    # Only the demo reset deletes regions: their alerts go with them.
     region = models.ForeignKey(
         "users.Region",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",
