@@ -5,8 +5,8 @@
   transformers for high-voltage ones, a meter per metering point (installed in the last
   six years, verification due eight years after), the supply sources each important
   class requires, hospitals on dual sources;
-- exactly one important customer out of compliance: a class I customer left on a single
-  line and without emergency power (``OUT_OF_COMPLIANCE`` names it in the output);
+- exactly one important customer out of compliance: the first class I customer that is
+  not a hospital, left on a single line and without emergency power;
 - one overloaded transformer: the dedicated transformer of the largest high-voltage
   customer that is not important, undersized to 40 % of its contracted capacity, so the
   lake's 15-minute readings of that customer overload it (the grid's health finds it);
@@ -14,10 +14,10 @@
   every other transformer and emergency power tested recently.
 
 ``grid_demo_write`` builds the registry right after the customers (demo generator);
-``grid_demo_emergency`` gives every important customer but that one emergency power of
-120–160 % of the security load the load demo declares (demo enrich); ``grid_demo_alerts``
-runs the alert checks last, so the inbox and the safety overview show the risks. Each
-derives the archive's equipment fields it changes.
+``grid_demo_emergency`` gives every important customer but that one a declared security
+load (the load demo declares the industrial ones') and emergency power of 120–160 % of it
+(demo enrich); ``grid_demo_alerts`` runs the alert checks last, so the inbox and the
+safety overview show the risks. Each derives the archive's equipment fields it changes.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import random
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -47,7 +47,12 @@ from gridcrm.grid.models import (
 from gridcrm.grid.rules import CLASS_RANK
 from gridcrm.grid.services import equipment_derive
 from gridcrm.load.selectors import security_loads
-from gridcrm.users.selectors import region_by_code
+from gridcrm.load.services import profile_save
+from gridcrm.users.roles import Role
+from gridcrm.users.selectors import region_by_code, users_with_role
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
 
 _STATION_NAMES = ("东", "西")
 _LINES = 4
@@ -272,41 +277,55 @@ def grid_demo_delete(*, region_ids: list[int]) -> None:
     stations.delete()
 
 
+def _declare_missing_security_loads(important: list[Customer], gap: int | None) -> None:
+    """Important customers the load demo declared nothing for (commercial ones, such as the
+    data centres) declare a security load of a fifth of their capacity, as a demand-side
+    planner would record it."""
+    planner = users_with_role(role=Role.DEMAND_PLANNER).first()
+    if planner is None:
+        return
+    declared = security_loads(customer_ids=[c.pk for c in important])
+    for customer in important:
+        if customer.pk != gap and customer.pk not in declared:
+            kva = float(customer.contracted_kva or 100)
+            profile_save(
+                customer=customer,
+                data={"security_load_kw": Decimal(f"{kva * 0.2:.1f}")},
+                acting_user=planner,
+            )
+
+
 def grid_demo_emergency(*, seed: int) -> int:
-    """Give every important customer but the demo's one out of compliance emergency power
-    of 120–160 % of its declared security load (a generator, tested this year; without a
-    declared load, 30 % of its contracted capacity). Returns how many were sized."""
+    """Give every important customer but the demo's one out of compliance a declared
+    security load and emergency power of 120–160 % of it (a generator, tested this year).
+    Returns how many units were sized."""
     rng = random.Random(seed + 19)  # noqa: S311 - demo data, not security
     today = timezone.localdate()
     important = list(
-        customers_matching(condition=Q(importance_class__in=list(CLASS_RANK)))
-        .order_by("pk")
-        .values("pk", "account_no", "importance_class", "name", "contracted_kva")
+        customers_matching(condition=Q(importance_class__in=list(CLASS_RANK))).order_by("pk")
     )
-    gap = _out_of_compliance(important)
-    security = security_loads(customer_ids=[c["pk"] for c in important])
+    gap = _out_of_compliance(
+        [{"pk": c.pk, "importance_class": c.importance_class, "name": c.name} for c in important]
+    )
+    _declare_missing_security_loads(important, gap)
+    security = security_loads(customer_ids=[c.pk for c in important])
     units: dict[int, list[EmergencyPower]] = defaultdict(list)
-    for unit in EmergencyPower.objects.filter(customer_id__in=[c["pk"] for c in important]):
+    for unit in EmergencyPower.objects.filter(customer_id__in=[c.pk for c in important]):
         units[unit.customer_id].append(unit)
     sized, added = [], []
     for c in important:
-        if c["pk"] == gap:
+        if c.pk == gap or c.pk not in security:
             continue
-        declared = security.get(c["pk"])
-        needed = (
-            float(declared) * rng.uniform(1.2, 1.6)
-            if declared is not None
-            else float(c["contracted_kva"] or 100) * 0.3
-        )
+        needed = float(security[c.pk]) * rng.uniform(1.2, 1.6)
         kw = Decimal(max(10, 10 * math.ceil(needed / 10)))
-        if units[c["pk"]]:
-            units[c["pk"]][0].kw = kw
-            sized.append(units[c["pk"]][0])
+        if units[c.pk]:
+            units[c.pk][0].kw = kw
+            sized.append(units[c.pk][0])
         else:
             added.append(
                 EmergencyPower(
-                    code=f"{c['account_no']}-E1",
-                    customer_id=c["pk"],
+                    code=f"{c.account_no}-E1",
+                    customer_id=c.pk,
                     kind=EmergencyPower.Kind.GENERATOR,
                     kw=kw,
                     start_seconds=rng.choice((10, 15, 30)),
