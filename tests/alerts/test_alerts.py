@@ -178,12 +178,19 @@ def test_the_api_lists_acknowledges_and_closes_with_a_bearer_token(
     assert (done.status_code, done.json()["status"]) == (200, "acknowledged")
     twice = client.post(f"/api/alerts/{alert.pk}/acknowledge", headers=headers)
     assert (twice.status_code, twice.json()["code"]) == (409, "alerts.not_open")
-    closed = client.post(f"/api/alerts/{alert.pk}/close", json={"reason": "fixed"}, headers=headers)
+    closed = client.post(
+        f"/api/alerts/{alert.pk}/close",
+        {"reason": "fixed"},
+        content_type="application/json",
+        headers=headers,
+    )
     assert closed.json()["status"] == "closed"
     assert client.get("/api/alerts?status=closed", headers=headers).json()[0]["id"] == alert.pk
     other = make_user("collector_b", Role.REGIONAL_COLLECTOR, regions.station_b1)
     theirs = {"Authorization": f"Bearer {api_token_issue(user=other, name='t')}"}
-    answer = client.post(f"/api/alerts/{alert.pk}/close", json={}, headers=theirs)
+    answer = client.post(
+        f"/api/alerts/{alert.pk}/close", {}, content_type="application/json", headers=theirs
+    )
     assert (answer.status_code, answer.json()["code"]) == (404, "alerts.not_found")
 
 
