@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
 _STATION_NAMES = ("东", "西")
 _LINES = 4
-UNDERSIZED = Decimal("0.4")
+UNDERSIZED = 0.4
 """The overloaded transformer's capacity, as a share of its customer's contracted kVA."""
 _FIELDS = (
     "pk",
