@@ -167,7 +167,8 @@ def _undersized(customers: list[dict[str, Any]]) -> int | None:
     ]
     if not candidates:
         return None
-    return max(candidates, key=lambda c: (float(c["contracted_kva"] or 0), -c["pk"]))["pk"]
+    largest = max(candidates, key=lambda c: (float(c["contracted_kva"] or 0), -c["pk"]))
+    return int(largest["pk"])
 
 
 def grid_demo_write(*, seed: int) -> int:

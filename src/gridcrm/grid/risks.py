@@ -96,7 +96,7 @@ def _overdue_tests(today: date) -> list[GridRisk]:
                 subject_type="transformer",
                 subject_ref=code,
                 subject_label=name or code,
-                text=_("Last preventive test %(day)s") % {"day": tested.isoformat()},
+                text=_("Last preventive test %(day)s") % {"day": str(tested)},
                 link=reverse("grid:feeder", args=[feeder]) + f"#t-{code}",
             )
         )
@@ -113,7 +113,7 @@ def _overdue_tests(today: date) -> list[GridRisk]:
                 subject_type="meter",
                 subject_ref=serial,
                 subject_label=account_no,
-                text=_("Verification was due %(day)s") % {"day": due.isoformat()},
+                text=_("Verification was due %(day)s") % {"day": str(due)},
                 link=reverse("archive:customer_detail", args=[account_no]),
             )
         )
@@ -131,7 +131,7 @@ def _overdue_tests(today: date) -> list[GridRisk]:
                 subject_type="emergency_power",
                 subject_ref=code,
                 subject_label=name,
-                text=_("Emergency power last tested %(day)s") % {"day": tested.isoformat()},
+                text=_("Emergency power last tested %(day)s") % {"day": str(tested)},
                 link=reverse("archive:customer_detail", args=[account_no]),
             )
         )

@@ -47,14 +47,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("service", reverse("service:queue"), _("Service requests")))
     if user.has_perm("grid.view_registry"):
         items.append(("grid", reverse("grid:overview"), _("Grid")))
+    # The in-app channel of alerts: the count of unacknowledged ones beside the link.
     unacknowledged = alerts_unacknowledged_count(user=user)
-    items.append(
-        (
-            "alerts",
-            reverse("alerts:inbox"),
-            format_lazy("{} ({})", _("Alerts"), unacknowledged) if unacknowledged else _("Alerts"),
-        )
-    )
+    alerts_label = _("Alerts")
+    if unacknowledged:
+        alerts_label = format_lazy("{} ({})", alerts_label, unacknowledged)  # type: ignore[assignment]
+    items.append(("alerts", reverse("alerts:inbox"), alerts_label))
     if user.has_perm("load.view_plans") or user.has_perm("load.make_plans"):
         items.append(("load", reverse("load:plans"), _("Orderly power use")))
     items += [
