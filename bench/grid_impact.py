@@ -16,8 +16,9 @@ user) on ``--samples`` random trunk lines, interleaved call by call with the SQL
 one hand-written statement giving the same rows for the same lines (the semi-join on the
 feeder → customer path, the other sources and emergency power as sub-selects; the ids
 of the line and its branches read beforehand), so that both see the same load. Then,
-on ``--baseline-samples`` lines, the naive ORM walk a first version would write (line → transformers → metering points →
-customer, then each customer's other sources and emergency power, one query each).
+on ``--baseline-samples`` lines, the naive ORM walk a first version would write (line →
+transformers → metering points → customer, then each customer's other sources and
+emergency power, one query each).
 Prints p50/p95/max, the ratios ours ÷ floor and naive ÷ ours, the SQL statements per
 call, the load average, and with ``--explain`` PostgreSQL's plan of the main statement.
 Target: p95 < 200 ms.
