@@ -14,6 +14,7 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
+from gridcrm.alerts.api import router as alerts_router
 from gridcrm.archive.api import changes_router, fields_router
 from gridcrm.archive.api import router as archive_router
 from gridcrm.core.errors import DomainError
@@ -254,3 +255,4 @@ api.add_router("/keyaccounts", keyaccounts_router)
 api.add_router("/portal", portal_router)
 api.add_router("/grid", grid_router)
 api.add_router("/safety", safety_router)
+api.add_router("/alerts", alerts_router)

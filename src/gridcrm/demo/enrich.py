@@ -82,3 +82,6 @@ def demo_enrich(*, seed: int, stdout: TextIO) -> None:
         "portal logins: a household, a shop owner with two accounts, a key account's contact",
         lambda: demo_portal_data(password=DEMO_PASSWORD, stdout=stdout),
     )
+    from gridcrm.grid.demo import grid_demo_alerts
+
+    _step(stdout, "grid alerts: the risks found, into the collectors' inboxes", grid_demo_alerts)
