@@ -7,14 +7,17 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
+from gridcrm.alerts.models import Alert
+from gridcrm.alerts.services import alerts_sweep
 from gridcrm.archive.models import Customer
 from gridcrm.core.errors import DomainError
 from gridcrm.credit.models import CreditEvent
 from gridcrm.portal.selectors import inbox
 from gridcrm.safety.models import Hazard, Inspection, SafetyEvent
 from gridcrm.safety.rules import DEFAULT_CYCLES, DEFAULT_DEADLINES
-from gridcrm.safety.selectors import customer_timeline
+from gridcrm.safety.selectors import customer_timeline, grid_risks
 from gridcrm.safety.services import (
     HazardIn,
     hazard_rectification_report,
@@ -217,3 +220,25 @@ def test_the_customers_timeline_shows_the_safety_events_to_those_who_may_see_the
     assert {e.kind for e in entries} == {"inspected", "hazard_found"}
     assert f"/safety/hazards/{hazard.pk}/" in {e.url for e in entries}
     assert customer_timeline(customer=hospital, user=inspector_b, limit=10) == []
+
+
+def test_an_open_hazard_past_its_deadline_alerts_the_station_once(
+    inspector_a: User, hospital: Customer
+) -> None:
+    ignored = one_hazard(record(inspector_a, hospital, ("电缆沟积水", "significant"), days_ago=40))
+    in_time = one_hazard(record(inspector_a, hospital, ("开关柜锈蚀", "significant"), days_ago=10))
+    now = timezone.now()
+
+    alerts_sweep(now=now)
+    alerts_sweep(now=now)
+
+    # Only the hazard past its deadline raises an alert, once; the other is on the overview.
+    raised = Alert.objects.filter(kind="grid.hazard")
+    assert list(raised.values_list("dedupe_key", flat=True)) == [f"grid.hazard:hazard:{ignored.pk}"]
+    risks = {risk.subject_ref: risk.severity for risk in grid_risks(today())}
+    assert risks == {str(ignored.pk): "critical", str(in_time.pk): "info"}
+
+    hazard_rectification_report(hazard=ignored, reported_on=today(), acting_user=inspector_a)
+    hazard_reinspect(hazard=ignored, inspected_on=today(), rectified=True, acting_user=inspector_a)
+    alerts_sweep(now=now)
+    assert raised.get().status == "closed"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gridcrm.archive.selectors import customer_is_visible, customers_visible_to
 from gridcrm.core.audit import TimelineEntry
+from gridcrm.core.extensions import GridRisk
 from gridcrm.safety import rules as r
 from gridcrm.safety.errors import (
     HazardNotFound,
@@ -243,3 +244,27 @@ def customer_timeline(*, customer: Customer, user: User, limit: int) -> list[Tim
             )
         )
     return entries
+
+
+def grid_risks(today: dt.date) -> list[GridRisk]:
+    """Every hazard not yet closed, as a risk to the grid's safety overview and alerts
+    (``core.extensions.GRID_RISKS``): ``info`` until its rectification deadline, then
+    ``critical`` — which raises the alert to the station's staff — unless the customer has
+    reported it rectified and it waits for the re-inspection."""
+    open_ = Hazard.objects.exclude(status=Hazard.Status.CLOSED).select_related("customer")
+    return [
+        GridRisk(
+            kind="grid.hazard",
+            severity="critical"
+            if hazard.status == Hazard.Status.OPEN and hazard.deadline < today
+            else "info",
+            region_id=hazard.customer.region_id,
+            subject_type="hazard",
+            subject_ref=str(hazard.pk),
+            subject_label=hazard.customer.name,
+            text=_("%(what)s — rectify by %(day)s")
+            % {"what": hazard.description, "day": hazard.deadline.isoformat()},
+            link=reverse("safety:hazard", args=[hazard.pk]),
+        )
+        for hazard in open_.order_by("deadline", "pk")
+    ]
