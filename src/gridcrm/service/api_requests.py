@@ -45,6 +45,7 @@ from gridcrm.service.services import (
     request_attach,
     request_create,
     request_note_add,
+    request_release,
     request_step_complete,
     request_take,
 )
@@ -318,8 +319,20 @@ def request_detail(request: HttpRequest, pk: int) -> ServiceRequest:
 
 @router.post("/requests/{pk}/take", response=RequestDetailOut, summary="Take a request")
 def request_take_api(request: HttpRequest, pk: int) -> ServiceRequest:
+    """Take a request whose current step belongs to one of the caller's roles (403
+    ``service.refused`` otherwise; 409 ``service.request_taken`` when someone holds it)."""
     found = _request(request, pk)
     request_take(request=found, acting_user=_user(request))
+    found.refresh_from_db()
+    return found
+
+
+@router.post("/requests/{pk}/release", response=RequestDetailOut, summary="Release a request")
+def request_release_api(request: HttpRequest, pk: int) -> ServiceRequest:
+    """Put a request the caller holds back into its queue (403 ``service.not_holder``
+    otherwise)."""
+    found = _request(request, pk)
+    request_release(request=found, acting_user=_user(request))
     found.refresh_from_db()
     return found
 

@@ -86,6 +86,27 @@ def may_work_on(*, user: User, role: str, also: list[str] | tuple[str, ...] = ()
     return role in roles or bool(roles & set(also))
 
 
+def may_take(*, user: User, step: RequestStep) -> bool:
+    """Whether the user may take a request at ``step`` from its queue: only its owner
+    role. A role that may also complete the step (an agent recording a crew's report
+    taken on the phone) records it without taking the request out of the owners' queue."""
+    return may_work_on(user=user, role=step.owner_role)
+
+
+def holder_after(*, done: RequestStep, following: RequestStep, holder: User) -> User | None:
+    """Who holds a request once ``done`` is complete and ``following`` starts.
+
+    The request goes back to a queue, the next step's owner role's, unheld; only when
+    the next step belongs to the same role as the one just done and ``holder`` holds
+    that role themselves (a collector's survey, then the same collector's connection)
+    do they go on with it. A role allowed to *complete* a step (``also_roles``) never
+    carries the request into the next one: that is what left a fault repair with the
+    agent who dispatched it, out of reach of the collector whose step it was."""
+    if following.owner_role == done.owner_role and may_take(user=holder, step=following):
+        return holder
+    return None
+
+
 def _scaled(value: int, factor: Decimal) -> int:
     return max(1, math.ceil(value * factor))
 
@@ -258,14 +279,13 @@ def current_step(request: ServiceRequest) -> RequestStep | None:
 def request_take(
     *, request: ServiceRequest, acting_user: User, now: dt.datetime | None = None
 ) -> ServiceRequest:
-    """Take a request from the queue; one person at a time holds it."""
+    """Take a request from the queue; one person at a time holds it, and only one of the
+    current step's owner role (``may_take``)."""
     request = _locked(request, acting_user)
     if request.status != ServiceRequest.Status.OPEN:
         raise RequestClosed(_("This request is closed."))
     step = current_step(request)
-    if step is None or not may_work_on(
-        user=acting_user, role=step.owner_role, also=step.also_roles
-    ):
+    if step is None or not may_take(user=acting_user, step=step):
         raise ServiceRefused(_("The current step belongs to another role."))
     if request.assignee_id == acting_user.pk:
         return request
@@ -308,6 +328,9 @@ def request_step_complete(
 ) -> ServiceRequest:
     """Complete the current step and start the next (or close the request after the last).
 
+    The next step is held by whom ``holder_after`` says: as a rule nobody, so that it
+    waits in the queue of its owner role. The acting user must own the step (or be allowed
+    to complete it) and either hold the request or find it unheld.
     Naming a step other than the current one is refused (``StepOutOfOrder``) and changes
     nothing; so is a stale ``expected_version`` (``StaleRequest``)."""
     request = _locked(request, acting_user)
@@ -357,9 +380,7 @@ def request_step_complete(
         request.current_position = following.position
         request.current_role = following.owner_role
         request.step_due_at = following.due_at
-        # Whoever can go on keeps the request; otherwise it goes to the next role's queue.
-        if not may_work_on(user=acting_user, role=following.owner_role, also=following.also_roles):
-            request.assignee = None
+        request.assignee = holder_after(done=step, following=following, holder=acting_user)
     request.version += 1
     request.save(update_fields=fields)
     return request

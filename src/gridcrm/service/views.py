@@ -55,6 +55,7 @@ from gridcrm.service.selectors import (
 from gridcrm.service.services import (
     channel_preferences_set,
     current_step,
+    may_take,
     may_work_on,
     request_attach,
     request_cancel,
@@ -167,8 +168,16 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """One request: its steps and deadlines, why it is urgent, its timeline."""
     found = _visible_request(request, pk)
     step = current_step(found)
-    can_work = step is not None and may_work_on(
-        user=request.user, role=step.owner_role, also=step.also_roles
+    free = found.assignee_id is None
+    mine = found.assignee_id == request.user.pk
+    owns = step is not None and may_take(user=request.user, step=step)
+    # A role that may also complete the step records it for the owners (the crew's report
+    # taken on the phone): offered apart, never as a take, and only while nobody holds it.
+    records = (
+        step is not None
+        and not owns
+        and free
+        and may_work_on(user=request.user, role=step.owner_role, also=step.also_roles)
     )
     return render(
         request,
@@ -177,9 +186,10 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "req": found,
             "steps": found.steps.select_related("completed_by"),
             "step": step,
-            "can_work": can_work and found.assignee_id in (None, request.user.pk),
-            "can_take": can_work and found.assignee_id is None,
-            "can_release": found.assignee_id == request.user.pk,
+            "can_work": owns and (free or mine),
+            "can_take": owns and free,
+            "can_record": records,
+            "can_release": mine,
             "can_note": request.user.has_perm("service.work_servicerequest"),
             "events": found.events.select_related("acting_user"),
             "attachments": found.attachments.all(),
