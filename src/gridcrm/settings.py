@@ -156,6 +156,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "gridcrm.urls"
+# A refused form post (no valid CSRF token) gets the layout's error page, not Django's.
+CSRF_FAILURE_VIEW = "gridcrm.web.error_pages.csrf_failure"
 WSGI_APPLICATION = "gridcrm.wsgi.application"
 
 TEMPLATES = [
