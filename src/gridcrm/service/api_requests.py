@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
+from gridcrm.archive.masking import mask_phone
 from gridcrm.archive.selectors import customer_get_visible
 from gridcrm.core import uploads
 from gridcrm.service.errors import (
@@ -170,8 +171,14 @@ class RequestEventOut(Schema):
 
 class RequestDetailOut(RequestOut):
     decision: dict[str, Any]
+    address: str
+    callback_phone_masked: str
     steps: list[StepOut]
     events: list[RequestEventOut]
+
+    @staticmethod
+    def resolve_callback_phone_masked(obj: ServiceRequest) -> str:
+        return mask_phone(obj.callback_phone)
 
     @staticmethod
     def resolve_steps(obj: ServiceRequest) -> list[RequestStep]:
@@ -187,6 +194,8 @@ class RequestIn(Schema):
     type: str
     channel: str
     summary: str
+    address: str = ""
+    callback_phone: str = ""
 
 
 class StepDoneIn(Schema):
@@ -307,6 +316,8 @@ def request_new(request: HttpRequest, payload: RequestIn) -> tuple[int, ServiceR
         request_type=request_type,
         channel=payload.channel,
         summary=payload.summary,
+        address=payload.address,
+        callback_phone=payload.callback_phone,
         acting_user=_user(request),
     )
     return 201, created

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from gridcrm.archive.errors import MissingTier1
 from gridcrm.archive.selectors import customer_is_visible
 from gridcrm.archive.services import customer_require_tier1
+from gridcrm.archive.validators import phone_validator
 from gridcrm.core import uploads
 from gridcrm.service import events
 from gridcrm.service.calendar import deadline
@@ -162,10 +164,14 @@ def request_create(
     acting_user: User,
     now: dt.datetime | None = None,
     decision: Decision | None = None,
+    address: str = "",
+    callback_phone: str = "",
 ) -> ServiceRequest:
     """Open a request: the matrix decides its priority, limits and extra steps; the first
     step starts at once. Refused, changing nothing, when the customer is out of the acting
-    user's scope, the type needs tier-1 data the archive lacks, or the input is incomplete."""
+    user's scope, the type needs tier-1 data the archive lacks, or the input is incomplete
+    (a callback number that is no phone number: ``service.invalid_input`` on
+    ``callback_phone``)."""
     if not acting_user.has_perm("service.add_servicerequest"):
         raise ServiceRefused(_("Your role may not open service requests."))
     if not customer_is_visible(user=acting_user, customer_id=customer.pk):
@@ -178,7 +184,21 @@ def request_create(
         acting_user=acting_user,
         now=now,
         decision=decision,
+        address=address,
+        callback_phone=callback_phone,
     )
+
+
+def _checked_phone(phone: str) -> str:
+    phone = phone.strip().replace(" ", "")
+    if not phone:
+        return ""
+    try:
+        phone_validator(phone)
+    except ValidationError as exc:
+        text = " ".join(str(m) for m in exc.messages)
+        raise InvalidInput(text, fields={"callback_phone": text}) from exc
+    return phone
 
 
 def _open(
@@ -190,6 +210,8 @@ def _open(
     acting_user: User,
     now: dt.datetime | None,
     decision: Decision | None,
+    address: str = "",
+    callback_phone: str = "",
 ) -> ServiceRequest:
     """Open a request whose opener has been checked (an agent's role and scope, or a
     customer's own account)."""
@@ -208,6 +230,7 @@ def _open(
             _("Describe the request in a few words."),
             fields={"summary": _("Describe the request in a few words.")},
         )
+    callback_phone = _checked_phone(callback_phone)
     if request_type.needs_tier1:
         try:
             customer_require_tier1(customer=customer, action=request_type.name)
@@ -231,6 +254,8 @@ def _open(
         request_type=request_type,
         channel=channel,
         summary=summary.strip()[:500],
+        address=address.strip()[:200],
+        callback_phone=callback_phone,
         area=area,
         priority=decision.priority,
         limit_factor=factor,
