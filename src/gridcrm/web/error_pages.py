@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from gridcrm.core.errors import DomainError
+
 logger = logging.getLogger("gridcrm.web")
 
 _API_CODES = {403: "refused", 404: "not_found", 500: "server_error"}
@@ -34,7 +36,7 @@ def _back(request: HttpRequest) -> str:
     return ""
 
 
-def _page(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
+def _page(request: HttpRequest, status: int, title: str, text: str, code: str = "") -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(
             {"code": _API_CODES.get(status, "error"), "detail": title}, status=status
@@ -45,6 +47,7 @@ def _page(request: HttpRequest, status: int, title: str, text: str) -> HttpRespo
         "status": status,
         "title": title,
         "text": text,
+        "code": code,
         "back": _back(request),
         "home": reverse("home"),
     }
@@ -100,3 +103,10 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
             "not accepted and nothing changed. Go back, reload the page and send it again."
         ),
     )
+
+
+def domain_error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
+    """A service's refusal that no view caught (``web.errors.DomainErrorMiddleware``): its
+    message, its code (``data-code``) and its kind's status, on the same page."""
+    title = _("Page not found") if error.status == 404 else _("Not possible")
+    return _page(request, error.status, title, error.message, code=error.code)
