@@ -41,6 +41,11 @@ from gridcrm.service.errors import (
     StaleRequest,
     StepOutOfOrder,
 )
+
+# Who may take and complete a step, and who holds it next, live in their own module.
+from gridcrm.service.holding import holder_after as holder_after
+from gridcrm.service.holding import may_take as may_take
+from gridcrm.service.holding import may_work_on as may_work_on
 from gridcrm.service.matrix import Decision, ExtraStep, decide
 from gridcrm.service.models import (
     AreaKind,
@@ -78,35 +83,6 @@ def area_for(customer: Customer) -> str:
         if code in found:
             return found[code]
     return AreaKind.CITY
-
-
-def may_work_on(*, user: User, role: str, also: list[str] | tuple[str, ...] = ()) -> bool:
-    """Whether the user holds the owner role of a step (or one allowed to complete it)."""
-    if not user.is_active or not user.has_perm("service.work_servicerequest"):
-        return False
-    roles = {r.value for r in user_roles(user=user)}
-    return role in roles or bool(roles & set(also))
-
-
-def may_take(*, user: User, step: RequestStep) -> bool:
-    """Whether the user may take a request at ``step`` from its queue: only its owner
-    role. A role that may also complete the step (an agent recording a crew's report
-    taken on the phone) records it without taking the request out of the owners' queue."""
-    return may_work_on(user=user, role=step.owner_role)
-
-
-def holder_after(*, done: RequestStep, following: RequestStep, holder: User) -> User | None:
-    """Who holds a request once ``done`` is complete and ``following`` starts.
-
-    The request goes back to a queue, the next step's owner role's, unheld; only when
-    the next step belongs to the same role as the one just done and ``holder`` holds
-    that role themselves (a collector's survey, then the same collector's connection)
-    do they go on with it. A role allowed to *complete* a step (``also_roles``) never
-    carries the request into the next one: that is what left a fault repair with the
-    agent who dispatched it, out of reach of the collector whose step it was."""
-    if following.owner_role == done.owner_role and may_take(user=holder, step=following):
-        return holder
-    return None
 
 
 def _scaled(value: int, factor: Decimal) -> int:
