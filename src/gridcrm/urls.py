@@ -22,3 +22,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in the layout and the person's language (gridcrm.web.error_pages).
+handler403 = "gridcrm.web.error_pages.permission_denied"
+handler404 = "gridcrm.web.error_pages.page_not_found"
+handler500 = "gridcrm.web.error_pages.server_error"

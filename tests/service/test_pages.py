@@ -91,7 +91,7 @@ def test_a_request_outside_the_scope_is_404(
     assert request_a.current_position == 1
 
 
-def test_opening_a_request_for_a_customer_outside_the_scope_is_404(
+def test_a_customer_outside_the_scope_is_an_error_on_the_account_field_like_an_unknown_one(
     client: Client, collector_b: User, customer_a: Customer
 ) -> None:
     client.force_login(collector_b)
@@ -104,7 +104,11 @@ def test_opening_a_request_for_a_customer_outside_the_scope_is_404(
             "summary": "停电",
         },
     )
-    assert response.status_code == 404
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "has-error" in html
+    assert customer_a.name not in html  # nothing tells the account exists
+    assert "停电" in html  # what was typed is kept
     assert not ServiceRequest.objects.exists()
 
 

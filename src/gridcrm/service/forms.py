@@ -28,16 +28,29 @@ class RequestTypeChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class RequestForm(forms.Form):
-    account_no = forms.CharField(
-        label=_("account number"),
-        max_length=10,
-        widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "numeric"}),
-    )
+    """A new request. The account number is checked against the user's scope by the view
+    (an unknown one is an error on this field, everything typed kept); the customer's
+    name is looked up as it is typed, to confirm the account."""
+
+    # Drawn by the template itself, with the htmx lookup of the customer's name.
+    account_no = forms.CharField(label=_("account number"), max_length=10)
     request_type = RequestTypeChoiceField(
         label=_("request type"), queryset=RequestType.objects.filter(active=True)
     )
     channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices)
     summary = forms.CharField(label=_("summary"), max_length=500)
+    address = forms.CharField(
+        label=_("fault or site address"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty when it is the customer's address."),
+    )
+    callback_phone = forms.CharField(
+        label=_("callback number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
 
 
 class StepForm(forms.Form):
