@@ -371,7 +371,7 @@ def test_the_migration_puts_misheld_requests_back_into_their_queue(
     from django.apps import apps
 
     migration = importlib.import_module(
-        "gridcrm.service.migrations.0012_release_requests_held_past_their_step"
+        "gridcrm.service.migrations.0013_release_requests_held_past_their_step"
     )
     misheld = _open("fault_repair", customer_a, agent)
     request_step_complete(request=misheld, step_code="dispatch", acting_user=agent, now=MONDAY)

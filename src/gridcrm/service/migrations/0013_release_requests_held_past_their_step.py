@@ -49,7 +49,7 @@ def release_misheld(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("service", "0011_notices_on_lines_and_unplanned_outages"),
+        ("service", "0012_hazard_notices_and_inspector_role"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("service", "0012_release_requests_held_past_their_step"),
+        ("service", "0013_release_requests_held_past_their_step"),
     ]
 
     operations = [
