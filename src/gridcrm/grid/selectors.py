@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -17,9 +18,11 @@ from gridcrm.archive.choices import ImportanceClass
 from gridcrm.archive.selectors import customers_visible_to
 from gridcrm.grid import rules as r
 from gridcrm.grid.errors import ElementNotFound, MayNotViewGrid
+from gridcrm.grid.health_reasons import BANDS, REASONS, band
 from gridcrm.grid.models import (
     EmergencyPower,
     Feeder,
+    Health,
     ImportanceRules,
     Meter,
     MeteringPoint,
@@ -216,6 +219,53 @@ def customer_equipment(*, customer: Customer) -> CustomerEquipment:
         supply=supply,
         gaps=r.gaps(rule, supply) if rule is not None else [],
         rule=rule,
+    )
+
+
+# -- health (grid.health computes it daily) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class HealthView:
+    """One element's latest health score for a page: score, band, reasons in words."""
+
+    score: int
+    band: str
+    band_label: str
+    reasons: list[tuple[str, int, str]]  # code, points lost, words
+    figures: dict[str, Any]
+    as_of: date
+
+
+def health_of(*, element: Transformer | Feeder | Customer) -> HealthView | None:
+    """The latest health of a transformer, feeder or customer the caller may already see
+    (got through ``transformer_get``, ``feeder_get`` or ``customers_visible_to``); None
+    before the health job first ran over it."""
+    if isinstance(element, Transformer):
+        kind, row = "transformer", Health.objects.filter(transformer=element).first()
+    elif isinstance(element, Feeder):
+        kind, row = "feeder", Health.objects.filter(feeder=element).first()
+    else:
+        kind, row = "customer", Health.objects.filter(customer=element).first()
+    if row is None:
+        return None
+    words = REASONS[kind]
+    return HealthView(
+        score=row.score,
+        band=band(row.score),
+        band_label=str(BANDS[band(row.score)]),
+        reasons=[(code, int(points), str(words.get(code, code))) for code, points in row.reasons],
+        figures=dict(row.figures),
+        as_of=row.as_of,
+    )
+
+
+def health_scores(*, transformers: Iterable[Transformer]) -> dict[int, int]:
+    """Transformer primary key → its latest health score, for a list (one query)."""
+    return dict(
+        Health.objects.filter(transformer__in=list(transformers)).values_list(
+            "transformer_id", "score"
+        )
     )
 
 
