@@ -31,7 +31,6 @@ from gridcrm.lake import catalog
 from gridcrm.lake.services import results_compute
 
 if TYPE_CHECKING:
-
     from gridcrm.jobs.models import Job
     from gridcrm.users.models import User
 

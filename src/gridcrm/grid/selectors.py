@@ -237,18 +237,7 @@ class HealthView:
     as_of: date
 
 
-def health_of(*, element: Transformer | Feeder | Customer) -> HealthView | None:
-    """The latest health of a transformer, feeder or customer the caller may already see
-    (got through ``transformer_get``, ``feeder_get`` or ``customers_visible_to``); None
-    before the health job first ran over it."""
-    if isinstance(element, Transformer):
-        kind, row = "transformer", Health.objects.filter(transformer=element).first()
-    elif isinstance(element, Feeder):
-        kind, row = "feeder", Health.objects.filter(feeder=element).first()
-    else:
-        kind, row = "customer", Health.objects.filter(customer=element).first()
-    if row is None:
-        return None
+def _health_view(kind: str, row: Health) -> HealthView:
     words = REASONS[kind]
     return HealthView(
         score=row.score,
@@ -260,13 +249,25 @@ def health_of(*, element: Transformer | Feeder | Customer) -> HealthView | None:
     )
 
 
-def health_scores(*, transformers: Iterable[Transformer]) -> dict[int, int]:
-    """Transformer primary key → its latest health score, for a list (one query)."""
-    return dict(
-        Health.objects.filter(transformer__in=list(transformers)).values_list(
-            "transformer_id", "score"
-        )
-    )
+def health_of(*, element: Transformer | Feeder | Customer) -> HealthView | None:
+    """The latest health of a transformer, feeder or customer the caller may already see
+    (got through ``transformer_get``, ``feeder_get`` or ``customers_visible_to``); None
+    before the health job first ran over it."""
+    if isinstance(element, Transformer):
+        kind, row = "transformer", Health.objects.filter(transformer=element).first()
+    elif isinstance(element, Feeder):
+        kind, row = "feeder", Health.objects.filter(feeder=element).first()
+    else:
+        kind, row = "customer", Health.objects.filter(customer=element).first()
+    return None if row is None else _health_view(kind, row)
+
+
+def health_of_transformers(*, transformers: Iterable[Transformer]) -> dict[int, HealthView]:
+    """Transformer primary key → its latest health, for a list of visible ones (one query)."""
+    rows = Health.objects.filter(transformer__in=list(transformers))
+    return {
+        row.transformer_id: _health_view("transformer", row) for row in rows if row.transformer_id
+    }
 
 
 # -- important customers -----------------------------------------------------------------
@@ -401,6 +402,7 @@ def station_overview(*, user: User | AnonymousUser) -> list[StationRow]:
 class TransformerNode:
     transformer: Transformer
     customers: list[tuple[str, str, str]]  # account number, name, importance class
+    health: HealthView | None = None
 
 
 @dataclass
@@ -425,9 +427,9 @@ def feeder_tree(*, user: User | AnonymousUser, code: str) -> FeederTree:
         .distinct()
     ):
         by_transformer[transformer_id].append((account_no, name, klass))
-    transformers = [
-        TransformerNode(t, by_transformer[t.pk]) for t in feeder.transformers.order_by("code")
-    ]
+    ordered = list(feeder.transformers.order_by("code"))
+    health = health_of_transformers(transformers=ordered)
+    transformers = [TransformerNode(t, by_transformer[t.pk], health.get(t.pk)) for t in ordered]
     return FeederTree(
         feeder=feeder,
         transformers=transformers,
