@@ -93,7 +93,8 @@ def test_health_of_gives_a_page_the_score_and_reasons_in_words(overloaded: Grid)
     assert view.reasons[0][2].startswith("Overloaded")
     with translation.override("zh-hans"):
         customer = health_of(element=overloaded.school)
-    assert customer is not None and customer.reasons[0][0] == "important_gap"
+    assert customer is not None
+    assert customer.reasons[0][0] == "important_gap"
 
 
 def test_the_feeder_page_and_the_panel_show_the_health(
