@@ -164,24 +164,42 @@ def sources_read(*, as_of: date) -> Sources:
     return Sources(transformers, links, placements, customers, ids)
 
 
-def health_exprs(con: ibis.BaseBackend, sources: Sources, *, as_of: date) -> dict[str, ibis.Table]:
-    """Every result of a health run as expressions on ``con``'s engine."""
+def lake_exprs(con: ibis.BaseBackend, sources: Sources, *, as_of: date) -> dict[str, ibis.Table]:
+    """The results read from the lake (each scans it once): load events per transformer
+    and month, customers' power factors, outages per element."""
     start, end = window(as_of)
     readings = catalog.table(con, "readings")
-    outages = catalog.table(con, "outages")
     transformers = ibis.memtable(sources.transformers)
-    links = ibis.memtable(sources.links)
-    placements = ibis.memtable(sources.placements)
-    customers = ibis.memtable(sources.customers)
-    events = p.load_events(readings, placements, transformers, start=start, end=end)
-    outs = p.outage_stats(outages, transformers, links, start=start, end=end)
-    ts = p.transformer_health(events, outs, transformers, as_of=as_of)
-    pf = p.customer_power_factor(readings, start=start, end=end)
     return {
-        "events": events,
+        "events": p.load_events(
+            readings, ibis.memtable(sources.placements), transformers, start=start, end=end
+        ),
+        "power_factors": p.customer_power_factor(readings, start=start, end=end),
+        "outages": p.outage_stats(
+            catalog.table(con, "outages"),
+            transformers,
+            ibis.memtable(sources.links),
+            start=start,
+            end=end,
+        ),
+    }
+
+
+def score_exprs(
+    sources: Sources, lake: dict[str, pa.Table], *, as_of: date
+) -> dict[str, ibis.Table]:
+    """The scores, from the lake's results (computed once, then joined as small tables)."""
+    links, customers = ibis.memtable(sources.links), ibis.memtable(sources.customers)
+    outages = ibis.memtable(lake["outages"])
+    ts = p.transformer_health(
+        ibis.memtable(lake["events"]), outages, ibis.memtable(sources.transformers), as_of=as_of
+    )
+    return {
         "transformers": ts,
-        "feeders": p.feeder_health(ts, outs, links, customers),
-        "customers": p.customer_health(customers, pf, outs, links, ts),
+        "feeders": p.feeder_health(ts, outages, links, customers),
+        "customers": p.customer_health(
+            customers, ibis.memtable(lake["power_factors"]), outages, links, ts
+        ),
     }
 
 
@@ -312,7 +330,11 @@ def health_compute(
     name = catalog.engine_name(engine)
     con = catalog.connect(name)
     sources = sources_read(as_of=as_of)
-    results = results_compute(con, health_exprs(con, sources, as_of=as_of), job=job)
+    lake = results_compute(con, lake_exprs(con, sources, as_of=as_of), job=job, share=(0, 70))
+    # The scores join small tables: DuckDB in process, whatever engine read the lake.
+    scores = score_exprs(sources, lake, as_of=as_of)
+    local = catalog.connect("duckdb")
+    results = {"events": lake["events"], **{k: local.to_pyarrow(v) for k, v in scores.items()}}
     with transaction.atomic():
         counts = {
             "load_months": _store_months(results["events"], sources.ids["transformer"]),
