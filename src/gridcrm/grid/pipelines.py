@@ -122,7 +122,11 @@ def _placed(readings: ir.Table, placements: ir.Table, *, start: date, end: date)
         kwh=r.kwh,
         kvarh=r.kwh * (1.0 / (pf * pf) - 1.0).sqrt(),
     )
-    p = placements.select(p_account="account_no", p_meter="meter_no", transformer="transformer")
+    p = placements.select(
+        p_account=placements.account_no,
+        p_meter=placements.meter_no,
+        transformer=placements.transformer,
+    )
     joined = rows.inner_join(
         p,
         [
@@ -253,10 +257,10 @@ def outage_stats(
     on_f = o.filter(o.scope == "feeder")
     # Each (event, transformer) once: the transformer's own events and its feeder's.
     t_own = on_t.inner_join(t, on_t.scope_id == t.transformer).select(
-        "event_id", "minutes", "transformer", "feeder", "customers", own=ibis.literal(True)
+        "event_id", "minutes", "transformer", "feeder", "customers"
     )
     t_line = on_f.inner_join(t, on_f.scope_id == t.feeder).select(
-        "event_id", "minutes", "transformer", "feeder", "customers", own=ibis.literal(False)
+        "event_id", "minutes", "transformer", "feeder", "customers"
     )
     hits = ibis.union(t_own, t_line)
     by_t = hits.group_by("transformer").aggregate(
@@ -345,9 +349,8 @@ def transformer_health(
         heavy_events=events.heavy_events.sum(),
         overload_events=events.overload_events.sum(),
     )
-    out = outages.filter(outages.element == "transformer").select(
-        transformer="code", outages="outages", customer_minutes="customer_minutes"
-    )
+    o = outages.filter(outages.element == "transformer")
+    out = o.select(transformer=o.code, outages=o.outages, customer_minutes=o.customer_minutes)
     j = transformers.left_join(ev, "transformer").left_join(out, "transformer")
     t = j.select(
         "transformer",
@@ -396,9 +399,8 @@ def feeder_health(
         ts.select("transformer", "feeder"), "transformer"
     )
     gap_count = on.group_by("feeder").aggregate(important_gaps=on.account_no.nunique())
-    out = outages.filter(outages.element == "feeder").select(
-        feeder="code", outages="outages", customer_minutes="customer_minutes"
-    )
+    o = outages.filter(outages.element == "feeder")
+    out = o.select(feeder=o.code, outages=o.outages, customer_minutes=o.customer_minutes)
     j = per.left_join(gap_count, "feeder").left_join(out, "feeder")
     f = j.select(
         "feeder",
@@ -442,9 +444,8 @@ def customer_health(
         own_test_overdue=_flag(mine.test_overdue & mine.dedicated).max(),
     )
     pf = power_factors.select("account_no", "power_factor")
-    out = outages.filter(outages.element == "customer").select(
-        account_no="code", outages="outages", outage_minutes="minutes"
-    )
+    o = outages.filter(outages.element == "customer")
+    out = o.select(account_no=o.code, outages=o.outages, outage_minutes=o.minutes)
     j = (
         customers.left_join(pf, "account_no")
         .left_join(out, "account_no")
