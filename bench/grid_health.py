@@ -29,6 +29,10 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gridcrm.grid.health import Sources
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 START, END = date(2024, 3, 1), date(2024, 4, 1)
@@ -104,7 +108,7 @@ def generate(lake: Path, *, customers: int, transformers: int, feeders: int, met
     done.touch()
 
 
-def registry(*, customers: int, transformers: int, feeders: int) -> object:
+def registry(*, customers: int, transformers: int, feeders: int) -> Sources:
     """The registry's tables as ``sources_read`` gives them."""
     import numpy as np
     import pyarrow as pa
@@ -238,13 +242,13 @@ def main() -> None:
 
     con = catalog.connect("duckdb")
     t0 = time.perf_counter()
-    exprs = health.lake_exprs(con, sources, as_of=AS_OF)  # type: ignore[arg-type]
+    exprs = health.lake_exprs(con, sources, as_of=AS_OF)
     lake_results = {name: con.to_pyarrow(expr) for name, expr in exprs.items()}
     ibis_lake = time.perf_counter() - t0
 
     floor = duckdb.connect(config=catalog.duckdb_config())
-    floor.register("placements", sources.placements)  # type: ignore[attr-defined]
-    floor.register("transformers", sources.transformers)  # type: ignore[attr-defined]
+    floor.register("placements", sources.placements)
+    floor.register("transformers", sources.transformers)
     lo, hi = "2024-02-29 16:00:00+00", "2024-03-31 16:00:00+00"
     t0 = time.perf_counter()
     floor_events = floor.execute(FLOOR.format(lake=lake, lo=lo, hi=hi)).arrow()
@@ -252,7 +256,7 @@ def main() -> None:
     sql_floor = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    scores = health.score_exprs(sources, lake_results, as_of=AS_OF)  # type: ignore[arg-type]
+    scores = health.score_exprs(sources, lake_results, as_of=AS_OF)
     scored = {name: con.to_pyarrow(expr) for name, expr in scores.items()}
     ibis_scores = time.perf_counter() - t0
 

@@ -47,8 +47,7 @@ PREVENTIVE_TEST_YEARS = {
 
 def window(as_of: date) -> tuple[date, date]:
     """Local days ``[start, end)`` the health of ``as_of`` looks at."""
-    yesterday = as_of - timedelta(days=1)
-    last_month_end = yesterday.replace(day=1) - timedelta(days=1)
+    last_month_end = as_of.replace(day=1) - timedelta(days=1)
     return last_month_end.replace(day=1), as_of
 
 

@@ -108,6 +108,12 @@ def _pf(p: ir.NumericValue, q: ir.NumericValue) -> ir.FloatingValue:
     return result
 
 
+def _union(*tables: ir.Table) -> ir.Table:
+    """The rows of all ``tables`` (same columns), whatever the nullability of their inputs."""
+    loose = [t.cast({n: d.copy(nullable=True) for n, d in t.schema().items()}) for t in tables]
+    return ibis.union(*loose)
+
+
 def _placed(readings: ir.Table, placements: ir.Table, *, start: date, end: date) -> ir.Table:
     """The readings of local days ``[start, end)`` with their transformer, interval number,
     kWh and kvarh (each reading its own power factor, ``PF_ASSUMED`` without one)."""
@@ -198,7 +204,7 @@ def load_events(
         kw=days.kw.sum(),
         kvar=days.kvar.sum(),
     )
-    events = ibis.union(_runs(per, HEAVY, "heavy"), _runs(per, OVERLOAD, "overload"))
+    events = _union(_runs(per, HEAVY, "heavy"), _runs(per, OVERLOAD, "overload"))
     counted = events.group_by("transformer", "month").aggregate(
         heavy_events=(events.kind == "heavy").cast("int64").sum(),
         heavy_hours=events.length.sum(where=events.kind == "heavy") / 4.0,
@@ -262,7 +268,7 @@ def outage_stats(
     t_line = on_f.inner_join(t, on_f.scope_id == t.feeder).select(
         "event_id", "minutes", "transformer", "feeder", "customers"
     )
-    hits = ibis.union(t_own, t_line)
+    hits = _union(t_own, t_line)
     by_t = hits.group_by("transformer").aggregate(
         outages=hits.event_id.nunique(),
         minutes=hits.minutes.sum(),
@@ -272,12 +278,12 @@ def outage_stats(
         "event_id", "feeder", cm=on_f.minutes * per_feeder.customers
     )
     f_own_t = t_own.select("event_id", "feeder", cm=t_own.minutes * t_own.customers)
-    f_hits = ibis.union(f_line, f_own_t)
+    f_hits = _union(f_line, f_own_t)
     by_f = f_hits.group_by("feeder").aggregate(
         outages=f_hits.event_id.nunique(), customer_minutes=f_hits.cm.sum()
     )
     on_c = o.filter(o.scope == "customer")
-    c_hits = ibis.union(
+    c_hits = _union(
         on_c.select("event_id", "minutes", account_no=on_c.scope_id),
         hits.inner_join(links, "transformer").select("event_id", "minutes", "account_no"),
     ).distinct()
@@ -286,7 +292,7 @@ def outage_stats(
     by_c = c_hits.group_by("account_no").aggregate(
         outages=c_hits.event_id.count(), minutes=c_hits.minutes.sum()
     )
-    return ibis.union(
+    return _union(
         by_t.select(
             element=ibis.literal("transformer"),
             code=by_t.transformer,
