@@ -62,7 +62,7 @@ def generate(lake: Path, *, customers: int, transformers: int, feeders: int, met
     folder.mkdir(parents=True, exist_ok=True)
     intervals = 31 * 96
     # A load rate by the local hour of day (evening peak) times a level per transformer
-    # (0.45–1.15: about one in ten goes over 100 % at the peak), deterministic noise.
+    # (0.45–1.15: about one in five goes over 100 % at the peak), deterministic noise.
     con.execute(
         f"""
         COPY (
@@ -97,9 +97,9 @@ def generate(lake: Path, *, customers: int, transformers: int, feeders: int, met
                  CASE WHEN e % 3 = 0 THEN printf('F%05d', hash(e) % {feeders})
                       ELSE printf('T%06d', hash(e) % {transformers}) END AS scope_id,
                  e % 5 = 0 AS planned,
-                 TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_minutes(hash(e) % 40000) AS start_at,
-                 TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_minutes(hash(e) % 40000 + 30
-                   + hash(e + 1) % 300) AS end_at,
+                 TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_minutes(CAST(hash(e) % 40000 AS BIGINT)) AS start_at,
+                 TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_minutes(CAST(hash(e) % 40000 + 30
+                   + hash(e + 1) % 300 AS BIGINT)) AS end_at,
                  NULL::VARCHAR AS cause
           FROM range(5000) r(e)
         ) TO '{out}/part-bench.parquet' (FORMAT parquet)
@@ -251,8 +251,8 @@ def main() -> None:
     floor.register("transformers", sources.transformers)
     lo, hi = "2024-02-29 16:00:00+00", "2024-03-31 16:00:00+00"
     t0 = time.perf_counter()
-    floor_events = floor.execute(FLOOR.format(lake=lake, lo=lo, hi=hi)).arrow()
-    floor_pf = floor.execute(FLOOR_PF.format(lake=lake, lo=lo, hi=hi)).arrow()
+    floor_events = floor.execute(FLOOR.format(lake=lake, lo=lo, hi=hi)).to_arrow_table()
+    floor_pf = floor.execute(FLOOR_PF.format(lake=lake, lo=lo, hi=hi)).to_arrow_table()
     sql_floor = time.perf_counter() - t0
 
     t0 = time.perf_counter()

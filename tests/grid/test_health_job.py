@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import translation
 
 from gridcrm.grid.health import health_compute, window
+from gridcrm.grid.health_demo import grid_health_demo
 from gridcrm.grid.models import GridEvent, Health, LoadMonth
 from gridcrm.grid.selectors import health_of
 from gridcrm.lake.services import facts_append
@@ -108,3 +109,13 @@ def test_the_feeder_page_and_the_panel_show_the_health(
     assert 'data-reason="overload"' in page
     panel = client.get(f"/grid/customers/{overloaded.school.account_no}/panel/").content.decode()
     assert 'data-reason="important_gap"' in panel
+
+
+def test_the_demo_overloads_one_dedicated_transformer_from_readings(grid: Grid, lake: Path) -> None:
+    run = grid_health_demo(seed=1)
+
+    assert run is not None
+    months = LoadMonth.objects.filter(overload_events__gt=0)
+    # 2 h 30 min at 110 % counts once; the 1-hour spike at 120 % the day before does not.
+    assert [(m.transformer.ownership, m.overload_events) for m in months] == [("dedicated", 1)]
+    assert Health.objects.get(transformer=months[0].transformer).reasons[0][0] == "overload"

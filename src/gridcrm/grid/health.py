@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 GRID_HEALTH = "grid_health"
 
-PREVENTIVE_TEST_YEARS = {
+PREVENTIVE_TEST_YEARS: dict[str, int] = {
     Transformer.Kind.OIL: 3,
     Transformer.Kind.AMORPHOUS: 3,
     Transformer.Kind.BOX: 3,
