@@ -97,7 +97,8 @@ def generate(lake: Path, *, customers: int, transformers: int, feeders: int, met
                  CASE WHEN e % 3 = 0 THEN printf('F%05d', hash(e) % {feeders})
                       ELSE printf('T%06d', hash(e) % {transformers}) END AS scope_id,
                  e % 5 = 0 AS planned,
-                 TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_minutes(CAST(hash(e) % 40000 AS BIGINT)) AS start_at,
+                 TIMESTAMPTZ '2024-03-01 00:00:00+00'
+                   + to_minutes(CAST(hash(e) % 40000 AS BIGINT)) AS start_at,
                  TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_minutes(CAST(hash(e) % 40000 + 30
                    + hash(e + 1) % 300 AS BIGINT)) AS end_at,
                  NULL::VARCHAR AS cause
