@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from gridcrm.grid.health import health_compute, window
+from gridcrm.grid.health import health_compute, overload_risks, window
 from gridcrm.grid.health_demo import grid_health_demo
 from gridcrm.grid.models import GridEvent, Health, LoadMonth
 from gridcrm.grid.selectors import health_of
@@ -72,6 +72,11 @@ def test_the_run_stores_load_months_scores_and_reasons(overloaded: Grid) -> None
     assert run.counts["transformers"] == 5
     assert run.counts["feeders"] == 5
     assert GridEvent.objects.filter(kind=GridEvent.Kind.HEALTH_COMPUTED).count() == 1
+    # The overload is a risk of the safety overview and its alerts.
+    risks = overload_risks(AS_OF)
+    assert [(x.kind, x.subject_ref, x.severity) for x in risks] == [
+        ("grid.overload", "T-A2", "critical")
+    ]
 
 
 def test_running_twice_updates_in_place(overloaded: Grid) -> None:
@@ -112,9 +117,8 @@ def test_the_feeder_page_and_the_panel_show_the_health(
 
 
 def test_the_demo_overloads_one_dedicated_transformer_from_readings(grid: Grid, lake: Path) -> None:
-    run = grid_health_demo(seed=1)
+    grid_health_demo(seed=1)
 
-    assert run is not None
     months = LoadMonth.objects.filter(overload_events__gt=0)
     # 2 h 30 min at 110 % counts once; the 1-hour spike at 120 % the day before does not.
     assert [(m.transformer.ownership, m.overload_events) for m in months] == [("dedicated", 1)]

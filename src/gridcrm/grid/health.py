@@ -17,14 +17,18 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pyarrow as pa
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gridcrm.archive.selectors import customers_matching
+from gridcrm.core.extensions import GridRisk
 from gridcrm.grid import events as audit
 from gridcrm.grid import pipelines as p
 from gridcrm.grid import rules as r
 from gridcrm.grid.models import Feeder, Health, LoadMonth, Meter, MeteringPoint, Transformer
+from gridcrm.grid.risks import OVERLOAD
 from gridcrm.grid.selectors import rules_by_class, supplies
 from gridcrm.jobs.services import job_progress
 from gridcrm.lake import catalog
@@ -35,14 +39,6 @@ if TYPE_CHECKING:
     from gridcrm.users.models import User
 
 GRID_HEALTH = "grid_health"
-
-PREVENTIVE_TEST_YEARS: dict[str, int] = {
-    Transformer.Kind.OIL: 3,
-    Transformer.Kind.AMORPHOUS: 3,
-    Transformer.Kind.BOX: 3,
-    Transformer.Kind.DRY: 5,
-}
-"""Years between preventive tests (预防性试验) of a distribution transformer, by type."""
 
 
 def window(as_of: date) -> tuple[date, date]:
@@ -66,14 +62,14 @@ class Sources:
     """Per element, code → primary key, to store the results."""
 
 
-def _test_due(last: date | None, kind: str) -> date | None:
+def _test_due(last: date | None) -> date | None:
+    """When the next preventive test is due (``rules.TEST_INTERVAL_MONTHS``, as the
+    registry's own checks count it); None: never tested."""
     if last is None:
         return None
-    years = PREVENTIVE_TEST_YEARS.get(kind, 3)
-    try:
-        return last.replace(year=last.year + years)
-    except ValueError:  # 29 February
-        return last.replace(year=last.year + years, day=28)
+    index = last.year * 12 + last.month - 1 + r.TEST_INTERVAL_MONTHS["transformer"]
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(last.day, 28))
 
 
 def _important_gaps() -> dict[str, int]:
@@ -100,7 +96,7 @@ def sources_read(*, as_of: date) -> Sources:
     )
     t_rows = list(
         Transformer.objects.values_list(
-            "pk", "code", "feeder__code", "kva", "ownership", "last_test_on", "kind"
+            "pk", "code", "feeder__code", "kva", "ownership", "last_test_on"
         )
     )
     transformers = pa.table(
@@ -109,7 +105,7 @@ def sources_read(*, as_of: date) -> Sources:
             "feeder": [t[2] for t in t_rows],
             "kva": pa.array([float(t[3]) for t in t_rows], pa.float64()),
             "dedicated": pa.array([t[4] == Transformer.Ownership.DEDICATED for t in t_rows]),
-            "test_due": pa.array([_test_due(t[5], t[6]) for t in t_rows], pa.date32()),
+            "test_due": pa.array([_test_due(t[5]) for t in t_rows], pa.date32()),
             "meters_overdue": pa.array([by_t.get(t[0], 0) for t in t_rows], pa.int64()),
         }
     )
@@ -365,3 +361,39 @@ def grid_health_job(job: Job) -> str:
     )
     job.message = ", ".join(f"{k}: {v}" for k, v in run.counts.items())[:500]
     return ""
+
+
+def overload_risks(today: date) -> list[GridRisk]:
+    """The grid's health as risks (``core.extensions.GRID_RISKS``): every transformer
+    whose latest load month has overload events, critical."""
+    del today  # the latest computed month is what counts, whatever the day
+    latest = LoadMonth.objects.filter(
+        transformer=OuterRef("transformer"), month__gt=OuterRef("month")
+    )
+    rows = (
+        LoadMonth.objects.filter(overload_events__gt=0)
+        .filter(~Exists(latest))
+        .values_list(
+            "transformer__code",
+            "transformer__name",
+            "transformer__feeder__code",
+            "transformer__feeder__substation__region_id",
+            "month",
+            "overload_events",
+            "max_load_rate",
+        )
+    )
+    return [
+        GridRisk(
+            kind=OVERLOAD,
+            severity="critical",
+            region_id=region_id,
+            subject_type="transformer",
+            subject_ref=code,
+            subject_label=name or code,
+            text=gettext("%(events)s overloads in %(month)s, up to %(rate)s %%")
+            % {"events": events, "month": f"{month:%Y-%m}", "rate": round((rate or 0) * 100)},
+            link=reverse("grid:feeder", args=[feeder]) + f"#t-{code}",
+        )
+        for code, name, feeder, region_id, month, events, rate in rows
+    ]
