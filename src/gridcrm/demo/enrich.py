@@ -62,6 +62,13 @@ def demo_enrich(*, seed: int, stdout: TextIO) -> None:
         "important customers' emergency power sized to their security loads",
         lambda: grid_demo_emergency(seed=seed),
     )
+    from gridcrm.grid.health_demo import grid_health_demo
+
+    _step(
+        stdout,
+        "grid health from the readings (one dedicated transformer overloaded)",
+        lambda: grid_health_demo(seed=seed),
+    )
     from gridcrm.safety.demo import safety_demo_write
 
     _step(

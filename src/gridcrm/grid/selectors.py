@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -17,9 +18,11 @@ from gridcrm.archive.choices import ImportanceClass
 from gridcrm.archive.selectors import customers_matching, customers_visible_to
 from gridcrm.grid import rules as r
 from gridcrm.grid.errors import ElementNotFound, MayNotViewGrid
+from gridcrm.grid.health_reasons import BANDS, REASONS, band
 from gridcrm.grid.models import (
     EmergencyPower,
     Feeder,
+    Health,
     ImportanceRules,
     Meter,
     MeteringPoint,
@@ -219,6 +222,54 @@ def customer_equipment(*, customer: Customer) -> CustomerEquipment:
     )
 
 
+# -- health (grid.health computes it daily) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class HealthView:
+    """One element's latest health score for a page: score, band, reasons in words."""
+
+    score: int
+    band: str
+    band_label: str
+    reasons: list[tuple[str, int, str]]  # code, points lost, words
+    figures: dict[str, Any]
+    as_of: date
+
+
+def _health_view(kind: str, row: Health) -> HealthView:
+    words = REASONS[kind]
+    return HealthView(
+        score=row.score,
+        band=band(row.score),
+        band_label=str(BANDS[band(row.score)]),
+        reasons=[(code, int(points), str(words.get(code, code))) for code, points in row.reasons],
+        figures=dict(row.figures),
+        as_of=row.as_of,
+    )
+
+
+def health_of(*, element: Transformer | Feeder | Customer) -> HealthView | None:
+    """The latest health of a transformer, feeder or customer the caller may already see
+    (got through ``transformer_get``, ``feeder_get`` or ``customers_visible_to``); None
+    before the health job first ran over it."""
+    if isinstance(element, Transformer):
+        kind, row = "transformer", Health.objects.filter(transformer=element).first()
+    elif isinstance(element, Feeder):
+        kind, row = "feeder", Health.objects.filter(feeder=element).first()
+    else:
+        kind, row = "customer", Health.objects.filter(customer=element).first()
+    return None if row is None else _health_view(kind, row)
+
+
+def health_of_transformers(*, transformers: Iterable[Transformer]) -> dict[int, HealthView]:
+    """Transformer primary key → its latest health, for a list of visible ones (one query)."""
+    rows = Health.objects.filter(transformer__in=list(transformers))
+    return {
+        row.transformer_id: _health_view("transformer", row) for row in rows if row.transformer_id
+    }
+
+
 # -- important customers -----------------------------------------------------------------
 
 
@@ -363,6 +414,7 @@ def station_overview(*, user: User | AnonymousUser) -> list[StationRow]:
 class TransformerNode:
     transformer: Transformer
     customers: list[tuple[str, str, str]]  # account number, name, importance class
+    health: HealthView | None = None
 
 
 @dataclass
@@ -387,9 +439,9 @@ def feeder_tree(*, user: User | AnonymousUser, code: str) -> FeederTree:
         .distinct()
     ):
         by_transformer[transformer_id].append((account_no, name, klass))
-    transformers = [
-        TransformerNode(t, by_transformer[t.pk]) for t in feeder.transformers.order_by("code")
-    ]
+    ordered = list(feeder.transformers.order_by("code"))
+    health = health_of_transformers(transformers=ordered)
+    transformers = [TransformerNode(t, by_transformer[t.pk], health.get(t.pk)) for t in ordered]
     return FeederTree(
         feeder=feeder,
         transformers=transformers,

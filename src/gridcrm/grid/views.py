@@ -88,7 +88,8 @@ def safety(request: AuthedRequest) -> HttpResponse:
 def feeder_detail(request: AuthedRequest, code: str) -> HttpResponse:
     selectors.require_view(user=request.user)
     tree = selectors.feeder_tree(user=request.user, code=code)
-    return render(request, "grid/feeder.html", {"tree": tree})
+    health = selectors.health_of(element=tree.feeder)
+    return render(request, "grid/feeder.html", {"tree": tree, "health": health})
 
 
 @login_required
@@ -117,7 +118,13 @@ def customer_panel(request: AuthedRequest, account_no: str) -> HttpResponse:
         return HttpResponse("")
     equipment = selectors.customer_equipment(customer=customer)
     return render(
-        request, "grid/_customer_panel_body.html", {"customer": customer, "equipment": equipment}
+        request,
+        "grid/_customer_panel_body.html",
+        {
+            "customer": customer,
+            "equipment": equipment,
+            "health": selectors.health_of(element=customer),
+        },
     )
 
 
