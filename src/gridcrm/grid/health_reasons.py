@@ -21,8 +21,8 @@ BANDS: dict[str, Promise] = {
 
 REASONS: dict[str, dict[str, Promise]] = {
     "transformer": {
-        "overload": _("Overloaded (over 100 % for 2 hours or more)"),
-        "heavy_load": _("Heavy load (over 80 % for 2 hours or more)"),
+        "overload": _("Overloaded (2 hours or more above 100 %)"),
+        "heavy_load": _("Heavy load (2 hours or more above 80 %)"),
         "low_power_factor": _("Power factor below 0.90"),
         "outages": _("Outages cut its supply"),
         "test_overdue": _("Preventive test overdue"),
