@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from gridcrm.core.formats import person
 from gridcrm.keyaccounts import topics
 from gridcrm.keyaccounts.models import FeedbackCall, Origin, Satisfaction, Stage, Visit
 from gridcrm.keyaccounts.selectors import keyaccounts_visible_to, needs_visible_to, visit_calendar
@@ -174,7 +175,7 @@ class KeyAccountReport:
 def _coverage(user: User | AnonymousUser, today: dt.date) -> list[Coverage]:
     by_manager: dict[str, list[int]] = {}
     for row in visit_calendar(user=user, today=today):
-        name = row.account.manager.username if row.account.manager else "—"
+        name = person(row.account.manager)
         counts = by_manager.setdefault(name, [0, 0])
         counts[0] += 1
         counts[1] += row.status != "overdue" and row.last_visit is not None
