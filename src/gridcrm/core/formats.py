@@ -25,7 +25,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 Number = int | float | Decimal
 
@@ -126,6 +126,11 @@ def label_of(choices: type[models.Choices] | Any, code: Any) -> str:
         if value == code or str(value) == str(code):
             return str(label)
     return str(code)
+
+
+def listing(items: Any) -> str:
+    """Items joined the language's way: "a, b, c" / "a、b、c"."""
+    return pgettext("list separator", ", ").join(str(i) for i in items)
 
 
 def person(user: Any) -> str:

@@ -49,3 +49,10 @@ def indicator_label(code: str) -> str:
 
 def rule_label(code: str) -> str:
     return str(RULE_LABELS.get(code, code))
+
+WATCH_ACTION_LABELS: dict[str, StrOrPromise] = {
+    "extra_reminders": _("Extra payment reminders"),
+    "field_check": _("On-site check"),
+    "manager_call": _("Call from the account manager"),
+    "prepaid_offer": _("Offer prepayment"),
+}

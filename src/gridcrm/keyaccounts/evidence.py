@@ -15,12 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from gridcrm.archive.choices import ImportanceClass
-from gridcrm.core.formats import label_of, number, percent, quantity
-
-
-def _join(items: list[Any]) -> str:
-    """A list in the language's way: "a, b, c" / "a、b、c"."""
-    return pgettext("list separator", ", ").join(str(i) for i in items)
+from gridcrm.core.formats import label_of, listing, number, percent, quantity
 
 
 def _capacity(e: dict[str, Any]) -> str:
@@ -73,7 +68,7 @@ def _power_factor(e: dict[str, Any]) -> str:
     if isinstance(months, list) and months:
         shown = [str(m).replace(": ", " ") for m in months]
         text += pgettext("sentence separator", "; ") + _("by month: %(months)s") % {
-            "months": _join(shown)
+            "months": listing(shown)
         }
     return text
 
@@ -88,7 +83,7 @@ def _outages(e: dict[str, Any]) -> str:
         "threshold": number(e.get("threshold")),
     }
     if e.get("days"):
-        text += pgettext("sentence separator", "; ") + _join(e["days"])
+        text += pgettext("sentence separator", "; ") + listing(e["days"])
     if e.get("important_customer"):
         text += pgettext("sentence separator", "; ") + _(
             "an important customer (%(class)s)"
@@ -104,7 +99,7 @@ def _visits(e: dict[str, Any]) -> str:
     visits = e["visits"] if isinstance(e["visits"], list) else [e["visits"]]
     text = _("mentioned in %(n)s visits (%(visits)s)") % {
         "n": len(visits),
-        "visits": _join(visits),
+        "visits": listing(visits),
     }
     if e.get("words"):
         text += pgettext("sentence separator", "; ") + _("words: %(words)s") % {

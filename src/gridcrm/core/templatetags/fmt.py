@@ -8,6 +8,7 @@ the template engine (settings ``TEMPLATES``), so every template has them unloade
     {{ request.created_at|when }}         2026-12-07 09:30
     {{ visit.day|day }}                   2026-12-07
     {{ need.owner|person }}               陈静 (not the login)
+    {{ labels|listing }}                  甲、乙 / a, b
     {{ customer|display:"segment" }}      工业 (the label of a field's choices)
 """
 
@@ -63,6 +64,12 @@ def day(value: dt.date | None) -> str:
 def when(value: dt.datetime | None) -> str:
     """A moment, in local time, in the one date-time format."""
     return formats.datetime(value)
+
+
+@register.filter
+def listing(items: Any) -> str:
+    """Items joined the language's way: "a, b" / "a、b"."""
+    return formats.listing(items or [])
 
 
 @register.filter
