@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from gridcrm.archive.selectors import customer_is_visible, customers_visible_to
 from gridcrm.core.audit import TimelineEntry as AuditTimelineEntry
+from gridcrm.core.formats import label_of, person
+from gridcrm.service.channels import channel_label
 from gridcrm.service.errors import DeliveriesRefused, GraceNotFound
 from gridcrm.service.models import (
     ChannelPreference,
@@ -232,8 +234,8 @@ def customer_timeline(*, customer: Customer, limit: int = 100) -> list[TimelineE
                 at=e.at,
                 kind=e.kind,
                 title=f"{e.request.number} {e.request.request_type.name}",
-                text=" · ".join(x for x in (e.step_name, e.text) if x),
-                actor=str(e.acting_user) if e.acting_user else "",
+                text=event_text(e),
+                actor=person(e.acting_user) if e.acting_user else "",
                 link=e.request.get_absolute_url(),
             )
         )
@@ -249,7 +251,7 @@ def customer_timeline(*, customer: Customer, limit: int = 100) -> list[TimelineE
                 at=d.sent_at or d.send_at,
                 kind=f"notice_{d.channel}",
                 title=d.notice.title,
-                text=d.get_status_display(),
+                text=f"{channel_label(d.channel)} · {d.get_status_display()}",
                 actor="",
                 link=d.notice.get_absolute_url(),
             )
@@ -260,13 +262,22 @@ def customer_timeline(*, customer: Customer, limit: int = 100) -> list[TimelineE
                 at=g.requested_at,
                 kind=f"grace_{g.status}",
                 title=g.bill_id,
-                text=f"+{g.days} · {g.reason}",
-                actor=str(g.requested_by) if g.requested_by else "",
+                text=_("%(days)s more days: %(reason)s") % {"days": g.days, "reason": g.reason},
+                actor=person(g.requested_by) if g.requested_by else "",
                 link="",
             )
         )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
+
+
+def event_text(event: RequestEvent) -> str:
+    """What a request event's line says after its kind: the step, and the text (the role
+    an escalation went to, in words)."""
+    text = event.text
+    if event.kind == RequestEvent.Kind.ESCALATED:
+        text = label_of(Role, text)
+    return " · ".join(x for x in (event.step_name, text) if x)
 
 
 def request_events_timeline(
@@ -295,7 +306,7 @@ def request_events_timeline(
                 "type": e.request.request_type.name,
                 "what": e.get_kind_display(),
             },
-            text=" · ".join(x for x in (e.step_name, e.text) if x),
+            text=event_text(e),
             acting_user=e.acting_user,
             url=e.request.get_absolute_url(),
         )

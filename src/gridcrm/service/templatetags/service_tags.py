@@ -9,6 +9,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from gridcrm.service.channel_selectors import channel_preferences_get
+from gridcrm.service import channels
 from gridcrm.service.channels import channels_for
 from gridcrm.service.delivery import QUIET_END, QUIET_START
 from gridcrm.service.models import GraceRequest, ServiceRequest
@@ -56,6 +57,12 @@ def urgency(value: dt.timedelta | None) -> str:
 @register.filter
 def role_label(code: str) -> str:
     return str(Role(code).label) if code in Role.values else code
+
+
+@register.filter
+def channel_label(code: str) -> str:
+    """A notice delivery channel in words."""
+    return channels.channel_label(code)
 
 
 @register.simple_tag
