@@ -226,6 +226,7 @@ def customer_timeline(*, customer: Customer, limit: int = 100) -> list[TimelineE
     events = (
         RequestEvent.objects.filter(customer=customer)
         .select_related("request__request_type", "acting_user")
+        .prefetch_related("request__steps")
         .order_by("-at", "-pk")[:limit]
     )
     for e in events:
@@ -277,7 +278,13 @@ def event_text(event: RequestEvent) -> str:
     text = event.text
     if event.kind == RequestEvent.Kind.ESCALATED:
         text = label_of(Role, text)
-    return " · ".join(x for x in (event.step_name, text) if x)
+    return " · ".join(x for x in (step_label(event, event.request.steps.all()), text) if x)
+
+
+def step_label(event: RequestEvent, steps: Iterable[RequestStep]) -> str:
+    """The name of an event's step in the active language (events keep the Chinese name;
+    the request's steps know both)."""
+    return next((s.name for s in steps if s.name_zh == event.step_name), event.step_name)
 
 
 def request_events_timeline(
@@ -293,6 +300,7 @@ def request_events_timeline(
     events = (
         RequestEvent.objects.filter(customer_id=customer.pk)
         .select_related("request__request_type", "acting_user")
+        .prefetch_related("request__steps")
         .order_by("-at", "-pk")[:limit]
     )
     return [
