@@ -50,6 +50,7 @@ def indicator_label(code: str) -> str:
 def rule_label(code: str) -> str:
     return str(RULE_LABELS.get(code, code))
 
+
 WATCH_ACTION_LABELS: dict[str, StrOrPromise] = {
     "extra_reminders": _("Extra payment reminders"),
     "field_check": _("On-site check"),

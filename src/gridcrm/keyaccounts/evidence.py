@@ -85,9 +85,9 @@ def _outages(e: dict[str, Any]) -> str:
     if e.get("days"):
         text += pgettext("sentence separator", "; ") + listing(e["days"])
     if e.get("important_customer"):
-        text += pgettext("sentence separator", "; ") + _(
-            "an important customer (%(class)s)"
-        ) % {"class": label_of(ImportanceClass, e["important_customer"])}
+        text += pgettext("sentence separator", "; ") + _("an important customer (%(class)s)") % {
+            "class": label_of(ImportanceClass, e["important_customer"])
+        }
     return text
 
 
@@ -102,9 +102,7 @@ def _visits(e: dict[str, Any]) -> str:
         "visits": listing(visits),
     }
     if e.get("words"):
-        text += pgettext("sentence separator", "; ") + _("words: %(words)s") % {
-            "words": e["words"]
-        }
+        text += pgettext("sentence separator", "; ") + _("words: %(words)s") % {"words": e["words"]}
     return text
 
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridcrm.archive.completeness import completeness_score
-from gridcrm.core.formats import number
 from gridcrm.archive.masking import mask_phone
 from gridcrm.archive.registry import all_specs
+from gridcrm.core.formats import number
 from gridcrm.credit.selectors import CustomerCreditView, customer_credit
 from gridcrm.keyaccounts import topics
 from gridcrm.keyaccounts.models import KeyAccount, Need, Stage, Visit

@@ -315,11 +315,6 @@ class Schedule(models.Model):
     delivered_kwh = models.FloatField(_("energy shed (kWh)"), null=True, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
 
-    @property
-    def action_label(self) -> str:
-        """The measure in words (错峰, 避峰, 限电)."""
-        return str(MEASURE_LABELS.get(self.action, self.action))
-
     class Meta:
         ordering = ["day", "customer"]
         verbose_name = _("schedule")
@@ -333,6 +328,11 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.customer_id} {self.day}"
+
+    @property
+    def action_label(self) -> str:
+        """The measure in words (错峰, 避峰, 限电)."""
+        return str(MEASURE_LABELS.get(self.action, self.action))
 
 
 class ScheduleNotice(models.Model):

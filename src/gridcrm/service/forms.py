@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pydantic
 from django import forms
@@ -173,8 +173,7 @@ class MatrixRuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Picked from the request types by name, not typed as codes; the formset reads
         # the types once (``matrix_type_choices``) and hands them to every row.
-        field = self.fields["request_types"]
-        assert isinstance(field, forms.MultipleChoiceField)
+        field = cast("forms.MultipleChoiceField", self.fields["request_types"])
         field.choices = type_choices if type_choices is not None else matrix_type_choices()
         field.widget.attrs["size"] = 3
 

@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridcrm.core.formats import quantity
 from gridcrm.load import events
 from gridcrm.load.errors import NoticeTooLate, PlanStateConflict
 from gridcrm.load.models import Plan, ProductionProfile, Schedule, ScheduleNotice
-from gridcrm.core.formats import quantity
 from gridcrm.load.services._common import day_start, require_planner
 
 if TYPE_CHECKING:

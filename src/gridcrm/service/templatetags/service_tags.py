@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Any
 from django import template
 from django.utils.translation import gettext as _
 
-from gridcrm.service.channel_selectors import channel_preferences_get
 from gridcrm.core.formats import listing
-from gridcrm.service import channels
+from gridcrm.service import channels, selectors
+from gridcrm.service.channel_selectors import channel_preferences_get
 from gridcrm.service.channels import channels_for
 from gridcrm.service.delivery import QUIET_END, QUIET_START
 from gridcrm.service.matrix import reasons_in
-from gridcrm.service import selectors
 from gridcrm.service.models import GraceRequest, RequestEvent, ServiceRequest
 from gridcrm.service.payments import payment_terms
 from gridcrm.service.selectors import customer_timeline
