@@ -20,7 +20,7 @@ from gridcrm.archive.choices import Segment
 from gridcrm.core.formats import listing
 from gridcrm.credit import forms, selectors, services
 from gridcrm.credit.expert import CRITERIA, DEFAULT_MATRIX, expert_build
-from gridcrm.credit.labels import INDICATOR_LABELS, WATCH_ACTION_LABELS
+from gridcrm.credit.labels import INDICATOR_LABELS, WATCH_ACTION_LABELS, model_label
 from gridcrm.credit.models import (
     GRADES_BEST_FIRST,
     Deposit,
@@ -207,7 +207,7 @@ def credit_models(request: AuthedRequest) -> HttpResponse:
             ],
             "cr": expert.detail.get("cr") if expert else None,
             "segments": [
-                (value, label, chosen.get(value, ""), active[value].label)
+                (value, label, chosen.get(value, ""), model_label(active[value].label))
                 for value, label in Segment.choices
             ],
             "kinds": ModelKind.choices,
