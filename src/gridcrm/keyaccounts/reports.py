@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from gridcrm.core.formats import person
 from gridcrm.keyaccounts import topics
+from gridcrm.keyaccounts.latent import rule_label
 from gridcrm.keyaccounts.models import FeedbackCall, Origin, Satisfaction, Stage, Visit
 from gridcrm.keyaccounts.selectors import keyaccounts_visible_to, needs_visible_to, visit_calendar
 from gridcrm.service.selectors import RequestTiming, fast_channel_timings
@@ -56,6 +57,11 @@ class LatentRule:
     open: int
     confirmed: int
     declined: int
+
+    @property
+    def label(self) -> str:
+        """The rule in words (the need it suggests)."""
+        return rule_label(self.rule)
 
     @property
     def percent(self) -> int:
@@ -111,7 +117,7 @@ class KeyAccountReport:
         managers = [c.manager for c in self.coverage]
         stage_labels = [s.label for s in self.stages]
         fast_labels = [r.label for r in self.fast]
-        rules = [r.rule for r in self.latent_rules]
+        rules = [r.label for r in self.latent_rules]
         return {
             "coverage": [
                 {

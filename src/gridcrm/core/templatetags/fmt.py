@@ -9,6 +9,7 @@ the template engine (settings ``TEMPLATES``), so every template has them unloade
     {{ visit.day|day }}                   2026-12-07
     {{ need.owner|person }}               陈静 (not the login)
     {{ labels|listing }}                  甲、乙 / a, b
+    {% translate "Cut-offs" %}{% colon %} 截断值：/ Cut-offs:
     {{ customer|display:"segment" }}      工业 (the label of a field's choices)
 """
 
@@ -18,6 +19,7 @@ import datetime as dt
 from typing import Any
 
 from django import template
+from django.utils.translation import pgettext
 
 from gridcrm.core import formats
 
@@ -76,6 +78,12 @@ def listing(items: Any) -> str:
 def person(user: Any) -> str:
     """A person by full name."""
     return formats.person(user)
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label: "：" in Chinese, ": " in English."""
+    return pgettext("after a label", ": ")
 
 
 @register.filter
