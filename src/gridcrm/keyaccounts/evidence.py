@@ -82,8 +82,11 @@ def _outages(e: dict[str, Any]) -> str:
         "faults": number(e.get("faults", 0)),
         "threshold": number(e.get("threshold")),
     }
-    if e.get("days"):
-        text += pgettext("sentence separator", "; ") + listing(e["days"])
+    days = list(e.get("days") or [])
+    if days:
+        # The latest few days say enough; the figures keep them all.
+        shown = listing(days[-5:])
+        text += pgettext("sentence separator", "; ") + (f"… {shown}" if len(days) > 5 else shown)
     if e.get("important_customer"):
         text += pgettext("sentence separator", "; ") + _("an important customer (%(class)s)") % {
             "class": label_of(ImportanceClass, e["important_customer"])

@@ -19,7 +19,7 @@
       ], locale.layout({
         margin: { t: 10, r: 10, b: 40, l: 60 },
         xaxis: { type: "date" },
-        yaxis: { title: { text: "kW" }, rangemode: "tozero" },
+        yaxis: { title: { text: data.labels.unit || "kW" }, rangemode: "tozero" },
         legend: { orientation: "h", y: 1.15 },
         font: { family: "system-ui, 'PingFang SC', 'Noto Sans CJK SC', sans-serif" },
       }), locale.config({ displayModeBar: false, responsive: true }));
