@@ -308,7 +308,7 @@ def _clean_custom(custom: CustomField, raw: Any) -> Any:
 def choice_codes(name: str) -> dict[str, str]:
     """The codes of a choice field by their labels in each language of the UI (case
     aside), so that a file may name a choice as an export writes it: by its label."""
-    model_field = Customer._meta.get_field(name)
+    model_field = spec(name).column
     codes: dict[str, str] = {}
     for language, _name in settings.LANGUAGES:
         with translation.override(language):

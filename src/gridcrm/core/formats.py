@@ -19,6 +19,7 @@ same way the pages do.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -116,12 +117,12 @@ def datetime(value: dt.datetime | None) -> str:
     return date_format(_local(value), "DATETIME_FORMAT")
 
 
-def label_of(choices: type[models.Choices] | Any, code: Any) -> str:
+def label_of(choices: type[models.Choices] | Iterable[tuple[Any, Any]], code: Any) -> str:
     """The label of ``code`` in a choices class (or a list of (code, label) pairs); the
     code itself when it is not one of them, "—" for nothing."""
     if code is None or code == "":
         return "—"
-    pairs = choices.choices if hasattr(choices, "choices") else choices
+    pairs: Iterable[tuple[Any, Any]] = choices.choices if isinstance(choices, type) else choices
     for value, label in pairs:
         if value == code or str(value) == str(code):
             return str(label)
