@@ -50,6 +50,8 @@ Variables (all optional in the demo):
 - ``GRIDCRM_REDIS_URL`` — cache and sessions in Redis (``redis://127.0.0.1:6379/0``);
   unset, a per-process memory cache and sessions in the database.
 - ``GRIDCRM_CACHE_PREFIX`` — the prefix of this installation's keys in Redis (``gridcrm``).
+- ``GRIDCRM_ALERT_ESCALATE_HOURS`` — hours an alert may stay unacknowledged before
+  ``gridcrm alerts_sweep`` escalates it to the next level (24).
 """
 
 from __future__ import annotations
@@ -128,6 +130,8 @@ INSTALLED_APPS = [
     "gridcrm.keyaccounts",
     "gridcrm.portal",
     "gridcrm.grid",
+    "gridcrm.safety",
+    "gridcrm.alerts",
     "gridcrm.demo",
     "gridcrm.ops",
     "gridcrm.web",
@@ -215,6 +219,7 @@ if SECURE_PROXY_SSL_HEADER:
     AXES_IPWARE_PROXY_ORDER = "right-most"
 API_TOKEN_DAYS = env_int("GRIDCRM_TOKEN_DAYS", default=90, minimum=1)
 # Rows of a customer import written per transaction: a crash loses at most one batch.
+ALERT_ESCALATE_HOURS = env_int("GRIDCRM_ALERT_ESCALATE_HOURS", default=24, minimum=1)
 IMPORT_BATCH_ROWS = env_int("GRIDCRM_IMPORT_BATCH_ROWS", default=20_000, minimum=1)
 JOB_HEARTBEAT_SECONDS = env_int("GRIDCRM_JOB_HEARTBEAT_SECONDS", default=30, minimum=1)
 JOB_LEASE_SECONDS = env_int(

@@ -16,6 +16,8 @@ urlpatterns = [
     path("keyaccounts/", include("gridcrm.keyaccounts.urls")),
     path("portal/", include("gridcrm.portal.urls")),
     path("grid/", include("gridcrm.grid.urls")),
+    path("safety/", include("gridcrm.safety.urls")),
+    path("alerts/", include("gridcrm.alerts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -7,12 +7,28 @@ Every row is keyed by the code the GIS/PMS export uses, so a re-import updates i
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import MeterKind
 from gridcrm.core.audit import AuditEvent
 from gridcrm.core.versioning import PublishedVersion
+
+
+class TestedEquipment(models.Model):
+    """Equipment tested at intervals (a transformer's preventive test, emergency power's
+    start-up test): the date of its last test, which the safety checks hold against
+    ``rules.TEST_INTERVAL_MONTHS[TEST_INTERVAL]`` (``grid.risks``). Blank: never tested as
+    far as the registry knows. (A meter's verification has a due date of its own.)"""
+
+    TEST_INTERVAL: ClassVar[str]
+
+    last_test_on = models.DateField(_("last test"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
 
 
 class Substation(models.Model):
@@ -67,7 +83,7 @@ class Feeder(models.Model):
         return self.name
 
 
-class Transformer(models.Model):
+class Transformer(TestedEquipment):
     """A distribution transformer on a feeder: public (公变, many customers behind it) or
     dedicated (专变, one customer's own)."""
 
@@ -90,7 +106,8 @@ class Transformer(models.Model):
     kva = models.DecimalField(_("capacity (kVA)"), max_digits=8, decimal_places=1)
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.OIL)
     year = models.PositiveSmallIntegerField(_("year made"), null=True, blank=True)
-    last_test_on = models.DateField(_("last preventive test"), null=True, blank=True)
+
+    TEST_INTERVAL = "transformer"
 
     class Meta:
         ordering = ["code"]
@@ -182,7 +199,7 @@ class SupplySource(models.Model):
         return f"{self.customer_id} ← {self.feeder_id}"
 
 
-class EmergencyPower(models.Model):
+class EmergencyPower(TestedEquipment):
     """A customer's own emergency power (自备应急电源)."""
 
     class Kind(models.TextChoices):
@@ -200,7 +217,8 @@ class EmergencyPower(models.Model):
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
     kw = models.DecimalField(_("capacity (kW)"), max_digits=8, decimal_places=1)
     start_seconds = models.PositiveIntegerField(_("start time (s)"), null=True, blank=True)
-    last_test_on = models.DateField(_("last test"), null=True, blank=True)
+
+    TEST_INTERVAL = "emergency"
 
     class Meta:
         ordering = ["code"]

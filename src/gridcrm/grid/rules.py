@@ -68,6 +68,13 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
 )
 
 
+TEST_INTERVAL_MONTHS = {"transformer": 36, "emergency": 12}
+"""How old a preventive test may be before it is overdue: a distribution transformer's
+(预防性试验, every three years for 10 kV oil and dry types) and an important customer's
+emergency power's (a start-up test at least once a year). A meter is overdue past its own
+``verification_due``."""
+
+
 class Gap:
     """The codes of the gaps a check finds, with their text for people."""
 

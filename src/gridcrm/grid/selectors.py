@@ -14,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet, Sum
 
 from gridcrm.archive.choices import ImportanceClass
-from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.archive.selectors import customers_matching, customers_visible_to
 from gridcrm.grid import rules as r
 from gridcrm.grid.errors import ElementNotFound, MayNotViewGrid
 from gridcrm.grid.models import (
@@ -57,7 +57,7 @@ def require_view(*, user: User | AnonymousUser) -> None:
         raise MayNotViewGrid
 
 
-def _scope_path(user: User | AnonymousUser) -> str | None:
+def scope_path(user: User | AnonymousUser) -> str | None:
     """``None`` for a role spanning the company; else the user's region path ("" without
     a region: nothing is inside it)."""
     if user_roles(user=user) & COMPANY_WIDE_ROLES:
@@ -71,7 +71,7 @@ def substations_visible_to(*, user: User | AnonymousUser) -> QuerySet[Substation
     whose region contains theirs or lies inside it."""
     if not can_view(user=user):
         return Substation.objects.none()
-    path = _scope_path(user)
+    path = scope_path(user)
     if path is None:
         return Substation.objects.all()
     if not path:
@@ -233,6 +233,7 @@ class ComplianceRow:
     supply: r.Supply
     required_kw: Decimal | None
     gaps: tuple[str, ...]
+    region_id: int | None = None
 
     @property
     def importance_label(self) -> str:
@@ -251,21 +252,16 @@ class ComplianceRow:
         return str(r.CONFIGURATION_LABELS[self.configuration])
 
 
-def important_customers_checked(
-    *, user: User | AnonymousUser, only_gaps: bool = False
-) -> list[ComplianceRow]:
-    """Every important customer the user may see, checked against the rules in force;
-    most important class first, then by account number."""
-    require_view(user=user)
+def _checked(customers: QuerySet[Customer], *, only_gaps: bool) -> list[ComplianceRow]:
     rules = rules_by_class()
-    customers = list(
-        customers_visible_to(user=user)
-        .filter(importance_class__in=list(r.CLASS_RANK))
-        .values_list("pk", "account_no", "name", "importance_class")
+    rows_in = list(
+        customers.filter(importance_class__in=list(r.CLASS_RANK)).values_list(
+            "pk", "account_no", "name", "importance_class", "region_id"
+        )
     )
-    known = supplies(customer_ids=[c[0] for c in customers])
+    known = supplies(customer_ids=[c[0] for c in rows_in])
     rows = []
-    for pk, account_no, name, klass in customers:
+    for pk, account_no, name, klass, region_id in rows_in:
         supply, rule = known[pk], rules[klass]
         found = tuple(r.gaps(rule, supply))
         if only_gaps and not found:
@@ -285,10 +281,26 @@ def important_customers_checked(
                     else None
                 ),
                 gaps=found,
+                region_id=region_id,
             )
         )
     rows.sort(key=lambda row: (r.CLASS_RANK[row.importance_class], row.account_no))
     return rows
+
+
+def important_customers_checked(
+    *, user: User | AnonymousUser, only_gaps: bool = False
+) -> list[ComplianceRow]:
+    """Every important customer the user may see, checked against the rules in force;
+    most important class first, then by account number."""
+    require_view(user=user)
+    return _checked(customers_visible_to(user=user), only_gaps=only_gaps)
+
+
+def important_gaps_all() -> list[ComplianceRow]:
+    """Every important customer with a gap, whoever may see them: for the checks the
+    system runs (alerts, the safety overview's figures before scoping)."""
+    return _checked(customers_matching(condition=Q()), only_gaps=True)
 
 
 # -- pages -------------------------------------------------------------------------------

@@ -59,7 +59,9 @@ class AttachmentForm(forms.Form):
 
 
 class NoticeForm(forms.Form):
-    kind = forms.ChoiceField(label=_("kind"), choices=Notice.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("kind"), choices=[c for c in Notice.Kind.choices if c[0] != Notice.Kind.HAZARD]
+    )
     topic = forms.ChoiceField(
         label=_("topic"),
         choices=[c for c in Notice.Topic.choices if c[0] != Notice.Topic.OUTAGE],

@@ -433,7 +433,7 @@ def notice_deliveries_visible_to(
 
 def notices_for_customer(*, customer: Customer) -> QuerySet[Notice]:
     """What the portal shows a customer: published policies for everyone or their region,
-    and the outage notices delivered to them."""
+    and the outage and hazard notices delivered to them."""
     path = customer.region.path
     codes = path.split(".")
     # Subqueries, not joins: joining the deliveries read every delivery of every notice
@@ -449,7 +449,7 @@ def notices_for_customer(*, customer: Customer) -> QuerySet[Notice]:
     delivered = NoticeDelivery.objects.filter(
         customer=customer, channel="in_app", sent_at__isnull=False
     ).values("notice_id")
-    outage = Q(kind=Notice.Kind.OUTAGE, pk__in=delivered)
+    outage = Q(kind__in=[Notice.Kind.OUTAGE, Notice.Kind.HAZARD], pk__in=delivered)
     return (
         Notice.objects.filter(status=Notice.Status.PUBLISHED)
         .filter(policy | outage)
