@@ -176,6 +176,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "gridcrm.web.context_processors.navigation",
             ],
+            # The formatting filters (num, qty, pct, day, when, person, display) on
+            # every page without a {% load %}: one formatting policy (core/formats.py).
+            "builtins": ["gridcrm.core.templatetags.fmt"],
         },
     },
 ]
@@ -249,6 +252,8 @@ GRIDCRM_DELIVERY_BACKOFF_SECONDS = env_int(
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Thousands grouped by "," and ISO dates in both languages (core/formats.py).
+FORMAT_MODULE_PATH = ["gridcrm.core.locale_formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -171,12 +171,12 @@ def test_the_manager_publishes_the_matrix_from_the_page(client: Client, manager:
     client.force_login(manager)
     page = client.get("/service/matrix/")
     formset = page.context["formset"]
-    data: dict[str, str] = {"version_note": "加一条规则"}
+    data: dict[str, Any] = {"version_note": "加一条规则"}
     for key, value in formset.management_form.initial.items():
         data[f"form-{key}"] = str(value)
     for n, form in enumerate(formset.forms):
         for name, value in form.initial.items():
-            data[f"form-{n}-{name}"] = "" if value is None else str(value)
+            data[f"form-{n}-{name}"] = "" if value is None else value
     n = len(formset.forms) - 1
     data[f"form-{n}-segment"] = "residential"
     data[f"form-{n}-priority"] = "2"
@@ -254,12 +254,12 @@ def test_a_bad_matrix_row_on_the_page_is_shown_and_publishes_nothing(
 
     client.force_login(manager)
     formset = client.get("/service/matrix/").context["formset"]
-    data: dict[str, str] = {"version_note": "坏规则"}
+    data: dict[str, Any] = {"version_note": "坏规则"}
     for key, value in formset.management_form.initial.items():
         data[f"form-{key}"] = str(value)
     for n, form in enumerate(formset.forms):
         for name, value in form.initial.items():
-            data[f"form-{n}-{name}"] = "" if value is None else str(value)
+            data[f"form-{n}-{name}"] = "" if value is None else value
     n = len(formset.forms) - 1
     data[f"form-{n}-priority"] = "9"
     data[f"form-{n}-note"] = "优先级超出范围"

@@ -339,7 +339,9 @@ def change_requests_visible_to(*, user: User) -> QuerySet[ChangeRequest]:
 
 def customer_history(*, customer: Customer) -> QuerySet[FieldChange]:
     """Every recorded change of the customer, newest first."""
-    return customer.history.select_related("acting_user").order_by("-at", "-pk")
+    return customer.history.select_related("acting_user", "change_request__decided_by").order_by(
+        "-at", "-pk"
+    )
 
 
 def customers_in_region(*, region_path: str) -> QuerySet[Customer]:

@@ -17,6 +17,7 @@ import pydantic
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import ImportanceClass
+from gridcrm.core.formats import label_of
 
 IMPORTANT_CLASSES = (
     ImportanceClass.SPECIAL,
@@ -39,6 +40,11 @@ class ClassRule(pydantic.BaseModel):
     min_substations: int = pydantic.Field(ge=1, le=5)
     emergency_required: bool = True
     emergency_percent: int = pydantic.Field(default=120, ge=0, le=500)
+
+    @property
+    def importance_label(self) -> str:
+        """The class in words (一级重要电力用户), for pages."""
+        return label_of(ImportanceClass, self.importance_class)
 
     @pydantic.field_validator("importance_class")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pydantic
 from django import forms
@@ -150,6 +150,11 @@ def _blank(choices: Any) -> list[tuple[str, Any]]:
     return [("", "—"), *choices]
 
 
+def matrix_type_choices() -> list[tuple[str, str]]:
+    """The request types a matrix rule may be limited to, by name."""
+    return [(t.code, t.name) for t in RequestType.objects.all()]
+
+
 class MatrixRuleForm(forms.Form):
     """One row of the matrix editor; JSON-ish fields are typed as comma-separated text."""
 
@@ -164,7 +169,9 @@ class MatrixRuleForm(forms.Form):
         ),
         required=False,
     )
-    request_types = forms.CharField(label=_("only for request types"), required=False)
+    request_types = forms.MultipleChoiceField(
+        label=_("only for request types"), required=False, widget=forms.SelectMultiple
+    )
     channel = forms.ChoiceField(
         label=_("only for channel"), choices=_blank(Channel.choices), required=False
     )
@@ -175,6 +182,16 @@ class MatrixRuleForm(forms.Form):
     extra_steps = forms.CharField(widget=forms.HiddenInput, required=False)
     note = forms.CharField(label=_("why"), max_length=200, required=False)
 
+    def __init__(
+        self, *args: Any, type_choices: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # Picked from the request types by name, not typed as codes; the formset reads
+        # the types once (``matrix_type_choices``) and hands them to every row.
+        field = cast("forms.MultipleChoiceField", self.fields["request_types"])
+        field.choices = type_choices if type_choices is not None else matrix_type_choices()
+        field.widget.attrs["size"] = 3
+
     def clean(self) -> dict[str, Any]:
         """Check a filled row against ``MatrixRuleRow`` (the shape the API and
         ``matrix_publish`` use too); ``cleaned_data["row"]`` is the rule, or ``None`` for
@@ -182,7 +199,7 @@ class MatrixRuleForm(forms.Form):
         data = super().clean() or {}
         values = {k: v for k, v in data.items() if k != "DELETE"}
         data["row"] = None
-        if data.get("DELETE") or not any(v not in (None, "") for v in values.values()):
+        if data.get("DELETE") or not any(v not in (None, "", []) for v in values.values()):
             return data
         try:
             values["extra_steps"] = json.loads(values.get("extra_steps") or "[]")

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from gridcrm.archive.masking import mask_phone
 from gridcrm.archive.selectors import customer_get, customer_get_visible
 from gridcrm.core import uploads
+from gridcrm.core.formats import label_of
 from gridcrm.jobs.services import job_start
 from gridcrm.service import forms
 from gridcrm.service.channel_selectors import (
@@ -35,6 +36,7 @@ from gridcrm.service.models import (
     Attachment,
     Breach,
     Channel,
+    LimitUnit,
     MatrixVersion,
     RequestType,
     ServiceRequest,
@@ -430,14 +432,26 @@ def notice_withdraw_view(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- configuration ---------------------------------------------------------------------
 
 
+def _extra_step_text(step: dict[str, Any]) -> str:
+    """An extra step of a matrix rule in words: "现场核实（台区经理，1 工作日）"."""
+    name = step[RequestType.name_field()]
+    return _("%(step)s (%(role)s, %(limit)s %(unit)s)") % {
+        "step": name,
+        "role": label_of(Role, step["owner_role"]),
+        "limit": step["limit_value"],
+        "unit": label_of(LimitUnit, step["limit_unit"]),
+    }
+
+
 def _matrix_initial(version: MatrixVersion | None) -> list[dict[str, Any]]:
     rows = []
     for rule in version.rules.order_by("position") if version else []:
         data = rule_as_dict(rule)
-        data["request_types"] = ", ".join(data["request_types"])
         data["reminder_days"] = (
             ", ".join(str(d) for d in data["reminder_days"]) if data["reminder_days"] else ""
         )
+        # The steps a rule adds are kept whole in a hidden field and shown in words.
+        data["extra_steps_text"] = [_extra_step_text(step) for step in data["extra_steps"]]
         data["extra_steps"] = json.dumps(data["extra_steps"], ensure_ascii=False)
         rows.append(data)
     return rows
@@ -460,7 +474,9 @@ def matrix(request: AuthedRequest) -> HttpResponse:
     current = matrix_current()
     can_edit = request.user.has_perm("service.manage_service_matrix")
     formset = forms.MatrixFormSet(
-        request.POST if request.method == "POST" else None, initial=_matrix_initial(current)
+        request.POST if request.method == "POST" else None,
+        initial=_matrix_initial(current),
+        form_kwargs={"type_choices": forms.matrix_type_choices()},
     )
     errors: dict[str, str] = {}
     if request.method == "POST":
