@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "gridcrm.service",
     "gridcrm.load",
     "gridcrm.credit",
+    "gridcrm.billing",
     "gridcrm.keyaccounts",
     "gridcrm.portal",
     "gridcrm.grid",

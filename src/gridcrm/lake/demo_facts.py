@@ -296,6 +296,8 @@ def _bills_and_payments(
                     ("paid_on", paid_on),
                     ("amount", part),
                     ("channel", channel),
+                    ("kind", "payment"),
+                    ("reverses", None),
                 ):
                     pays[name].append(value)
     return (
