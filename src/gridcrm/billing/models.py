@@ -33,6 +33,7 @@ class LateFeeRuleVersion(PublishedVersion):
         constraints = [models.UniqueConstraint(fields=["number"], name="billing_late_fee_version")]
         verbose_name = _("late-fee rule version")
         verbose_name_plural = _("late-fee rule versions")
+        permissions = [("manage_late_fees", _("Can publish the late-fee rule"))]
 
     def __str__(self) -> str:
         return f"v{self.number}"

@@ -30,7 +30,13 @@ if TYPE_CHECKING:
     from gridcrm.users.models import User
 
 AGE_BUCKETS = ("0_30", "31_90", "over_90")
+ZERO = Decimal("0.00")
 TOU_PERIODS = ("sharp", "peak", "flat", "valley")
+
+
+def today() -> date:
+    """The day accounts are reckoned as of, unless one is named (local calendar)."""
+    return timezone.localdate()
 
 
 def late_fee_rates_current() -> LateFeeRates:
@@ -123,7 +129,7 @@ def _standing(rows: list[dict[str, Any]], as_of: date) -> tuple[list[dict[str, A
 def account_view(*, customer: Customer, as_of: date | None = None) -> AccountView:
     """The customer's bills, payments, balance, arrears by age and late fees as of a day
     (today by default). The caller has checked that the customer is visible."""
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or today()
     rates = late_fee_rates_current()
     terms = credit_terms()(credit_grade_for(customer), customer.segment)
     graces = approved_grace_days(customer_id=customer.pk)
@@ -141,11 +147,11 @@ def account_view(*, customer: Customer, as_of: date | None = None) -> AccountVie
         if row["kind"] == "payment":
             paid_by_bill[row["bill_id"]].append((row["paid_on"], row["amount"]))
     lines: list[BillLine] = []
-    ageing = dict.fromkeys(AGE_BUCKETS, Decimal(0))
-    late_total = Decimal(0)
+    ageing = dict.fromkeys(AGE_BUCKETS, ZERO)
+    late_total = ZERO
     for b in reversed(bills):  # newest first
-        paid = sum((amount for _day, amount in paid_by_bill[b["bill_id"]]), Decimal(0))
-        outstanding = max(b["amount"] - paid, Decimal(0))
+        paid = sum((amount for _day, amount in paid_by_bill[b["bill_id"]]), ZERO)
+        outstanding = max(b["amount"] - paid, ZERO)
         shifted = b["due_on"] + timedelta(days=terms.due_shift_days)
         grace = graces.get(b["bill_id"], 0)
         overdue_days = max((as_of - (shifted + timedelta(days=grace))).days, 0)
@@ -182,7 +188,7 @@ def account_view(*, customer: Customer, as_of: date | None = None) -> AccountVie
                 outstanding=outstanding,
                 status=status,
                 days_overdue=overdue_days if outstanding > 0 else 0,
-                late_fee=fee if outstanding > 0 else Decimal(0),
+                late_fee=fee if outstanding > 0 else ZERO,
                 grace_request=requests.get(b["bill_id"], ""),
             )
         )
@@ -200,9 +206,9 @@ def account_view(*, customer: Customer, as_of: date | None = None) -> AccountVie
         for r in reversed(pay_rows)
         if r["paid_on"] <= as_of
     ]
-    billed = sum((b["amount"] for b in bills), Decimal(0))
-    settled = sum((r["amount"] for r in kept if r["kind"] == "payment"), Decimal(0))
-    advance = sum((r["amount"] for r in kept if r["kind"] == "advance"), Decimal(0))
+    billed = sum((b["amount"] for b in bills), ZERO)
+    settled = sum((r["amount"] for r in kept if r["kind"] == "payment"), ZERO)
+    advance = sum((r["amount"] for r in kept if r["kind"] == "advance"), ZERO)
     return AccountView(
         account_no=customer.account_no,
         as_of=as_of,
@@ -210,7 +216,7 @@ def account_view(*, customer: Customer, as_of: date | None = None) -> AccountVie
         payments=payments,
         balance=billed - settled - advance,
         advance=advance,
-        arrears=sum(ageing.values(), Decimal(0)),
+        arrears=sum(ageing.values(), ZERO),
         ageing=ageing,
         overdue_bills=sum(1 for line in lines if line.status == "overdue"),
         late_fees=late_total,

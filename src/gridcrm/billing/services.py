@@ -51,7 +51,7 @@ def late_fee_rules_publish(
     """Publish the next version of the late-fee rule; it holds from the next balances run.
     Refused without the permission (``billing.not_allowed``); rates outside 0–100 ‰, a
     negative minimum or no source article are ``billing.invalid``."""
-    if not acting_user.has_perm("billing.add_latefeeruleversion"):
+    if not acting_user.has_perm("billing.manage_late_fees"):
         raise BillingRefused(_("Your role may not change the late-fee rule."))
     problems: dict[str, str] = {}
     for name, rate in (
