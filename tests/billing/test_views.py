@@ -146,3 +146,25 @@ def test_the_late_fee_rule_is_published_by_a_manager_with_a_token(
     assert post(manager, rule)[0] == 201
     assert selectors.late_fee_rates_current().residential_per_mille == Decimal("1")
     assert BillingEvent.objects.filter(kind="rules_published").count() == 1
+
+
+def test_the_daily_run_stores_what_the_panel_shows(
+    accounts: tuple[Customer, Customer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridcrm.billing import services
+    from gridcrm.billing.models import AccountBalance
+
+    monkeypatch.setattr(services, "credit_terms", lambda: lambda grade, segment: CreditTerms())
+    count = services.balances_run(engine="duckdb", as_of=facts.AS_OF)
+    stored = {b.customer.account_no: b for b in AccountBalance.objects.select_related("customer")}
+    view = selectors.account_view(customer=accounts[1])
+
+    assert count == 2
+    n = stored[facts.N]
+    assert (n.balance, n.arrears, n.arrears_over_90, n.late_fees) == (
+        view.balance,
+        view.arrears,
+        view.ageing["over_90"],
+        view.late_fees,
+    )
+    assert (stored[facts.R].arrears, stored[facts.R].late_fees) == (Decimal("350"), Decimal("10.2"))
