@@ -168,3 +168,25 @@ def test_the_daily_run_stores_what_the_panel_shows(
         view.late_fees,
     )
     assert (stored[facts.R].arrears, stored[facts.R].late_fees) == (Decimal("350"), Decimal("10.2"))
+
+
+def test_the_demo_shows_a_reversal_a_part_and_an_advance_payment_and_arrears(
+    regions: Regions, accounts_lake: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from io import StringIO
+
+    from gridcrm.billing import demo
+    from gridcrm.billing.models import AccountBalance
+
+    household = make_customer(regions.station_a1, facts.R, "李秀英")
+    monkeypatch.setattr(selectors, "today", lambda: facts.AS_OF)
+    monkeypatch.setattr(demo.timezone, "localdate", lambda: facts.AS_OF)
+
+    demo.demo_billing_data(seed=1, stdout=StringIO())
+    view = selectors.account_view(customer=household)
+
+    kinds = {p.kind for p in view.payments}
+    assert {"reversal", "advance", "payment"} <= kinds
+    assert view.advance == Decimal("150.00")  # the lake's 50 and the demo's 100
+    assert view.arrears > 0 and view.late_fees > 0
+    assert AccountBalance.objects.filter(customer=household).exists()
