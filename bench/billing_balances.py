@@ -193,7 +193,7 @@ def pipeline_run(as_of: date) -> tuple[float, tuple[object, ...]]:
 def floor_run(as_of: date) -> tuple[float, tuple[object, ...]]:
     con = duckdb.connect(config=catalog.duckdb_config())  # the pipeline's settings
     started = time.perf_counter()
-    result = con.execute(floor_sql(as_of)).fetch_arrow_table()
+    result = con.execute(floor_sql(as_of)).to_arrow_table()
     seconds = time.perf_counter() - started
     con.register("r", result)
     return seconds, tuple(con.execute(f"SELECT {TOTALS} FROM r").fetchone() or ())
@@ -210,8 +210,8 @@ def panel_timings(as_of: date, customers: int) -> list[float]:
     from tests.conftest import make_customer, make_user
 
     call_command("migrate", verbosity=0)
-    from gridcrm.archive.services import region_create
     from gridcrm.archive.choices import RegionLevel
+    from gridcrm.archive.services import region_create
 
     company = region_create(code="YQ", name="阳泉", level=RegionLevel.COMPANY, parent=None)
     district = region_create(code="YQ01", name="城区", level=RegionLevel.DISTRICT, parent=company)

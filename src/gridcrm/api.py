@@ -16,8 +16,8 @@ from ninja.security import HttpBearer, SessionAuth
 
 from gridcrm.archive.api import changes_router, fields_router
 from gridcrm.archive.api import router as archive_router
-from gridcrm.core.errors import DomainError
 from gridcrm.billing.api import router as billing_router
+from gridcrm.core.errors import DomainError
 from gridcrm.credit.api import router as credit_router
 from gridcrm.grid.api import router as grid_router
 from gridcrm.jobs.api import router as jobs_router

@@ -71,7 +71,8 @@ def test_bad_payments_land_in_the_reject_file_and_change_nothing_else(
     after = _payments_in_lake()
     assert set(after) - set(before) == {"Q1", "Q6", "Q8", "Q9"}
     assert all(after[k] == v for k, v in before.items())
-    assert after["Q9"]["kind"] == "advance" and after["Q9"]["bill_id"] is None
+    assert after["Q9"]["kind"] == "advance"
+    assert after["Q9"]["bill_id"] is None
     assert after["Q8"]["reverses"] == "P1"
 
 

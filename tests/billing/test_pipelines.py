@@ -21,7 +21,9 @@ D = Decimal
 
 def _empty_terms() -> ibis.Table:
     return ibis.memtable(
-        pa.table({"account_no": pa.array([], pa.string()), "due_shift_days": pa.array([], pa.int64())})
+        pa.table(
+            {"account_no": pa.array([], pa.string()), "due_shift_days": pa.array([], pa.int64())}
+        )
     )
 
 

@@ -1,7 +1,7 @@
-"""Demo billing data: on top of the demo's bills and payments, a household whose last
-payment was reversed (冲正) and then paid in part, with money paid in advance (预存), and a
-business whose latest due bill's payments were reversed, so that arrears by age and late fees show; then the
-daily balances run over every customer.
+"""Demo billing data: on top of the demo's bills and payments, a household whose latest
+due bill's payment was reversed (冲正) and then paid in part, with money paid in advance
+(预存), and a business whose latest due bill's payments were reversed, so that arrears by
+age and late fees show; then the daily balances run over every customer.
 
 Call after ``gridcrm demo_facts`` (``gridcrm demo`` does, after the credit ratings: the
 due dates follow the credit policy of each customer's grade).

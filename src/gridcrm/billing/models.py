@@ -7,25 +7,27 @@ record); this app keeps only what is derived from them for pages and worklists.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.core.audit import AuditEvent
 from gridcrm.core.versioning import PublishedVersion
 
-_RATE = {"max_digits": 6, "decimal_places": 3}
+
+
+def _rate(label: Any) -> models.DecimalField[Decimal, Decimal]:
+    return models.DecimalField(label, max_digits=6, decimal_places=3)
 
 
 class LateFeeRuleVersion(PublishedVersion):
     """One published version of the late-fee rule (电费违约金); superseded, never edited."""
 
-    residential_per_mille = models.DecimalField(_("residential, ‰ a day"), **_RATE)
-    current_year_per_mille = models.DecimalField(
-        _("other customers, current year, ‰ a day"), **_RATE
-    )
-    across_years_per_mille = models.DecimalField(
-        _("other customers, across years, ‰ a day"), **_RATE
-    )
+    residential_per_mille = _rate(_("residential, ‰ a day"))
+    current_year_per_mille = _rate(_("other customers, current year, ‰ a day"))
+    across_years_per_mille = _rate(_("other customers, across years, ‰ a day"))
     minimum_yuan = models.DecimalField(_("minimum fee (yuan)"), max_digits=8, decimal_places=2)
     source = models.CharField(_("source article"), max_length=300)
 
@@ -67,7 +69,7 @@ class AccountBalance(models.Model):
         indexes = [models.Index(fields=["-arrears"], name="billing_arrears_desc")]
 
     def __str__(self) -> str:
-        return f"{self.customer_id} @ {self.as_of}"
+        return f"{self.customer.account_no} @ {self.as_of}"
 
 
 class BillingEvent(AuditEvent):

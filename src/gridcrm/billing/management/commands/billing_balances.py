@@ -24,6 +24,4 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         count = balances_run(engine=options["engine"], as_of=options["as_of"])
-        self.stdout.write(
-            f"{count} customer accounts in {time.perf_counter() - started:.1f} s"
-        )
+        self.stdout.write(f"{count} customer accounts in {time.perf_counter() - started:.1f} s")
