@@ -17,7 +17,6 @@ from gridcrm.core.audit import AuditEvent
 from gridcrm.core.versioning import PublishedVersion
 
 
-
 def _rate(label: Any) -> models.DecimalField[Decimal, Decimal]:
     return models.DecimalField(label, max_digits=6, decimal_places=3)
 

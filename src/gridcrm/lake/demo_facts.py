@@ -297,9 +297,9 @@ def _bills_and_payments(
                     ("amount", part),
                     ("channel", channel),
                     ("kind", "payment"),
-                    ("reverses", None),
                 ):
                     pays[name].append(value)
+    pays["reverses"] = [None] * len(pays["payment_id"])  # generated payments reverse none
     return (
         pa.table(bills, schema=BILLS.arrow),
         pa.table(pays, schema=PAYMENTS.arrow),
