@@ -43,6 +43,7 @@ SCRATCH = Path(tempfile.mkdtemp(prefix="billing-bench-"))
 os.environ["GRIDCRM_LAKE"] = str(ARGS.lake / "lake")
 os.environ["DATABASE_URL"] = f"sqlite:///{SCRATCH / 'bench.sqlite3'}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridcrm.settings")
+os.environ["GRIDCRM_ALLOWED_HOSTS"] = "testserver"  # the in-process test client
 
 import django  # noqa: E402
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridcrm.archive.selectors import customers_for_rating
-from gridcrm.billing import pipelines
+from gridcrm.billing import events, pipelines
 from gridcrm.billing.errors import BillingInvalid, BillingRefused
-from gridcrm.billing.models import AccountBalance, BillingEvent, LateFeeRuleVersion
+from gridcrm.billing.models import AccountBalance, LateFeeRuleVersion
 from gridcrm.billing.selectors import late_fee_rates_current
 from gridcrm.core.versioning import version_publish
 from gridcrm.credit.selectors import UNRATED_GRADE, credit_grades
@@ -77,11 +77,7 @@ def late_fee_rules_publish(
         minimum_yuan=minimum_yuan,
         source=source.strip()[:300],
     )
-    BillingEvent.objects.create(
-        acting_user=acting_user,
-        kind=BillingEvent.Kind.RULES_PUBLISHED,
-        details={"version": version.number},
-    )
+    events.rules_published(version=version, acting_user=acting_user)
     return version
 
 
@@ -170,10 +166,7 @@ def balances_run(
     result = results_compute(con, {"balances": expr}, job=job)["balances"]
     with transaction.atomic():
         count = balances_upsert(balances=result, as_of=as_of, rules_version=rates.version)
-        BillingEvent.objects.create(
-            kind=BillingEvent.Kind.BALANCES_COMPUTED,
-            details={"as_of": as_of.isoformat(), "customers": count, "rules": rates.version},
-        )
+        events.balances_computed(as_of=as_of, customers=count, rules_version=rates.version)
     if job is not None:
         job_progress(job, done=100, total=100)
     return count
