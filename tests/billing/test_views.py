@@ -196,3 +196,24 @@ def test_the_demo_shows_a_reversal_a_part_and_an_advance_payment_and_arrears(
     assert view.arrears > 0
     assert view.late_fees > 0
     assert AccountBalance.objects.filter(customer=household).exists()
+
+
+def test_the_customer_sees_their_bills_in_the_portal(
+    client: Client, accounts: tuple[Customer, Customer]
+) -> None:
+    from gridcrm.portal.services import account_bind
+
+    customer = make_user("13900000009", Role.CUSTOMER)
+    household = accounts[0]
+    account_bind(
+        user=customer, account_no=household.account_no, proof=household.certificate_no[-6:]
+    )
+    client.force_login(customer)
+
+    page = client.get(reverse("portal:bills", args=[facts.R])).content.decode()
+    other = client.get(reverse("portal:bills", args=[facts.N]))
+
+    assert 'data-testid="tab-bills"' in page
+    assert "<strong>350.00</strong>" in page
+    assert "advance payment (预存)" in page
+    assert other.status_code == 404
