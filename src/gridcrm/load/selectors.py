@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from gridcrm.archive.selectors import (
@@ -112,6 +112,17 @@ def plans_visible_to(*, user: User | AnonymousUser) -> QuerySet[Plan]:
     if not can_view_plans(user=user):
         return Plan.objects.none()
     return Plan.objects.select_related("region", "created_by")
+
+
+def plans_to_publish(*, user: User | AnonymousUser) -> QuerySet[Plan]:
+    """Solved plans not yet published: a planner's next step is to check and publish them."""
+    return plans_visible_to(user=user).filter(status=Plan.Status.SOLVED)
+
+
+def plans_in_force(*, user: User | AnonymousUser, day: dt.date) -> QuerySet[Plan]:
+    """Published plans with schedules on ``day``: customers are asked to shed load then."""
+    on_day = Schedule.objects.filter(plan=OuterRef("pk"), day=day)
+    return plans_visible_to(user=user).filter(Exists(on_day), status=Plan.Status.PUBLISHED)
 
 
 def plan_schedules(*, plan: Plan, user: User | AnonymousUser) -> QuerySet[Schedule]:

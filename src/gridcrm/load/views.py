@@ -31,11 +31,21 @@ def _slot_labels() -> list[str]:
 def plan_list(request: AuthedRequest) -> HttpResponse:
     selectors.require_view_plans(user=request.user)
     form = PlanForm(initial={"first_day": timezone.localdate() + dt.timedelta(days=2)})
+    # The home page's counts link here: ?show=to_publish (solved, not yet published) and
+    # ?show=today (published plans with schedules today).
+    show = request.GET.get("show", "")
+    if show == "to_publish":
+        plans = selectors.plans_to_publish(user=request.user)
+    elif show == "today":
+        plans = selectors.plans_in_force(user=request.user, day=timezone.localdate())
+    else:
+        show, plans = "", selectors.plans_visible_to(user=request.user)
     return render(
         request,
         "load/plan_list.html",
         {
-            "plans": selectors.plans_visible_to(user=request.user)[:50],
+            "plans": plans[:50],
+            "show": show,
             "form": form if selectors.can_plan(user=request.user) else None,
         },
     )
