@@ -206,8 +206,13 @@ def composition(request: AuthedRequest) -> HttpResponse:
     region = next((r for r in regions if r.code == query["region"]), None)
     region = region or (regions[0] if regions else None)
     grouping = query["by"] if query["by"] in selectors.GROUPINGS else "segment"
-    end: dt.date = query["end"] or timezone.localdate()
-    start: dt.date = query["start"] or end - dt.timedelta(days=28)
+    # Without dates, the window the last pipeline run precomputed (answered at once).
+    stored = selectors.composition_window_stored()
+    if not query["start"] and not query["end"] and stored is not None:
+        start, end = stored
+    else:
+        end = query["end"] or timezone.localdate()
+        start = query["start"] or end - dt.timedelta(days=28)
     season = request.GET.get("season", TypicalCurve.Season.SUMMER)
     day_type = request.GET.get("day_type", TypicalCurve.DayType.WORKDAY)
     result = (

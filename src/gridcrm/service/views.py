@@ -86,7 +86,8 @@ def queue(request: AuthedRequest) -> HttpResponse:
     """The user's work queue: most urgent first, then least time left. Supervisors (who
     may read escalations) also have "all open": every open request of their scope."""
     can_escalations = request.user.has_perm("service.view_escalations")
-    view = request.GET.get("view", "queue")
+    # A supervisor's own roles hold few steps: they land on every open request instead.
+    view = request.GET.get("view") or ("open" if can_escalations else "queue")
     if view == "open" and not can_escalations:
         view = "queue"
     due = request.GET.get("due", "")
