@@ -82,3 +82,18 @@ def test_requests_near_and_past_their_limit_are_listed_apart(
     assert rows(client, "?view=open&due=nonsense") == ({late.pk, soon.pk, later.pk}, 3)
     client.force_login(agent)
     assert rows(client, "?due=late") == ({late.pk}, 1)
+
+
+def test_the_api_answers_the_same_views_and_filters(
+    client: Client, manager: User, agent: User, customer_a: Customer
+) -> None:
+    late = opened(customer_a, agent, "过期")
+    ServiceRequest.objects.filter(pk=late.pk).update(
+        step_due_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    opened(customer_a, agent, "不急")
+    client.force_login(manager)
+    every = client.get("/api/service/requests", {"view": "open"}).json()
+    assert every["count"] == 2
+    past = client.get("/api/service/requests", {"view": "open", "due": "late"}).json()
+    assert [item["id"] for item in past["items"]] == [late.pk]

@@ -249,9 +249,10 @@ def _whole_regions(user: User | AnonymousUser, region: Region) -> list[str] | No
         return [region.path]
     if roles & _PORTFOLIO_ROLES:
         return None
-    own = user.region.path if Role.REGIONAL_COLLECTOR in roles and user.region else None
-    if own is None:
+    home: Region | None = getattr(user, "region", None)
+    if Role.REGIONAL_COLLECTOR not in roles or home is None:
         return []
+    own = home.path
     if region.path == own or region.path.startswith(f"{own}."):
         return [region.path]
     return [own] if own.startswith(f"{region.path}.") else []
