@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from gridcrm.lake.services import facts_append, pipelines_run
+from gridcrm.core.extensions import LAKE_RESULTS
+from gridcrm.lake import catalog
+from gridcrm.lake.services import facts_append, results_compute
 from gridcrm.load import selectors, services
 from gridcrm.load.models import CompositionCell, PatternCell
 from gridcrm.users.models import User
@@ -35,6 +37,14 @@ def metered(site: Site, lake_dir: Path) -> Site:
         table="readings", facts=readings(site.household, EVENING, MONDAY + dt.timedelta(days=2), 5)
     )
     return site
+
+
+def pipelines_run(*, as_of: dt.date) -> None:
+    """What the lake's pipeline run does for the load app (``LAKE_RESULTS``); the whole
+    run, with bills and payments, is read in tests/web/test_workbench.py's demo."""
+    con = catalog.connect()
+    follower = dict(LAKE_RESULTS.items())["load.composition"]
+    follower.store(results_compute(con, follower.exprs(con, as_of)), as_of)
 
 
 def _same(a: selectors.Composition, b: selectors.Composition) -> None:

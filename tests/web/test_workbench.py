@@ -20,6 +20,8 @@ from pytest_django import DjangoDbBlocker
 
 from gridcrm.archive.models import Customer
 from gridcrm.archive.services import change_request_submit
+from gridcrm.load import selectors
+from gridcrm.load.models import CompositionCell, PatternCell
 from gridcrm.service.models import ServiceRequest
 from gridcrm.users.models import User
 from gridcrm.users.roles import Role
@@ -143,6 +145,12 @@ def test_the_counts_are_scoped_to_the_user(demo: None, client: Client) -> None:
             == Customer.objects.filter(region__path__startswith=region.path).count()
         )
     assert seen["collector"]["customers"] != seen["collector2"]["customers"]
+
+
+def test_the_demos_pipeline_run_precomputed_the_composition(demo: None) -> None:
+    assert selectors.composition_window_stored() is not None
+    assert CompositionCell.objects.exists()
+    assert PatternCell.objects.exists()
 
 
 def test_the_manager_keeps_the_segment_chart_below_and_others_do_not_load_it(

@@ -378,13 +378,10 @@ class LoadEvent(AuditEvent):
 
 class CompositionWindow(models.Model):
     """The window of the precomputed regional composition (one row, written by the lake's
-    pipeline run with ``CompositionCell``) and, per region id, the days with readings."""
+    pipeline run with the ``CompositionCell`` rows)."""
 
     start = models.DateField(_("from"))
     end = models.DateField(_("until (exclusive)"))
-    days = models.JSONField(default=dict)
-    """``{"<region id>": ["YYYY-MM-DD", …]}``: the days of the window with readings of the
-    region's customers; a composition divides by the number of days of its regions' union."""
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -404,6 +401,9 @@ class CompositionCell(models.Model):
     segment = models.CharField(_("segment"), max_length=20)
     industry = models.CharField(_("industry"), max_length=3)
     kwh = models.JSONField(_("energy by slot (kWh)"), default=list)
+    days = models.JSONField(default=list)
+    """The days of the window ("YYYY-MM-DD") with readings of these customers: a group's
+    mean demand divides its energy by the number of days of its cells' union."""
 
     class Meta:
         verbose_name = _("composition cell")

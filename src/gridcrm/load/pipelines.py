@@ -66,12 +66,13 @@ def region_group_energy(
     return mine.group_by("region_id", "segment", "industry", "slot").aggregate(kwh=mine.kwh.sum())
 
 
-def region_days(readings: ir.Table, groups: ir.Table, *, start: date, end: date) -> ir.Table:
-    """The local days in ``[start, end)`` with readings of each region's customers."""
+def region_group_days(readings: ir.Table, groups: ir.Table, *, start: date, end: date) -> ir.Table:
+    """The local days in ``[start, end)`` with readings of the customers of each region,
+    segment and industry class."""
     t = _tagged(readings)
     t = t.filter((t.day >= start) & (t.day < end))
     mine = t.inner_join(groups, "account_no")
-    return mine.select("region_id", "day").distinct()
+    return mine.select("region_id", "segment", "industry", "day").distinct()
 
 
 def metered_by_slot(readings: ir.Table, accounts: list[str], days: list[date]) -> ir.Table:

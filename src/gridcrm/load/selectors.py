@@ -282,10 +282,11 @@ def _composition_stored(
     ids = _region_ids(paths)
     names = dict(users.regions_all().values_list("pk", "name")) if grouping == "station" else {}
     kwh: dict[str, list[float]] = {}
+    days: dict[str, set[str]] = {}
     cells = CompositionCell.objects.filter(region_id__in=ids).values_list(
-        "region_id", "segment", "industry", "kwh"
+        "region_id", "segment", "industry", "kwh", "days"
     )
-    for region_id, segment, industry, values in cells:
+    for region_id, segment, industry, values, cell_days in cells:
         if grouping == "station":
             key = names.get(region_id, "")
         elif grouping == "industry":
@@ -295,11 +296,13 @@ def _composition_stored(
         acc = kwh.setdefault(key, [0.0] * 96)
         for slot, value in enumerate(values):
             acc[slot] += value
-    days = len({d for i in ids for d in window.days.get(str(i), [])})
-    if not days:
-        return Composition([], {}, start, end)
-    hours = days * HOURS_PER_INTERVAL
-    kw = {g: [round(v / hours, 2) for v in values] for g, values in kwh.items()}
+        days.setdefault(key, set()).update(cell_days)
+    # As from the readings: a group's energy over the days its customers have readings.
+    kw = {
+        g: [round(v / (len(days[g]) * HOURS_PER_INTERVAL), 2) for v in values]
+        for g, values in kwh.items()
+        if days[g]
+    }
     ordered = sorted(kw, key=lambda g: -sum(kw[g]))
     return Composition(ordered, kw, start, end)
 

@@ -63,7 +63,7 @@ def composition_exprs(con: Any, as_of: dt.date) -> dict[str, Any]:
     groups = ibis.memtable(_groups())
     return {
         "cells": pipelines.region_group_energy(readings, groups, start=start, end=end),
-        "days": pipelines.region_days(readings, groups, start=start, end=end),
+        "days": pipelines.region_group_days(readings, groups, start=start, end=end),
     }
 
 
@@ -76,27 +76,32 @@ def composition_store(results: dict[str, pa.Table], as_of: dt.date) -> int:
         for row in results["cells"].to_pylist():
             key = (int(row["region_id"]), str(row["segment"]), str(row["industry"]))
             cells.setdefault(key, [0.0] * 96)[int(row["slot"])] = float(row["kwh"] or 0.0)
-    days: dict[str, list[str]] = {}
+    days: dict[tuple[int, str, str], list[str]] = {}
     if "days" in results:
         for row in results["days"].to_pylist():
-            days.setdefault(str(row["region_id"]), []).append(row["day"].isoformat())
+            key = (int(row["region_id"]), str(row["segment"]), str(row["industry"]))
+            days.setdefault(key, []).append(row["day"].isoformat())
     with transaction.atomic():
         CompositionCell.objects.bulk_create(
             [
-                CompositionCell(region_id=r, segment=s, industry=i, kwh=kwh)
+                CompositionCell(
+                    region_id=r,
+                    segment=s,
+                    industry=i,
+                    kwh=kwh,
+                    days=sorted(days.get((r, s, i), [])),
+                )
                 for (r, s, i), kwh in cells.items()
             ],
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["region", "segment", "industry"],
-            update_fields=["kwh"],
+            update_fields=["kwh", "days"],
         )
         _drop_stale(cells)
         CompositionWindow.objects.all().delete()
         if cells:
-            CompositionWindow.objects.create(
-                start=start, end=end, days={k: sorted(v) for k, v in days.items()}
-            )
+            CompositionWindow.objects.create(start=start, end=end)
     return len(cells)
 
 
