@@ -19,13 +19,10 @@ from django.test import Client, override_settings
 from pytest_django import DjangoDbBlocker
 
 from gridcrm.archive.models import Customer
-from gridcrm.archive.services import change_request_submit
 from gridcrm.load import selectors
 from gridcrm.load.models import CompositionCell, PatternCell
 from gridcrm.service.models import ServiceRequest
 from gridcrm.users.models import User
-from gridcrm.users.roles import Role
-from tests.conftest import Regions, make_user
 
 CUSTOMERS = 300
 
@@ -165,21 +162,3 @@ def test_the_manager_keeps_the_segment_chart_below_and_others_do_not_load_it(
     html = client.get("/").content.decode()
     assert 'data-testid="segment-chart"' not in html
     assert "plotly" not in html
-
-
-def test_an_archive_officer_does_not_count_their_own_change_request(
-    regions: Regions, customer_a: Customer, archivist: User, client: Client
-) -> None:
-    other = make_user("archivist2", Role.ARCHIVE_OFFICER)
-    for who in (archivist, other):
-        change_request_submit(
-            customer=customer_a,
-            field="contracted_kva",
-            new_value="50",
-            reason="增容",
-            acting_user=who,
-        )
-    client.force_login(archivist)
-    counts = {k: n for k, _u, n in tiles(client)}
-    assert counts["changes-to-decide"] == 1
-    assert rows_behind(client, "/customers/changes/") == 1
