@@ -63,6 +63,7 @@ def main() -> None:
     var = args.var.resolve()
     os.environ["GRIDCRM_VAR"] = str(var)
     os.environ["DATABASE_URL"] = f"sqlite:///{var / 'gridcrm.sqlite3'}"
+    os.environ["GRIDCRM_LAKE"] = str(var / "lake")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridcrm.settings")
     os.environ.setdefault("GRIDCRM_ALLOWED_HOSTS", "testserver,localhost")
     build(var, args.customers, args.seed)
