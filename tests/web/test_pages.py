@@ -7,6 +7,8 @@ from django.test import Client
 
 from gridcrm.archive.models import Customer
 from gridcrm.users.models import User
+from gridcrm.users.roles import Role
+from tests.conftest import Regions, make_user
 
 
 def _chart_series(html: str) -> list[dict[str, object]]:
@@ -15,15 +17,24 @@ def _chart_series(html: str) -> list[dict[str, object]]:
     return json.loads(match.group(1).replace("&quot;", '"'))  # type: ignore[no-any-return]
 
 
-def test_the_overview_charts_the_customers_the_user_can_see(
+def test_the_managers_home_charts_the_customers_by_station_below_the_workbench(
+    regions: Regions, customer_a: Customer, customer_b: Customer, client: Client
+) -> None:
+    client.force_login(make_user("manager", Role.MARKETING_MANAGER))
+    html = client.get("/").content.decode()
+    series = {s["name"]: s for s in _chart_series(html)}
+    assert series["居民"]["x"] == ["北大街供电所", "秀水供电所"]
+    assert series["居民"]["y"] == [1, 0]
+    assert series["工业"]["y"] == [0, 1]
+
+
+def test_a_collectors_home_counts_their_station_without_the_chart(
     collector_a: User, customer_a: Customer, customer_b: Customer, client: Client
 ) -> None:
     client.force_login(collector_a)
     html = client.get("/").content.decode()
-    series = {s["name"]: s for s in _chart_series(html)}
-    assert series["居民"]["x"] == ["北大街供电所"]
-    assert series["居民"]["y"] == [1]
-    assert series["工业"]["y"] == [0]
+    assert 'data-testid="count-customers" data-count="1"' in html
+    assert "data-series" not in html
     assert "秀水供电所" not in html
 
 

@@ -330,6 +330,12 @@ def change_requests_pending(*, user: User) -> QuerySet[ChangeRequest]:
     )
 
 
+def change_requests_to_decide(*, user: User) -> QuerySet[ChangeRequest]:
+    """The pending change requests this user may decide: those of customers they can see
+    that someone else asked for (four eyes: nobody approves their own), oldest first."""
+    return change_requests_pending(user=user).exclude(requested_by=user)
+
+
 def change_requests_visible_to(*, user: User) -> QuerySet[ChangeRequest]:
     """Change requests of customers the user can see."""
     return ChangeRequest.objects.filter(

@@ -36,7 +36,7 @@ from gridcrm.archive.registry import Category, FieldSpec, Tier
 from gridcrm.archive.rule_sets import rule_row_dict, rules_publish
 from gridcrm.archive.rules import OPS, published_version, rule_inputs, rule_targets
 from gridcrm.archive.selectors import (
-    change_requests_pending,
+    change_requests_to_decide,
     change_requests_visible_to,
     completeness_rates,
     credit_list_sources,
@@ -320,7 +320,8 @@ def change_request_new(request: AuthedRequest, account_no: str) -> HttpResponse:
 def change_request_list(request: AuthedRequest) -> HttpResponse:
     """Pending requests for archive officers; everyone sees the requests they may see."""
     approver = request.user.has_perm("archive.approve_customer_change")
-    pending = list(change_requests_pending(user=request.user)[:200]) if approver else []
+    # Only those someone else asked for: one's own are under "My requests" (four eyes).
+    pending = list(change_requests_to_decide(user=request.user)[:200]) if approver else []
     mine = list(
         change_requests_visible_to(user=request.user).filter(requested_by=request.user)[:50]
     )

@@ -135,6 +135,23 @@ FILE_PURGERS: ExtensionPoint[FilePurger] = ExtensionPoint("file_purgers")
 WORKER_RECOVERY: ExtensionPoint[Callable[[], None]] = ExtensionPoint("worker_recovery")
 
 
+@dataclass(frozen=True)
+class LakeResult:
+    """A result an app derives from the lake in every pipeline run (``gridcrm
+    lake_pipelines``, the lake page's run): ``exprs(con, as_of)`` gives its Ibis
+    expressions by name (none when there is nothing to compute), which are computed whole
+    with the run's own before anything is stored; ``store(results, as_of)`` writes them,
+    by the same names, inside the run's transaction and returns how many rows it wrote."""
+
+    exprs: Callable[[Any, date], dict[str, Any]]
+    store: Callable[[dict[str, Any], date], int]
+
+
+# What other apps precompute from the lake in the lake's pipeline run (the load app's
+# regional composition).
+LAKE_RESULTS: ExtensionPoint[LakeResult] = ExtensionPoint("lake_results")
+
+
 # Who grades customers for the service app (the credit app); ``None``: everyone is A.
 CREDIT_GRADE: Slot[Callable[[Customer], str] | None] = Slot("credit_grade", None)
 

@@ -20,6 +20,11 @@ def jobs_visible_to(*, user: User) -> QuerySet[Job]:
     return Job.objects.filter(created_by=user)
 
 
+def jobs_unfinished(*, user: User) -> QuerySet[Job]:
+    """The user's jobs still queued or running (imports, exports, batches)."""
+    return jobs_visible_to(user=user).filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+
+
 def running_job_ids() -> list[int]:
     """The jobs a worker is running now (a backup lists them in its manifest)."""
     return list(Job.objects.filter(status=JobStatus.RUNNING).values_list("pk", flat=True))

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from gridcrm.core.files import stored_path
 from gridcrm.jobs.models import Job
-from gridcrm.jobs.selectors import jobs_visible_to
+from gridcrm.jobs.selectors import jobs_unfinished, jobs_visible_to
 from gridcrm.jobs.services import files_purge_start, job_cancel, job_rerun
 from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
@@ -25,9 +25,10 @@ def _visible_job(request: AuthedRequest, job_id: int) -> Job:
 
 @login_required
 def job_list(request: AuthedRequest) -> HttpResponse:
-    """The user's recent jobs."""
-    jobs = jobs_visible_to(user=request.user)[:50]
-    return render(request, "jobs/job_list.html", {"jobs": jobs})
+    """The user's recent jobs; ``?active=1``: only those still queued or running."""
+    active = request.GET.get("active") == "1"
+    shown = jobs_unfinished(user=request.user) if active else jobs_visible_to(user=request.user)
+    return render(request, "jobs/job_list.html", {"jobs": shown[:50], "active": active})
 
 
 @login_required

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -162,6 +162,29 @@ def need_board(*, user: User | AnonymousUser) -> dict[str, list[Need]]:
     return board
 
 
+# Needs that wait for a role's move: a specialist screens reported needs; a manager
+# proposes analysed ones to the customer and records the customer's answer.
+_WAITING_STAGES: dict[Role, tuple[str, ...]] = {
+    Role.BUSINESS_SPECIALIST: (Stage.REPORTED,),
+    Role.KEY_ACCOUNT_MANAGER: (Stage.ANALYSED, Stage.PROPOSED),
+}
+
+
+def reports_waiting_for(*, user: User | AnonymousUser) -> QuerySet[NeedsReport]:
+    """The visible needs reports with a need waiting for this user's move: for a business
+    specialist a reported need to assess, for a key-account manager an analysed or
+    proposed need to raise with the customer or to record the answer of."""
+    roles = _roles(user)
+    stages = sorted({s for role in roles for s in _WAITING_STAGES.get(role, ())})
+    waiting = Need.objects.filter(report=OuterRef("pk"), stage__in=stages)
+    return reports_visible_to(user=user).filter(Exists(waiting))
+
+
+def notifications_unread(*, user: User | AnonymousUser) -> QuerySet[Notification]:
+    """The user's fast-channel messages not yet read, newest first."""
+    return notifications_of(user=user).filter(read_at__isnull=True)
+
+
 @dataclass(frozen=True)
 class VisitDue:
     account: KeyAccount
@@ -196,6 +219,12 @@ def visit_calendar(*, user: User | AnonymousUser, today: dt.date) -> list[VisitD
         for account in portfolio(user=user).annotate(last=Max("visits__visited_on"))
     ]
     return sorted(rows, key=lambda r: (r.due_on, r.account.customer.account_no))
+
+
+def visits_due(*, user: User | AnonymousUser, today: dt.date) -> list[VisitDue]:
+    """The accounts of ``visit_calendar`` whose visit is overdue or due within
+    ``DUE_SOON_DAYS``, most urgent first."""
+    return [r for r in visit_calendar(user=user, today=today) if r.status != "ok"]
 
 
 def visit_due(*, account: KeyAccount, today: dt.date) -> VisitDue:

@@ -62,12 +62,17 @@ def portfolio(request: AuthedRequest) -> HttpResponse:
     _viewer(request)
     rows = selectors.visit_calendar(user=request.user, today=timezone.localdate())
     counts = {s: sum(1 for r in rows if r.status == s) for s in ("overdue", "due", "ok")}
+    # ?due=1: only the visits overdue or due soon (the home page's count links here).
+    due_only = request.GET.get("due") == "1"
+    if due_only:
+        rows = [r for r in rows if r.status != "ok"]
     return render(
         request,
         "keyaccounts/portfolio.html",
         {
             "rows": rows,
             "counts": counts,
+            "due_only": due_only,
             "rule_labels": RULE_LABELS,
             "unread": selectors.notifications_of(user=request.user)
             .filter(read_at__isnull=True)
@@ -267,10 +272,21 @@ def messages_list(request: AuthedRequest) -> HttpResponse:
     """The manager's messages about their accounts' fast-channel requests; opening the
     page marks them read."""
     _viewer(request)
-    rows = list(selectors.notifications_of(user=request.user)[:200])
+    # ?unread=1: only those not yet read (the home page's count links here).
+    unread_only = request.GET.get("unread") == "1"
+    shown = (
+        selectors.notifications_unread(user=request.user)
+        if unread_only
+        else selectors.notifications_of(user=request.user)
+    )
+    rows = list(shown[:200])
     unread = {n.pk for n in rows if n.read_at is None}
     fastchannel.notifications_mark_read(user=request.user)
-    return render(request, "keyaccounts/messages.html", {"rows": rows, "unread": unread})
+    return render(
+        request,
+        "keyaccounts/messages.html",
+        {"rows": rows, "unread": unread, "unread_only": unread_only},
+    )
 
 
 def _may_call_back(request: AuthedRequest) -> None:
@@ -320,8 +336,15 @@ def feedback_record(request: AuthedRequest, request_id: int) -> HttpResponse:
 def report_list(request: AuthedRequest) -> HttpResponse:
     """Needs reports: a specialist's inbox, a manager's sent reports."""
     _viewer(request)
-    reports = selectors.reports_visible_to(user=request.user).prefetch_related("needs")[:200]
-    return render(request, "keyaccounts/reports.html", {"reports": reports})
+    # ?waiting=1: only the reports with a need waiting for this user's move.
+    waiting = request.GET.get("waiting") == "1"
+    shown = (
+        selectors.reports_waiting_for(user=request.user)
+        if waiting
+        else selectors.reports_visible_to(user=request.user)
+    )
+    reports = shown.prefetch_related("needs")[:200]
+    return render(request, "keyaccounts/reports.html", {"reports": reports, "waiting": waiting})
 
 
 @login_required

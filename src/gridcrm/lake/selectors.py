@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -80,20 +81,41 @@ class LoadCurve:
         return not self.times
 
 
+# A curve (at most a month) and its typical day (30 days) need the customer's last 30 days
+# of readings: the newest monthly partitions hold them, so a 360° page reads those and
+# not the whole lake; a customer whose readings stop earlier has the rest read too.
+_RECENT_MONTHS = 3
+
+
+def _readings_of(con: duckdb.DuckDBPyConnection, files: list[Path], account_no: str) -> None:
+    """The customer's (ts, kwh) readings in these files, as the temporary table ``mine``."""
+    con.execute("DROP TABLE IF EXISTS mine")
+    con.read_parquet([str(p) for p in files]).filter(
+        duckdb.ColumnExpression("account_no") == duckdb.ConstantExpression(account_no)
+    ).select("ts, kwh").create("mine")
+
+
 def load_curve(*, customer: Customer, days: int = 7) -> LoadCurve:
     """The last ``days`` days of a customer's readings (summed over its meters)."""
     files = catalog.partition_files("readings")
     empty = LoadCurve(customer.account_no, [], [], [], "", "")
     if not files:
         return empty
+    months = sorted({p.parent.name.removeprefix("month=") for p in files})
+    recent = months[-_RECENT_MONTHS:]
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.read_parquet([str(p) for p in files]).filter(
-        duckdb.ColumnExpression("account_no") == duckdb.ConstantExpression(customer.account_no)
-    ).select("ts, kwh").create_view("mine")
+    _readings_of(con, catalog.partition_files("readings", months=recent), customer.account_no)
     row = con.execute("SELECT max(ts) FROM mine").fetchone()
     last: datetime | None = row[0] if row else None
+    # A day's margin: the partitions are by month, the readings' days local.
+    oldest_read = datetime.fromisoformat(f"{recent[0]}-01").replace(tzinfo=UTC) + timedelta(days=1)
+    if len(months) > len(recent) and (last is None or last - timedelta(days=31) < oldest_read):
+        _readings_of(con, files, customer.account_no)
+        row = con.execute("SELECT max(ts) FROM mine").fetchone()
+        last = row[0] if row else None
     if last is None:
+        con.close()
         return empty
     last = last.astimezone(UTC)
     since = last - timedelta(days=days) + timedelta(minutes=15)

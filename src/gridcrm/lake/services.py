@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from gridcrm.archive.selectors import customer_account_numbers, customer_ids_by_account
 from gridcrm.archive.services import customers_facts_apply
 from gridcrm.core import retention, uploads
+from gridcrm.core.extensions import LAKE_RESULTS
 from gridcrm.core.files import stored_name, stored_path
 from gridcrm.jobs.selectors import job_cancel_requested
 from gridcrm.jobs.services import job_progress, job_start
@@ -507,18 +508,23 @@ def pipelines_run(
     payments = catalog.table(con, "payments")
     readings = catalog.table(con, "readings")
     clock = pipelines.current_tou_clock()
-    results = results_compute(
-        con,
-        {
-            "features": pipelines.customer_month_features(bills, readings, clock),
-            "behaviour": pipelines.payment_behaviour(bills, payments, as_of=as_of),
-        },
-        job=job,
-    )
+    exprs = {
+        "features": pipelines.customer_month_features(bills, readings, clock),
+        "behaviour": pipelines.payment_behaviour(bills, payments, as_of=as_of),
+    }
+    # Other apps' results (LAKE_RESULTS) are computed and stored with the run's own.
+    followers = LAKE_RESULTS.items()
+    for key, follower in followers:
+        exprs.update({f"{key}:{n}": e for n, e in follower.exprs(con, as_of).items()})
+    results = results_compute(con, exprs, job=job)
     with transaction.atomic():
         feature_rows = load_features_upsert(features=results["features"])
         behaviour_rows = payment_behaviour_upsert(behaviour=results["behaviour"], as_of=as_of)
         archive_facts_refresh(as_of=as_of)
+        for key, follower in followers:
+            prefix = f"{key}:"
+            mine = {n[len(prefix) :]: t for n, t in results.items() if n.startswith(prefix)}
+            follower.store(mine, as_of)
     if job is not None:
         job_progress(job, done=100, total=100)
     return PipelineRun(

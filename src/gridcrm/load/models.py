@@ -391,3 +391,70 @@ class LoadEvent(AuditEvent):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CompositionWindow(models.Model):
+    """The window of the precomputed regional composition (one row, written by the lake's
+    pipeline run with the ``CompositionCell`` rows)."""
+
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until (exclusive)"))
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("composition window")
+        verbose_name_plural = _("composition windows")
+
+    def __str__(self) -> str:
+        return f"{self.start}–{self.end}"
+
+
+class CompositionCell(models.Model):
+    """The energy (kWh) per 15-minute slot, summed over the window's days, of the customers
+    of one region (supply station), segment and industry class (GB/T 4754 prefix, "—"
+    when unknown): the building block the composition page adds up."""
+
+    region = models.ForeignKey("users.Region", on_delete=models.CASCADE, related_name="+")
+    segment = models.CharField(_("segment"), max_length=20)
+    industry = models.CharField(_("industry"), max_length=3)
+    kwh = models.JSONField(_("energy by slot (kWh)"), default=list)
+    days = models.JSONField(default=list)
+    """The days of the window ("YYYY-MM-DD") with readings of these customers: a group's
+    mean demand divides its energy by the number of days of its cells' union."""
+
+    class Meta:
+        verbose_name = _("composition cell")
+        verbose_name_plural = _("composition cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "segment", "industry"], name="load_composition_cell_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.segment} {self.industry}"
+
+
+class PatternCell(models.Model):
+    """The typical curves of one region's customers of one season, day type and named
+    pattern: how many, and the sum of their normalised shapes (each curve ÷ its mean),
+    written with the curves (``typical_curves_refresh``) for the composition page."""
+
+    region = models.ForeignKey("users.Region", on_delete=models.CASCADE, related_name="+")
+    season = models.CharField(_("season"), max_length=15, choices=TypicalCurve.Season.choices)
+    day_type = models.CharField(_("day type"), max_length=10, choices=TypicalCurve.DayType.choices)
+    pattern = models.CharField(_("pattern"), max_length=30)
+    curves = models.PositiveIntegerField(_("curves"))
+    shape_sum = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("pattern cell")
+        verbose_name_plural = _("pattern cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "season", "day_type", "pattern"], name="load_pattern_cell_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.season} {self.day_type} {self.pattern}"

@@ -54,6 +54,27 @@ def group_load(readings: ir.Table, groups: ir.Table, *, start: date, end: date) 
     return per.select("group", "slot", kw=per.kwh / (per.days.cast("float64") * HOURS_PER_INTERVAL))
 
 
+def region_group_energy(
+    readings: ir.Table, groups: ir.Table, *, start: date, end: date
+) -> ir.Table:
+    """Energy (kWh) per region, segment, industry class and slot summed over the local
+    days in ``[start, end)`` (``groups``: account_no → region_id, segment, industry): the
+    cells the regional composition adds up for any region and grouping."""
+    t = _tagged(readings)
+    t = t.filter((t.day >= start) & (t.day < end))
+    mine = t.inner_join(groups, "account_no")
+    return mine.group_by("region_id", "segment", "industry", "slot").aggregate(kwh=mine.kwh.sum())
+
+
+def region_group_days(readings: ir.Table, groups: ir.Table, *, start: date, end: date) -> ir.Table:
+    """The local days in ``[start, end)`` with readings of the customers of each region,
+    segment and industry class."""
+    t = _tagged(readings)
+    t = t.filter((t.day >= start) & (t.day < end))
+    mine = t.inner_join(groups, "account_no")
+    return mine.select("region_id", "segment", "industry", "day").distinct()
+
+
 def metered_by_slot(readings: ir.Table, accounts: list[str], days: list[date]) -> ir.Table:
     """Demand (kW) per customer, local day and slot for some customers on some days."""
     t = _tagged(readings.filter(readings.account_no.isin(accounts)))

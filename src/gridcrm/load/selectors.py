@@ -9,18 +9,23 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
+from gridcrm.archive.choices import Segment
 from gridcrm.archive.selectors import (
     customer_get_visible,
     customers_in_region,
     customers_visible_to,
 )
 from gridcrm.lake import catalog
+from gridcrm.lake.pipelines import HOURS_PER_INTERVAL
 from gridcrm.load import clustering, knowledge, pipelines
 from gridcrm.load.errors import MayNotManageTou, MayNotPlan, MayNotViewKnowledge, UnknownRegion
 from gridcrm.load.models import (
+    CompositionCell,
+    CompositionWindow,
+    PatternCell,
     Plan,
     ProductionProfile,
     Schedule,
@@ -29,6 +34,7 @@ from gridcrm.load.models import (
     TypicalCurve,
 )
 from gridcrm.users import selectors as users
+from gridcrm.users.roles import COMPANY_WIDE_ROLES, Role
 
 if TYPE_CHECKING:
     from gridcrm.archive.models import Customer
@@ -112,6 +118,17 @@ def plans_visible_to(*, user: User | AnonymousUser) -> QuerySet[Plan]:
     if not can_view_plans(user=user):
         return Plan.objects.none()
     return Plan.objects.select_related("region", "created_by")
+
+
+def plans_to_publish(*, user: User | AnonymousUser) -> QuerySet[Plan]:
+    """Solved plans not yet published: a planner's next step is to check and publish them."""
+    return plans_visible_to(user=user).filter(status=Plan.Status.SOLVED)
+
+
+def plans_in_force(*, user: User | AnonymousUser, day: dt.date) -> QuerySet[Plan]:
+    """Published plans with schedules on ``day``: customers are asked to shed load then."""
+    on_day = Schedule.objects.filter(plan=OuterRef("pk"), day=day)
+    return plans_visible_to(user=user).filter(Exists(on_day), status=Plan.Status.PUBLISHED)
 
 
 def plan_schedules(*, plan: Plan, user: User | AnonymousUser) -> QuerySet[Schedule]:
@@ -204,8 +221,90 @@ def _group_key(customer: Customer, grouping: str) -> str:
     if grouping == "station":
         return customer.region.name
     if grouping == "industry":
-        return (customer.industry_code or "—")[:3]
+        return industry_class(customer.industry_code)
     return str(customer.get_segment_display())
+
+
+UNKNOWN_INDUSTRY = "—"
+
+
+def industry_class(code: str | None) -> str:
+    """The GB/T 4754 prefix a composition groups industries by; "—" when unknown."""
+    return (code or UNKNOWN_INDUSTRY)[:3]
+
+
+# Roles whose customers are a portfolio, not whole regions: the precomputed cells (sums
+# per supply station) cannot answer for them.
+_PORTFOLIO_ROLES = frozenset({Role.KEY_ACCOUNT_MANAGER, Role.BUSINESS_SPECIALIST, Role.CUSTOMER})
+
+
+def _whole_regions(user: User | AnonymousUser, region: Region) -> list[str] | None:
+    """The paths of the regions under ``region`` whose every customer the user sees, when
+    the user's customers under ``region`` are exactly such whole regions (as
+    ``customers_visible_to`` draws them); ``None`` when they are not (a portfolio)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    roles = users.user_roles(user=user)
+    if roles & COMPANY_WIDE_ROLES:
+        return [region.path]
+    if roles & _PORTFOLIO_ROLES:
+        return None
+    home: Region | None = getattr(user, "region", None)
+    if Role.REGIONAL_COLLECTOR not in roles or home is None:
+        return []
+    own = home.path
+    if region.path == own or region.path.startswith(f"{own}."):
+        return [region.path]
+    return [own] if own.startswith(f"{region.path}.") else []
+
+
+def _region_ids(paths: list[str]) -> list[int]:
+    return sorted({i for path in paths for i in users.region_ids_under(path=path)})
+
+
+def composition_window_stored() -> tuple[dt.date, dt.date] | None:
+    """``[start, end)`` of the precomputed composition, if a pipeline run stored one."""
+    window = CompositionWindow.objects.order_by("-pk").first()
+    return (window.start, window.end) if window else None
+
+
+def _composition_stored(
+    user: User | AnonymousUser, region: Region, grouping: str, start: dt.date, end: dt.date
+) -> Composition | None:
+    """The composition from the precomputed cells, or ``None`` when they cannot answer
+    (another window, or a user whose customers are not whole regions)."""
+    window = CompositionWindow.objects.order_by("-pk").first()
+    if window is None or (window.start, window.end) != (start, end):
+        return None
+    paths = _whole_regions(user, region)
+    if paths is None:
+        return None
+    ids = _region_ids(paths)
+    names = dict(users.regions_all().values_list("pk", "name")) if grouping == "station" else {}
+    kwh: dict[str, list[float]] = {}
+    days: dict[str, set[str]] = {}
+    cells = CompositionCell.objects.filter(region_id__in=ids).values_list(
+        "region_id", "segment", "industry", "kwh", "days"
+    )
+    for region_id, segment, industry, values, cell_days in cells:
+        if grouping == "station":
+            key = names.get(region_id, "")
+        elif grouping == "industry":
+            key = industry
+        else:
+            key = str(Segment(segment).label) if segment in Segment.values else segment
+        acc = kwh.setdefault(key, [0.0] * 96)
+        for slot, value in enumerate(values):
+            acc[slot] += value
+        days.setdefault(key, set()).update(cell_days)
+    # As from the readings: a group's energy over the days its customers have readings.
+    kw = {
+        g: [round(v / (len(days[g]) * HOURS_PER_INTERVAL), 2) for v in values]
+        for g, values in kwh.items()
+        if days[g]
+    }
+    ordered = sorted(kw, key=lambda g: -sum(kw[g]))
+    return Composition(ordered, kw, start, end)
 
 
 def composition(
@@ -218,7 +317,27 @@ def composition(
     engine: str | None = None,
 ) -> Composition:
     """Mean demand per slot of the visible customers of ``region``, by station, segment
-    or industry (GB/T 4754 class prefix), from the lake's readings in ``[start, end)``."""
+    or industry (GB/T 4754 class prefix), from the lake's readings in ``[start, end)``:
+    from the cells the last pipeline run precomputed when they answer the question
+    (its window, a user who sees whole regions), else from the readings."""
+    stored = _composition_stored(user, region, grouping, start, end)
+    if stored is not None:
+        return stored
+    return composition_from_readings(
+        user=user, region=region, grouping=grouping, start=start, end=end, engine=engine
+    )
+
+
+def composition_from_readings(
+    *,
+    user: User | AnonymousUser,
+    region: Region,
+    grouping: str,
+    start: dt.date,
+    end: dt.date,
+    engine: str | None = None,
+) -> Composition:
+    """``composition`` computed from the lake's readings (any window, any scope)."""
     customers = (
         customers_visible_to(user=user)
         .filter(pk__in=region_customers(region=region))
@@ -252,7 +371,23 @@ class PatternSummary:
 def pattern_summary(
     *, user: User | AnonymousUser, region: Region, season: str, day_type: str
 ) -> PatternSummary:
-    """Clusters of the normalised typical curves of the region's visible customers."""
+    """The load patterns of the region's visible customers' typical curves of a season
+    and day type: the mean normalised shape and the number of curves of each pattern the
+    curves run named (from its precomputed cells when they answer, see ``composition``);
+    for a portfolio, or before a curves run stored cells, the curves clustered anew."""
+    paths = _whole_regions(user, region)
+    if paths is not None and PatternCell.objects.exists():
+        sums: dict[str, tuple[list[float], int]] = {}
+        cells = PatternCell.objects.filter(
+            region_id__in=_region_ids(paths), season=season, day_type=day_type
+        ).values_list("pattern", "shape_sum", "curves")
+        for pattern, shape, n in cells:
+            acc, total = sums.get(pattern, ([0.0] * 96, 0))
+            sums[pattern] = ([a + v for a, v in zip(acc, shape, strict=True)], total + n)
+        return PatternSummary(
+            {p: [round(v / n, 4) for v in shape] for p, (shape, n) in sums.items()},
+            {p: n for p, (_shape, n) in sums.items()},
+        )
     curves = list(
         TypicalCurve.objects.filter(
             customer__in=customers_visible_to(user=user).filter(

@@ -31,11 +31,21 @@ def _slot_labels() -> list[str]:
 def plan_list(request: AuthedRequest) -> HttpResponse:
     selectors.require_view_plans(user=request.user)
     form = PlanForm(initial={"first_day": timezone.localdate() + dt.timedelta(days=2)})
+    # The home page's counts link here: ?show=to_publish (solved, not yet published) and
+    # ?show=today (published plans with schedules today).
+    show = request.GET.get("show", "")
+    if show == "to_publish":
+        plans = selectors.plans_to_publish(user=request.user)
+    elif show == "today":
+        plans = selectors.plans_in_force(user=request.user, day=timezone.localdate())
+    else:
+        show, plans = "", selectors.plans_visible_to(user=request.user)
     return render(
         request,
         "load/plan_list.html",
         {
-            "plans": selectors.plans_visible_to(user=request.user)[:50],
+            "plans": plans[:50],
+            "show": show,
             "form": form if selectors.can_plan(user=request.user) else None,
         },
     )
@@ -196,8 +206,13 @@ def composition(request: AuthedRequest) -> HttpResponse:
     region = next((r for r in regions if r.code == query["region"]), None)
     region = region or (regions[0] if regions else None)
     grouping = query["by"] if query["by"] in selectors.GROUPINGS else "segment"
-    end: dt.date = query["end"] or timezone.localdate()
-    start: dt.date = query["start"] or end - dt.timedelta(days=28)
+    # Without dates, the window the last pipeline run precomputed (answered at once).
+    stored = selectors.composition_window_stored()
+    if not query["start"] and not query["end"] and stored is not None:
+        start, end = stored
+    else:
+        end = query["end"] or timezone.localdate()
+        start = query["start"] or end - dt.timedelta(days=28)
     season = request.GET.get("season", TypicalCurve.Season.SUMMER)
     day_type = request.GET.get("day_type", TypicalCurve.DayType.WORKDAY)
     result = (

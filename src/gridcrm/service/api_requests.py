@@ -36,6 +36,7 @@ from gridcrm.service.models import (
 )
 from gridcrm.service.selectors import (
     COUNT_CAP,
+    DUE_FILTERS,
     customer_timeline,
     queue_customers,
     request_get,
@@ -274,12 +275,17 @@ def queue(
     view: str = "queue",
     role: str = "",
     region: str = "",
+    due: str = "",
 ) -> dict[str, Any]:
     """Open requests for the caller's roles (``view=mine``: taken by the caller;
-    ``view=escalated``), most urgent first, then least time left, 50 a page. ``count``
-    is exact up to 1,000 (``count_capped`` says when there are more). An unknown
-    ``region`` answers 422 ``service.unknown_region``."""
+    ``view=escalated``; ``view=open``: every open request of the caller's scope, for
+    supervisors who may read escalations), most urgent first, then least time left, 50 a
+    page; ``due=soon`` / ``due=late``: only those whose current step runs out within
+    ``DUE_SOON_HOURS`` hours / has run out. ``count`` is exact up to 1,000
+    (``count_capped`` says when there are more). An unknown ``region`` answers 422
+    ``service.unknown_region``."""
     may_view_requests(request)
+    supervisor = _user(request).has_perm("service.view_escalations")
     found = region_by_code(code=region)
     if region and found is None:
         raise UnknownRegion(_("Unknown region."), fields={"region": _("Unknown region.")})
@@ -289,6 +295,8 @@ def queue(
         "region_path": found.path if found else None,
         "mine": view == "mine",
         "escalated": view == "escalated",
+        "all_open": view == "open" and supervisor,
+        "due": due if due in DUE_FILTERS else "",
     }
     page = paging.page
     count = work_queue_size(**which)

@@ -90,6 +90,23 @@ def _region_ids(user: User, path: str) -> list[int]:
     return known[path]
 
 
+# "Near its deadline": the current step's time limit runs out within this many hours.
+DUE_SOON_HOURS = 4
+# The queue's deadline filters: ``soon`` (within DUE_SOON_HOURS), ``late`` (already past).
+DUE_FILTERS = ("soon", "late")
+
+
+def _due_q(due: str) -> Q:
+    """Requests whose current step runs out soon (``due="soon"``) or has run out
+    (``"late"``); any other value filters nothing."""
+    now = timezone.now()
+    if due == "late":
+        return Q(step_due_at__lt=now)
+    if due == "soon":
+        return Q(step_due_at__gte=now, step_due_at__lt=now + dt.timedelta(hours=DUE_SOON_HOURS))
+    return Q()
+
+
 def _queue_filter(
     *,
     user: User,
@@ -98,6 +115,8 @@ def _queue_filter(
     mine: bool,
     escalated: bool,
     confirm_scope: bool,
+    all_open: bool = False,
+    due: str = "",
 ) -> QuerySet[ServiceRequest]:
     roles_all = user_roles(user=user)
     roles = {r.value for r in roles_all}
@@ -111,9 +130,11 @@ def _queue_filter(
         queryset = ServiceRequest.objects.all()
     else:
         queryset = requests_visible_to(user=user)
-    queryset = queryset.filter(status=ServiceRequest.Status.OPEN)
+    queryset = queryset.filter(_due_q(due), status=ServiceRequest.Status.OPEN)
     if escalated:
         queryset = queryset.filter(escalation_level__gt=0)
+    elif all_open:
+        pass  # every open request of the user's scope, whichever role holds it
     elif mine:
         queryset = queryset.filter(assignee=user)
     elif not user.is_superuser or role:
@@ -148,10 +169,17 @@ def work_queue(
     region_path: str | None = None,
     mine: bool = False,
     escalated: bool = False,
+    all_open: bool = False,
+    due: str = "",
 ) -> QuerySet[ServiceRequest]:
     """Open requests whose current step belongs to one of the user's roles (or ``role``),
     in the user's scope and optionally a region: the most urgent priority first, then the
-    least time left. Rows carry only what a queue shows of the customer and the type."""
+    least time left. Rows carry only what a queue shows of the customer and the type.
+
+    ``mine``: those the user holds; ``escalated``: those escalated; ``all_open``: every
+    open request of the user's scope whatever role holds it (a supervisor's view);
+    ``due``: only those whose current step runs out soon ("soon", within
+    ``DUE_SOON_HOURS``) or has run out ("late")."""
     queryset = _queue_filter(
         user=user,
         role=role,
@@ -159,6 +187,8 @@ def work_queue(
         mine=mine,
         escalated=escalated,
         confirm_scope=True,
+        all_open=all_open,
+        due=due,
     )
     current = (
         RequestStep.objects.filter(request=OuterRef("pk"), position=OuterRef("current_position"))
@@ -180,6 +210,8 @@ def work_queue_size(
     region_path: str | None = None,
     mine: bool = False,
     escalated: bool = False,
+    all_open: bool = False,
+    due: str = "",
     cap: int = COUNT_CAP,
 ) -> int:
     """How many requests ``work_queue`` holds with the same arguments, counting no further
@@ -192,6 +224,8 @@ def work_queue_size(
         mine=mine,
         escalated=escalated,
         confirm_scope=False,
+        all_open=all_open,
+        due=due,
     )
     return queryset.order_by().values("pk")[: cap + 1].count()
 

@@ -46,6 +46,8 @@ from gridcrm.service.notices import notice_withdraw as notice_withdraw_service
 from gridcrm.service.payments import grace_request_decide, grace_request_submit
 from gridcrm.service.queue_page import QUEUE_SIZE, QueuePage, queue_rows
 from gridcrm.service.selectors import (
+    DUE_FILTERS,
+    DUE_SOON_HOURS,
     grace_get,
     grace_pending,
     may_manage_notices,
@@ -87,8 +89,15 @@ def _visible_request(request: AuthedRequest, pk: int) -> ServiceRequest:
 @login_required
 @permission_required("service.view_servicerequest", raise_exception=True)
 def queue(request: AuthedRequest) -> HttpResponse:
-    """The user's work queue: most urgent first, then least time left."""
-    view = request.GET.get("view", "queue")
+    """The user's work queue: most urgent first, then least time left. Supervisors (who
+    may read escalations) also have "all open": every open request of their scope."""
+    can_escalations = request.user.has_perm("service.view_escalations")
+    # A supervisor's own roles hold few steps: they land on every open request instead.
+    view = request.GET.get("view") or ("open" if can_escalations else "queue")
+    if view == "open" and not can_escalations:
+        view = "queue"
+    due = request.GET.get("due", "")
+    due = due if due in DUE_FILTERS else ""
     role = request.GET.get("role") or None
     region_code = request.GET.get("region", "").strip()
     region = region_by_code(code=region_code)
@@ -98,6 +107,8 @@ def queue(request: AuthedRequest) -> HttpResponse:
         "region_path": region.path if region else None,
         "mine": view == "mine",
         "escalated": view == "escalated",
+        "all_open": view == "open",
+        "due": due,
     }
     rows = work_queue(**which)
     total = work_queue_size(**which)
@@ -118,11 +129,13 @@ def queue(request: AuthedRequest) -> HttpResponse:
         {
             "page": page,
             "view": view,
+            "due": due,
+            "due_soon_hours": DUE_SOON_HOURS,
             "role": role or "",
             "region": region_code,
             "roles": roles,
             "stations": regions_below_company(),
-            "can_escalations": request.user.has_perm("service.view_escalations"),
+            "can_escalations": can_escalations,
             "can_create": request.user.has_perm("service.add_servicerequest"),
             "now": now,
         },

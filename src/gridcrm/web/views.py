@@ -1,8 +1,9 @@
-"""The overview page."""
+"""The home page: what waits for this person, by role (``web.workbench``)."""
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -11,6 +12,10 @@ from django.shortcuts import render
 from gridcrm.archive.choices import Segment
 from gridcrm.archive.selectors import station_segment_counts
 from gridcrm.web.http import AuthedRequest
+from gridcrm.web.workbench import shows_segment_chart, workbench
+
+if TYPE_CHECKING:
+    from gridcrm.users.models import User
 
 # The badge colours of app.css, so a segment looks the same in charts and tables.
 SEGMENT_COLOURS = {
@@ -22,10 +27,9 @@ SEGMENT_COLOURS = {
 }
 
 
-@login_required
-def home(request: AuthedRequest) -> HttpResponse:
+def _segment_chart(user: User) -> dict[str, Any]:
     """Customers the user can see, by segment and supply station, as a chart."""
-    rows = station_segment_counts(user=request.user)
+    rows = station_segment_counts(user=user)
     stations = list(dict.fromkeys(station for station, _seg, _n in rows))
     counts = {(station, segment): n for station, segment, n in rows}
     series = [
@@ -41,12 +45,18 @@ def home(request: AuthedRequest) -> HttpResponse:
         (segment.label, sum(n for (_st, seg), n in counts.items() if seg == segment.value))
         for segment in Segment
     ]
-    return render(
-        request,
-        "web/home.html",
-        {
-            "chart_series": json.dumps(series, ensure_ascii=False),
-            "totals": totals,
-            "total": sum(n for _label, n in totals),
-        },
-    )
+    return {
+        "chart_series": json.dumps(series, ensure_ascii=False),
+        "totals": totals,
+        "total": sum(n for _label, n in totals),
+    }
+
+
+@login_required
+def home(request: AuthedRequest) -> HttpResponse:
+    """The user's workbench: per role, the counts of what waits for them, each linking to
+    the list of exactly those records; the segment chart below for managers."""
+    context: dict[str, Any] = {"sections": workbench(user=request.user)}
+    if shows_segment_chart(user=request.user):
+        context.update(_segment_chart(request.user), chart=True)
+    return render(request, "web/home.html", context)

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.db import transaction
 
-from gridcrm.archive.selectors import customer_ids_by_account
+from gridcrm.archive.selectors import customer_ids_by_account, customer_keys
 from gridcrm.lake import catalog
 from gridcrm.load import clustering, events, pipelines
 from gridcrm.load.models import TypicalCurve
+from gridcrm.load.services.composition import pattern_cells_store
 
 if TYPE_CHECKING:
     from gridcrm.users.models import User
@@ -77,6 +78,11 @@ def typical_curves_refresh(
             update_conflicts=True,
             unique_fields=["customer", "season", "day_type"],
             update_fields=["kw", "days", "pattern", "computed_at"],
+        )
+        # Every customer's region in one pass (an IN list of 100,000 ids would not do).
+        regions = dict(customer_keys().values_list("id", "region_id").iterator(chunk_size=20000))
+        pattern_cells_store(
+            [(regions[c.customer_id], c.season, c.day_type, c.pattern, c.kw) for c in objs]
         )
         events.curves_refreshed(curves=run.curves, customers=run.customers, acting_user=acting_user)
     return run
