@@ -185,7 +185,7 @@ def test_the_demo_shows_a_reversal_a_part_and_an_advance_payment_and_arrears(
 
     household = make_customer(regions.station_a1, facts.R, "李秀英")
     monkeypatch.setattr(selectors, "today", lambda: facts.AS_OF)
-    monkeypatch.setattr(demo.timezone, "localdate", lambda: facts.AS_OF)
+    monkeypatch.setattr("gridcrm.billing.demo.timezone.localdate", lambda: facts.AS_OF)
 
     demo.demo_billing_data(seed=1, stdout=StringIO())
     view = selectors.account_view(customer=household)

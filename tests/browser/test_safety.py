@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import translation
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from gridcrm.portal.services import account_bind
@@ -19,7 +19,7 @@ from tests.safety.conftest import business
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _phone(browser: Browser, live_server: LiveServer, username: str) -> Page:

@@ -41,7 +41,7 @@ def test_the_credit_batch_runs_on_the_cluster_with_sparks_progress(
 ) -> None:
     accounts = medium_customers(regions)
     reported: list[int] = []
-    progress = lake_services.job_progress
+    progress = lake_services.job_progress  # type: ignore[attr-defined]
 
     def spy(job: Job, *, done: int, total: int | None = None) -> None:
         reported.append(done)

@@ -75,6 +75,7 @@ def test_the_form_records_an_inspection_with_a_hazard(
     assert answer.status_code == 302
     hazard = Hazard.objects.get()
     assert (hazard.severity, hazard.customer_id) == ("major", hospital.pk)
+    assert hazard.notice_id is not None
     assert Notice.objects.filter(pk=hazard.notice_id).exists()
     detail = client.get(answer["Location"]).content.decode()
     assert "自备发电机未试运行" in detail

@@ -38,6 +38,7 @@ def test_an_inspection_with_a_hazard_sends_the_customer_the_notice(
     hazard = one_hazard(inspection)
     assert hazard.deadline == today() + dt.timedelta(days=30)
     assert hazard.status == Hazard.Status.OPEN
+    assert hazard.notice_id is not None
     notice = Notice.objects.get(pk=hazard.notice_id)
     assert notice.kind == Notice.Kind.HAZARD
     assert "配电室电缆沟积水" in notice.body

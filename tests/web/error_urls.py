@@ -1,9 +1,10 @@
 """The application's URLs and one view that fails, to see the 500 page (DEBUG off)."""
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
-from gridcrm.urls import handler403, handler404, handler500, urlpatterns
+from gridcrm import urls as app_urls
+from gridcrm.urls import handler403, handler404, handler500
 
 __all__ = ["handler403", "handler404", "handler500", "urlpatterns"]
 
@@ -12,4 +13,4 @@ def boom(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("secret internals: password=hunter2")
 
 
-urlpatterns = [path("boom/", boom), *urlpatterns]
+urlpatterns: list[URLPattern | URLResolver] = [path("boom/", boom), *app_urls.urlpatterns]

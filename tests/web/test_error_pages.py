@@ -22,15 +22,19 @@ def words(language: str, msgid: str) -> str:
         return gettext(msgid)
 
 
-def _client(language: str, **kwargs: bool) -> Client:
-    client = Client(**kwargs)
+def _client(
+    language: str, *, enforce_csrf_checks: bool = False, raise_request_exception: bool = True
+) -> Client:
+    client = Client(
+        enforce_csrf_checks=enforce_csrf_checks, raise_request_exception=raise_request_exception
+    )
     client.cookies["django_language"] = language
     return client
 
 
 def _assert_error_page(response: object, status: int, title: str, language: str) -> str:
     assert response.status_code == status  # type: ignore[attr-defined]
-    html = response.content.decode()  # type: ignore[attr-defined]
+    html: str = response.content.decode()  # type: ignore[attr-defined]
     assert f'lang="{language}"' in html
     assert 'class="topbar"' in html  # the layout
     assert f'data-status="{status}"' in html

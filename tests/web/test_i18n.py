@@ -31,10 +31,10 @@ def test_the_catalogue_has_no_untranslated_or_fuzzy_entries() -> None:
 
 
 def test_the_compiled_catalogue_matches_the_source() -> None:
-    source = {
+    source: dict[tuple[str | None, str], str | None] = {
         (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0) for e in polib.pofile(str(PO))
     }
-    compiled = {
+    compiled: dict[tuple[str | None, str], str | None] = {
         (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0)
         for e in polib.mofile(str(PO.with_suffix(".mo")))
     }
