@@ -279,6 +279,11 @@ class Plan(models.Model):
         return self.name
 
 
+# The measures of a schedule (``Schedule.action``) in words, as the customer's notice
+# names them (load.services.publishing).
+MEASURE_LABELS = {"shift": _("shift"), "avoid": _("avoid the peak"), "limit": _("limit")}
+
+
 class Schedule(models.Model):
     """One customer's part of a plan on one day: kW to shed per action and slot."""
 
@@ -316,6 +321,11 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} {self.customer_id} {self.day}"
+
+    @property
+    def measure_label(self) -> str:
+        """The measure in words (错峰, 避峰, 限电), not its code."""
+        return str(MEASURE_LABELS.get(self.action, self.action))
 
 
 class ScheduleNotice(models.Model):
