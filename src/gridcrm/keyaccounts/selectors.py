@@ -26,7 +26,6 @@ from gridcrm.keyaccounts.models import (
     Need,
     NeedsReport,
     Notification,
-    Stage,
     Visit,
 )
 from gridcrm.keyaccounts.roster import VISIT_INTERVAL_DAYS
