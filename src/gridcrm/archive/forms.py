@@ -60,7 +60,9 @@ class CustomerFieldsForm(forms.Form):
 class ChangeRequestForm(forms.Form):
     """Ask for a change of a locked tier-1 field."""
 
-    field = forms.ChoiceField(label=_("Field"))
+    # Choosing a field reloads the page with ?field= (static/gridcrm/forms.js), so that an
+    # enumerated field's new value is picked from its labels instead of typed as a code.
+    field = forms.ChoiceField(label=_("Field"), widget=forms.Select({"data-reload": "field"}))
     new_value = forms.CharField(label=_("New value"), max_length=255)
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea({"rows": 3}))
     evidence = forms.FileField(label=_("Evidence (optional)"), required=False)
@@ -68,6 +70,22 @@ class ChangeRequestForm(forms.Form):
     def __init__(self, *args: Any, specs: Sequence[FieldSpec], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = [(s.name, s.label) for s in specs]  # type: ignore[attr-defined]
+        chosen = self.data.get("field") if self.is_bound else self.initial.get("field")
+        spec = next((s for s in specs if s.name == chosen), None)
+        choices = enumerated_choices(spec) if spec is not None else []
+        if choices:
+            self.fields["new_value"] = forms.ChoiceField(
+                label=_("New value"), choices=[("", "—"), *choices]
+            )
+
+
+def enumerated_choices(spec: FieldSpec) -> list[tuple[Any, Any]]:
+    """The (code, label) choices of a field that takes one of a list, else ``[]``. Foreign
+    keys (the supply station) are left to the text field: they are named by code."""
+    field = spec.form_field()
+    if isinstance(field, forms.ModelChoiceField) or not isinstance(field, forms.ChoiceField):
+        return []
+    return [(value, label) for value, label in field.choices if value != ""]
 
 
 class DecisionForm(forms.Form):
