@@ -1,5 +1,6 @@
-"""The tier-1 change form (issue 16): an enumerated field's new value is picked from its
-labels, not typed as a code; a value outside the list is refused and nothing is asked."""
+"""Forms that took codes as free text (issue 16): a tier-1 change of an enumerated field
+picks its new value from the labels (a value outside the list is refused and nothing is
+asked); the transformer area suggests the station's areas."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.test import Client
 
 from gridcrm.archive.models import ChangeRequest, Customer
 from gridcrm.users.models import User
+from tests.conftest import Regions, make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +43,14 @@ def test_a_value_outside_the_list_is_refused(
     assert response.status_code == 200
     assert response.context["form"].errors["new_value"]
     assert not ChangeRequest.objects.exists()
+
+
+def test_the_transformer_area_field_suggests_the_stations_areas(
+    client: Client, collector_a: User, customer_a: Customer, regions: Regions
+) -> None:
+    make_customer(regions.station_a1, "0100000012", "邻居", transformer_area="德胜街1号台区")
+    make_customer(regions.station_b1, "0200000012", "远方", transformer_area="秀水2号台区")
+    client.force_login(collector_a)
+    page = client.get(f"/customers/{customer_a.account_no}/edit/basic/").content.decode()
+    assert '<option value="德胜街1号台区">' in page
+    assert "秀水2号台区" not in page  # another station's

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import ContactChannel, Segment
@@ -32,12 +33,37 @@ class CustomerFieldsForm(forms.Form):
         label=_("Learnt on"), required=False, widget=forms.DateInput({"type": "date"})
     )
 
-    def __init__(self, *args: Any, specs: Sequence[FieldSpec], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        specs: Sequence[FieldSpec],
+        area_suggestions: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        """``area_suggestions``: the transformer areas (台区) of the customer's station,
+        offered as a list under the free-text field so that the same area is not typed
+        in three spellings."""
         super().__init__(*args, **kwargs)
         self.specs = list(specs)
         for field_spec in self.specs:
             self.fields[field_spec.name] = field_spec.form_field()
             self.fields[field_spec.name].tier = int(field_spec.tier)  # type: ignore[attr-defined]
+        if area_suggestions and "transformer_area" in self.fields:
+            self.fields["transformer_area"].widget = SuggestingInput(options=area_suggestions)
+
+
+class SuggestingInput(forms.TextInput):
+    """A text input with a ``<datalist>`` of suggestions: pick one or type another."""
+
+    def __init__(self, *, options: Sequence[str]) -> None:
+        super().__init__()
+        self.options = list(options)
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        list_id = f"{(attrs or {}).get('id') or name}-options"
+        html = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}">', ((o,) for o in self.options))
+        return html + format_html('<datalist id="{}">{}</datalist>', list_id, options)
 
     def changed_values(self) -> dict[str, Any]:
         """The registry fields whose submitted value differs from the initial one."""
