@@ -42,14 +42,11 @@ def _choices_classes() -> list[type[models.TextChoices]]:
     import gridcrm
 
     for module in pkgutil.walk_packages(gridcrm.__path__, "gridcrm."):
-        # TextChoices live in models, choices and a few plain modules; skip what runs code
-        # on import or needs optional extras.
-        if re.search(r"\.(migrations|management|tests)\b|cli$|wsgi$|server$", module.name):
-            continue
-        try:
+        # TextChoices live in the models, choices and registry modules of the apps.
+        if re.search(r"(models|choices|registry)[^.]*$", module.name) and ".migrations" not in (
+            module.name
+        ):
             importlib.import_module(module.name)
-        except ImportError:
-            continue
 
     def below(cls: type) -> list[type]:
         return [c for sub in cls.__subclasses__() for c in (sub, *below(sub))]
