@@ -22,9 +22,9 @@ def _first(queryset: Any, field: str = "pk") -> Any:
 
 
 def staff_samples(username: str) -> dict[str, Any]:
-    from gridcrm.archive.models import ChangeRequest
     from gridcrm.archive.selectors import customers_visible_to
     from gridcrm.grid.models import Feeder, Transformer
+    from gridcrm.grid.selectors import substations_visible_to
     from gridcrm.jobs.selectors import jobs_visible_to
     from gridcrm.keyaccounts.selectors import keyaccounts_visible_to
     from gridcrm.lake.models import LakeImport
@@ -34,6 +34,7 @@ def staff_samples(username: str) -> dict[str, Any]:
 
     user = User.objects.get(username=username)
     customers = customers_visible_to(user=user)
+    substations = substations_visible_to(user=user)
     # A company (not a household) shows the most panels on its 360° page.
     company = customers.exclude(tariff_category="residential")
     out: dict[str, Any] = {
@@ -42,11 +43,12 @@ def staff_samples(username: str) -> dict[str, Any]:
         "request": _first(requests_visible_to(user=user)),
         "notice": _first(notices_visible_to(user=user)),
         "plan": _first(Plan.objects.filter(status="published")) or _first(Plan.objects.all()),
-        "feeder": _first(Feeder.objects.all(), "code"),
-        "transformer": _first(Transformer.objects.all(), "code"),
+        "feeder": _first(Feeder.objects.filter(substation__in=substations), "code"),
+        "transformer": _first(
+            Transformer.objects.filter(feeder__substation__in=substations), "code"
+        ),
         "job": _first(jobs_visible_to(user=user)),
         "lake_import": _first(LakeImport.objects.all()),
-        "change_request": _first(ChangeRequest.objects.all()),
     }
     return {kind: value for kind, value in out.items() if value is not None}
 

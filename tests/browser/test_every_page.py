@@ -106,7 +106,7 @@ PAGES: list[P] = [
     P("important customers", "/grid/important/", may("grid.view_registry")),
     P("load plans", "/load/", may("load.view_plans", "load.make_plans")),
     P("load composition", "/load/composition/", may("load.view_load_knowledge")),
-    P("time of use", "/load/tou/", may("load.view_load_knowledge", "load.manage_tou")),
+    P("time of use", "/load/tou/", may("load.view_plans", "load.manage_tou")),
     P("jobs", "/jobs/", STAFF),
     P("fact lake", "/lake/", may("lake.view_lake")),
     # The API's documentation is about field names and codes; Django's admin is a
@@ -293,6 +293,12 @@ class Watch:
             quiet = quiet + 1 if self.in_flight == 0 else 0
 
 
+REDRAW = """async () => {
+  if (!window.Plotly) return;
+  const plots = [...document.querySelectorAll(".js-plotly-plot")];
+  await Promise.all(plots.map((plot) => window.Plotly.Plots.resize(plot)));
+}"""
+
 OVERFLOW = """() => {
   const w = window.innerWidth;
   if (document.documentElement.scrollWidth <= w) return null;
@@ -345,7 +351,8 @@ def test_page(
             problems.append(f"raw codes in the text: {', '.join(sorted(codes))}")
         for width, height in WIDTHS:
             page.set_viewport_size({"width": width, "height": height})
-            page.wait_for_timeout(60)  # a frame for responsive charts to redraw
+            # Charts redraw for the new width as they would have drawn at it on load.
+            page.evaluate(REDRAW)
             overflow = page.evaluate(OVERFLOW)
             if overflow:
                 problems.append(f"at {width}×{height}: runs off the screen, {overflow}")
