@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from gridcrm.api import api
 
+
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     """The icon at its static (in production hashed) address, looked up per request."""
     return HttpResponsePermanentRedirect(static("gridcrm/favicon.svg"))
