@@ -51,20 +51,6 @@ class CustomerFieldsForm(forms.Form):
         if area_suggestions and "transformer_area" in self.fields:
             self.fields["transformer_area"].widget = SuggestingInput(options=area_suggestions)
 
-
-class SuggestingInput(forms.TextInput):
-    """A text input with a ``<datalist>`` of suggestions: pick one or type another."""
-
-    def __init__(self, *, options: Sequence[str]) -> None:
-        super().__init__()
-        self.options = list(options)
-
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
-        list_id = f"{(attrs or {}).get('id') or name}-options"
-        html = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
-        options = format_html_join("", '<option value="{}">', ((o,) for o in self.options))
-        return html + format_html('<datalist id="{}">{}</datalist>', list_id, options)
-
     def changed_values(self) -> dict[str, Any]:
         """The registry fields whose submitted value differs from the initial one."""
         return {
@@ -81,6 +67,20 @@ class SuggestingInput(forms.TextInput):
                 _("Say through which contact and on which day the tier-3 information was learnt.")
             )
         return data
+
+
+class SuggestingInput(forms.TextInput):
+    """A text input with a ``<datalist>`` of suggestions: pick one or type another."""
+
+    def __init__(self, *, options: Sequence[str]) -> None:
+        super().__init__()
+        self.options = list(options)
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        list_id = f"{(attrs or {}).get('id') or name}-options"
+        html = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}">', ((o,) for o in self.options))
+        return html + format_html('<datalist id="{}">{}</datalist>', list_id, options)
 
 
 class ChangeRequestForm(forms.Form):
@@ -111,7 +111,7 @@ def enumerated_choices(spec: FieldSpec) -> list[tuple[Any, Any]]:
     field = spec.form_field()
     if isinstance(field, forms.ModelChoiceField) or not isinstance(field, forms.ChoiceField):
         return []
-    return [(value, label) for value, label in field.choices if value != ""]
+    return [(value, label) for value, label in field.choices if value != ""]  # type: ignore[union-attr, misc]
 
 
 class DecisionForm(forms.Form):

@@ -120,12 +120,14 @@ class NoticeForm(forms.Form):
             for r in regions_all()
             if scope_limit is None or r.path == scope_limit or r.path.startswith(f"{scope_limit}.")
         ]
-        self.fields["regions"].choices = [(r.code, r.name) for r in regions if r.level != STATION]
-        self.fields["stations"].choices = [(r.code, r.name) for r in regions if r.level == STATION]
+        above = [(r.code, r.name) for r in regions if r.level != STATION]
+        stations = [(r.code, r.name) for r in regions if r.level == STATION]
+        self.fields["regions"].choices = above  # type: ignore[attr-defined]
+        self.fields["stations"].choices = stations  # type: ignore[attr-defined]
         by_station: dict[str, list[tuple[str, str]]] = {}
         for code, name, area in transformer_areas_under(path=scope_limit):
             by_station.setdefault(name, []).append((f"{code}|{area}", area))
-        self.fields["areas"].choices = list(by_station.items())
+        self.fields["areas"].choices = list(by_station.items())  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
