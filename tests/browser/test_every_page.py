@@ -18,6 +18,7 @@ process; one browser, one context per login and language.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -45,7 +46,7 @@ LANGUAGES = ("zh-hans", "en")
 # One demo login per role; the portal's household for customers.
 LOGINS: dict[Role, str] = {
     Role.MARKETING_MANAGER: "manager",
-    Role.KEY_ACCOUNT_MANAGER: "kam",
+    Role.KEY_ACCOUNT_MANAGER: "kam2",  # seed 3 gives kam2 (YQ03, YQ04) a key account
     Role.BUSINESS_SPECIALIST: "specialist",
     Role.SERVICE_AGENT: "agent",
     Role.REGIONAL_COLLECTOR: "collector",
@@ -181,10 +182,14 @@ def _free_port() -> int:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A seeded small demo (every capability's demo data) served on a free port."""
     base = tmp_path_factory.mktemp("every_page")
-    installation = Installation(base / "var")
+    # GRIDCRM_EVERY_PAGE_VAR: a demo built before (by this fixture) to serve again, so
+    # that a developer fixing one page need not wait for the build.
+    prebuilt = os.environ.get("GRIDCRM_EVERY_PAGE_VAR")
+    installation = Installation(Path(prebuilt) if prebuilt else base / "var")
     installation.extra_env["GRIDCRM_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    installation.run("demo", "--no-serve", "--customers", "120", "--seed", "7", "-v0")
-    installation.probe("seed", str(base))  # finished jobs and a lake import with rejects
+    if not prebuilt:
+        installation.run("demo", "--no-serve", "--customers", "120", "--seed", "3", "-v0")
+        installation.probe("seed", str(base))  # finished jobs and a lake import with rejects
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "tests.browser.every_page_samples", *LOGINS.values()],
         env=installation.env(),
