@@ -34,7 +34,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, Response
 
 from gridcrm.users.roles import ROLE_PERMISSIONS, Role
-from tests.browser.every_page_codes import codes_in
+from tests.browser.every_page_codes import ALLOWED_ON, AWAITING, codes_in
 from tests.installation import GRIDCRM, REPO, WAIT_SECONDS, Installation
 
 pytestmark = [pytest.mark.browser]
@@ -141,24 +141,14 @@ PAGES: list[P] = [
 ]
 # fmt: on
 
-# Pages known to fail for a reason another task of issue 16 removes, with that reason;
-# the lead clears an entry after merging that task. ``strict``: fixed pages must leave.
-KNOWN: dict[tuple[str, str], str] = {}
-
 
 def _cases() -> Iterator[Any]:
     for role, username in LOGINS.items():
         for page in PAGES:
             if role in page.roles:
                 for language in LANGUAGES:
-                    reason = KNOWN.get((username, page.name))
-                    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
                     yield pytest.param(
-                        username,
-                        page,
-                        language,
-                        id=f"{username}-{page.name}-{language}",
-                        marks=marks,
+                        username, page, language, id=f"{username}-{page.name}-{language}"
                     )
 
 
@@ -401,4 +391,4 @@ def test_every_page_is_visited() -> None:
     names = [p.name for p in PAGES]
     assert len(names) == len(set(names)), "page names name a test: they must differ"
     assert [p.name for p in PAGES if not p.roles] == [], "a page no role may open"
-    assert {name for _user, name in KNOWN} <= set(names)
+    assert set(AWAITING) | set(ALLOWED_ON) <= set(names), "the code lists name no such page"
