@@ -30,16 +30,13 @@ database at the end unless ``--keep``.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -48,7 +45,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PG = "postgres://postgres@127.0.0.1:5432"
 USER_PREFIX = "pbench-"
 PASSWORD = "bench-portal-pass"  # noqa: S105 - synthetic logins of a throwaway database
-HOST = "127.0.0.1"
 
 
 def parse() -> argparse.Namespace:
@@ -131,6 +127,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 # The service bench's CPU readings.
 from bench.service_queue import database_cpu, server_cpu, used  # noqa: E402
+from bench.webload import HOST, locust_run, serve  # noqa: E402
 from gridcrm.archive.models import Customer  # noqa: E402
 from gridcrm.lake.models import MonthlyLoadFeature  # noqa: E402
 from gridcrm.portal.models import Binding  # noqa: E402
@@ -441,63 +438,14 @@ def locust(
         ),
         encoding="utf-8",
     )
-    prefix = folder / key
-    subprocess.run(  # noqa: S603 - our own interpreter and arguments
-        [
-            sys.executable,
-            "-m",
-            "locust",
-            "-f",
-            str(ROOT / "bench" / "portal_locustfile.py"),
-            "--headless",
-            "--only-summary",
-            "--reset-stats",
-            "--loglevel=ERROR",
-            f"--host=http://{HOST}:{ARGS.port}",
-            f"--users={users}",
-            f"--spawn-rate={ARGS.spawn_rate if users > 8 else users}",
-            f"--run-time={seconds + users / ARGS.spawn_rate:.0f}s",
-            f"--csv={prefix}",
-        ],
-        env={**os.environ, "BENCH_SCENARIO": str(spec)},
-        check=False,  # locust exits 1 when a request failed: the table shows failures
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return locust_run(
+        "portal_locustfile.py",
+        spec,
+        port=ARGS.port,
+        users=users,
+        spawn_rate=ARGS.spawn_rate if users > 8 else users,
+        seconds=seconds,
     )
-    with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    if not rows:
-        raise SystemExit(f"locust wrote no statistics for {key}")
-    return rows
-
-
-def serve(port: int, workers: int) -> subprocess.Popen[bytes]:
-    """gunicorn with ``workers`` sync workers on loopback, answering once it is up (as the
-    service bench's, with five minutes to start: on a crowded machine importing Django in
-    five workers takes more than a minute)."""
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "gridcrm.wsgi:application",
-            f"--bind={HOST}:{port}",
-            f"--workers={workers}",
-            "--worker-class=sync",
-            "--log-level=warning",
-            "--timeout=120",
-        ],
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-    )
-    deadline_at = time.monotonic() + 300
-    while time.monotonic() < deadline_at:
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/login/", timeout=10):  # noqa: S310
-                return server
-        except OSError:
-            time.sleep(1)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer within five minutes")
 
 
 def main() -> None:

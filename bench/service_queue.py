@@ -25,7 +25,6 @@ figure that does not depend on what else the machine is doing.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import os
@@ -35,12 +34,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridcrm.settings")
 os.environ.setdefault("GRIDCRM_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
@@ -54,6 +52,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.webload import HOST, locust_run, serve  # noqa: E402
 from gridcrm.archive.models import Customer  # noqa: E402
 from gridcrm.service.calendar import deadline  # noqa: E402
 from gridcrm.service.models import (  # noqa: E402
@@ -63,8 +62,6 @@ from gridcrm.service.models import (  # noqa: E402
 )
 from gridcrm.users.models import User  # noqa: E402
 from gridcrm.users.services import api_token_issue  # noqa: E402
-
-HOST = "127.0.0.1"
 
 
 def seed_requests(target: int, *, batch: int = 5000, seed: int = 1) -> int:
@@ -191,34 +188,6 @@ def one_at_a_time(scenario: Scenario, *, repeat: int) -> str:
     )
 
 
-def serve(port: int, workers: int) -> subprocess.Popen[bytes]:
-    """gunicorn with ``workers`` sync workers on loopback, answering once it is up."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "gridcrm.wsgi:application",
-            f"--bind={HOST}:{port}",
-            f"--workers={workers}",
-            "--worker-class=sync",
-            "--log-level=warning",
-            "--timeout=120",
-        ],
-        env=env,
-    )
-    deadline_at = time.monotonic() + 60
-    while time.monotonic() < deadline_at:
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/login/", timeout=5):  # noqa: S310
-                return server
-        except OSError:
-            time.sleep(0.5)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer within a minute")
-
-
 def _cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
     seconds = {}
     for process in processes:
@@ -277,34 +246,15 @@ def locust(
         ),
         encoding="utf-8",
     )
-    prefix = folder / scenario.key
-    subprocess.run(  # noqa: S603 - our own interpreter and arguments
-        [
-            sys.executable,
-            "-m",
-            "locust",
-            "-f",
-            str(ROOT / "bench" / "service_locustfile.py"),
-            "--headless",
-            "--only-summary",
-            "--reset-stats",
-            "--loglevel=ERROR",
-            f"--host=http://{HOST}:{port}",
-            f"--users={users}",
-            f"--spawn-rate={spawn_rate}",
-            f"--run-time={seconds + users / spawn_rate:.0f}s",
-            f"--csv={prefix}",
-        ],
-        env={**os.environ, "BENCH_SCENARIO": str(spec)},
-        check=False,  # locust exits 1 when a request failed: the table shows failures
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    rows = locust_run(
+        "service_locustfile.py",
+        spec,
+        port=port,
+        users=users,
+        spawn_rate=spawn_rate,
+        seconds=seconds,
     )
-    with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
-        rows = [row for row in csv.DictReader(f) if row["Name"] == "Aggregated"]
-    if not rows:
-        raise SystemExit(f"locust wrote no statistics for {scenario.name}")
-    return rows[0]
+    return next(row for row in rows if row["Name"] == "Aggregated")
 
 
 def main() -> None:

@@ -3,10 +3,13 @@ user per role, and for each role an owner, a colleague and an outsider."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 
 from gridcrm.archive.models import Customer, TariffCategory, VoltageLevel
 from gridcrm.archive.services import customer_create
@@ -27,6 +30,23 @@ class Regions:
     station_a2: Region
     district_b: Region
     station_b1: Region
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_from_the_app_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests serve static files under their plain names from the app folders, as a
+    checkout that has not run collectstatic does: a manifest left in var/static by a demo
+    run must not point pages at stale copies. tests/web/test_page_weight.py collects
+    its own to measure what a browser is sent."""
+    with override_settings(
+        STATIC_ROOT=tmp_path_factory.mktemp("static"),
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        WHITENOISE_USE_FINDERS=True,
+    ):
+        yield
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
+from gridcrm.alerts.api import router as alerts_router
 from gridcrm.archive.api import changes_router, fields_router
 from gridcrm.archive.api import router as archive_router
 from gridcrm.core.errors import DomainError
@@ -25,6 +26,7 @@ from gridcrm.lake.api import router as lake_router
 from gridcrm.load.api import router as load_router
 from gridcrm.portal.api import router as portal_router
 from gridcrm.portal.selectors import is_portal_user
+from gridcrm.safety.api import router as safety_router
 from gridcrm.service.api import router as service_router
 from gridcrm.users.api import router as users_router
 from gridcrm.users.errors import TokenRejected
@@ -252,3 +254,5 @@ api.add_router("/credit", credit_router)
 api.add_router("/keyaccounts", keyaccounts_router)
 api.add_router("/portal", portal_router)
 api.add_router("/grid", grid_router)
+api.add_router("/safety", safety_router)
+api.add_router("/alerts", alerts_router)

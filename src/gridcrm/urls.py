@@ -24,9 +24,16 @@ urlpatterns = [
     path("keyaccounts/", include("gridcrm.keyaccounts.urls")),
     path("portal/", include("gridcrm.portal.urls")),
     path("grid/", include("gridcrm.grid.urls")),
+    path("safety/", include("gridcrm.safety.urls")),
+    path("alerts/", include("gridcrm.alerts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name none (Django's admin, files).
     path("favicon.ico", favicon),
 ]
+
+# Error pages in the layout and the person's language (gridcrm.web.error_pages).
+handler403 = "gridcrm.web.error_pages.permission_denied"
+handler404 = "gridcrm.web.error_pages.page_not_found"
+handler500 = "gridcrm.web.error_pages.server_error"

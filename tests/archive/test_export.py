@@ -80,7 +80,7 @@ def test_personal_identifiers_are_masked_for_a_role_without_contact_rights(
     assert certificate.startswith(customer_a.certificate_no[:6])
     assert "****" in certificate
     assert row[column("region")] == "YQ0101"
-    assert row[column("tariff_category")] == "residential"
+    assert row[column("tariff_category")] == "Residential"  # the label, in the job's language
     assert not DisclosureEvent.objects.exists()
 
 

@@ -53,7 +53,7 @@ def test_an_agent_requests_and_an_archive_officer_approves_a_tier1_change(
 
     page.goto(f"{live_server.url}{customer_a.get_absolute_url()}")
     history = page.get_by_test_id("history")
-    expect(history).to_contain_text("合同容量(kVA)")
+    expect(history).to_contain_text("合同容量（千伏安）")  # the unit named in Chinese (words.tsv)
     expect(history).to_contain_text("居民增容至16kVA")
     expect(history).to_contain_text("agent")
     expect(page.locator('[data-field="contracted_kva"]')).to_contain_text("16")

@@ -75,7 +75,8 @@ def test_a_need_goes_from_a_visit_to_confirmed_on_the_board(
     expect(page.get_by_test_id(f"need-{reported.pk}")).to_have_attribute("data-stage", "analysed")
     page.get_by_test_id("add-latent-capacity_headroom").click()
     found = Need.objects.get(origin="latent")
-    expect(page.get_by_test_id(f"evidence-{found.pk}")).to_contain_text("ratio=0.9")
+    # The evidence in words, the ratio as a percentage.
+    expect(page.get_by_test_id(f"evidence-{found.pk}")).to_contain_text("90.0 %")
 
     # The manager raises it with the customer, who confirms.
     _relogin(page, live_server, "kam_owner")

@@ -35,12 +35,24 @@ def test_an_agent_takes_a_new_connection_through_its_steps(
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("assignee")).to_have_text(agent.full_name or agent.username)
 
-    for code in ("accept", "connect", "follow_up"):
+    def complete(code: str) -> None:
         note = page.get_by_test_id("step-note")
         expect(note).to_be_focused()  # the note field has the focus on every step
         page.keyboard.type(f"{code} 已完成")
         page.keyboard.press("Enter")
         expect(page.get_by_test_id(f"step-{code}")).to_have_attribute("data-status", "done")
+
+    complete("accept")
+    # The connection is the collectors' step: it waits in their queue, not with the agent,
+    # who may only record the crew's report taken on the phone.
+    expect(page.get_by_test_id("assignee")).to_have_text("—")
+    expect(page.get_by_test_id("step-note")).to_have_count(0)
+    expect(page.get_by_test_id("take")).to_have_count(0)
+    page.get_by_test_id("record-form").locator("summary").click()
+    page.get_by_test_id("record-note").fill("connect 已完成")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("step-connect")).to_have_attribute("data-status", "done")
+    complete("follow_up")
 
     expect(page.get_by_test_id("request-status")).to_have_attribute("data-status", "done")
     assert ServiceRequest.objects.get(pk=request.pk).status == "done"

@@ -1,7 +1,7 @@
 """Every lake pipeline gives on the Spark standalone cluster what it gives on DuckDB.
 
-The pipelines are those of the three ``pipelines`` modules (lake, load, credit); the
-last test checks that no public ``Table`` function of theirs is left out here.
+The pipelines are those of the four ``pipelines`` modules (lake, load, credit, grid);
+the last test checks that no public ``Table`` function of theirs is left out here.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from pathlib import Path
 from types import ModuleType
 
 import ibis
+import pyarrow as pa
 import pytest
 
 from gridcrm.credit import pipelines as credit_pipelines
+from gridcrm.grid import pipelines as grid_pipelines
 from gridcrm.lake import catalog
 from gridcrm.lake import pipelines as lake_pipelines
 from gridcrm.lake.standalone import StandaloneCluster
@@ -35,7 +37,83 @@ def _t(con: ibis.BaseBackend, name: str) -> ibis.Table:
 GROUPS = ibis.memtable({"account_no": [facts.A, facts.B], "group": ["g1", "g1"]})
 DAYS = [date(2024, 1, 31), date(2024, 2, 1)]
 
+# The grid's registry for the small lake: customer A alone on a 12 kVA transformer, so
+# its 12 kW days (13.3 kVA at the assumed power factor) overload it; a fault on its line.
+GRID_START, GRID_END = date(2024, 1, 1), date(2024, 3, 1)
+PLACEMENTS = pa.table({"account_no": [facts.A], "meter_no": ["*"], "transformer": ["T1"]})
+TRANSFORMERS = pa.table(
+    {
+        "transformer": ["T1", "T2"],
+        "feeder": ["F1", "F1"],
+        "kva": [12.0, 50.0],
+        "dedicated": [False, True],
+        "test_due": pa.array([None, date(2023, 1, 1)], pa.date32()),
+        "meters_overdue": pa.array([0, 1], pa.int64()),
+    }
+)
+LINKS = pa.table({"account_no": [facts.A, facts.B], "transformer": ["T1", "T2"]})
+CUSTOMERS = pa.table(
+    {
+        "account_no": [facts.A, facts.B],
+        "meters_overdue": pa.array([0, 1], pa.int64()),
+        "important_gaps": pa.array([0, 1], pa.int64()),
+    }
+)
+
+
+def _grid_outages() -> ibis.Table:
+    from tests.grid.health_facts import local, outages
+
+    table = outages().slice(0, 1)  # one hour on line F1
+    start = pa.array([local(date(2024, 1, 31), 9)], table.schema.field("start_at").type)
+    end = pa.array([local(date(2024, 1, 31), 10)], table.schema.field("end_at").type)
+    return ibis.memtable(table.set_column(4, "start_at", start).set_column(5, "end_at", end))
+
+
+def _g(name: str) -> ibis.Table:
+    return ibis.memtable({"p": PLACEMENTS, "t": TRANSFORMERS, "l": LINKS, "c": CUSTOMERS}[name])
+
+
+def _grid_events(c: ibis.BaseBackend) -> ibis.Table:
+    return grid_pipelines.load_events(
+        _t(c, "readings"), _g("p"), _g("t"), start=GRID_START, end=GRID_END
+    )
+
+
+def _grid_outage_stats(c: ibis.BaseBackend) -> ibis.Table:
+    return grid_pipelines.outage_stats(
+        _grid_outages(), _g("t"), _g("l"), start=GRID_START, end=GRID_END
+    )
+
+
+def _grid_pf(c: ibis.BaseBackend) -> ibis.Table:
+    return grid_pipelines.customer_power_factor(_t(c, "readings"), start=GRID_START, end=GRID_END)
+
+
+def _grid_transformers(c: ibis.BaseBackend) -> ibis.Table:
+    return grid_pipelines.transformer_health(
+        _grid_events(c), _grid_outage_stats(c), _g("t"), as_of=GRID_END
+    )
+
+
+GRID: dict[str, Pipeline] = {
+    "transformer_intervals": lambda c: grid_pipelines.transformer_intervals(
+        _t(c, "readings"), _g("p"), _g("t"), start=GRID_START, end=GRID_END
+    ),
+    "load_events": _grid_events,
+    "customer_power_factor": _grid_pf,
+    "outage_stats": _grid_outage_stats,
+    "transformer_health": _grid_transformers,
+    "feeder_health": lambda c: grid_pipelines.feeder_health(
+        _grid_transformers(c), _grid_outage_stats(c), _g("l"), _g("c")
+    ),
+    "customer_health": lambda c: grid_pipelines.customer_health(
+        _g("c"), _grid_pf(c), _grid_outage_stats(c), _g("l"), _grid_transformers(c)
+    ),
+}
+
 ON_CLUSTER: dict[str, Pipeline] = {
+    **GRID,
     **PIPELINES,
     "typical_curves": lambda c: load_pipelines.typical_curves(_t(c, "readings")),
     "group_load": lambda c: load_pipelines.group_load(
@@ -116,6 +194,7 @@ def test_every_pipeline_of_the_pipelines_modules_is_run_here() -> None:
         _table_functions(lake_pipelines)
         | _table_functions(load_pipelines)
         | _table_functions(credit_pipelines)
+        | _table_functions(grid_pipelines)
     )
     named = {name for name in ON_CLUSTER if name != "payment_behaviour_later"}
 

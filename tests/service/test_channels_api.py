@@ -220,12 +220,12 @@ def test_the_staff_notice_page_shows_rates_tries_and_unconfigured_channels(
     html = page.content.decode()
     assert page.status_code == 200
     assert 'data-testid="rates"' in html
-    assert '<tr data-channel="sms"><td>sms</td><td class="num">1</td>' in html
-    assert "(100%)" in html
+    assert '<tr data-channel="sms"><td>SMS</td><td class="num">1</td>' in html  # by name
+    assert "(100 %)" in html
     channels = html.split('data-testid="channels"', 1)[1].split("</p>", 1)[0]
-    assert "wechat <strong>not configured</strong>" in channels
-    assert "email <strong>not configured</strong>" in channels
-    assert "sms ✓" in channels
+    assert "WeChat <strong>not configured</strong>" in channels
+    assert "E-mail <strong>not configured</strong>" in channels
+    assert "SMS ✓" in channels
     assert "138****7890" in html  # the try, its phone masked
     assert "13834567890" not in html
 
@@ -244,8 +244,8 @@ def test_staff_set_a_customers_channels_on_the_360_page(
     client.post(url, {**form, "wechat_openid": "oAbCdEf123"})
     chosen = ChannelPreference.objects.get(customer=customer_a)
     assert (chosen.channels, chosen.quiet_start) == (["in_app", "sms", "wechat"], dt.time(21, 30))
-    page = client.get(customer_a.get_absolute_url()).content.decode()
-    assert "in_app · sms · wechat" in page
+    page = client.get(customer_a.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "In the app, SMS, WeChat" in page  # the channels by name
     assert "21:30–07:00" in page
     other = Client()
     other.force_login(collector_b)

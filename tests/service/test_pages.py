@@ -91,7 +91,7 @@ def test_a_request_outside_the_scope_is_404(
     assert request_a.current_position == 1
 
 
-def test_opening_a_request_for_a_customer_outside_the_scope_is_404(
+def test_a_customer_outside_the_scope_is_an_error_on_the_account_field_like_an_unknown_one(
     client: Client, collector_b: User, customer_a: Customer
 ) -> None:
     client.force_login(collector_b)
@@ -104,7 +104,11 @@ def test_opening_a_request_for_a_customer_outside_the_scope_is_404(
             "summary": "停电",
         },
     )
-    assert response.status_code == 404
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "has-error" in html
+    assert customer_a.name not in html  # nothing tells the account exists
+    assert "停电" in html  # what was typed is kept
     assert not ServiceRequest.objects.exists()
 
 
@@ -167,12 +171,12 @@ def test_the_manager_publishes_the_matrix_from_the_page(client: Client, manager:
     client.force_login(manager)
     page = client.get("/service/matrix/")
     formset = page.context["formset"]
-    data: dict[str, str] = {"version_note": "加一条规则"}
+    data: dict[str, Any] = {"version_note": "加一条规则"}
     for key, value in formset.management_form.initial.items():
         data[f"form-{key}"] = str(value)
     for n, form in enumerate(formset.forms):
         for name, value in form.initial.items():
-            data[f"form-{n}-{name}"] = "" if value is None else str(value)
+            data[f"form-{n}-{name}"] = "" if value is None else value
     n = len(formset.forms) - 1
     data[f"form-{n}-segment"] = "residential"
     data[f"form-{n}-priority"] = "2"
@@ -250,12 +254,12 @@ def test_a_bad_matrix_row_on_the_page_is_shown_and_publishes_nothing(
 
     client.force_login(manager)
     formset = client.get("/service/matrix/").context["formset"]
-    data: dict[str, str] = {"version_note": "坏规则"}
+    data: dict[str, Any] = {"version_note": "坏规则"}
     for key, value in formset.management_form.initial.items():
         data[f"form-{key}"] = str(value)
     for n, form in enumerate(formset.forms):
         for name, value in form.initial.items():
-            data[f"form-{n}-{name}"] = "" if value is None else str(value)
+            data[f"form-{n}-{name}"] = "" if value is None else value
     n = len(formset.forms) - 1
     data[f"form-{n}-priority"] = "9"
     data[f"form-{n}-note"] = "优先级超出范围"

@@ -19,8 +19,9 @@ PACKAGE = Path(gridcrm.__file__).parent
 PO = PACKAGE / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
 
-def _msgids(po: polib.POFile) -> set[str]:
-    return {entry.msgid for entry in po if not entry.obsolete}
+def _msgids(po: polib.POFile) -> set[tuple[str | None, str]]:
+    # With the context: one English word may need two Chinese words (pgettext).
+    return {(entry.msgctxt, entry.msgid) for entry in po if not entry.obsolete}
 
 
 def test_the_catalogue_has_no_untranslated_or_fuzzy_entries() -> None:
@@ -30,13 +31,15 @@ def test_the_catalogue_has_no_untranslated_or_fuzzy_entries() -> None:
 
 
 def test_the_compiled_catalogue_matches_the_source() -> None:
-    source = {e.msgid: e.msgstr or e.msgstr_plural.get(0) for e in polib.pofile(str(PO))}
+    source = {
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0) for e in polib.pofile(str(PO))
+    }
     compiled = {
-        e.msgid: e.msgstr or e.msgstr_plural.get(0)
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0)
         for e in polib.mofile(str(PO.with_suffix(".mo")))
     }
-    compiled.pop("", None)
-    assert compiled == {k: v for k, v in source.items() if k}
+    compiled.pop((None, ""), None)
+    assert compiled == {k: v for k, v in source.items() if k[1]}
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext")

@@ -40,6 +40,7 @@ from gridcrm.archive.services import (
     customer_update,
 )
 from gridcrm.core import uploads
+from gridcrm.core.formats import person
 from gridcrm.web import paging
 from gridcrm.web.http import AuthedRequest
 from gridcrm.web.paging import CappedPageNumberPagination
@@ -53,7 +54,9 @@ class CustomerOut(Schema):
     account_no: str
     name: str
     segment: str
+    segment_display: str
     tariff_category: str
+    tariff_category_display: str
     voltage_level: str
     contracted_kva: Decimal | None
     station: str
@@ -63,6 +66,14 @@ class CustomerOut(Schema):
     industry_code: str
     completeness: int
     version: int
+
+    @staticmethod
+    def resolve_segment_display(obj: Customer) -> str:
+        return obj.get_segment_display()
+
+    @staticmethod
+    def resolve_tariff_category_display(obj: Customer) -> str:
+        return obj.get_tariff_category_display()
 
     @staticmethod
     def resolve_station(obj: Customer) -> str:
@@ -143,9 +154,12 @@ class ChangeRequestOut(Schema):
     new_value: str
     reason: str
     status: str
+    status_display: str
     requested_by: str
+    requested_by_name: str
     requested_at: dt.datetime
     decided_by: str | None
+    decided_by_name: str | None
     decision_note: str
 
     @staticmethod
@@ -159,6 +173,18 @@ class ChangeRequestOut(Schema):
     @staticmethod
     def resolve_decided_by(obj: ChangeRequest) -> str | None:
         return obj.decided_by.username if obj.decided_by else None
+
+    @staticmethod
+    def resolve_status_display(obj: ChangeRequest) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_requested_by_name(obj: ChangeRequest) -> str:
+        return person(obj.requested_by)
+
+    @staticmethod
+    def resolve_decided_by_name(obj: ChangeRequest) -> str | None:
+        return person(obj.decided_by) if obj.decided_by else None
 
 
 class HistoryOut(Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Segment(models.TextChoices):
@@ -19,7 +20,8 @@ class Segment(models.TextChoices):
 class TariffCategory(models.TextChoices):
     """用电类别 of the catalogue tariff."""
 
-    RESIDENTIAL = "residential", _("Residential")
+    # 居民生活用电, not the segment's 居民: one English word, two Chinese words.
+    RESIDENTIAL = "residential", pgettext_lazy("tariff category", "Residential")
     GENERAL_CI = "general_ci", _("General commercial & industrial")
     LARGE_INDUSTRY = "large_industry", _("Large industry")
     AGRICULTURE = "agriculture", _("Agricultural production")

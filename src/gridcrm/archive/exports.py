@@ -3,7 +3,8 @@
 The columns are the field registry's, in declaration order (built-in fields, then the
 extension fields), headed by their labels in the job's language, so that an export
 can be edited and imported back (the import knows both languages' labels). Values are
-their canonical text (choice codes, ISO dates, 1/0), the supply station by its code.
+their canonical text (ISO dates, 1/0), a choice by its label in the job's language (the
+import reads labels of either language back), the supply station by its code.
 
 Personal identifiers are masked the registry's way (phones keep their first three and
 last four digits, certificate numbers their first six and last four) unless the user's
@@ -120,6 +121,8 @@ class RowMaker:
             return self.stations.get(value, str(value))
         if self.typed and isinstance(value, int | Decimal) and not isinstance(value, bool):
             return value
+        if field_spec.custom is None and field_spec.choices:
+            return field_spec.display(value)
         text = field_spec.to_text(value)
         if field_spec.is_personal and not self.unmasked:
             return field_spec.masked(text)
@@ -163,7 +166,8 @@ def export_customers(job: Job) -> str:
             batch = list(customers.filter(pk__gt=last_pk)[:_BATCH])
             if not batch:
                 break
-            writer.rows(maker.row(c) for c in batch)
+            with translation.override(job.params.get("language", settings.LANGUAGE_CODE)):
+                writer.rows([maker.row(c) for c in batch])
             last_pk = batch[-1].pk
             done += len(batch)
             job_progress(job, done=done)

@@ -12,6 +12,7 @@ read this module; nothing else lists customer fields.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,8 +20,10 @@ from enum import IntEnum
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -168,6 +171,8 @@ class FieldSpec:
             return _clean_region(raw)
         if isinstance(model_field, models.BooleanField):
             return _clean_bool(raw)
+        if model_field.choices and isinstance(raw, str):
+            raw = choice_codes(self.name).get(raw.casefold(), raw)
         value = model_field.to_python(raw)
         if isinstance(value, Decimal):
             value = _quantise(model_field, value)
@@ -297,6 +302,19 @@ def _clean_custom(custom: CustomField, raw: Any) -> Any:
     if len(text) > custom.max_length:
         raise ValidationError(_("At most %(n)s characters."), params={"n": custom.max_length})
     return text
+
+
+@functools.cache
+def choice_codes(name: str) -> dict[str, str]:
+    """The codes of a choice field by their labels in each language of the UI (case
+    aside), so that a file may name a choice as an export writes it: by its label."""
+    model_field = spec(name).column
+    codes: dict[str, str] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for code, label in model_field.choices or []:
+                codes.setdefault(str(label).casefold(), str(code))
+    return codes
 
 
 def _custom_form_field(custom: CustomField, label: StrOrPromise) -> forms.Field:

@@ -37,7 +37,8 @@ def customers_visible_to(*, user: User | AnonymousUser) -> QuerySet[Customer]:
 
     - company-wide roles (managers, agents, archive officers, planners, administrators)
       see every customer;
-    - a regional collector sees the customers of their region and the regions below it;
+    - a regional collector or an inspector sees the customers of their region and the
+      regions below it;
     - a key-account manager sees their portfolio and the accounts they back up;
     - a business specialist sees the key accounts (customers with a manager);
     - a customer sees only themself;
@@ -51,7 +52,7 @@ def customers_visible_to(*, user: User | AnonymousUser) -> QuerySet[Customer]:
     if roles & COMPANY_WIDE_ROLES:
         return Customer.objects.all()
     scope = Q(pk__in=[])
-    if Role.REGIONAL_COLLECTOR in roles and user.region_id is not None:
+    if roles & {Role.REGIONAL_COLLECTOR, Role.INSPECTOR} and user.region_id is not None:
         region_path = user.region.path  # type: ignore[union-attr]
         scope |= Q(region__path=region_path) | Q(region__path__startswith=f"{region_path}.")
     if Role.KEY_ACCOUNT_MANAGER in roles:
@@ -338,7 +339,9 @@ def change_requests_visible_to(*, user: User) -> QuerySet[ChangeRequest]:
 
 def customer_history(*, customer: Customer) -> QuerySet[FieldChange]:
     """Every recorded change of the customer, newest first."""
-    return customer.history.select_related("acting_user").order_by("-at", "-pk")
+    return customer.history.select_related("acting_user", "change_request__decided_by").order_by(
+        "-at", "-pk"
+    )
 
 
 def customers_in_region(*, region_path: str) -> QuerySet[Customer]:

@@ -437,7 +437,9 @@ def _approve(*, request: ChangeRequest, acting_user: User, note: str) -> Custome
         # The history names who asked for the value; the approval is the event's.
         acting_user=request.requested_by,
         source=Source.CHANGE_REQUEST,
-        reason=f"{request.reason} · {_('approved by')} {acting_user}",
+        # Who approved is the change request's; the history names them in the reader's
+        # language (the 360° page), not in the approver's at the time.
+        reason=request.reason,
         change_request=request,
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.db.models import Q
@@ -161,6 +161,50 @@ class GridAudience:
 # notices (the grid app): ``audience(scope, code)`` with scope ``"feeder"`` or
 # ``"transformer"``, ``None`` for an unknown code; the slot's ``None``: nobody is behind.
 GRID_AUDIENCE: Slot[Callable[[str, str], GridAudience | None] | None] = Slot("grid_audience", None)
+
+
+@dataclass(frozen=True)
+class GridRisk:
+    """One risk to the safety of the grid, for the grid's safety overview and its alerts:
+    ``kind`` a code (``grid.overload``, ``grid.hazard`` …), ``severity`` one of
+    ``info``/``warning``/``critical``, ``region_id`` the station (or district) it belongs to,
+    the subject named by type and code, and ``link`` the page of the record behind it."""
+
+    kind: str
+    severity: str
+    region_id: int | None
+    subject_type: str
+    subject_ref: str
+    subject_label: str
+    text: str
+    link: str
+
+
+GridRisks = Callable[[date], list[GridRisk]]
+"""``source(today)``: the risks one contributor finds now, whoever may see them (the grid
+scopes them by region for each reader)."""
+
+# Contributors of risks to the grid's safety overview and alerts beyond the registry's own
+# checks: the grid's health (overloaded transformers) and the safety app (open hazards past
+# their rectification deadline).
+GRID_RISKS: ExtensionPoint[GridRisks] = ExtensionPoint("grid_risks")
+
+
+@dataclass(frozen=True)
+class AlertKind:
+    """A kind of alert an app raises (``alerts.services.alert_raise``): its label, and the
+    check that raises the alerts whose condition holds and closes those whose condition
+    cleared, called with the sweep's time by ``alerts_sweep`` before escalation (``None``
+    when the app raises the kind from its own services). Kinds sharing one check run it
+    once."""
+
+    label: str | Promise
+    check: Callable[[datetime], None] | None = None
+
+
+# The kinds of alert, by code ("<app>.<what>"), contributed by the apps that raise them
+# (grid: overloads, important customers out of compliance, overdue tests, hazards).
+ALERT_KINDS: ExtensionPoint[AlertKind] = ExtensionPoint("alert_kinds")
 
 
 def customer_panels() -> list[Panel]:

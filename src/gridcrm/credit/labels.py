@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from django_stubs_ext import StrOrPromise
+
+from gridcrm.archive.choices import Segment
+from gridcrm.core.formats import label_of, listing
+from gridcrm.credit.models import ModelKind
 
 INDICATOR_LABELS: dict[str, StrOrPromise] = {
     "on_time_share_12m": _("Bills paid on time, 12 months"),
@@ -49,3 +54,26 @@ def indicator_label(code: str) -> str:
 
 def rule_label(code: str) -> str:
     return str(RULE_LABELS.get(code, code))
+
+
+WATCH_ACTION_LABELS: dict[str, StrOrPromise] = {
+    "extra_reminders": _("Extra payment reminders"),
+    "field_check": _("On-site check"),
+    "manager_call": _("Call from the account manager"),
+    "prepaid_offer": _("Offer prepayment"),
+}
+
+
+def model_label(text: str) -> str:
+    """A model as a rating run records it ("fitted v3") in words: 数据拟合评分卡 v3."""
+    kind, _sep, version = text.partition(" ")
+    return f"{label_of(ModelKind, kind)} {version}".strip()
+
+
+def models_used_text(models_used: dict[str, str]) -> str:
+    """Which model rated each segment, in words: "工业：数据拟合评分卡 v3、…"."""
+    return listing(
+        pgettext("label: value", "%(label)s: %(value)s")
+        % {"label": label_of(Segment, segment), "value": model_label(model)}
+        for segment, model in models_used.items()
+    )

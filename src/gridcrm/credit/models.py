@@ -120,6 +120,14 @@ class CreditRun(models.Model):
     def __str__(self) -> str:
         return f"{self.as_of} ({self.customers})"
 
+    @property
+    def models_used_text(self) -> str:
+        """Which model rated each segment, in words."""
+        # Imported here: the labels module reads ModelKind from this one.
+        from gridcrm.credit.labels import models_used_text
+
+        return models_used_text(self.models_used)
+
 
 class CustomerCredit(models.Model):
     """A customer's credit as it stands: the latest grade, score and reasons."""

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from gridcrm.archive.selectors import customer_get_visible, customers_visible_to
 from gridcrm.core.audit import TimelineEntry
+from gridcrm.core.formats import label_of
 from gridcrm.credit.errors import CreditNotFound, CreditRefused
-from gridcrm.credit.labels import indicator_label, rule_label
+from gridcrm.credit.labels import WATCH_ACTION_LABELS, indicator_label, rule_label
 from gridcrm.credit.models import (
     GRADES_BEST_FIRST,
     CreditAuditEvent,
@@ -28,6 +29,7 @@ from gridcrm.credit.models import (
     CreditRun,
     CustomerCredit,
     Decision,
+    Deposit,
     GradeChange,
     GradeOverride,
     ModelKind,
@@ -76,6 +78,14 @@ class CreditPolicy:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def deposit_label(self) -> str:
+        return label_of(Deposit, self.deposit)
+
+    @property
+    def watch_action_labels(self) -> list[str]:
+        return [str(WATCH_ACTION_LABELS.get(a, a)) for a in self.watch_actions]
 
 
 def policy_rules_current() -> tuple[int, list[dict[str, Any]]]:

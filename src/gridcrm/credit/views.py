@@ -17,8 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridcrm.archive.choices import Segment
+from gridcrm.core.formats import listing
 from gridcrm.credit import forms, selectors, services
 from gridcrm.credit.expert import CRITERIA, DEFAULT_MATRIX, expert_build
+from gridcrm.credit.labels import INDICATOR_LABELS, WATCH_ACTION_LABELS, model_label
 from gridcrm.credit.models import (
     GRADES_BEST_FIRST,
     Deposit,
@@ -148,7 +150,7 @@ def _report_charts(detail: dict[str, Any]) -> dict[str, str]:
     ]
     iv = [
         {
-            "x": [v["name"] for v in detail["variables"]],
+            "x": [str(INDICATOR_LABELS.get(v["name"], v["name"])) for v in detail["variables"]],
             "y": [v["iv"] for v in detail["variables"]],
             "name": "IV",
         }
@@ -180,6 +182,10 @@ def credit_models(request: AuthedRequest) -> HttpResponse:
         {
             "fitted": fitted,
             "report": fitted.detail if fitted else None,
+            "variables": [
+                {**v, "label": INDICATOR_LABELS.get(v["name"], v["name"])}
+                for v in (fitted.detail.get("variables", []) if fitted else [])
+            ],
             "charts": _report_charts(fitted.detail if fitted else {}),
             "grade_rows": [
                 {
@@ -193,7 +199,7 @@ def credit_models(request: AuthedRequest) -> HttpResponse:
             "criteria": [
                 {
                     "label": c.label,
-                    "indicators": c.indicators,
+                    "indicators": listing(INDICATOR_LABELS.get(i, i) for i in c.indicators),
                     "weight": round(100 * w, 1),
                     "row": [(j, matrix[i][j] if j > i else None) for j in range(len(CRITERIA))],
                 }
@@ -201,7 +207,7 @@ def credit_models(request: AuthedRequest) -> HttpResponse:
             ],
             "cr": expert.detail.get("cr") if expert else None,
             "segments": [
-                (value, label, chosen.get(value, ""), active[value].label)
+                (value, label, chosen.get(value, ""), model_label(active[value].label))
                 for value, label in Segment.choices
             ],
             "kinds": ModelKind.choices,
@@ -289,7 +295,7 @@ def credit_policies(request: AuthedRequest) -> HttpResponse:
             "grades": Grade.choices,
             "segments": Segment.choices,
             "deposits": Deposit.choices,
-            "watch_actions": services.WATCH_ACTIONS,
+            "watch_actions": [(a, WATCH_ACTION_LABELS.get(a, a)) for a in services.WATCH_ACTIONS],
         },
     )
 

@@ -62,6 +62,20 @@ def demo_enrich(*, seed: int, stdout: TextIO) -> None:
         "important customers' emergency power sized to their security loads",
         lambda: grid_demo_emergency(seed=seed),
     )
+    from gridcrm.grid.health_demo import grid_health_demo
+
+    _step(
+        stdout,
+        "grid health from the readings (one dedicated transformer overloaded)",
+        lambda: grid_health_demo(seed=seed),
+    )
+    from gridcrm.safety.demo import safety_demo_write
+
+    _step(
+        stdout,
+        "inspections by cycle, hazards with their notices, one past its deadline",
+        lambda: safety_demo_write(seed=seed),
+    )
     _step(
         stdout,
         "key accounts: a year of visits, needs reports, latent needs",
@@ -75,3 +89,6 @@ def demo_enrich(*, seed: int, stdout: TextIO) -> None:
         "portal logins: a household, a shop owner with two accounts, a key account's contact",
         lambda: demo_portal_data(password=DEMO_PASSWORD, stdout=stdout),
     )
+    from gridcrm.grid.demo import grid_demo_alerts
+
+    _step(stdout, "grid alerts: the risks found, into the collectors' inboxes", grid_demo_alerts)

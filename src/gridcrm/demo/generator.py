@@ -80,6 +80,8 @@ STAFF: tuple[StaffSpec, ...] = (
     StaffSpec("collector8", "武建军", Role.REGIONAL_COLLECTOR, "YQ0402"),
     StaffSpec("collector9", "梁海燕", Role.REGIONAL_COLLECTOR, "YQ0501"),
     StaffSpec("collector10", "张国平", Role.REGIONAL_COLLECTOR, "YQ0502"),
+    StaffSpec("inspector", "李明", Role.INSPECTOR, "YQ01"),
+    StaffSpec("inspector2", "赵刚", Role.INSPECTOR, "YQ02"),
     StaffSpec("archivist", "孙丽华", Role.ARCHIVE_OFFICER, COMPANY_CODE),
     StaffSpec("planner", "周明", Role.DEMAND_PLANNER, COMPANY_CODE),
     StaffSpec("admin", "高峰", Role.ADMINISTRATOR, COMPANY_CODE, is_superuser=True),

@@ -168,7 +168,7 @@ def demo_build(
 def _scope(user: User, role: Role) -> str:
     if user.is_superuser or role in COMPANY_WIDE_ROLES:
         return f"all {customer_count():,} customers"
-    if role == Role.REGIONAL_COLLECTOR and user.region is not None:
+    if role in (Role.REGIONAL_COLLECTOR, Role.INSPECTOR) and user.region is not None:
         count = customer_count_under(user.region.path)
         return f"{count:,} customers of {user.region.name}"
     if role == Role.KEY_ACCOUNT_MANAGER:

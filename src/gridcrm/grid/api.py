@@ -10,12 +10,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
+from django.utils import timezone
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from gridcrm.archive.selectors import customer_get_visible
-from gridcrm.grid import jobs, selectors, services
+from gridcrm.core import uploads
+from gridcrm.grid import jobs, risks, selectors, services
 from gridcrm.grid.impact import outage_impact
 from gridcrm.web.http import AuthedRequest
 
@@ -216,6 +218,42 @@ def impact(request: AuthedRequest, element: Element, code: str) -> dict[str, Any
     }
 
 
+class RiskOut(Schema):
+    kind: str
+    severity: str
+    subject_type: str
+    subject_ref: str
+    subject_label: str
+    text: str
+    link: str
+
+
+class StationRisksOut(Schema):
+    code: str
+    name: str
+    score: int
+    counts: dict[str, int]
+    risks: list[RiskOut]
+
+
+@router.get("/safety", response=list[StationRisksOut], summary="Grid safety by station")
+def safety(request: AuthedRequest) -> list[dict[str, Any]]:
+    """Open risks of the caller's scope by station, the highest score first (critical 3,
+    warning 1): important customers out of compliance, overloaded transformers, overdue
+    tests, open hazards past their deadline; ``link`` is the page of the record."""
+    found = risks.risks_visible(user=request.user, today=timezone.localdate())
+    return [
+        {
+            "code": row.code,
+            "name": row.name,
+            "score": row.score,
+            "counts": {kind: row.count(kind) for kind in risks.KIND_LABELS},
+            "risks": [risk.__dict__ for risk in row.risks],
+        }
+        for row in risks.risks_by_station(risks=found)
+    ]
+
+
 @router.get("/important", response=list[ImportantOut], summary="Important customers checked")
 def important(request: AuthedRequest, gaps_only: bool = False) -> list[dict[str, Any]]:
     """Every important customer the caller may see against its class's rule; ``gaps``
@@ -294,6 +332,7 @@ def outage_create(request: AuthedRequest, payload: OutageIn) -> Status[OutageOut
 
 
 @router.post("/import", response=GridImportJobOut, summary="Import a GIS/PMS export")
+@uploads.accepts_upload(uploads.CUSTOMERS)
 def registry_import(
     request: AuthedRequest, file: File[UploadedFile], dry_run: Form[bool] = False
 ) -> dict[str, Any]:

@@ -1,13 +1,23 @@
-"""The demo company's grid: two substations per district, four 10 kV lines on each (one
-with a branch line), a public transformer per transformer area (台区) for low-voltage
-customers and dedicated transformers for high-voltage ones, a meter per metering point,
-and the supply sources each important class requires — with exactly one important
-customer out of compliance (a class I customer left on a single line), a hospital on dual
-sources, and the important customers the archive knows no backup power of without any.
+"""The demo company's grid, consistent by construction:
+
+- two substations per district, four 10 kV lines on each (one with a branch line), a
+  public transformer per transformer area (台区) for low-voltage customers and dedicated
+  transformers for high-voltage ones, a meter per metering point (installed in the last
+  six years, verification due eight years after), the supply sources each important
+  class requires, hospitals on dual sources;
+- exactly one important customer out of compliance: the first class I customer that is
+  not a hospital, left on a single line and without emergency power;
+- one overloaded transformer: the dedicated transformer of the largest high-voltage
+  customer that is not important, undersized to 40 % of its contracted capacity, so the
+  lake's 15-minute readings of that customer overload it (the grid's health finds it);
+- one overdue preventive test (a dedicated transformer last tested four years ago);
+  every other transformer and emergency power tested recently.
 
 ``grid_demo_write`` builds the registry right after the customers (demo generator);
-``grid_demo_emergency`` sizes the important customers' emergency power to the security
-loads the load demo declares (demo enrich). Both derive the archive's equipment fields.
+``grid_demo_emergency`` gives every important customer but that one a declared security
+load (the load demo declares the industrial ones') and emergency power of 120–160 % of it
+(demo enrich); ``grid_demo_alerts`` runs the alert checks last, so the inbox and the
+safety overview show the risks. Each derives the archive's equipment fields it changes.
 """
 
 from __future__ import annotations
@@ -15,12 +25,15 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
+from django.utils import timezone
 
 from gridcrm.archive.selectors import customers_matching
+from gridcrm.grid.alerts import grid_alerts_check
 from gridcrm.grid.models import (
     EmergencyPower,
     Feeder,
@@ -34,10 +47,17 @@ from gridcrm.grid.models import (
 from gridcrm.grid.rules import CLASS_RANK
 from gridcrm.grid.services import equipment_derive
 from gridcrm.load.selectors import security_loads
-from gridcrm.users.selectors import region_by_code
+from gridcrm.load.services import profile_save
+from gridcrm.users.roles import Role
+from gridcrm.users.selectors import region_by_code, users_with_role
+
+if TYPE_CHECKING:
+    from gridcrm.archive.models import Customer
 
 _STATION_NAMES = ("东", "西")
 _LINES = 4
+UNDERSIZED = 0.4
+"""The overloaded transformer's capacity, as a share of its customer's contracted kVA."""
 _FIELDS = (
     "pk",
     "account_no",
@@ -89,9 +109,72 @@ def _substations(districts: list[str]) -> dict[str, list[list[Feeder]]]:
     return lines
 
 
+def _days_ago(rng: random.Random, today: date, low: int, high: int) -> date:
+    return today - timedelta(days=rng.randint(low, high))
+
+
+def _transformer(c: dict[str, Any], rng: random.Random, feeder: Feeder) -> list[Transformer]:
+    """A high-voltage customer's dedicated transformers (two above 1,000 kVA)."""
+    kva = float(c["contracted_kva"] or 630)
+    count = 1 if kva < 1000 else 2
+    return [
+        Transformer(
+            code=f"{c['account_no']}-T{n}",
+            name=f"{c['name'][:40]}{n}号变",
+            feeder=feeder,
+            ownership=Transformer.Ownership.DEDICATED,
+            kva=Decimal(math.ceil(kva / count)),
+            kind=rng.choice(Transformer.Kind.values),
+            year=rng.randint(2000, 2024),
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+def _second_sources(
+    c: dict[str, Any], home: int, feeder: Feeder, stations: list[list[Feeder]]
+) -> list[int]:
+    """The further lines an important class requires (the demo's customers comply)."""
+    klass, other = c["importance_class"], stations[1 - home]
+    if klass == "special":
+        return [other[0].pk, other[1].pk]  # three sources, two substations
+    if klass == "class_1":
+        return [other[0].pk]  # a second source from the other substation
+    second = next(f for f in stations[home] if f.pk != feeder.pk and f.parent_id is None)
+    return [second.pk]  # class II and temporary: a dual circuit from the same substation
+
+
+def _out_of_compliance(customers: list[dict[str, Any]]) -> int | None:
+    """The demo's one important customer out of compliance: its first class I customer
+    that is not a hospital."""
+    return next(
+        (
+            c["pk"]
+            for c in customers
+            if c["importance_class"] == "class_1" and "医院" not in c["name"]
+        ),
+        None,
+    )
+
+
+def _undersized(customers: list[dict[str, Any]]) -> int | None:
+    """The customer whose transformer the demo overloads: the largest high-voltage one
+    that is not important (its readings are in the lake)."""
+    candidates = [
+        c
+        for c in customers
+        if c["voltage_level"] not in ("220V", "380V") and c["importance_class"] not in CLASS_RANK
+    ]
+    if not candidates:
+        return None
+    largest = max(candidates, key=lambda c: (float(c["contracted_kva"] or 0), -c["pk"]))
+    return int(largest["pk"])
+
+
 def grid_demo_write(*, seed: int) -> int:
     """Build the registry for every customer; returns how many customers it covers."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    today = timezone.localdate()
     customers = _customers()
     districts = sorted(
         {c["region__path"].split(".")[1] for c in customers if "." in c["region__path"]}
@@ -99,21 +182,19 @@ def grid_demo_write(*, seed: int) -> int:
     lines = _substations(districts)
     areas: dict[tuple[str, str], Transformer] = {}
     points: list[MeteringPoint] = []
-    meters: list[tuple[str, str, str]] = []
+    meters: list[Meter] = []
     sources: set[tuple[int, int]] = set()
     made: list[Transformer] = []
-    out_of_compliance_done = False
+    gap, undersized = _out_of_compliance(customers), _undersized(customers)
     for c in customers:
         district = c["region__path"].split(".")[1]
         stations = lines[district]
         home = rng.randrange(len(stations))
         feeder = rng.choice(stations[home])
-        low_voltage = c["voltage_level"] in ("220V", "380V")
-        if low_voltage:
+        if c["voltage_level"] in ("220V", "380V"):
             key = (c["region__path"], c["transformer_area"] or "公用台区")
-            transformer = areas.get(key)
-            if transformer is None:
-                transformer = Transformer(
+            if key not in areas:
+                areas[key] = Transformer(
                     code=f"T{len(areas) + 1:06d}",
                     name=key[1],
                     feeder=feeder,
@@ -121,63 +202,46 @@ def grid_demo_write(*, seed: int) -> int:
                     kva=Decimal(rng.choice((200, 315, 400, 630))),
                     year=rng.randint(2005, 2023),
                 )
-                areas[key] = transformer
-                made.append(transformer)
-            owned = [transformer]
+                made.append(areas[key])
+            owned = [areas[key]]
         else:
-            kva = float(c["contracted_kva"] or 630)
-            count = 1 if kva < 1000 else 2
-            owned = [
-                Transformer(
-                    code=f"{c['account_no']}-T{n}",
-                    name=f"{c['name'][:40]}{n}号变",
-                    feeder=feeder,
-                    ownership=Transformer.Ownership.DEDICATED,
-                    kva=Decimal(math.ceil(kva / count)),
-                    kind=rng.choice(Transformer.Kind.values),
-                    year=rng.randint(2000, 2024),
-                )
-                for n in range(1, count + 1)
-            ]
+            owned = _transformer(c, rng, feeder)
+            if c["pk"] == undersized:
+                owned = owned[:1]
+                owned[0].kva = Decimal(math.ceil(float(c["contracted_kva"] or 630) * UNDERSIZED))
             made.extend(owned)
-        meter_count = c["meter_count"] or 1
-        for n in range(1, meter_count + 1):
+        for n in range(1, (c["meter_count"] or 1) + 1):
             transformer = owned[(n - 1) % len(owned)]
             code = f"{c['account_no']}-M{n}"
             points.append(MeteringPoint(code=code, customer_id=c["pk"], transformer=transformer))
-            kind = c["meter_kind"] or ("smart_1p" if c["voltage_level"] == "220V" else "ct")
-            meters.append((code, f"3{c['account_no']}{n}", kind))
+            installed = _days_ago(rng, today, 365, 6 * 365)
+            meters.append(
+                Meter(
+                    serial=f"3{c['account_no']}{n}",
+                    point=points[-1],
+                    kind=c["meter_kind"] or ("smart_1p" if c["voltage_level"] == "220V" else "ct"),
+                    installed_on=installed,
+                    verification_due=installed + timedelta(days=8 * 365),
+                )
+            )
             sources.add((c["pk"], transformer.feeder_id))
-        klass = c["importance_class"]
-        if klass not in CLASS_RANK:
-            continue
-        if klass == "class_1" and not out_of_compliance_done and "医院" not in c["name"]:
-            out_of_compliance_done = True  # the demo's one gap in supply: left on one line
-            continue
-        other = stations[1 - home]
-        if klass in ("special", "class_1"):
-            sources.add((c["pk"], other[0].pk))  # a second source from the other substation
-        if klass == "special":
-            sources.add((c["pk"], other[1].pk))
-        if klass in ("class_2", "temporary"):
-            second = next(f for f in stations[home] if f.pk != feeder.pk and f.parent_id is None)
-            sources.add((c["pk"], second.pk))  # a dual circuit from the same substation
-    # Saved in bulk; each point takes its transformer's new key as it is written.
+        if c["importance_class"] in CLASS_RANK and c["pk"] != gap:
+            sources.update((c["pk"], f) for f in _second_sources(c, home, feeder, stations))
+    for transformer in made:
+        transformer.last_test_on = _days_ago(rng, today, 30, 900)
+    overdue = next((t for t in made if t.ownership == Transformer.Ownership.DEDICATED), None)
+    if overdue is not None:
+        overdue.last_test_on = today - timedelta(days=4 * 365)  # the one overdue test
+    # Saved in bulk; each row takes its parent's new key as it is written (bulk_create
+    # reads the key of a related object saved since).
     Transformer.objects.bulk_create(made, batch_size=2000)
     MeteringPoint.objects.bulk_create(points, batch_size=2000)
-    point_ids = dict(MeteringPoint.objects.values_list("code", "pk"))
-    Meter.objects.bulk_create(
-        [
-            Meter(serial=serial, point_id=point_ids[code], kind=kind)
-            for code, serial, kind in meters
-        ],
-        batch_size=2000,
-    )
+    Meter.objects.bulk_create(meters, batch_size=2000)
     SupplySource.objects.bulk_create(
         [SupplySource(customer_id=c, feeder_id=f) for c, f in sorted(sources)], batch_size=2000
     )
-    # Emergency power as the archive knew it; important customers are sized later to the
-    # security loads they declare (grid_demo_emergency).
+    # Emergency power as the archive knew it (none for the customer left out of
+    # compliance); important customers are sized later to their security loads.
     EmergencyPower.objects.bulk_create(
         [
             EmergencyPower(
@@ -186,9 +250,10 @@ def grid_demo_write(*, seed: int) -> int:
                 kind=EmergencyPower.Kind.GENERATOR,
                 kw=c["backup_power_kw"],
                 start_seconds=rng.choice((10, 15, 30)),
+                last_test_on=_days_ago(rng, today, 20, 300),
             )
             for c in customers
-            if c["backup_power_kw"]
+            if c["backup_power_kw"] and c["pk"] != gap
         ],
         batch_size=2000,
     )
@@ -213,27 +278,67 @@ def grid_demo_delete(*, region_ids: list[int]) -> None:
     stations.delete()
 
 
+def _declare_missing_security_loads(important: list[Customer], gap: int | None) -> None:
+    """Important customers the load demo declared nothing for (commercial ones, such as the
+    data centres) declare a security load of a fifth of their capacity, as a demand-side
+    planner would record it."""
+    planner = users_with_role(role=Role.DEMAND_PLANNER).first()
+    if planner is None:
+        return
+    declared = security_loads(customer_ids=[c.pk for c in important])
+    for customer in important:
+        if customer.pk != gap and customer.pk not in declared:
+            kva = float(customer.contracted_kva or 100)
+            profile_save(
+                customer=customer,
+                data={"security_load_kw": Decimal(f"{kva * 0.2:.1f}")},
+                acting_user=planner,
+            )
+
+
 def grid_demo_emergency(*, seed: int) -> int:
-    """Size each important customer's emergency power to 120–160 % of its declared security
-    load; customers without emergency power keep none. Returns how many were sized."""
+    """Give every important customer but the demo's one out of compliance a declared
+    security load and emergency power of 120–160 % of it (a generator, tested this year).
+    Returns how many units were sized."""
     rng = random.Random(seed + 19)  # noqa: S311 - demo data, not security
+    today = timezone.localdate()
     important = list(
-        customers_matching(condition=Q(importance_class__in=list(CLASS_RANK)))
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        customers_matching(condition=Q(importance_class__in=list(CLASS_RANK))).order_by("pk")
     )
-    security = security_loads(customer_ids=important)
+    gap = _out_of_compliance(
+        [{"pk": c.pk, "importance_class": c.importance_class, "name": c.name} for c in important]
+    )
+    _declare_missing_security_loads(important, gap)
+    security = security_loads(customer_ids=[c.pk for c in important])
     units: dict[int, list[EmergencyPower]] = defaultdict(list)
-    for unit in EmergencyPower.objects.filter(customer_id__in=important).order_by("code"):
+    for unit in EmergencyPower.objects.filter(customer_id__in=[c.pk for c in important]):
         units[unit.customer_id].append(unit)
-    sized = []
-    for pk in important:
-        if not units[pk] or security.get(pk) is None:
+    sized, added = [], []
+    for c in important:
+        if c.pk == gap or c.pk not in security:
             continue
-        unit = units[pk][0]
-        needed = float(security[pk]) * rng.uniform(1.2, 1.6)
-        unit.kw = Decimal(max(10, 10 * math.ceil(needed / 10)))
-        sized.append(unit)
+        needed = float(security[c.pk]) * rng.uniform(1.2, 1.6)
+        kw = Decimal(max(10, 10 * math.ceil(needed / 10)))
+        if units[c.pk]:
+            units[c.pk][0].kw = kw
+            sized.append(units[c.pk][0])
+        else:
+            added.append(
+                EmergencyPower(
+                    code=f"{c.account_no}-E1",
+                    customer_id=c.pk,
+                    kind=EmergencyPower.Kind.GENERATOR,
+                    kw=kw,
+                    start_seconds=rng.choice((10, 15, 30)),
+                    last_test_on=_days_ago(rng, today, 20, 300),
+                )
+            )
     EmergencyPower.objects.bulk_update(sized, ["kw"], batch_size=2000)
-    equipment_derive(customer_ids=[u.customer_id for u in sized])
-    return len(sized)
+    EmergencyPower.objects.bulk_create(added, batch_size=2000)
+    equipment_derive(customer_ids=[u.customer_id for u in [*sized, *added]])
+    return len(sized) + len(added)
+
+
+def grid_demo_alerts() -> None:
+    """Run the grid's alert checks once, after everything else of the demo exists."""
+    grid_alerts_check(timezone.now())

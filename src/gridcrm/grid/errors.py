@@ -46,3 +46,10 @@ class NobodyBehind(Invalid):
     """No customer is behind the equipment of an unplanned outage: nobody to tell."""
 
     code = "grid.nobody_behind"
+
+
+class ImportRefused(Invalid):
+    """A registry export that cannot be imported as a whole: its type, encoding, format or
+    header (``code``: ``grid.import_…``); nothing was written."""
+
+    code = "grid.import_refused"

@@ -68,3 +68,13 @@ def outage_entered(*, outage: Outage, acting_user: User) -> GridEvent:
             "request": outage.request_no,
         },
     )
+
+
+def health_computed(*, as_of: str, counts: dict[str, int], acting_user: User | None) -> GridEvent:
+    """The health job stored new load months and health scores."""
+    return _write(
+        Kind.HEALTH_COMPUTED,
+        acting_user=acting_user,
+        text=as_of,
+        details={"as_of": as_of, **counts},
+    )

@@ -1,18 +1,20 @@
 """Outage impact: the customers behind a substation, a feeder (with its branch lines) or
 a transformer, important ones first, each with its backup status.
 
-Built for a registry of a million customers: the customers behind a feeder are one
-index-only read of ``SupplySource`` by feeder (index ``grid_source_feeder``), then one
-read each of those customers, their other sources, their emergency power and their
-security loads. No query runs per customer.
+Built for a registry of a million customers: ``SupplySource`` is the feeder → customer
+path (index ``grid_source_feeder``, feeder first), so the customers behind a line are a
+semi-join on it inside one annotated read of the visible customers. No query runs per
+customer (docs/benchmarks.md, "Grid: outage impact").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import ImportanceClass
@@ -111,14 +113,7 @@ def customer_ids_behind(
         transformer = transformer_get(user=user, code=code)
         points = MeteringPoint.objects.filter(transformer=transformer)
         return str(transformer), sorted(set(points.values_list("customer_id", flat=True))), []
-    if element == "substation":
-        substation = substation_get(user=user, code=code)
-        feeders = list(Feeder.objects.filter(substation=substation).values_list("pk", flat=True))
-        name = substation.name
-    else:
-        feeder = feeder_get(user=user, code=code)
-        feeders = feeders_below(feeder=feeder)
-        name = feeder.name
+    name, feeders = _feeders_down(user=user, element=element, code=code)
     ids = SupplySource.objects.filter(feeder_id__in=feeders).values_list("customer_id", flat=True)
     return name, sorted(set(ids)), feeders
 
@@ -149,50 +144,78 @@ def audience(scope: str, code: str) -> GridAudience | None:
     return GridAudience(customer_ids=sorted(set(ids)))
 
 
+def _feeders_down(*, user: User | AnonymousUser, element: str, code: str) -> tuple[str, list[int]]:
+    """(name, ids of the lines a substation or a line takes down with it)."""
+    if element == "substation":
+        substation = substation_get(user=user, code=code)
+        ids = list(Feeder.objects.filter(substation=substation).values_list("pk", flat=True))
+        return substation.name, ids
+    feeder = feeder_get(user=user, code=code)
+    return feeder.name, feeders_below(feeder=feeder)
+
+
+def _per_customer(rows: QuerySet[Any], column: str, total: Any) -> Subquery:
+    """``total`` of ``rows`` for the outer customer, as a correlated scalar sub-select."""
+    return Subquery(
+        rows.filter(**{column: OuterRef("pk")})
+        .order_by()
+        .values(column)
+        .annotate(total=total)
+        .values("total")
+    )
+
+
 def outage_impact(*, user: User | AnonymousUser, element: str, code: str) -> Impact:
     """The customers behind ``element`` (substation, feeder or transformer) ``code`` that the
-    user may see, important ones first (特级, 一级, 二级, 临时), then by account number."""
+    user may see, important ones first (特级, 一级, 二级, 临时), then by account number.
+
+    One annotated read of the visible customers behind the equipment gives each one's
+    other sources and emergency power (correlated sub-selects on the ``(customer, …)``
+    indexes); the security loads (``security_kw``) are read only for the important
+    customers and those whose status hangs on one. With the scope and the element's own
+    read, four or five statements whatever the number of customers."""
     require_view(user=user)
-    name, ids, down = customer_ids_behind(element=element, code=code, user=user)
+    others: QuerySet[Any]
+    if element == "transformer":
+        transformer = transformer_get(user=user, code=code)
+        name = str(transformer)
+        behind: QuerySet[Any] = MeteringPoint.objects.filter(transformer=transformer)
+        others = MeteringPoint.objects.exclude(transformer=transformer)
+    else:
+        name, down = _feeders_down(user=user, element=element, code=code)
+        behind = SupplySource.objects.filter(feeder_id__in=down)
+        others = SupplySource.objects.exclude(feeder_id__in=down)
     rows = list(
         customers_visible_to(user=user)
-        .filter(pk__in=ids)
-        .values_list("pk", "account_no", "name", "importance_class")
+        .filter(pk__in=behind.values("customer_id"))
+        .annotate(
+            other_count=Coalesce(_per_customer(others, "customer_id", Count("*")), 0),
+            emergency_total=Coalesce(
+                _per_customer(EmergencyPower.objects.all(), "customer_id", Sum("kw")),
+                Value(Decimal(0)),
+                output_field=DecimalField(max_digits=10, decimal_places=1),
+            ),
+        )
+        .values_list(
+            "pk", "account_no", "name", "importance_class", "other_count", "emergency_total"
+        )
     )
-    seen = [row[0] for row in rows]
-    other: dict[int, int] = {}
-    if element == "transformer":
-        for customer_id in (
-            MeteringPoint.objects.filter(customer_id__in=seen)
-            .exclude(transformer__code=code)
-            .values_list("customer_id", flat=True)
-        ):
-            other[customer_id] = other.get(customer_id, 0) + 1
-    else:
-        for customer_id in (
-            SupplySource.objects.filter(customer_id__in=seen)
-            .exclude(feeder_id__in=down)
-            .values_list("customer_id", flat=True)
-        ):
-            other[customer_id] = other.get(customer_id, 0) + 1
-    emergency: dict[int, Decimal] = {}
-    for customer_id, kw in EmergencyPower.objects.filter(customer_id__in=seen).values_list(
-        "customer_id", "kw"
-    ):
-        emergency[customer_id] = emergency.get(customer_id, Decimal(0)) + kw
-    security = security_loads(customer_ids=seen)
+    # Security loads are declared by important customers; others matter only when their
+    # status hangs on one (emergency power and no other source).
+    declared = [row[0] for row in rows if row[3] in r.CLASS_RANK or (not row[4] and row[5] > 0)]
+    security = security_loads(customer_ids=declared) if declared else {}
     affected = [
         Affected(
             customer_id=pk,
             account_no=account_no,
             name=customer_name,
             importance_class=klass,
-            other_sources=other.get(pk, 0),
-            emergency_kw=emergency.get(pk, Decimal(0)),
+            other_sources=other,
+            emergency_kw=Decimal(kw),
             security_kw=security.get(pk),
-            backup=_backup(other.get(pk, 0), emergency.get(pk, Decimal(0)), security.get(pk)),
+            backup=_backup(other, Decimal(kw), security.get(pk)),
         )
-        for pk, account_no, customer_name, klass in rows
+        for pk, account_no, customer_name, klass, other, kw in rows
     ]
     affected.sort(key=lambda a: (r.CLASS_RANK.get(a.importance_class, 99), a.account_no))
     return Impact(element=element, code=code, name=name, customers=affected)

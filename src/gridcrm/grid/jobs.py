@@ -13,10 +13,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from gridcrm.archive.imports.errors import ImportRefused
-from gridcrm.archive.imports.files import IMPORT_SUFFIXES
-from gridcrm.grid.errors import MayNotEditGrid
+from gridcrm.core import uploads
+from gridcrm.grid.errors import ImportRefused, MayNotEditGrid
 from gridcrm.grid.imports import ImportReport, registry_import
+from gridcrm.grid.imports.files import SUFFIXES
 from gridcrm.grid.selectors import can_edit
 from gridcrm.jobs.services import job_start
 
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from gridcrm.users.models import User
 
 GRID_IMPORT = "grid_import"
-MAX_UPLOAD_BYTES = 128 * 1024 * 1024
 
 
 def imports_dir() -> Path:
@@ -46,14 +45,12 @@ def import_start(*, upload: UploadedFile, acting_user: User, dry_run: bool) -> J
         raise MayNotEditGrid(_("Your role may not import into the grid registry."))
     filename = Path(upload.name or "upload.csv").name
     suffix = Path(filename).suffix.lower()
-    if suffix not in IMPORT_SUFFIXES:
+    if suffix not in SUFFIXES:
         raise ImportRefused(
             _("Upload a CSV (.csv) or Excel (.xlsx) file."), code="grid.import_file_type"
         )
-    if (upload.size or 0) > MAX_UPLOAD_BYTES:
-        raise ImportRefused(
-            _("The file is larger than 128 MB; split it."), code="grid.import_too_large"
-        )
+    # A registry export is held to the customer import's limit (core.upload_too_large).
+    uploads.check_size(upload, uploads.CUSTOMERS)
     stored = imports_dir() / f"upload-{uuid.uuid4().hex}{suffix}"
     with stored.open("wb") as handle:
         for chunk in upload.chunks():

@@ -7,12 +7,28 @@ Every row is keyed by the code the GIS/PMS export uses, so a re-import updates i
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import MeterKind
 from gridcrm.core.audit import AuditEvent
 from gridcrm.core.versioning import PublishedVersion
+
+
+class TestedEquipment(models.Model):
+    """Equipment tested at intervals (a transformer's preventive test, emergency power's
+    start-up test): the date of its last test, which the safety checks hold against
+    ``rules.TEST_INTERVAL_MONTHS[TEST_INTERVAL]`` (``grid.risks``). Blank: never tested as
+    far as the registry knows. (A meter's verification has a due date of its own.)"""
+
+    TEST_INTERVAL: ClassVar[str]
+
+    last_test_on = models.DateField(_("last test"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
 
 
 class Substation(models.Model):
@@ -67,7 +83,7 @@ class Feeder(models.Model):
         return self.name
 
 
-class Transformer(models.Model):
+class Transformer(TestedEquipment):
     """A distribution transformer on a feeder: public (公变, many customers behind it) or
     dedicated (专变, one customer's own)."""
 
@@ -90,7 +106,8 @@ class Transformer(models.Model):
     kva = models.DecimalField(_("capacity (kVA)"), max_digits=8, decimal_places=1)
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.OIL)
     year = models.PositiveSmallIntegerField(_("year made"), null=True, blank=True)
-    last_test_on = models.DateField(_("last preventive test"), null=True, blank=True)
+
+    TEST_INTERVAL = "transformer"
 
     class Meta:
         ordering = ["code"]
@@ -182,7 +199,7 @@ class SupplySource(models.Model):
         return f"{self.customer_id} ← {self.feeder_id}"
 
 
-class EmergencyPower(models.Model):
+class EmergencyPower(TestedEquipment):
     """A customer's own emergency power (自备应急电源)."""
 
     class Kind(models.TextChoices):
@@ -200,7 +217,8 @@ class EmergencyPower(models.Model):
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
     kw = models.DecimalField(_("capacity (kW)"), max_digits=8, decimal_places=1)
     start_seconds = models.PositiveIntegerField(_("start time (s)"), null=True, blank=True)
-    last_test_on = models.DateField(_("last test"), null=True, blank=True)
+
+    TEST_INTERVAL = "emergency"
 
     class Meta:
         ordering = ["code"]
@@ -259,6 +277,70 @@ class Outage(models.Model):
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.description}"
 
 
+class LoadMonth(models.Model):
+    """One transformer's load in one local month, from the lake's readings (the health
+    job, ``grid.health``): heavy-load (> 80 %) and overload (> 100 %) events of 2 hours
+    or more."""
+
+    transformer = models.ForeignKey(
+        Transformer, on_delete=models.CASCADE, related_name="load_months"
+    )
+    month = models.DateField(_("month"))
+    intervals = models.PositiveIntegerField(_("metered intervals"), default=0)
+    max_load_rate = models.FloatField(_("highest load rate"), null=True)
+    power_factor = models.FloatField(_("power factor"), null=True)
+    heavy_events = models.PositiveIntegerField(_("heavy-load events"), default=0)
+    heavy_hours = models.FloatField(_("heavy-load hours"), default=0.0)
+    overload_events = models.PositiveIntegerField(_("overload events"), default=0)
+    overload_hours = models.FloatField(_("overload hours"), default=0.0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["transformer", "-month"]
+        verbose_name = _("transformer load month")
+        verbose_name_plural = _("transformer load months")
+        constraints = [
+            models.UniqueConstraint(fields=["transformer", "month"], name="grid_load_month_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transformer_id} {self.month:%Y-%m}"
+
+
+class Health(models.Model):
+    """The latest health score (0–100) of one customer, transformer or feeder, with its
+    reason codes ``[[code, points lost], …]`` (most points first) and the figures they
+    come from; written by the daily health job (``grid.health``)."""
+
+    class Element(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        TRANSFORMER = "transformer", _("Transformer")
+        FEEDER = "feeder", _("Feeder")
+
+    element = models.CharField(_("element"), max_length=12, choices=Element.choices)
+    customer = models.OneToOneField(
+        "archive.Customer", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    transformer = models.OneToOneField(
+        Transformer, on_delete=models.CASCADE, null=True, related_name="health"
+    )
+    feeder = models.OneToOneField(
+        Feeder, on_delete=models.CASCADE, null=True, related_name="health"
+    )
+    score = models.PositiveSmallIntegerField(_("health score"))
+    reasons = models.JSONField(_("reasons"), default=list)
+    figures = models.JSONField(_("figures"), default=dict)
+    as_of = models.DateField(_("as of"))
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("health score")
+        verbose_name_plural = _("health scores")
+
+    def __str__(self) -> str:
+        return f"{self.element} {self.score}"
+
+
 class GridEvent(AuditEvent):
     """The grid app's audit trail, written only through ``gridcrm.grid.events``."""
 
@@ -266,6 +348,7 @@ class GridEvent(AuditEvent):
         IMPORTED = "imported", _("Registry imported")
         RULES_PUBLISHED = "rules_published", _("Important-customer rules published")
         OUTAGE_ENTERED = "outage_entered", _("Unplanned outage entered")
+        HEALTH_COMPUTED = "health_computed", _("Grid health computed")
 
     kind = models.CharField(_("what"), max_length=40, choices=Kind.choices)
     customer = models.ForeignKey(

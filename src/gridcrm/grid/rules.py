@@ -17,6 +17,7 @@ import pydantic
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import ImportanceClass
+from gridcrm.core.formats import label_of
 
 IMPORTANT_CLASSES = (
     ImportanceClass.SPECIAL,
@@ -40,6 +41,11 @@ class ClassRule(pydantic.BaseModel):
     emergency_required: bool = True
     emergency_percent: int = pydantic.Field(default=120, ge=0, le=500)
 
+    @property
+    def importance_label(self) -> str:
+        """The class in words (一级重要电力用户), for pages."""
+        return label_of(ImportanceClass, self.importance_class)
+
     @pydantic.field_validator("importance_class")
     @classmethod
     def _known_class(cls, value: str) -> str:
@@ -60,6 +66,13 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
     {"importance_class": "class_2", "min_sources": 2, "min_substations": 1},
     {"importance_class": "temporary", "min_sources": 1, "min_substations": 1},
 )
+
+
+TEST_INTERVAL_MONTHS = {"transformer": 36, "emergency": 12}
+"""How old a preventive test may be before it is overdue: a distribution transformer's
+(预防性试验, every three years for 10 kV oil and dry types) and an important customer's
+emergency power's (a start-up test at least once a year). A meter is overdue past its own
+``verification_due``."""
 
 
 class Gap:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -14,12 +15,14 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet, Sum
 
 from gridcrm.archive.choices import ImportanceClass
-from gridcrm.archive.selectors import customers_visible_to
+from gridcrm.archive.selectors import customers_matching, customers_visible_to
 from gridcrm.grid import rules as r
 from gridcrm.grid.errors import ElementNotFound, MayNotViewGrid
+from gridcrm.grid.health_reasons import BANDS, REASONS, band
 from gridcrm.grid.models import (
     EmergencyPower,
     Feeder,
+    Health,
     ImportanceRules,
     Meter,
     MeteringPoint,
@@ -57,7 +60,7 @@ def require_view(*, user: User | AnonymousUser) -> None:
         raise MayNotViewGrid
 
 
-def _scope_path(user: User | AnonymousUser) -> str | None:
+def scope_path(user: User | AnonymousUser) -> str | None:
     """``None`` for a role spanning the company; else the user's region path ("" without
     a region: nothing is inside it)."""
     if user_roles(user=user) & COMPANY_WIDE_ROLES:
@@ -71,7 +74,7 @@ def substations_visible_to(*, user: User | AnonymousUser) -> QuerySet[Substation
     whose region contains theirs or lies inside it."""
     if not can_view(user=user):
         return Substation.objects.none()
-    path = _scope_path(user)
+    path = scope_path(user)
     if path is None:
         return Substation.objects.all()
     if not path:
@@ -219,6 +222,54 @@ def customer_equipment(*, customer: Customer) -> CustomerEquipment:
     )
 
 
+# -- health (grid.health computes it daily) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class HealthView:
+    """One element's latest health score for a page: score, band, reasons in words."""
+
+    score: int
+    band: str
+    band_label: str
+    reasons: list[tuple[str, int, str]]  # code, points lost, words
+    figures: dict[str, Any]
+    as_of: date
+
+
+def _health_view(kind: str, row: Health) -> HealthView:
+    words = REASONS[kind]
+    return HealthView(
+        score=row.score,
+        band=band(row.score),
+        band_label=str(BANDS[band(row.score)]),
+        reasons=[(code, int(points), str(words.get(code, code))) for code, points in row.reasons],
+        figures=dict(row.figures),
+        as_of=row.as_of,
+    )
+
+
+def health_of(*, element: Transformer | Feeder | Customer) -> HealthView | None:
+    """The latest health of a transformer, feeder or customer the caller may already see
+    (got through ``transformer_get``, ``feeder_get`` or ``customers_visible_to``); None
+    before the health job first ran over it."""
+    if isinstance(element, Transformer):
+        kind, row = "transformer", Health.objects.filter(transformer=element).first()
+    elif isinstance(element, Feeder):
+        kind, row = "feeder", Health.objects.filter(feeder=element).first()
+    else:
+        kind, row = "customer", Health.objects.filter(customer=element).first()
+    return None if row is None else _health_view(kind, row)
+
+
+def health_of_transformers(*, transformers: Iterable[Transformer]) -> dict[int, HealthView]:
+    """Transformer primary key → its latest health, for a list of visible ones (one query)."""
+    rows = Health.objects.filter(transformer__in=list(transformers))
+    return {
+        row.transformer_id: _health_view("transformer", row) for row in rows if row.transformer_id
+    }
+
+
 # -- important customers -----------------------------------------------------------------
 
 
@@ -233,6 +284,7 @@ class ComplianceRow:
     supply: r.Supply
     required_kw: Decimal | None
     gaps: tuple[str, ...]
+    region_id: int | None = None
 
     @property
     def importance_label(self) -> str:
@@ -251,21 +303,16 @@ class ComplianceRow:
         return str(r.CONFIGURATION_LABELS[self.configuration])
 
 
-def important_customers_checked(
-    *, user: User | AnonymousUser, only_gaps: bool = False
-) -> list[ComplianceRow]:
-    """Every important customer the user may see, checked against the rules in force;
-    most important class first, then by account number."""
-    require_view(user=user)
+def _checked(customers: QuerySet[Customer], *, only_gaps: bool) -> list[ComplianceRow]:
     rules = rules_by_class()
-    customers = list(
-        customers_visible_to(user=user)
-        .filter(importance_class__in=list(r.CLASS_RANK))
-        .values_list("pk", "account_no", "name", "importance_class")
+    rows_in = list(
+        customers.filter(importance_class__in=list(r.CLASS_RANK)).values_list(
+            "pk", "account_no", "name", "importance_class", "region_id"
+        )
     )
-    known = supplies(customer_ids=[c[0] for c in customers])
+    known = supplies(customer_ids=[c[0] for c in rows_in])
     rows = []
-    for pk, account_no, name, klass in customers:
+    for pk, account_no, name, klass, region_id in rows_in:
         supply, rule = known[pk], rules[klass]
         found = tuple(r.gaps(rule, supply))
         if only_gaps and not found:
@@ -285,10 +332,26 @@ def important_customers_checked(
                     else None
                 ),
                 gaps=found,
+                region_id=region_id,
             )
         )
     rows.sort(key=lambda row: (r.CLASS_RANK[row.importance_class], row.account_no))
     return rows
+
+
+def important_customers_checked(
+    *, user: User | AnonymousUser, only_gaps: bool = False
+) -> list[ComplianceRow]:
+    """Every important customer the user may see, checked against the rules in force;
+    most important class first, then by account number."""
+    require_view(user=user)
+    return _checked(customers_visible_to(user=user), only_gaps=only_gaps)
+
+
+def important_gaps_all() -> list[ComplianceRow]:
+    """Every important customer with a gap, whoever may see them: for the checks the
+    system runs (alerts, the safety overview's figures before scoping)."""
+    return _checked(customers_matching(condition=Q()), only_gaps=True)
 
 
 # -- pages -------------------------------------------------------------------------------
@@ -351,6 +414,7 @@ def station_overview(*, user: User | AnonymousUser) -> list[StationRow]:
 class TransformerNode:
     transformer: Transformer
     customers: list[tuple[str, str, str]]  # account number, name, importance class
+    health: HealthView | None = None
 
 
 @dataclass
@@ -375,9 +439,9 @@ def feeder_tree(*, user: User | AnonymousUser, code: str) -> FeederTree:
         .distinct()
     ):
         by_transformer[transformer_id].append((account_no, name, klass))
-    transformers = [
-        TransformerNode(t, by_transformer[t.pk]) for t in feeder.transformers.order_by("code")
-    ]
+    ordered = list(feeder.transformers.order_by("code"))
+    health = health_of_transformers(transformers=ordered)
+    transformers = [TransformerNode(t, by_transformer[t.pk], health.get(t.pk)) for t in ordered]
     return FeederTree(
         feeder=feeder,
         transformers=transformers,

@@ -5,13 +5,18 @@ forms. Views validate and orchestrate; refusals are domain errors shown by
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gridcrm.archive.selectors import customer_get_visible
-from gridcrm.grid import jobs, selectors, services
+from gridcrm.core import uploads
+from gridcrm.grid import jobs, risks, selectors, services
 from gridcrm.grid.forms import ImportForm, OutageForm
 from gridcrm.grid.impact import ELEMENTS, outage_impact
 from gridcrm.web.errors import page_errors
@@ -36,10 +41,55 @@ def overview(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+def safety(request: AuthedRequest) -> HttpResponse:
+    """The grid-safety overview: open risks of the user's scope ranked by station, a chart
+    whose bars open the records behind them, and the list (``?station=``, ``?kind=``)."""
+    found = risks.risks_visible(user=request.user, today=timezone.localdate())
+    stations = risks.risks_by_station(risks=found)
+    station, kind = request.GET.get("station", ""), request.GET.get("kind", "")
+    shown = [
+        risk
+        for row in stations
+        if not station or row.code == station
+        for risk in row.risks
+        if not kind or risk.kind == kind
+    ]
+    url = reverse("grid:safety")
+    chart = [
+        {
+            "name": str(label),
+            "x": [row.name for row in stations],
+            "y": [row.count(code) for row in stations],
+            "customdata": [f"{url}?station={row.code}&kind={code}#risks" for row in stations],
+        }
+        for code, label in risks.KIND_LABELS.items()
+    ]
+    return render(
+        request,
+        "grid/safety.html",
+        {
+            "totals": [
+                (code, label, sum(1 for r in found if r.kind == code))
+                for code, label in risks.KIND_LABELS.items()
+            ],
+            "stations": stations,
+            "chart": json.dumps(chart, ensure_ascii=False),
+            "risks": [
+                (r, risks.KIND_LABELS.get(r.kind, r.kind), risks.SEVERITY_LABELS[r.severity])
+                for r in shown
+            ],
+            "station": next((row.name for row in stations if row.code == station), ""),
+            "kind_label": risks.KIND_LABELS.get(kind, ""),
+        },
+    )
+
+
+@login_required
 def feeder_detail(request: AuthedRequest, code: str) -> HttpResponse:
     selectors.require_view(user=request.user)
     tree = selectors.feeder_tree(user=request.user, code=code)
-    return render(request, "grid/feeder.html", {"tree": tree})
+    health = selectors.health_of(element=tree.feeder)
+    return render(request, "grid/feeder.html", {"tree": tree, "health": health})
 
 
 @login_required
@@ -68,12 +118,19 @@ def customer_panel(request: AuthedRequest, account_no: str) -> HttpResponse:
         return HttpResponse("")
     equipment = selectors.customer_equipment(customer=customer)
     return render(
-        request, "grid/_customer_panel_body.html", {"customer": customer, "equipment": equipment}
+        request,
+        "grid/_customer_panel_body.html",
+        {
+            "customer": customer,
+            "equipment": equipment,
+            "health": selectors.health_of(element=customer),
+        },
     )
 
 
 @login_required
 @require_POST
+@uploads.accepts_upload(uploads.CUSTOMERS)
 def import_upload(request: AuthedRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():

@@ -12,7 +12,9 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.responses import Status
 
+from gridcrm.core.formats import person
 from gridcrm.keyaccounts import fastchannel, latent, selectors, services, topics
+from gridcrm.keyaccounts.evidence import evidence_sentences
 from gridcrm.keyaccounts.models import KeyAccount, Need
 from gridcrm.web.http import AuthedRequest
 
@@ -26,7 +28,9 @@ class AccountOut(Schema):
     basis: list[str]
     nominated: bool
     manager: str | None
+    manager_name: str | None
     backup_manager: str | None
+    backup_manager_name: str | None
     group: str | None
     active: bool
 
@@ -36,10 +40,14 @@ class NeedOut(Schema):
     account_no: str
     title: str
     origin: str
+    origin_display: str
     stage: str
+    stage_display: str
     owner: str
+    owner_name: str
     rule: str
     evidence: dict[str, Any]
+    evidence_text: list[str]
     outcome: str
     stage_changed_at: dt.datetime
 
@@ -68,6 +76,7 @@ class SuggestionOut(Schema):
     rule: str
     title: str
     evidence: dict[str, Any]
+    evidence_text: list[str]
 
 
 class MessageOut(Schema):
@@ -123,7 +132,9 @@ def _account_out(a: KeyAccount) -> AccountOut:
         basis=list(a.basis),
         nominated=a.nominated,
         manager=a.manager.username if a.manager else None,
+        manager_name=person(a.manager) if a.manager else None,
         backup_manager=a.backup_manager.username if a.backup_manager else None,
+        backup_manager_name=person(a.backup_manager) if a.backup_manager else None,
         group=a.group.name if a.group else None,
         active=a.active,
     )
@@ -135,10 +146,14 @@ def _need_out(n: Need) -> NeedOut:
         account_no=n.key_account.customer.account_no,
         title=n.title,
         origin=n.origin,
+        origin_display=n.get_origin_display(),
         stage=n.stage,
+        stage_display=n.get_stage_display(),
         owner=n.owner.username,
+        owner_name=person(n.owner),
         rule=n.rule,
         evidence=n.evidence,
+        evidence_text=evidence_sentences(n.evidence),
         outcome=n.outcome,
         stage_changed_at=n.stage_changed_at,
     )
@@ -250,7 +265,12 @@ def suggestion_list(request: AuthedRequest, account_no: str) -> list[SuggestionO
     account = _account(request, account_no)
     selectors.screener_require(user=request.user)
     return [
-        SuggestionOut(rule=s.rule, title=str(s.title), evidence=s.evidence)
+        SuggestionOut(
+            rule=s.rule,
+            title=str(s.title),
+            evidence=s.evidence,
+            evidence_text=evidence_sentences(s.evidence),
+        )
         for s in latent.suggestions_for(account=account)
     ]
 

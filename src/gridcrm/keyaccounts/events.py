@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from gridcrm.core.formats import person
 from gridcrm.keyaccounts.models import (
     AccountGroup,
     Event,
@@ -86,7 +87,7 @@ def keyaccount_nominated(*, account: KeyAccount, reason: str, acting_user: User)
 
 def managers_assigned(*, account: KeyAccount, acting_user: User | None) -> Event:
     """The account's manager and backup were set (either may be none)."""
-    names = [u.username for u in (account.manager, account.backup_manager) if u is not None]
+    names = [person(u) for u in (account.manager, account.backup_manager) if u is not None]
     return _write(
         account,
         Event.Kind.ASSIGNED,
@@ -129,7 +130,7 @@ def report_sent(*, report: NeedsReport, needs: list[Need], acting_user: User) ->
         report.key_account,
         Event.Kind.REPORT,
         acting_user,
-        note=report.specialist.username,
+        note=person(report.specialist),
         details={"report": report.pk, "needs": [n.pk for n in needs]},
     )
 

@@ -100,7 +100,7 @@ def capacity_headroom(data: AccountData) -> Suggestion | None:
         return None
     return Suggestion(
         rule="capacity_headroom",
-        title=_("Capacity increase or demand management"),
+        title=RULE_TITLES["capacity_headroom"],
         topic=Topic.CAPACITY_CHANGE,
         evidence={
             "max_demand_kw": round(demand, 1),
@@ -124,7 +124,7 @@ def peak_share(data: AccountData) -> Suggestion | None:
         return None
     return Suggestion(
         rule="peak_share",
-        title=_("Shift load to valley hours or add energy storage"),
+        title=RULE_TITLES["peak_share"],
         topic=Topic.ENERGY_EFFICIENCY,
         evidence={
             "peak_kwh": round(peak),
@@ -159,7 +159,7 @@ def growth(data: AccountData) -> Suggestion | None:
         return None
     return Suggestion(
         rule="growth",
-        title=_("Expansion project: consumption is growing"),
+        title=RULE_TITLES["growth"],
         topic=Topic.NEW_PROJECT,
         evidence={
             "from_month": latest[0].month.isoformat(),
@@ -195,7 +195,7 @@ def power_factor(data: AccountData) -> Suggestion | None:
         return None
     return Suggestion(
         rule="power_factor",
-        title=_("Reactive power compensation: the power factor is below the standard"),
+        title=RULE_TITLES["power_factor"],
         topic=Topic.ENERGY_EFFICIENCY,
         evidence={
             "power_factor": round(overall, 3),
@@ -231,6 +231,24 @@ def repeated_outages(data: AccountData) -> Suggestion | None:
             "important_customer": data.customer.importance_class if important else "",
         },
     )
+
+
+RULE_TITLES = {
+    "capacity_headroom": _("Capacity increase or demand management"),
+    "peak_share": _("Shift load to valley hours or add energy storage"),
+    "growth": _("Expansion project: consumption is growing"),
+    "power_factor": _("Reactive power compensation: the power factor is below the standard"),
+    "repeated_outages": RELIABILITY_TITLE,
+}
+
+
+def rule_label(rule: str) -> str:
+    """A latent-need rule in words: the need it suggests (a theme of the visit notes by
+    the theme's name)."""
+    if rule.startswith(NOTES_PREFIX):
+        theme = topics.THEME_BY_CODE.get(rule.removeprefix(NOTES_PREFIX))
+        return str(theme.label) if theme is not None else rule
+    return str(RULE_TITLES.get(rule, rule))
 
 
 RULES: dict[str, Rule] = {

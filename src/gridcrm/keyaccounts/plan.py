@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from gridcrm.archive.completeness import completeness_score
 from gridcrm.archive.masking import mask_phone
 from gridcrm.archive.registry import all_specs
+from gridcrm.core.formats import number
 from gridcrm.credit.selectors import CustomerCreditView, customer_credit
 from gridcrm.keyaccounts import topics
 from gridcrm.keyaccounts.models import KeyAccount, Need, Stage, Visit
@@ -108,9 +109,9 @@ def _summary(account: KeyAccount) -> list[tuple[str, Any]]:
         (_("Industry"), c.industry_code or "—"),
         (_("Tariff category"), c.get_tariff_category_display()),
         (_("Voltage level"), c.voltage_level),
-        (_("Contracted capacity (kVA)"), c.contracted_kva or "—"),
-        (_("Maximum demand (kW)"), c.max_demand_kw or "—"),
-        (_("Annual consumption (kWh)"), c.annual_kwh or "—"),
+        (_("Contracted capacity (kVA)"), number(c.contracted_kva)),
+        (_("Maximum demand (kW)"), number(c.max_demand_kw)),
+        (_("Annual consumption (kWh)"), number(c.annual_kwh, 0)),
         (_("Important customer class"), c.get_importance_class_display() or "—"),
         (_("Supply station"), c.region.name),
         (_("Address"), c.address or "—"),

@@ -14,7 +14,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from gridcrm.core.formats import person
 from gridcrm.keyaccounts import topics
+from gridcrm.keyaccounts.latent import rule_label
 from gridcrm.keyaccounts.models import FeedbackCall, Origin, Satisfaction, Stage, Visit
 from gridcrm.keyaccounts.selectors import keyaccounts_visible_to, needs_visible_to, visit_calendar
 from gridcrm.service.selectors import RequestTiming, fast_channel_timings
@@ -55,6 +57,11 @@ class LatentRule:
     open: int
     confirmed: int
     declined: int
+
+    @property
+    def label(self) -> str:
+        """The rule in words (the need it suggests)."""
+        return rule_label(self.rule)
 
     @property
     def percent(self) -> int:
@@ -110,7 +117,7 @@ class KeyAccountReport:
         managers = [c.manager for c in self.coverage]
         stage_labels = [s.label for s in self.stages]
         fast_labels = [r.label for r in self.fast]
-        rules = [r.rule for r in self.latent_rules]
+        rules = [r.label for r in self.latent_rules]
         return {
             "coverage": [
                 {
@@ -174,7 +181,7 @@ class KeyAccountReport:
 def _coverage(user: User | AnonymousUser, today: dt.date) -> list[Coverage]:
     by_manager: dict[str, list[int]] = {}
     for row in visit_calendar(user=user, today=today):
-        name = row.account.manager.username if row.account.manager else "—"
+        name = person(row.account.manager)
         counts = by_manager.setdefault(name, [0, 0])
         counts[0] += 1
         counts[1] += row.status != "overdue" and row.last_visit is not None

@@ -144,7 +144,7 @@ def table_info(name: str) -> TableInfo:
                 modified=datetime.fromtimestamp(max(s.st_mtime for s in stats), tz=UTC),
             )
         )
-    return TableInfo(name=name, doc=schema.doc, partitions=partitions)
+    return TableInfo(name=name, doc=str(schema.doc), partitions=partitions)
 
 
 def lake_tables() -> list[TableInfo]:

@@ -104,6 +104,11 @@ class MonthlyLoadFeature(models.Model):
     def __str__(self) -> str:
         return f"{self.customer_id} {self.month:%Y-%m}"
 
+    @property
+    def peak_share(self) -> float | None:
+        """The share of the month's consumption in peak hours (``None`` without any)."""
+        return self.kwh_peak / self.kwh_total if self.kwh_total else None
+
 
 class PaymentBehaviour(models.Model):
     """A customer's payment record as of a day (pipeline ``payment_behaviour``)."""

@@ -23,6 +23,8 @@ from typing import Literal
 
 import pyarrow as pa
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from gridcrm.lake.errors import UnknownTable
 
@@ -75,7 +77,8 @@ class FactSchema:
     """One fact table: its columns, key and partitioning."""
 
     name: str
-    doc: str
+    doc: StrOrPromise
+    """What the table holds, in words (shown on the lake page in the reader's language)."""
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     month_of: str
@@ -108,7 +111,9 @@ def _kwh(name: str, doc: str) -> Column:
 
 BILLS = FactSchema(
     name="bills",
-    doc="Monthly electricity bills from the billing system, one per customer and period.",
+    doc=gettext_lazy(
+        "Monthly electricity bills from the billing system, one per customer and period."
+    ),
     columns=(
         Column("bill_id", pa.string(), "the billing system's id of the bill"),
         _ACCOUNT,
@@ -127,7 +132,9 @@ BILLS = FactSchema(
 
 PAYMENTS = FactSchema(
     name="payments",
-    doc="Payments against bills, from the billing system; a bill may be paid in parts.",
+    doc=gettext_lazy(
+        "Payments against bills, from the billing system; a bill may be paid in parts."
+    ),
     columns=(
         Column("payment_id", pa.string(), "the billing system's id of the payment"),
         Column("bill_id", pa.string(), "the bill paid (must already be in the lake)"),
@@ -147,7 +154,7 @@ PAYMENTS = FactSchema(
 
 READINGS = FactSchema(
     name="readings",
-    doc="15-minute interval readings from the metering system (用电信息采集).",
+    doc=gettext_lazy("15-minute interval readings from the metering system."),
     columns=(
         _ACCOUNT,
         Column("meter_no", pa.string(), "the meter's asset number"),
@@ -182,7 +189,9 @@ READINGS = FactSchema(
 
 OUTAGES = FactSchema(
     name="outages",
-    doc="Outage and fault events on a feeder, a transformer or one customer's supply.",
+    doc=gettext_lazy(
+        "Outage and fault events on a feeder, a transformer or one customer's supply."
+    ),
     columns=(
         Column("event_id", pa.string(), "the dispatching system's id of the event"),
         Column("scope", pa.string(), "feeder, transformer or customer", choices=tuple(OutageScope)),
@@ -199,7 +208,7 @@ OUTAGES = FactSchema(
 
 VIOLATIONS = FactSchema(
     name="violations",
-    doc="Electricity theft (窃电) and illegal use (违约用电) found by inspection.",
+    doc=gettext_lazy("Electricity theft and illegal use found by inspection."),
     columns=(
         Column("violation_id", pa.string(), "the inspection system's id"),
         _ACCOUNT,

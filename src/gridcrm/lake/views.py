@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from gridcrm.core import uploads
 from gridcrm.core.files import stored_path
+from gridcrm.core.formats import unit
 from gridcrm.lake import selectors, services
 from gridcrm.lake.models import LakeImport
 from gridcrm.lake.schemas import FACT_TABLES
@@ -143,6 +144,7 @@ def customer_load(request: AuthedRequest, account_no: str) -> HttpResponse:
         "labels": {
             "kw": str(_("Demand (kW)")),
             "typical": str(_("Typical day, last 30 days (kW)")),
+            "unit": unit("kW"),
         },
     }
     return render(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gridcrm.core.formats import quantity
 from gridcrm.load.models import LoadEvent, Plan
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def plan_infeasible(*, plan: Plan, shortfall_kw: float, acting_user: User) -> Lo
         Kind.PLAN_INFEASIBLE,
         acting_user=acting_user,
         plan=plan,
-        text=f"{shortfall_kw:.1f} kW",
+        text=quantity(shortfall_kw, "kW", 1),
         details={"shortfall_kw": shortfall_kw},
     )
 

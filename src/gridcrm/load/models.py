@@ -12,7 +12,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from gridcrm.archive.choices import TariffCategory
 from gridcrm.core.audit import AuditEvent
+from gridcrm.core.formats import label_of
 
 _NONNEG = [MinValueValidator(0)]
 
@@ -79,6 +81,11 @@ class TouSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region} · {self.name} · {self.effective_from}"
+
+    @property
+    def sharp_tariff_labels(self) -> list[str]:
+        """The tariff categories with a critical peak, in words."""
+        return [label_of(TariffCategory, code) for code in self.sharp_tariffs]
 
 
 class Protection(models.TextChoices):
@@ -279,8 +286,8 @@ class Plan(models.Model):
         return self.name
 
 
-# The measures of a schedule (``Schedule.action``) in words, as the customer's notice
-# names them (load.services.publishing).
+# The measures of orderly power use (GLOSSARY: 错峰 / 避峰 / 限电), as ``Schedule.action``
+# stores them.
 MEASURE_LABELS = {"shift": _("shift"), "avoid": _("avoid the peak"), "limit": _("limit")}
 
 
@@ -323,8 +330,8 @@ class Schedule(models.Model):
         return f"{self.plan_id} {self.customer_id} {self.day}"
 
     @property
-    def measure_label(self) -> str:
-        """The measure in words (错峰, 避峰, 限电), not its code."""
+    def action_label(self) -> str:
+        """The measure in words (错峰, 避峰, 限电)."""
         return str(MEASURE_LABELS.get(self.action, self.action))
 
 

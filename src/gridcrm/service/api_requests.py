@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
+from gridcrm.archive.masking import mask_phone
 from gridcrm.archive.selectors import customer_get_visible
 from gridcrm.core import uploads
 from gridcrm.service.errors import (
@@ -45,6 +46,7 @@ from gridcrm.service.services import (
     request_attach,
     request_create,
     request_note_add,
+    request_release,
     request_step_complete,
     request_take,
 )
@@ -169,8 +171,14 @@ class RequestEventOut(Schema):
 
 class RequestDetailOut(RequestOut):
     decision: dict[str, Any]
+    address: str
+    callback_phone_masked: str
     steps: list[StepOut]
     events: list[RequestEventOut]
+
+    @staticmethod
+    def resolve_callback_phone_masked(obj: ServiceRequest) -> str:
+        return mask_phone(obj.callback_phone)
 
     @staticmethod
     def resolve_steps(obj: ServiceRequest) -> list[RequestStep]:
@@ -186,6 +194,8 @@ class RequestIn(Schema):
     type: str
     channel: str
     summary: str
+    address: str = ""
+    callback_phone: str = ""
 
 
 class StepDoneIn(Schema):
@@ -306,6 +316,8 @@ def request_new(request: HttpRequest, payload: RequestIn) -> tuple[int, ServiceR
         request_type=request_type,
         channel=payload.channel,
         summary=payload.summary,
+        address=payload.address,
+        callback_phone=payload.callback_phone,
         acting_user=_user(request),
     )
     return 201, created
@@ -318,8 +330,20 @@ def request_detail(request: HttpRequest, pk: int) -> ServiceRequest:
 
 @router.post("/requests/{pk}/take", response=RequestDetailOut, summary="Take a request")
 def request_take_api(request: HttpRequest, pk: int) -> ServiceRequest:
+    """Take a request whose current step belongs to one of the caller's roles (403
+    ``service.refused`` otherwise; 409 ``service.request_taken`` when someone holds it)."""
     found = _request(request, pk)
     request_take(request=found, acting_user=_user(request))
+    found.refresh_from_db()
+    return found
+
+
+@router.post("/requests/{pk}/release", response=RequestDetailOut, summary="Release a request")
+def request_release_api(request: HttpRequest, pk: int) -> ServiceRequest:
+    """Put a request the caller holds back into its queue (403 ``service.not_holder``
+    otherwise)."""
+    found = _request(request, pk)
+    request_release(request=found, acting_user=_user(request))
     found.refresh_from_db()
     return found
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridcrm.archive.masking import mask_phone
 from gridcrm.service.transports import Message, Outcome, Transport
@@ -55,6 +56,20 @@ def _outage_line(notice: Notice) -> str:
         "start": f"{start:%Y-%m-%d %H:%M}",
         "end": f"{end:%Y-%m-%d %H:%M}" if end.date() != start.date() else f"{end:%H:%M}",
     }
+
+
+# What people read for a delivery channel's code.
+CHANNEL_LABELS = {
+    "in_app": gettext_lazy("In the app"),
+    "sms": gettext_lazy("SMS"),
+    "wechat": gettext_lazy("WeChat"),
+    "email": gettext_lazy("E-mail"),
+}
+
+
+def channel_label(code: str) -> str:
+    """A delivery channel in words (短信, 微信, …); the code when unknown."""
+    return str(CHANNEL_LABELS.get(code, code))
 
 
 class _Channel:

@@ -246,9 +246,9 @@ def demo_service_data(*, seed: int, stdout: TextIO, requests: int = 400) -> dict
         for index, planned in enumerate(steps):
             # The step as started, with the limit the matrix gave it (priority, area, credit).
             step = request.steps.get(pk=planned.pk)
-            actor = _actor_for(step.owner_role, customer, users)
-            if request.assignee is not None:
-                actor = request.assignee  # who holds the request and may go on does so
+            # Who holds the request goes on (the same role's next step); otherwise the
+            # step waits in its owner role's queue until one of them takes it.
+            actor = request.assignee or _actor_for(step.owner_role, customer, users)
             due = step.due_at or deadline(start=at, unit=step.limit_unit, value=step.limit_value)
             late = fate >= 1 - LATE_SHARE and index == odd_step
             # On time also means within the request's own total limit.
@@ -259,8 +259,8 @@ def demo_service_data(*, seed: int, stdout: TextIO, requests: int = 400) -> dict
             if actor is None or finish > now or stalled:
                 break
             try:
-                if step.position == 1:
-                    request_take(request=request, acting_user=actor, now=at)
+                if request.assignee is None:
+                    request = request_take(request=request, acting_user=actor, now=at)
                 if late:
                     _late_breach(due)
                 request = request_step_complete(

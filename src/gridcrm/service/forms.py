@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pydantic
 from django import forms
@@ -28,16 +28,29 @@ class RequestTypeChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class RequestForm(forms.Form):
-    account_no = forms.CharField(
-        label=_("account number"),
-        max_length=10,
-        widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "numeric"}),
-    )
+    """A new request. The account number is checked against the user's scope by the view
+    (an unknown one is an error on this field, everything typed kept); the customer's
+    name is looked up as it is typed, to confirm the account."""
+
+    # Drawn by the template itself, with the htmx lookup of the customer's name.
+    account_no = forms.CharField(label=_("account number"), max_length=10)
     request_type = RequestTypeChoiceField(
         label=_("request type"), queryset=RequestType.objects.filter(active=True)
     )
     channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices)
     summary = forms.CharField(label=_("summary"), max_length=500)
+    address = forms.CharField(
+        label=_("fault or site address"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty when it is the customer's address."),
+    )
+    callback_phone = forms.CharField(
+        label=_("callback number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
 
 
 class StepForm(forms.Form):
@@ -62,7 +75,9 @@ STATION = "station"  # users.models.RegionLevel.STATION (another app's models st
 
 
 class NoticeForm(forms.Form):
-    kind = forms.ChoiceField(label=_("kind"), choices=Notice.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("kind"), choices=[c for c in Notice.Kind.choices if c[0] != Notice.Kind.HAZARD]
+    )
     topic = forms.ChoiceField(
         label=_("topic"),
         choices=[c for c in Notice.Topic.choices if c[0] != Notice.Topic.OUTAGE],
@@ -157,6 +172,11 @@ def _blank(choices: Any) -> list[tuple[str, Any]]:
     return [("", "—"), *choices]
 
 
+def matrix_type_choices() -> list[tuple[str, str]]:
+    """The request types a matrix rule may be limited to, by name."""
+    return [(t.code, t.name) for t in RequestType.objects.all()]
+
+
 class MatrixRuleForm(forms.Form):
     """One row of the matrix editor; JSON-ish fields are typed as comma-separated text."""
 
@@ -171,7 +191,9 @@ class MatrixRuleForm(forms.Form):
         ),
         required=False,
     )
-    request_types = forms.CharField(label=_("only for request types"), required=False)
+    request_types = forms.MultipleChoiceField(
+        label=_("only for request types"), required=False, widget=forms.SelectMultiple
+    )
     channel = forms.ChoiceField(
         label=_("only for channel"), choices=_blank(Channel.choices), required=False
     )
@@ -182,6 +204,16 @@ class MatrixRuleForm(forms.Form):
     extra_steps = forms.CharField(widget=forms.HiddenInput, required=False)
     note = forms.CharField(label=_("why"), max_length=200, required=False)
 
+    def __init__(
+        self, *args: Any, type_choices: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # Picked from the request types by name, not typed as codes; the formset reads
+        # the types once (``matrix_type_choices``) and hands them to every row.
+        field = cast("forms.MultipleChoiceField", self.fields["request_types"])
+        field.choices = type_choices if type_choices is not None else matrix_type_choices()
+        field.widget.attrs["size"] = 3
+
     def clean(self) -> dict[str, Any]:
         """Check a filled row against ``MatrixRuleRow`` (the shape the API and
         ``matrix_publish`` use too); ``cleaned_data["row"]`` is the rule, or ``None`` for
@@ -189,7 +221,7 @@ class MatrixRuleForm(forms.Form):
         data = super().clean() or {}
         values = {k: v for k, v in data.items() if k != "DELETE"}
         data["row"] = None
-        if data.get("DELETE") or not any(v not in (None, "") for v in values.values()):
+        if data.get("DELETE") or not any(v not in (None, "", []) for v in values.values()):
             return data
         try:
             values["extra_steps"] = json.loads(values.get("extra_steps") or "[]")

@@ -21,20 +21,24 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from gridcrm.archive.choices import ImportanceClass
+from gridcrm.archive.choices import ImportanceClass, Segment
+from gridcrm.core.formats import label_of, listing, number
 from gridcrm.core.versioning import rows_validate, version_publish
 from gridcrm.service import events
 from gridcrm.service.credit import TermsLookup, credit_grade_for, credit_terms
 from gridcrm.service.errors import InvalidConfiguration, ServiceRefused
 from gridcrm.service.matrix_rows import RULE_FIELDS, MatrixRuleRow
-from gridcrm.service.models import MatrixRule, MatrixVersion, Package, RequestType
+from gridcrm.service.models import Channel, MatrixRule, MatrixVersion, Package, RequestType
 
 if TYPE_CHECKING:
     from gridcrm.archive.models import Customer
     from gridcrm.users.models import User
 
+REASON_LANGUAGES = ("zh-hans", "en")
 MIN_NOTICE_DAYS = 7  # State Grid's commitment: planned outages announced 7 days ahead.
 DEFAULT_PRIORITY = 3
 
@@ -68,11 +72,62 @@ class Decision:
     reminder_days: list[int] = field(default_factory=lambda: [3])
     matrix_version: int | None = None
     reasons: list[str] = field(default_factory=list)
+    # The reasons in words of each language of the UI (rule conditions and effects named
+    # in that language, authors' notes as written), so that an English page explains a
+    # decision made while someone worked in Chinese. ``reasons_in`` picks one.
+    reasons_by_language: dict[str, list[str]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["limit_factor"] = str(self.limit_factor)
         return data
+
+
+def _rule_reason(rule: MatrixRule) -> str:
+    """A matched rule in the active language: its conditions, what it does, its note."""
+    conditions = [
+        label_of(Segment, rule.segment) if rule.segment else "",
+        _("grade %(grade)s") % {"grade": rule.credit_grade} if rule.credit_grade else "",
+        (
+            str(_("important customers"))
+            if rule.importance == MatrixRule.IMPORTANT
+            else label_of(ImportanceClass, rule.importance)
+            if rule.importance
+            else ""
+        ),
+        label_of(Channel, rule.channel) if rule.channel else "",
+        _("some request types") if rule.request_types else "",
+    ]
+    effects = [
+        _("priority %(n)s") % {"n": rule.priority} if rule.priority is not None else "",
+        (
+            _("time limit × %(f)s") % {"f": number(rule.limit_factor)}
+            if rule.limit_factor is not None
+            else ""
+        ),
+        label_of(Package, rule.package) if rule.package else "",
+        (
+            ngettext("%(n)s extra step", "%(n)s extra steps", len(rule.extra_steps))
+            % {"n": len(rule.extra_steps)}
+            if rule.extra_steps
+            else ""
+        ),
+    ]
+    text = _("%(when)s → %(then)s") % {
+        "when": listing(c for c in conditions if c) or _("every customer"),
+        "then": listing(e for e in effects if e) or _("reminders only"),
+    }
+    return f"{text} ({rule.note})" if rule.note else text
+
+
+def reasons_in(decision: Mapping[str, Any] | None) -> list[str]:
+    """A stored decision's reasons in the active language (as stored, for a decision made
+    before the reasons were kept per language)."""
+    if not decision:
+        return []
+    by_language = decision.get("reasons_by_language") or {}
+    language = "en" if (get_language() or "").startswith("en") else "zh-hans"
+    return list(by_language.get(language) or decision.get("reasons") or [])
 
 
 def _importance_matches(rule_value: str, importance: str) -> bool:
@@ -146,7 +201,8 @@ def decide(
     )
     matching = [r for r in rules if _matches(r, decision, request_type)]
     # Least specific first, so that more specific rules overwrite.
-    for rule in sorted(matching, key=lambda r: (_specificity(r), r.position)):
+    ordered = sorted(matching, key=lambda r: (_specificity(r), r.position))
+    for rule in ordered:
         decision.reasons.append(rule.note)
         if rule.priority is not None:
             decision.priority = min(decision.priority, rule.priority)
@@ -162,12 +218,18 @@ def decide(
             if step.code not in known:
                 decision.extra_steps.append(step)
                 known.add(step.code)
-    policy = (terms or credit_terms())(decision.credit_grade, decision.segment)
+    lookup = terms or credit_terms()
+    policy = lookup(decision.credit_grade, decision.segment)
     decision.notice_lead_days = max(policy.notice_lead_days, MIN_NOTICE_DAYS)
     decision.due_shift_days = policy.due_shift_days
     decision.grace_max_days = policy.grace_max_days
     if policy.note:
         decision.reasons.append(policy.note)
+    for language in REASON_LANGUAGES:
+        with translation.override(language):
+            words = [_rule_reason(rule) for rule in ordered]
+            note = lookup(decision.credit_grade, decision.segment).note
+            decision.reasons_by_language[language] = [*words, *([note] if note else [])]
     return decision
 
 

@@ -17,7 +17,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import ImportanceClass, Segment
+from gridcrm.archive.validators import phone_validator
 from gridcrm.core.audit import AuditEvent
+from gridcrm.core.sealing import SealedCharField
 from gridcrm.core.versioning import PublishedVersion
 
 # The app's choices and its notice models live in their own modules; importable from here.
@@ -277,6 +279,12 @@ class ServiceRequest(models.Model):
     request_type = models.ForeignKey(RequestType, on_delete=models.PROTECT, related_name="requests")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     summary = models.CharField(_("summary"), max_length=500)
+    # Where the fault is or the work happens when it is not the customer's address, and
+    # the number to call back on (sealed at rest like every phone, ``core.sealing``).
+    address = models.CharField(_("fault or site address"), max_length=200, blank=True)
+    callback_phone = SealedCharField(
+        _("callback number"), max_length=20, blank=True, validators=[phone_validator]
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )

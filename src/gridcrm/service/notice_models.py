@@ -12,12 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Notice(models.Model):
-    """A policy publication or a planned-outage notice (R5, R7)."""
+    """A policy publication, a planned- or unplanned-outage notice (R5, R7), or a hazard
+    notice to one customer (``notices.customer_notice_send``)."""
 
     class Kind(models.TextChoices):
         POLICY = "policy", _("Policy notice")
         OUTAGE = "outage", _("Planned outage notice")
         FAULT = "fault", _("Unplanned outage notice")
+        # A written notice to one customer (隐患告知书), sent by the safety app.
+        HAZARD = "hazard", _("Hazard notice")
 
     class Topic(models.TextChoices):
         TARIFF = "tariff", _("Tariff change")

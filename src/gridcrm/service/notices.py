@@ -1,7 +1,8 @@
 """Notices (R5, R7): policy publications every customer can read, and planned-outage notices
 sent to the customers under the chosen regions, supply stations, transformer areas, 10 kV
 lines or transformers, each as many days ahead as their credit policy says and never fewer
-than seven; and unplanned-outage notices (故障停电), sent at once."""
+than seven; unplanned-outage notices (故障停电), sent at once; and written notices to one
+customer (a hazard notice, 隐患告知书), sent at once."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from gridcrm.service.channels import channels_for
 from gridcrm.service.credit import credit_terms
 from gridcrm.service.delivery import deliveries_send_due as deliveries_send_due
 from gridcrm.service.errors import (
+    CustomerNotFound,
     InvalidConfiguration,
     NoAudience,
     NoticeNotFound,
@@ -129,7 +131,8 @@ def notice_create(
 ) -> Notice:
     """Write a draft notice; publishing sends it. An ``emergency`` outage notice reaches
     SMS and WeChat in the customers' quiet hours too; a policy is never an emergency."""
-    if kind not in Notice.Kind.values:
+    # A hazard notice goes to one customer only, through ``customer_notice_send``.
+    if kind not in Notice.Kind.values or kind == Notice.Kind.HAZARD:
         raise InvalidConfiguration(fields={"kind": _("Choose policy or planned outage.")})
     if not _may_publish(acting_user, kind):
         raise ServiceRefused(_("Your role may not write this kind of notice."))
@@ -345,4 +348,49 @@ def notice_withdraw(*, notice: Notice, acting_user: User) -> Notice:
     notice.status = Notice.Status.WITHDRAWN
     notice.save(update_fields=["status"])
     events.notice_withdrawn(notice=notice, acting_user=acting_user, cancelled=cancelled)
+    return notice
+
+
+@transaction.atomic
+def customer_notice_send(
+    *,
+    customer: Customer,
+    title: str,
+    body: str,
+    acting_user: User,
+    now: dt.datetime | None = None,
+) -> Notice:
+    """Send a written notice to one customer (a hazard notice, 隐患告知书): published at
+    once, with one delivery per channel the customer receives (``channels_for``); the
+    portal inbox has it when this returns, SMS and e-mail go with the next sweep (quiet
+    hours kept). The calling app decides who may send it; the customer must be within the
+    acting user's scope (``service.customer_not_found`` otherwise, nothing written)."""
+    if not customer_is_visible(user=acting_user, customer_id=customer.pk):
+        raise CustomerNotFound(_("No such customer."))
+    errors: dict[str, str] = {}
+    if not title.strip():
+        errors["title"] = _("Give the notice a title.")
+    if not body.strip():
+        errors["body"] = _("Write the text of the notice.")
+    if errors:
+        raise InvalidConfiguration(fields=errors)
+    now = now or timezone.now()
+    notice = Notice.objects.create(
+        kind=Notice.Kind.HAZARD,
+        topic=Notice.Topic.DOCUMENT,
+        title=title.strip()[:200],
+        body=body.strip(),
+        status=Notice.Status.PUBLISHED,
+        created_by=acting_user,
+        published_by=acting_user,
+        published_at=now,
+    )
+    events.notice_created(notice=notice, acting_user=acting_user)
+    preference = ChannelPreference.objects.filter(customer=customer).first()
+    deliveries = NoticeDelivery.objects.bulk_create(
+        NoticeDelivery(notice=notice, customer=customer, channel=code, send_at=now, lead_days=0)
+        for code in channels_for(customer, preference)
+    )
+    events.notice_published(notice=notice, acting_user=acting_user, deliveries=len(deliveries))
+    deliveries_send_due(now=now, notice=notice, channels=("in_app",))
     return notice

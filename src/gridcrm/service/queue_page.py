@@ -20,7 +20,9 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from gridcrm.service.matrix import reasons_in
 from gridcrm.service.models import RequestType, ServiceRequest, request_number
 from gridcrm.service.selectors import COUNT_CAP, queue_customers
 from gridcrm.service.templatetags.service_tags import duration, role_label, urgency
@@ -119,7 +121,7 @@ def queue_rows(
         row = _ROW.format(
             pk=pk,
             priority=int(v["priority"]),
-            reasons=_e("; ".join(str(r) for r in (v["decision"] or {}).get("reasons", []))),
+            reasons=_e(pgettext("sentence separator", "; ").join(reasons_in(v["decision"]))),
             escalation=_ESCALATION.format(escalated, level) if level else "",
             url=_e(detail_url(pk)),
             number=_e(request_number(pk)),

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from gridcrm.archive.selectors import customer_is_visible, customers_visible_to
 from gridcrm.core.audit import TimelineEntry as AuditTimelineEntry
+from gridcrm.core.formats import label_of, person
+from gridcrm.service.channels import channel_label
 from gridcrm.service.errors import DeliveriesRefused, GraceNotFound
 from gridcrm.service.models import (
     ChannelPreference,
@@ -224,6 +226,7 @@ def customer_timeline(*, customer: Customer, limit: int = 100) -> list[TimelineE
     events = (
         RequestEvent.objects.filter(customer=customer)
         .select_related("request__request_type", "acting_user")
+        .prefetch_related("request__steps")
         .order_by("-at", "-pk")[:limit]
     )
     for e in events:
@@ -232,8 +235,8 @@ def customer_timeline(*, customer: Customer, limit: int = 100) -> list[TimelineE
                 at=e.at,
                 kind=e.kind,
                 title=f"{e.request.number} {e.request.request_type.name}",
-                text=" · ".join(x for x in (e.step_name, e.text) if x),
-                actor=str(e.acting_user) if e.acting_user else "",
+                text=event_text(e),
+                actor=person(e.acting_user) if e.acting_user else "",
                 link=e.request.get_absolute_url(),
             )
         )
@@ -249,7 +252,7 @@ def customer_timeline(*, customer: Customer, limit: int = 100) -> list[TimelineE
                 at=d.sent_at or d.send_at,
                 kind=f"notice_{d.channel}",
                 title=d.notice.title,
-                text=d.get_status_display(),
+                text=f"{channel_label(d.channel)} · {d.get_status_display()}",
                 actor="",
                 link=d.notice.get_absolute_url(),
             )
@@ -260,13 +263,28 @@ def customer_timeline(*, customer: Customer, limit: int = 100) -> list[TimelineE
                 at=g.requested_at,
                 kind=f"grace_{g.status}",
                 title=g.bill_id,
-                text=f"+{g.days} · {g.reason}",
-                actor=str(g.requested_by) if g.requested_by else "",
+                text=_("%(days)s more days: %(reason)s") % {"days": g.days, "reason": g.reason},
+                actor=person(g.requested_by) if g.requested_by else "",
                 link="",
             )
         )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
+
+
+def event_text(event: RequestEvent) -> str:
+    """What a request event's line says after its kind: the step, and the text (the role
+    an escalation went to, in words)."""
+    text = event.text
+    if event.kind == RequestEvent.Kind.ESCALATED:
+        text = label_of(Role, text)
+    return " · ".join(x for x in (step_label(event, event.request.steps.all()), text) if x)
+
+
+def step_label(event: RequestEvent, steps: Iterable[RequestStep]) -> str:
+    """The name of an event's step in the active language (events keep the Chinese name;
+    the request's steps know both)."""
+    return next((s.name for s in steps if s.name_zh == event.step_name), event.step_name)
 
 
 def request_events_timeline(
@@ -282,6 +300,7 @@ def request_events_timeline(
     events = (
         RequestEvent.objects.filter(customer_id=customer.pk)
         .select_related("request__request_type", "acting_user")
+        .prefetch_related("request__steps")
         .order_by("-at", "-pk")[:limit]
     )
     return [
@@ -295,7 +314,7 @@ def request_events_timeline(
                 "type": e.request.request_type.name,
                 "what": e.get_kind_display(),
             },
-            text=" · ".join(x for x in (e.step_name, e.text) if x),
+            text=event_text(e),
             acting_user=e.acting_user,
             url=e.request.get_absolute_url(),
         )
@@ -414,7 +433,7 @@ def notice_deliveries_visible_to(
 
 def notices_for_customer(*, customer: Customer) -> QuerySet[Notice]:
     """What the portal shows a customer: published policies for everyone or their region,
-    and the outage notices delivered to them."""
+    and the outage and hazard notices delivered to them."""
     path = customer.region.path
     codes = path.split(".")
     # Subqueries, not joins: joining the deliveries read every delivery of every notice
@@ -430,7 +449,7 @@ def notices_for_customer(*, customer: Customer) -> QuerySet[Notice]:
     delivered = NoticeDelivery.objects.filter(
         customer=customer, channel="in_app", sent_at__isnull=False
     ).values("notice_id")
-    outage = Q(kind=Notice.Kind.OUTAGE, pk__in=delivered)
+    outage = Q(kind__in=[Notice.Kind.OUTAGE, Notice.Kind.HAZARD], pk__in=delivered)
     return (
         Notice.objects.filter(status=Notice.Status.PUBLISHED)
         .filter(policy | outage)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from gridcrm.archive.errors import MissingTier1
 from gridcrm.archive.selectors import customer_is_visible
 from gridcrm.archive.services import customer_require_tier1
+from gridcrm.archive.validators import phone_validator
 from gridcrm.core import uploads
 from gridcrm.service import events
 from gridcrm.service.calendar import deadline
@@ -39,6 +41,11 @@ from gridcrm.service.errors import (
     StaleRequest,
     StepOutOfOrder,
 )
+
+# Who may take and complete a step, and who holds it next, live in their own module.
+from gridcrm.service.holding import holder_after as holder_after
+from gridcrm.service.holding import may_take as may_take
+from gridcrm.service.holding import may_work_on as may_work_on
 from gridcrm.service.matrix import Decision, ExtraStep, decide
 from gridcrm.service.models import (
     AreaKind,
@@ -76,14 +83,6 @@ def area_for(customer: Customer) -> str:
         if code in found:
             return found[code]
     return AreaKind.CITY
-
-
-def may_work_on(*, user: User, role: str, also: list[str] | tuple[str, ...] = ()) -> bool:
-    """Whether the user holds the owner role of a step (or one allowed to complete it)."""
-    if not user.is_active or not user.has_perm("service.work_servicerequest"):
-        return False
-    roles = {r.value for r in user_roles(user=user)}
-    return role in roles or bool(roles & set(also))
 
 
 def _scaled(value: int, factor: Decimal) -> int:
@@ -141,10 +140,14 @@ def request_create(
     acting_user: User,
     now: dt.datetime | None = None,
     decision: Decision | None = None,
+    address: str = "",
+    callback_phone: str = "",
 ) -> ServiceRequest:
     """Open a request: the matrix decides its priority, limits and extra steps; the first
     step starts at once. Refused, changing nothing, when the customer is out of the acting
-    user's scope, the type needs tier-1 data the archive lacks, or the input is incomplete."""
+    user's scope, the type needs tier-1 data the archive lacks, or the input is incomplete
+    (a callback number that is no phone number: ``service.invalid_input`` on
+    ``callback_phone``)."""
     if not acting_user.has_perm("service.add_servicerequest"):
         raise ServiceRefused(_("Your role may not open service requests."))
     if not customer_is_visible(user=acting_user, customer_id=customer.pk):
@@ -157,7 +160,21 @@ def request_create(
         acting_user=acting_user,
         now=now,
         decision=decision,
+        address=address,
+        callback_phone=callback_phone,
     )
+
+
+def _checked_phone(phone: str) -> str:
+    phone = phone.strip().replace(" ", "")
+    if not phone:
+        return ""
+    try:
+        phone_validator(phone)
+    except ValidationError as exc:
+        text = " ".join(str(m) for m in exc.messages)
+        raise InvalidInput(text, fields={"callback_phone": text}) from exc
+    return phone
 
 
 def _open(
@@ -169,6 +186,8 @@ def _open(
     acting_user: User,
     now: dt.datetime | None,
     decision: Decision | None,
+    address: str = "",
+    callback_phone: str = "",
 ) -> ServiceRequest:
     """Open a request whose opener has been checked (an agent's role and scope, or a
     customer's own account)."""
@@ -187,6 +206,7 @@ def _open(
             _("Describe the request in a few words."),
             fields={"summary": _("Describe the request in a few words.")},
         )
+    callback_phone = _checked_phone(callback_phone)
     if request_type.needs_tier1:
         try:
             customer_require_tier1(customer=customer, action=request_type.name)
@@ -210,6 +230,8 @@ def _open(
         request_type=request_type,
         channel=channel,
         summary=summary.strip()[:500],
+        address=address.strip()[:200],
+        callback_phone=callback_phone,
         area=area,
         priority=decision.priority,
         limit_factor=factor,
@@ -258,14 +280,13 @@ def current_step(request: ServiceRequest) -> RequestStep | None:
 def request_take(
     *, request: ServiceRequest, acting_user: User, now: dt.datetime | None = None
 ) -> ServiceRequest:
-    """Take a request from the queue; one person at a time holds it."""
+    """Take a request from the queue; one person at a time holds it, and only one of the
+    current step's owner role (``may_take``)."""
     request = _locked(request, acting_user)
     if request.status != ServiceRequest.Status.OPEN:
         raise RequestClosed(_("This request is closed."))
     step = current_step(request)
-    if step is None or not may_work_on(
-        user=acting_user, role=step.owner_role, also=step.also_roles
-    ):
+    if step is None or not may_take(user=acting_user, step=step):
         raise ServiceRefused(_("The current step belongs to another role."))
     if request.assignee_id == acting_user.pk:
         return request
@@ -308,6 +329,9 @@ def request_step_complete(
 ) -> ServiceRequest:
     """Complete the current step and start the next (or close the request after the last).
 
+    The next step is held by whom ``holder_after`` says: as a rule nobody, so that it
+    waits in the queue of its owner role. The acting user must own the step (or be allowed
+    to complete it) and either hold the request or find it unheld.
     Naming a step other than the current one is refused (``StepOutOfOrder``) and changes
     nothing; so is a stale ``expected_version`` (``StaleRequest``)."""
     request = _locked(request, acting_user)
@@ -357,9 +381,7 @@ def request_step_complete(
         request.current_position = following.position
         request.current_role = following.owner_role
         request.step_due_at = following.due_at
-        # Whoever can go on keeps the request; otherwise it goes to the next role's queue.
-        if not may_work_on(user=acting_user, role=following.owner_role, also=following.also_roles):
-            request.assignee = None
+        request.assignee = holder_after(done=step, following=following, holder=acting_user)
     request.version += 1
     request.save(update_fields=fields)
     return request

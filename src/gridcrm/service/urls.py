@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("take-next/", views.take_next, name="take_next"),
     path("new/", views.request_new, name="request_new"),
+    path("new/customer/", views.request_new_customer, name="request_new_customer"),
     path("<int:pk>/", views.request_detail, name="request_detail"),
     path("<int:pk>/take/", views.request_take_view, name="request_take"),
     path("<int:pk>/release/", views.request_release_view, name="request_release"),

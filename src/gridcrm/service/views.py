@@ -20,8 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridcrm.archive.selectors import customer_get_visible
+from gridcrm.archive.masking import mask_phone
+from gridcrm.archive.selectors import customer_get, customer_get_visible
 from gridcrm.core import uploads
+from gridcrm.core.formats import label_of
 from gridcrm.jobs.services import job_start
 from gridcrm.service import forms
 from gridcrm.service.channel_selectors import (
@@ -33,6 +35,8 @@ from gridcrm.service.matrix import matrix_current, matrix_publish, rule_as_dict
 from gridcrm.service.models import (
     Attachment,
     Breach,
+    Channel,
+    LimitUnit,
     MatrixVersion,
     RequestType,
     ServiceRequest,
@@ -56,6 +60,7 @@ from gridcrm.service.selectors import (
 from gridcrm.service.services import (
     channel_preferences_set,
     current_step,
+    may_take,
     may_work_on,
     request_attach,
     request_cancel,
@@ -66,6 +71,7 @@ from gridcrm.service.services import (
     request_take,
 )
 from gridcrm.service.tasks import SERVICE_TIMERS
+from gridcrm.users.roles import Role
 from gridcrm.users.selectors import region_by_code, regions_below_company, user_roles
 from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
@@ -138,28 +144,67 @@ def take_next(request: AuthedRequest) -> HttpResponse:
     return redirect("service:queue")
 
 
+def _default_channel(request: AuthedRequest) -> str:
+    """A 95598 agent takes requests on the phone; everyone else at the counter."""
+    return Channel.PHONE if Role.SERVICE_AGENT in user_roles(user=request.user) else Channel.COUNTER
+
+
 @login_required
 @permission_required("service.add_servicerequest", raise_exception=True)
 def request_new(request: AuthedRequest) -> HttpResponse:
-    """Open a request for a customer in the user's scope."""
+    """Open a request for a customer in the user's scope. Every refusal (an account number
+    not found in the scope, missing tier-1 data, a bad callback number) shows on the form
+    with everything typed kept."""
     form = forms.RequestForm(
-        request.POST or None, initial={"account_no": request.GET.get("customer", "")}
+        request.POST or None,
+        initial={
+            "account_no": request.GET.get("customer", ""),
+            "channel": _default_channel(request),
+        },
     )
+    account_no = (form["account_no"].value() or "").strip()
+    customer = customer_get(user=request.user, account_no=account_no) if account_no else None
     if request.method == "POST" and form.is_valid():
-        customer = customer_get_visible(
-            user=request.user, account_no=form.cleaned_data["account_no"]
-        )
-        with page_errors(request, form=form):
-            created = request_create(
-                customer=customer,
-                request_type=form.cleaned_data["request_type"],
-                channel=form.cleaned_data["channel"],
-                summary=form.cleaned_data["summary"],
-                acting_user=request.user,
+        if customer is None:
+            form.add_error(
+                "account_no",
+                _("No customer with account number %(account_no)s in your scope.")
+                % {"account_no": account_no},
             )
-            messages.success(request, _("Request %(number)s opened.") % {"number": created.number})
-            return redirect(created.get_absolute_url())
-    return render(request, "service/request_new.html", {"form": form})
+        else:
+            with page_errors(request, form=form):
+                created = request_create(
+                    customer=customer,
+                    request_type=form.cleaned_data["request_type"],
+                    channel=form.cleaned_data["channel"],
+                    summary=form.cleaned_data["summary"],
+                    address=form.cleaned_data["address"],
+                    callback_phone=form.cleaned_data["callback_phone"],
+                    acting_user=request.user,
+                )
+                messages.success(
+                    request, _("Request %(number)s opened.") % {"number": created.number}
+                )
+                return redirect(created.get_absolute_url())
+    return render(
+        request,
+        "service/request_new.html",
+        {"form": form, "customer": customer, "account_no": account_no},
+    )
+
+
+@login_required
+@permission_required("service.add_servicerequest", raise_exception=True)
+def request_new_customer(request: AuthedRequest) -> HttpResponse:
+    """The name and address behind an account number as it is typed on the new-request
+    form (htmx), so the agent confirms the account before opening the request."""
+    account_no = request.GET.get("account_no", "").strip()
+    customer = customer_get(user=request.user, account_no=account_no) if account_no else None
+    return render(
+        request,
+        "service/_request_customer.html",
+        {"customer": customer, "account_no": account_no},
+    )
 
 
 @login_required
@@ -168,8 +213,16 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """One request: its steps and deadlines, why it is urgent, its timeline."""
     found = _visible_request(request, pk)
     step = current_step(found)
-    can_work = step is not None and may_work_on(
-        user=request.user, role=step.owner_role, also=step.also_roles
+    free = found.assignee_id is None
+    mine = found.assignee_id == request.user.pk
+    owns = step is not None and may_take(user=request.user, step=step)
+    # A role that may also complete the step records it for the owners (the crew's report
+    # taken on the phone): offered apart, never as a take, and only while nobody holds it.
+    records = (
+        step is not None
+        and not owns
+        and free
+        and may_work_on(user=request.user, role=step.owner_role, also=step.also_roles)
     )
     return render(
         request,
@@ -178,10 +231,15 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "req": found,
             "steps": found.steps.select_related("completed_by"),
             "step": step,
-            "can_work": can_work and found.assignee_id in (None, request.user.pk),
-            "can_take": can_work and found.assignee_id is None,
-            "can_release": found.assignee_id == request.user.pk,
+            "can_work": owns and (free or mine),
+            "can_take": owns and free,
+            "can_record": records,
+            "can_release": mine,
             "can_note": request.user.has_perm("service.work_servicerequest"),
+            # Who works on requests calls the customer back; anyone else sees it masked.
+            "callback_phone": found.callback_phone
+            if request.user.has_perm("service.work_servicerequest")
+            else mask_phone(found.callback_phone),
             "events": found.events.select_related("acting_user"),
             "attachments": found.attachments.all(),
             "breaches": found.breaches.select_related("step"),
@@ -377,14 +435,26 @@ def notice_withdraw_view(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- configuration ---------------------------------------------------------------------
 
 
+def _extra_step_text(step: dict[str, Any]) -> str:
+    """An extra step of a matrix rule in words: "现场核实（台区经理，1 工作日）"."""
+    name = step[RequestType.name_field()]
+    return _("%(step)s (%(role)s, %(limit)s %(unit)s)") % {
+        "step": name,
+        "role": label_of(Role, step["owner_role"]),
+        "limit": step["limit_value"],
+        "unit": label_of(LimitUnit, step["limit_unit"]),
+    }
+
+
 def _matrix_initial(version: MatrixVersion | None) -> list[dict[str, Any]]:
     rows = []
     for rule in version.rules.order_by("position") if version else []:
         data = rule_as_dict(rule)
-        data["request_types"] = ", ".join(data["request_types"])
         data["reminder_days"] = (
             ", ".join(str(d) for d in data["reminder_days"]) if data["reminder_days"] else ""
         )
+        # The steps a rule adds are kept whole in a hidden field and shown in words.
+        data["extra_steps_text"] = [_extra_step_text(step) for step in data["extra_steps"]]
         data["extra_steps"] = json.dumps(data["extra_steps"], ensure_ascii=False)
         rows.append(data)
     return rows
@@ -407,7 +477,9 @@ def matrix(request: AuthedRequest) -> HttpResponse:
     current = matrix_current()
     can_edit = request.user.has_perm("service.manage_service_matrix")
     formset = forms.MatrixFormSet(
-        request.POST if request.method == "POST" else None, initial=_matrix_initial(current)
+        request.POST if request.method == "POST" else None,
+        initial=_matrix_initial(current),
+        form_kwargs={"type_choices": forms.matrix_type_choices()},
     )
     errors: dict[str, str] = {}
     if request.method == "POST":

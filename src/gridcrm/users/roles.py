@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     REGIONAL_COLLECTOR = "regional_collector", _("Regional collector")
     ARCHIVE_OFFICER = "archive_officer", _("Archive officer")
     DEMAND_PLANNER = "demand_planner", _("Demand-side planner")
+    INSPECTOR = "inspector", _("Inspector")
     ADMINISTRATOR = "administrator", _("Administrator")
     CUSTOMER = "customer", _("Customer")
 
@@ -39,6 +40,7 @@ _CONTACT = ["archive.view_customer_contact"]
 _EXPORT = ["archive.export_customers"]
 _EDIT = ["archive.edit_customer_data", "archive.request_customer_change"]
 _GRID = ["grid.view_registry"]
+_SAFETY = ["safety.view_safety"]
 
 # "app_label.codename" permissions of each role.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
@@ -68,6 +70,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "load.view_plans",
         "load.view_load_knowledge",
         *_GRID,
+        *_SAFETY,
+        "safety.manage_safety_rules",
     ],
     Role.KEY_ACCOUNT_MANAGER: [
         "credit.view_credit",
@@ -122,6 +126,17 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "load.view_load_knowledge",
         *_GRID,
         "grid.enter_outage",
+        *_SAFETY,
+    ],
+    # 用电检查员: inspects the customers of their region (the region scopes them like a
+    # collector), writes the hazards found and follows them until closed; an ignored
+    # hazard becomes a credit event, and its rectification ends it.
+    Role.INSPECTOR: [
+        *_VIEW,
+        *_GRID,
+        *_SAFETY,
+        "safety.record_inspection",
+        "credit.record_credit_event",
     ],
     Role.ARCHIVE_OFFICER: [
         "credit.view_credit",
@@ -175,6 +190,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "load.view_plans",
         "load.manage_tou",
         *_GRID,
+        *_SAFETY,
         "jobs.purge_files",
     ],
     # On the portal only (staff pages and the staff API refuse customers): their own tier-3

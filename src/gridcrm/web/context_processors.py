@@ -6,8 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from gridcrm.alerts.selectors import alerts_unacknowledged_count
 from gridcrm.users.roles import Role
 from gridcrm.users.selectors import user_roles
 
@@ -45,6 +47,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("service", reverse("service:queue"), _("Service requests")))
     if user.has_perm("grid.view_registry"):
         items.append(("grid", reverse("grid:overview"), _("Grid")))
+    if user.has_perm("safety.view_safety"):
+        items.append(("safety", reverse("safety:overview"), _("Safety work")))
+    # The in-app channel of alerts: the count of unacknowledged ones beside the link.
+    unacknowledged = alerts_unacknowledged_count(user=user)
+    alerts_label = _("Alerts")
+    if unacknowledged:
+        alerts_label = format_lazy("{} ({})", alerts_label, unacknowledged)  # type: ignore[assignment]
+    items.append(("alerts", reverse("alerts:inbox"), alerts_label))
     if user.has_perm("load.view_plans") or user.has_perm("load.make_plans"):
         items.append(("load", reverse("load:plans"), _("Orderly power use")))
     items += [

@@ -11,7 +11,7 @@ form again with what was typed::
     return render(request, "archive/customer_edit.html", {"form": form})
 
 A refusal nobody catches (a page that only reads, say) reaches ``DomainErrorMiddleware``,
-which answers the error's status with the message in the layout.
+which answers the error's status with the message on the error page (``error_pages``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 
 from gridcrm.core.errors import DomainError
 from gridcrm.core.uploads import UploadRefused
+from gridcrm.web.error_pages import domain_error_page
 
 
 @dataclass
@@ -77,9 +77,7 @@ class DomainErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
             return None
-        return render(
-            request, "web/domain_error.html", {"error": exception}, status=exception.status
-        )
+        return domain_error_page(request, exception)
 
 
 class UploadRefusalMiddleware:
@@ -108,5 +106,5 @@ class UploadRefusalMiddleware:
         except UploadRefused as error:
             # The body is spent: later readers see an empty form, not a second parse.
             request._mark_post_parse_error()  # type: ignore[attr-defined]
-            return render(request, "web/domain_error.html", {"error": error}, status=error.status)
+            return domain_error_page(request, error)
         return None

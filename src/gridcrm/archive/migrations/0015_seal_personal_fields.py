@@ -40,11 +40,51 @@ def _batches(cursor, sql, params):
         last = rows[-1][0]
 
 
+def _rewrite(schema_editor, *, customer, customer_set, entry, entry_set, value):
+    """Every sealed column rewritten by id, a batch at a time, one way or the other.
+
+    ``customer`` maps a customer's (phone, phone_alt, certificate_no) to the values of
+    ``customer_set``, ``entry`` a credit entry's certificate number to those of
+    ``entry_set``, ``value`` the old or new value of a history row or change request.
+    """
+    from gridcrm.archive.personal import SEALED_FIELDS
+
+    with schema_editor.connection.cursor() as cursor:
+        select = (
+            "SELECT id, phone, phone_alt, certificate_no FROM archive_customer"
+            f" WHERE id > %s ORDER BY id LIMIT {BATCH}"
+        )
+        for rows in _batches(cursor, select, []):
+            cursor.executemany(
+                f"UPDATE archive_customer SET {customer_set} WHERE id = %s",
+                [[*customer(values), pk] for pk, *values in rows],
+            )
+        select = (
+            "SELECT id, certificate_no FROM archive_publiccreditentry"
+            f" WHERE id > %s ORDER BY id LIMIT {BATCH}"
+        )
+        for rows in _batches(cursor, select, []):
+            cursor.executemany(
+                f"UPDATE archive_publiccreditentry SET {entry_set} WHERE id = %s",
+                [[*entry(number), pk] for pk, number in rows],
+            )
+        fields = ", ".join(["%s"] * len(SEALED_FIELDS))
+        for table in VALUE_TABLES:
+            select = (
+                f"SELECT id, old_value, new_value FROM {table} WHERE field IN ({fields})"
+                f" AND id > %s ORDER BY id LIMIT {BATCH}"
+            )
+            for rows in _batches(cursor, select, list(SEALED_FIELDS)):
+                cursor.executemany(
+                    f"UPDATE {table} SET old_value = %s, new_value = %s WHERE id = %s",
+                    [[value(old or ""), value(new or ""), pk] for pk, old, new in rows],
+                )
+
+
 def seal(apps, schema_editor):
     # Today's sealing and hashing, not a frozen copy: the stored values must be the ones
     # today's code opens and searches for.
-    from gridcrm.archive.personal import SEALED_FIELDS, personal_hashes
-    from gridcrm.archive.personal import certificate_hash
+    from gridcrm.archive.personal import certificate_hash, personal_hashes
     from gridcrm.core.sealing import PREFIX, keyring
 
     ring = keyring()
@@ -52,94 +92,43 @@ def seal(apps, schema_editor):
     def sealed(value):
         return ring.seal(value) if value and not value.startswith(PREFIX) else value
 
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        select = (
-            "SELECT id, phone, phone_alt, certificate_no FROM archive_customer"
-            f" WHERE id > %s ORDER BY id LIMIT {BATCH}"
-        )
-        for rows in _batches(cursor, select, []):
-            updates = []
-            for pk, *values in rows:
-                plain = dict(zip(CUSTOMER_COLUMNS, [ring.unseal(v or "") for v in values]))
-                hashes = personal_hashes(SimpleNamespace(**plain))
-                updates.append(
-                    [
-                        *(sealed(plain[c]) for c in CUSTOMER_COLUMNS),
-                        *(hashes[h] for h in HASHES),
-                        pk,
-                    ]
-                )
-            cursor.executemany(
-                "UPDATE archive_customer SET phone = %s, phone_alt = %s, certificate_no = %s,"
-                " phone_hash = %s, phone_alt_hash = %s, phone_last4_hash = %s,"
-                " certificate_hash = %s WHERE id = %s",
-                updates,
-            )
-        select = (
-            "SELECT id, certificate_no FROM archive_publiccreditentry"
-            f" WHERE id > %s ORDER BY id LIMIT {BATCH}"
-        )
-        for rows in _batches(cursor, select, []):
-            cursor.executemany(
-                "UPDATE archive_publiccreditentry SET certificate_no = %s, certificate_hash = %s"
-                " WHERE id = %s",
-                [[sealed(ring.unseal(n)), certificate_hash(ring.unseal(n)), pk] for pk, n in rows],
-            )
-        fields = ", ".join(["%s"] * len(SEALED_FIELDS))
-        for table in VALUE_TABLES:
-            select = (
-                f"SELECT id, old_value, new_value FROM {table} WHERE field IN ({fields})"
-                f" AND id > %s ORDER BY id LIMIT {BATCH}"
-            )
-            for rows in _batches(cursor, select, list(SEALED_FIELDS)):
-                cursor.executemany(
-                    f"UPDATE {table} SET old_value = %s, new_value = %s WHERE id = %s",
-                    [[sealed(old or ""), sealed(new or ""), pk] for pk, old, new in rows],
-                )
+    def customer(values):
+        plain = dict(zip(CUSTOMER_COLUMNS, [ring.unseal(v or "") for v in values]))
+        hashes = personal_hashes(SimpleNamespace(**plain))
+        return [*(sealed(plain[c]) for c in CUSTOMER_COLUMNS), *(hashes[h] for h in HASHES)]
+
+    def entry(number):
+        plain = ring.unseal(number)
+        return [sealed(plain), certificate_hash(plain)]
+
+    _rewrite(
+        schema_editor,
+        customer=customer,
+        customer_set="phone = %s, phone_alt = %s, certificate_no = %s, phone_hash = %s,"
+        " phone_alt_hash = %s, phone_last4_hash = %s, certificate_hash = %s",
+        entry=entry,
+        entry_set="certificate_no = %s, certificate_hash = %s",
+        value=sealed,
+    )
 
 
 def unseal(apps, schema_editor):
-    from gridcrm.archive.personal import SEALED_FIELDS
     from gridcrm.core.sealing import keyring
 
     ring = keyring()
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        select = (
-            "SELECT id, phone, phone_alt, certificate_no FROM archive_customer"
-            f" WHERE id > %s ORDER BY id LIMIT {BATCH}"
-        )
-        for rows in _batches(cursor, select, []):
-            updates = []
-            for pk, *values in rows:
-                phone, phone_alt, certificate_no = (ring.unseal(v or "") for v in values)
-                updates.append([phone, phone_alt, certificate_no, phone[-4:], pk])
-            cursor.executemany(
-                "UPDATE archive_customer SET phone = %s, phone_alt = %s, certificate_no = %s,"
-                " phone_last4 = %s WHERE id = %s",
-                updates,
-            )
-        select = (
-            "SELECT id, certificate_no FROM archive_publiccreditentry"
-            f" WHERE id > %s ORDER BY id LIMIT {BATCH}"
-        )
-        for rows in _batches(cursor, select, []):
-            cursor.executemany(
-                "UPDATE archive_publiccreditentry SET certificate_no = %s WHERE id = %s",
-                [[ring.unseal(n), pk] for pk, n in rows],
-            )
-        fields = ", ".join(["%s"] * len(SEALED_FIELDS))
-        for table in VALUE_TABLES:
-            select = (
-                f"SELECT id, old_value, new_value FROM {table} WHERE field IN ({fields})"
-                f" AND id > %s ORDER BY id LIMIT {BATCH}"
-            )
-            for rows in _batches(cursor, select, list(SEALED_FIELDS)):
-                cursor.executemany(
-                    f"UPDATE {table} SET old_value = %s, new_value = %s WHERE id = %s",
-                    [[ring.unseal(old or ""), ring.unseal(new or ""), pk] for pk, old, new in rows],
-                )
+
+    def customer(values):
+        phone, phone_alt, certificate_no = (ring.unseal(v or "") for v in values)
+        return [phone, phone_alt, certificate_no, phone[-4:]]
+
+    _rewrite(
+        schema_editor,
+        customer=customer,
+        customer_set="phone = %s, phone_alt = %s, certificate_no = %s, phone_last4 = %s",
+        entry=lambda number: [ring.unseal(number)],
+        entry_set="certificate_no = %s",
+        value=ring.unseal,
+    )
 
 
 def _phone_alt_index():

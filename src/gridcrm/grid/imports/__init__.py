@@ -3,9 +3,9 @@ import's guarantees: a dry run writes nothing, every refused row has its reason 
 report and in a reject file (the row as it was, plus ``reason``), accepted rows are
 written in one transaction, and importing the same file again changes nothing.
 
-The file is read by the archive import's reader (``archive/imports/files.py``; the bounded
-upload reader of ``core/uploads.py`` replaces it once it is on main). The rows are
-checked alone (``rows``), then together against the stored registry (``topology``).
+The file is read through the bounded upload reader (``files.py`` over ``core/uploads.py``:
+type by content, rows, cell length, control characters). The rows are checked alone
+(``rows``), then together against the stored registry (``topology``).
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gridcrm.archive.imports.errors import ImportRefused
-from gridcrm.archive.imports.files import read_table
 from gridcrm.grid import events
-from gridcrm.grid.errors import MayNotEditGrid
+from gridcrm.grid.errors import ImportRefused, MayNotEditGrid
+from gridcrm.grid.imports.files import table_read
 from gridcrm.grid.imports.rows import COLUMNS, RECORDS, Row, RowError, parse
 from gridcrm.grid.imports.topology import Problem, check, known_load
 from gridcrm.grid.imports.writer import write
@@ -86,15 +85,15 @@ class ImportReport:
 
 
 def _read(path: Path, filename: str) -> tuple[list[str], list[Row]]:
-    table = read_table(path, filename=filename)
-    header = [h.strip().lower() for h in table.header]
+    raw_header, table = table_read(path, filename=filename)
+    header = [h.strip().lower() for h in raw_header]
     if "record" not in header:
         raise ImportRefused(
             _("The file has no record column; see docs/grid.md for the layout."),
             code="grid.import_header",
         )
     rows: list[Row] = []
-    for number, cells in table.rows:
+    for number, cells in table:
         if not any(c.strip() for c in cells):
             continue
         if len(rows) >= MAX_ROWS:

@@ -6,23 +6,16 @@ from typing import Any
 
 from django import template
 
+from gridcrm.keyaccounts import evidence
 from gridcrm.users.roles import Role
 
 register = template.Library()
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, list):
-        return "; ".join(_value(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    return str(value)
-
-
 @register.filter
-def evidence_text(evidence: dict[str, Any]) -> str:
-    """A latent need's evidence on one line: ``key=value``, lists joined."""
-    return " ".join(f"{k}={_value(v)}" for k, v in (evidence or {}).items())
+def evidence_text(value: dict[str, Any]) -> str:
+    """A latent need's evidence as sentences (``keyaccounts.evidence``)."""
+    return evidence.evidence_text(value)
 
 
 @register.filter

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridcrm.core.formats import quantity
 from gridcrm.load import events
 from gridcrm.load.errors import NoticeTooLate, PlanStateConflict
 from gridcrm.load.models import Plan, ProductionProfile, Schedule, ScheduleNotice
@@ -26,7 +27,6 @@ _ACTION_NOTICE = {
 
 def notice_text(*, plan: Plan, schedules: list[Schedule]) -> tuple[str, str]:
     """Title and text of a customer's notice: each day, window, measure and kW."""
-    labels = {"shift": _("shift"), "avoid": _("avoid the peak"), "limit": _("limit")}
     title = _("Orderly power use: %(plan)s") % {"plan": plan.name}
     lines = [
         _("Warning level %(level)s. Please keep to this schedule; your security load is never cut.")
@@ -34,14 +34,14 @@ def notice_text(*, plan: Plan, schedules: list[Schedule]) -> tuple[str, str]:
     ]
     for s in schedules:
         lines.append(
-            _("%(day)s %(start)s–%(end)s: %(measure)s, up to %(kw)s kW (%(kwh)s kWh)")
+            _("%(day)s %(start)s–%(end)s: %(measure)s, up to %(kw)s (%(kwh)s)")
             % {
                 "day": s.day.isoformat(),
                 "start": s.start.strftime("%H:%M"),
                 "end": s.end.strftime("%H:%M"),
-                "measure": labels.get(s.action, s.action),
-                "kw": f"{s.max_kw:,.0f}",
-                "kwh": f"{s.reduction_kwh:,.0f}",
+                "measure": s.action_label,
+                "kw": quantity(s.max_kw, "kW", 0),
+                "kwh": quantity(s.reduction_kwh, "kWh", 0),
             }
         )
     return title, "\n".join(lines)

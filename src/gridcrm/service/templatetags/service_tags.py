@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any
 from django import template
 from django.utils.translation import gettext as _
 
+from gridcrm.core.formats import listing
+from gridcrm.service import channels, selectors
 from gridcrm.service.channel_selectors import channel_preferences_get
 from gridcrm.service.channels import channels_for
 from gridcrm.service.delivery import QUIET_END, QUIET_START
-from gridcrm.service.models import GraceRequest, ServiceRequest
+from gridcrm.service.matrix import reasons_in
+from gridcrm.service.models import GraceRequest, RequestEvent, ServiceRequest
 from gridcrm.service.payments import payment_terms
 from gridcrm.service.selectors import customer_timeline
 from gridcrm.users.roles import Role
@@ -56,6 +59,30 @@ def urgency(value: dt.timedelta | None) -> str:
 @register.filter
 def role_label(code: str) -> str:
     return str(Role(code).label) if code in Role.values else code
+
+
+@register.filter
+def decision_reasons(decision: dict[str, Any] | None) -> list[str]:
+    """A request's priority reasons in the reader's language."""
+    return reasons_in(decision)
+
+
+@register.filter
+def step_label(event: RequestEvent, steps: Any) -> str:
+    """A request event's step in the reader's language."""
+    return selectors.step_label(event, steps)
+
+
+@register.filter
+def channel_label(code: str) -> str:
+    """A notice delivery channel in words."""
+    return channels.channel_label(code)
+
+
+@register.filter
+def channel_labels(codes: list[str]) -> str:
+    """Delivery channels in words, the language's way: "应用内、短信"."""
+    return listing(channels.channel_label(c) for c in codes)
 
 
 @register.simple_tag

@@ -6,8 +6,9 @@
     const el = document.getElementById("credit-history-chart");
     if (!el || el.dataset.drawn || typeof Plotly === "undefined") return;
     el.dataset.drawn = "1";
-    Plotly.newPlot(el, JSON.parse(el.dataset.series), { margin: { t: 10, r: 10, b: 40, l: 50 } },
-      { displayModeBar: false, responsive: true });
+    const locale = window.GridCRMChart || { layout: (l) => l, config: (c) => c };
+    Plotly.newPlot(el, JSON.parse(el.dataset.series), locale.layout({ margin: { t: 10, r: 10, b: 40, l: 50 } }),
+      locale.config({ displayModeBar: false, responsive: true }));
   }
   document.addEventListener("DOMContentLoaded", draw);
   document.addEventListener("htmx:afterSettle", draw);

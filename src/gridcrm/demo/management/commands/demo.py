@@ -105,6 +105,9 @@ class Command(BaseCommand):
             )
         self.stdout.write(RULE)
         if options["serve"]:
+            # Hashed, compressed static files, as in production (docs/deploy.md); a
+            # second start copies and compresses only what changed.
+            call_command("collectstatic", interactive=False, verbosity=0)
             self._serve(port)
 
     def _serve(self, port: int) -> None:
