@@ -17,6 +17,7 @@ from ninja.security import HttpBearer, SessionAuth
 from gridcrm.alerts.api import router as alerts_router
 from gridcrm.archive.api import changes_router, fields_router
 from gridcrm.archive.api import router as archive_router
+from gridcrm.billing.api import router as billing_router
 from gridcrm.core.errors import DomainError
 from gridcrm.credit.api import router as credit_router
 from gridcrm.grid.api import router as grid_router
@@ -251,6 +252,7 @@ api.add_router("/lake", lake_router)
 api.add_router("/load", load_router)
 api.add_router("/service", service_router)
 api.add_router("/credit", credit_router)
+api.add_router("/billing", billing_router)
 api.add_router("/keyaccounts", keyaccounts_router)
 api.add_router("/portal", portal_router)
 api.add_router("/grid", grid_router)

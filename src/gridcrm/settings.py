@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "gridcrm.service",
     "gridcrm.load",
     "gridcrm.credit",
+    "gridcrm.billing",
     "gridcrm.keyaccounts",
     "gridcrm.portal",
     "gridcrm.grid",

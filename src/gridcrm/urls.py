@@ -21,6 +21,7 @@ urlpatterns = [
     path("lake/", include("gridcrm.lake.urls")),
     path("load/", include("gridcrm.load.urls")),
     path("credit/", include("gridcrm.credit.urls")),
+    path("billing/", include("gridcrm.billing.urls")),
     path("keyaccounts/", include("gridcrm.keyaccounts.urls")),
     path("portal/", include("gridcrm.portal.urls")),
     path("grid/", include("gridcrm.grid.urls")),

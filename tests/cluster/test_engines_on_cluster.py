@@ -1,7 +1,7 @@
 """Every lake pipeline gives on the Spark standalone cluster what it gives on DuckDB.
 
-The pipelines are those of the four ``pipelines`` modules (lake, load, credit, grid);
-the last test checks that no public ``Table`` function of theirs is left out here.
+The pipelines are those of the five ``pipelines`` modules (lake, load, credit, grid,
+billing); the last test checks that no public ``Table`` function of theirs is left out here.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import ibis
 import pyarrow as pa
 import pytest
 
+from gridcrm.billing import pipelines as billing_pipelines
+from gridcrm.billing.latefees import DEFAULT_RATES
 from gridcrm.credit import pipelines as credit_pipelines
 from gridcrm.grid import pipelines as grid_pipelines
 from gridcrm.lake import catalog
@@ -34,6 +36,8 @@ def _t(con: ibis.BaseBackend, name: str) -> ibis.Table:
     return catalog.table(con, name)
 
 
+TERMS = ibis.memtable({"account_no": [facts.A], "due_shift_days": [-5]})
+GRACES = ibis.memtable({"bill_id": ["B202401"], "grace_days": [7]})
 GROUPS = ibis.memtable({"account_no": [facts.A, facts.B], "group": ["g1", "g1"]})
 DAYS = [date(2024, 1, 31), date(2024, 2, 1)]
 
@@ -123,6 +127,13 @@ ON_CLUSTER: dict[str, Pipeline] = {
     "serious_arrears_outcome": lambda c: credit_pipelines.serious_arrears_outcome(
         _t(c, "bills"), _t(c, "payments"), as_of=date(2023, 6, 30), until=facts.AS_OF
     ),
+    "issued_bills": lambda c: billing_pipelines.issued_bills(_t(c, "bills"), as_of=facts.AS_OF),
+    "bill_late_fees": lambda c: billing_pipelines.bill_late_fees(
+        _t(c, "bills"), _t(c, "payments"), TERMS, GRACES, as_of=facts.AS_OF, rates=DEFAULT_RATES
+    ),
+    "account_balances": lambda c: billing_pipelines.account_balances(
+        _t(c, "bills"), _t(c, "payments"), TERMS, GRACES, as_of=facts.AS_OF, rates=DEFAULT_RATES
+    ),
 }
 
 RATING = {
@@ -195,6 +206,7 @@ def test_every_pipeline_of_the_pipelines_modules_is_run_here() -> None:
         | _table_functions(load_pipelines)
         | _table_functions(credit_pipelines)
         | _table_functions(grid_pipelines)
+        | _table_functions(billing_pipelines)
     )
     named = {name for name in ON_CLUSTER if name != "payment_behaviour_later"}
 

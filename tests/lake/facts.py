@@ -89,6 +89,8 @@ def payments() -> pa.Table:
             "paid_on": [r[3] for r in rows],
             "amount": [r[4] for r in rows],
             "channel": [r[5] for r in rows],
+            "kind": ["payment"] * len(rows),
+            "reverses": [None] * len(rows),
         },
         schema=PAYMENTS.arrow,
     )

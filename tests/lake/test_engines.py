@@ -37,6 +37,9 @@ PIPELINES: dict[str, Pipeline] = {
     "customer_month_features": lambda c: pipelines.customer_month_features(
         _t(c, "bills"), _t(c, "readings")
     ),
+    "effective_payments": lambda c: pipelines.effective_payments(
+        _t(c, "payments"), as_of=facts.AS_OF
+    ),
     "bill_settlement": lambda c: pipelines.bill_settlement(
         _t(c, "bills"), _t(c, "payments"), as_of=facts.AS_OF
     ),

@@ -59,6 +59,12 @@ def credit_grade_for(customer: Customer) -> str:
     return grade or UNRATED_GRADE
 
 
+def credit_grades() -> dict[int, str]:
+    """Customer id → credit grade of every rated customer (the unrated are
+    ``UNRATED_GRADE``), for work over every customer (billing's due-date shifts)."""
+    return dict(CustomerCredit.objects.values_list("customer_id", "grade").iterator(20000))
+
+
 @dataclass(frozen=True)
 class CreditPolicy:
     """What the customer's grade and segment get under the policies in force (R7)."""

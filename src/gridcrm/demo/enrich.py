@@ -47,6 +47,13 @@ def demo_enrich(*, seed: int, stdout: TextIO) -> None:
         "credit scorecard fitted on the facts, every customer rated",
         lambda: demo_credit_data(seed=seed, stdout=stdout),
     )
+    from gridcrm.billing.demo import demo_billing_data
+
+    _step(
+        stdout,
+        "reversal, part and advance payments; balances, arrears and late fees",
+        lambda: demo_billing_data(seed=seed, stdout=stdout),
+    )
     _step(
         stdout, "service requests and notices", lambda: demo_service_data(seed=seed, stdout=stdout)
     )

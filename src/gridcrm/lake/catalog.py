@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import ibis
 import pyarrow as pa
@@ -271,10 +272,23 @@ def table(con: ibis.BaseBackend, name: str) -> ibis.Table:
     if files == []:
         return ibis.memtable(_empty(schema))
     source = str(table_dir(name)) if is_local() else f"{lake_root()}/{name}"
+    # Files written before a column was added lack it: their schemas merge by name.
+    merge: dict[str, Any] = {}
+    if schema.added:
+        merge = {"union_by_name": True} if con.name == "duckdb" else {"mergeSchema": "true"}
     if con.name == "duckdb":
         glob = f"{source}/month=*/*.parquet"
-        raw = con.read_parquet(glob, hive_partitioning=False)
+        raw = con.read_parquet(glob, hive_partitioning=False, **merge)
     else:
-        raw = con.read_parquet(source)
-    result: ibis.Table = raw.select(*schema.names)
+        raw = con.read_parquet(source, **merge)
+    columns: dict[str, Any] = {}
+    for column in schema.columns:
+        if column.name in raw.columns:
+            value = raw[column.name]
+            if column.default is not None:
+                value = value.coalesce(column.default)
+        else:
+            value = ibis.literal(column.default, type=ibis.dtype(column.type))
+        columns[column.name] = value
+    result: ibis.Table = raw.select(**columns)
     return result

@@ -296,8 +296,10 @@ def _bills_and_payments(
                     ("paid_on", paid_on),
                     ("amount", part),
                     ("channel", channel),
+                    ("kind", "payment"),
                 ):
                     pays[name].append(value)
+    pays["reverses"] = [None] * len(pays["payment_id"])  # generated payments reverse none
     return (
         pa.table(bills, schema=BILLS.arrow),
         pa.table(pays, schema=PAYMENTS.arrow),

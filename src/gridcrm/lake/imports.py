@@ -43,7 +43,13 @@ from django.utils.translation import gettext as _
 from gridcrm.core import uploads
 from gridcrm.lake import catalog
 from gridcrm.lake.errors import ImportFailed
+from gridcrm.lake.payment_checks import payment_links_check
 from gridcrm.lake.schemas import INTERVAL_SECONDS, Column, FactSchema, fact_schema
+from gridcrm.lake.sqltext import absent as _absent
+from gridcrm.lake.sqltext import duck_type as _duck_type
+from gridcrm.lake.sqltext import lake_relation
+from gridcrm.lake.sqltext import literal as _lit
+from gridcrm.lake.sqltext import quoted as _q
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (steps done, steps in all) as an import goes."""
@@ -86,30 +92,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _q(name: str) -> str:
-    """A quoted SQL identifier (names come from the schemas or the file's header)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-_DUCK_TYPES: dict[str, str] = {
-    "string": "VARCHAR",
-    "double": "DOUBLE",
-    "date32[day]": "DATE",
-    "timestamp[us, tz=UTC]": "TIMESTAMPTZ",
-    "bool": "BOOLEAN",
-    "decimal128(12, 2)": "DECIMAL(12, 2)",
-}
-
-
-def _duck_type(column: Column) -> str:
-    return _DUCK_TYPES[str(column.type)]
-
-
 def _type_word(column: Column) -> str:
     words = {
         "VARCHAR": _("text"),
@@ -127,7 +109,8 @@ def _typed(column: Column) -> str:
     src = _q(column.name)
     duck = _duck_type(column)
     if duck == "VARCHAR":
-        return f"NULLIF(trim(CAST({src} AS VARCHAR)), '')"
+        text = f"NULLIF(trim(CAST({src} AS VARCHAR)), '')"
+        return text if column.default is None else f"coalesce({text}, {_lit(column.default)})"
     if column.name == "period":
         # A billed month may be written 2024-03 or 2024-03-01.
         text = f"trim(CAST({src} AS VARCHAR))"
@@ -153,7 +136,7 @@ def _reason_exprs(schema: FactSchema, present: set[str]) -> list[str]:
         raw = f"NULLIF(trim(CAST(typed.{_q(column.name)} AS VARCHAR)), '')"
         typed = f"t_{column.name}"
         params = {"column": column.name}
-        if not column.nullable:
+        if not column.nullable and column.default is None:
             when(f"{raw} IS NULL", _("%(column)s is missing") % params)
         when(
             f"{raw} IS NOT NULL AND {typed} IS NULL",
@@ -326,9 +309,7 @@ class _Importer:
         schema = self.schema
         typed = []
         for column in schema.columns:
-            expr = (
-                _typed(column) if column.name in present else f"CAST(NULL AS {_duck_type(column)})"
-            )
+            expr = _typed(column) if column.name in present else _absent(column)
             typed.append(f"{expr} AS t_{column.name}")
         raw_cols = ", ".join(f"src.{_q(c)}" for c in schema.names if c in present)
         self.con.execute(
@@ -369,6 +350,8 @@ class _Importer:
             f"CREATE TEMP TABLE checked AS SELECT typed.*, "
             f"concat_ws('; ', {', '.join(reasons)}) AS reason FROM typed{joins}"
         )
+        if schema.name == "payments":
+            payment_links_check(self.con)
 
     def _set_reason(self, where: str, reason: str) -> None:
         self.con.execute(
@@ -421,9 +404,7 @@ class _Importer:
         files = catalog.partition_files(self.schema.name, scan_months)
         self.con.execute("ALTER TABLE candidates ADD COLUMN in_lake VARCHAR")
         if files:
-            self.con.read_parquet([str(p) for p in files]).select(
-                ", ".join(_q(c) for c in self.schema.names)
-            ).create_view("lake")
+            lake_relation(self.con, self.schema, files).create_view("lake")
             match = " AND ".join(f"lake.{_q(k)} = candidates.t_{k}" for k in self.schema.key)
             same = " AND ".join(
                 f"lake.{_q(c)} IS NOT DISTINCT FROM candidates.t_{c}" for c in self.schema.names

@@ -421,6 +421,23 @@ def customer_month_features(
 # -- payment behaviour ------------------------------------------------------------------
 
 
+def effective_payments(
+    payments: ir.Table, *, as_of: date, kinds: Sequence[str] = ("payment",)
+) -> ir.Table:
+    """The payments of ``kinds`` (by default those against bills) that stand on
+    ``as_of``: made by then, and not taken back by a reversal (冲正) made by then.
+    ``kinds=("advance",)``: the advance payments (预存, against no bill) that stand. A
+    table without ``kind`` holds payments only."""
+    made = payments.filter(payments.paid_on <= ibis.literal(as_of, type="date"))
+    if "kind" not in made.columns:
+        return made if "payment" in kinds else made.filter(ibis.literal(False))
+    kind = made.kind.coalesce("payment")
+    reversals = made.filter(kind == "reversal").select(reversed_id=made.reverses)
+    paid = made.filter(kind.isin(list(kinds)))
+    result: ir.Table = paid.anti_join(reversals, paid.payment_id == reversals.reversed_id)
+    return result
+
+
 def bill_settlement(
     bills: ir.Table, payments: ir.Table, *, as_of: date, keep: Sequence[str] = ()
 ) -> ir.Table:
@@ -437,7 +454,7 @@ def bill_settlement(
     ``due`` column: the credit indicators read the bills once for payments and consumption.
     """
     as_of_lit = ibis.literal(as_of, type="date")
-    paid = payments.filter(payments.paid_on <= as_of_lit)
+    paid = effective_payments(payments, as_of=as_of)
     # The running total runs over the payments only (with their bill's amount), so the
     # bills, the lake's widest table, are joined once more at the end, not per payment.
     owed = bills.select("bill_id", owed=bills.amount)

@@ -45,6 +45,12 @@ class PaymentChannel(StrEnum):
     PREPAID = "prepaid"  # 预付费 / 费控
 
 
+class PaymentKind(StrEnum):
+    PAYMENT = "payment"  # 缴费, against one bill
+    REVERSAL = "reversal"  # 冲正: takes back an earlier payment in full
+    ADVANCE = "advance"  # 预存: money on account, against no bill
+
+
 class OutageScope(StrEnum):
     FEEDER = "feeder"
     TRANSFORMER = "transformer"
@@ -70,6 +76,10 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()
+    default: str | None = None
+    """The value an absent or empty cell of a text column stands for (columns added to a
+    table later have one, so that earlier files and files without them keep their
+    meaning)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,9 @@ class FactSchema:
     """Instant columns that must fall on the 15-minute grid."""
     compression: Compression = "zstd"
     """The Parquet codec of the table's files."""
+    added: tuple[str, ...] = field(default=())
+    """Columns added after files were first written: earlier files lack them, so readers
+    merge the files' schemas by name and fill them with the column's default (or null)."""
 
     @property
     def arrow(self) -> pa.Schema:
@@ -133,23 +146,47 @@ BILLS = FactSchema(
 PAYMENTS = FactSchema(
     name="payments",
     doc=gettext_lazy(
-        "Payments against bills, from the billing system; a bill may be paid in parts."
+        "Payments against bills, from the billing system; a bill may be paid in parts. "
+        "A reversal (冲正) takes back an earlier payment in full; an advance payment "
+        "(预存) is money on the account against no bill."
     ),
     columns=(
         Column("payment_id", pa.string(), "the billing system's id of the payment"),
-        Column("bill_id", pa.string(), "the bill paid (must already be in the lake)"),
+        Column(
+            "bill_id",
+            pa.string(),
+            "the bill paid (must already be in the lake); empty for an advance payment, "
+            "and for a reversal the bill of the payment it reverses",
+            nullable=True,
+        ),
         _ACCOUNT,
-        Column("paid_on", pa.date32(), "the day the money arrived"),
-        Column("amount", MONEY, "amount paid, yuan", minimum=0.01, maximum=1e9),
+        Column("paid_on", pa.date32(), "the day the money arrived (or was taken back)"),
+        Column("amount", MONEY, "amount paid (or reversed), yuan", minimum=0.01, maximum=1e9),
         Column(
             "channel",
             pa.string(),
             "counter, bank_deduction, app, wechat, alipay or prepaid",
             choices=tuple(PaymentChannel),
         ),
+        Column(
+            "kind",
+            pa.string(),
+            "payment (the default), reversal or advance",
+            required=False,
+            choices=tuple(PaymentKind),
+            default=PaymentKind.PAYMENT.value,
+        ),
+        Column(
+            "reverses",
+            pa.string(),
+            "for a reversal: the payment_id it takes back",
+            required=False,
+            nullable=True,
+        ),
     ),
     key=("payment_id",),
     month_of="paid_on",
+    added=("kind", "reverses"),
 )
 
 READINGS = FactSchema(

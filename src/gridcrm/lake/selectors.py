@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 from django.contrib.auth.models import AnonymousUser
@@ -15,7 +15,8 @@ from gridcrm.archive.selectors import customer_get_visible
 from gridcrm.lake import catalog
 from gridcrm.lake.errors import MayNotImportFacts, MayNotViewLake
 from gridcrm.lake.models import LakeImport, MonthlyLoadFeature, PaymentBehaviour
-from gridcrm.lake.schemas import LOCAL_UTC_OFFSET_HOURS
+from gridcrm.lake.schemas import LOCAL_UTC_OFFSET_HOURS, fact_schema
+from gridcrm.lake.sqltext import lake_relation
 
 if TYPE_CHECKING:
     from gridcrm.archive.models import Customer
@@ -141,3 +142,23 @@ def load_features_of(*, customer_ids: list[int]) -> dict[int, list[MonthlyLoadFe
     ):
         found.setdefault(feature.customer_id, []).append(feature)
     return found
+
+
+def account_facts(*, table: str, account_no: str) -> list[dict[str, Any]]:
+    """One customer's facts of ``table`` (bills, payments…), oldest first by the table's
+    month column, as plain rows. The caller has checked that the customer is visible."""
+    schema = fact_schema(table)
+    files = catalog.partition_files(table) if catalog.is_local() else []
+    if not files:
+        return []
+    con = duckdb.connect()
+    try:
+        lake_relation(con, schema, files).create_view("facts")
+        cursor = con.execute(
+            f"SELECT * FROM facts WHERE account_no = ? ORDER BY {schema.month_of}",  # noqa: S608
+            [account_no],
+        )
+        names = [d[0] for d in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()

@@ -262,6 +262,11 @@ def facts_append(*, table: str, facts: pa.Table) -> list[str]:
     and partitions by month like an import. Returns the months written.
     """
     schema = fact_schema(table)
+    for optional in schema.columns:  # generators may leave out optional columns
+        if not optional.required and optional.name not in facts.column_names:
+            facts = facts.append_column(
+                optional.name, pa.array([optional.default] * facts.num_rows, optional.type)
+            )
     facts = facts.select(schema.names).cast(schema.arrow)
     part_id = uuid.uuid4().hex[:16]
     con = duckdb.connect()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("a/<str:account_no>/", views.account, name="account"),
     path("a/<str:account_no>/unbind/", views.unbind, name="unbind"),
     path("a/<str:account_no>/usage/", views.usage, name="usage"),
+    path("a/<str:account_no>/bills/", views.bills, name="bills"),
     path("a/<str:account_no>/notices/", views.notices, name="notices"),
     path("a/<str:account_no>/notices/<int:pk>/", views.notice, name="notice"),
     path("a/<str:account_no>/policies/", views.policies, name="policies"),

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridcrm.billing.selectors import account_view
 from gridcrm.portal import forms, selectors, services
 from gridcrm.portal.data import personal_data
 from gridcrm.portal.requests import CUSTOMER_TYPES
@@ -162,6 +163,14 @@ def usage(request: AuthedRequest, account_no: str) -> HttpResponse:
     return render(
         request, "portal/usage.html", _context(request, customer, "usage", rows=rows, tariff=tariff)
     )
+
+
+@portal_page
+def bills(request: AuthedRequest, account_no: str) -> HttpResponse:
+    """The customer's bills, payments, balance, arrears and late fees (billing's account)."""
+    customer = _account(request, account_no)
+    view = account_view(customer=customer)
+    return render(request, "portal/bills.html", _context(request, customer, "bills", v=view))
 
 
 @portal_page

@@ -644,3 +644,21 @@ def notices_read_by(*, customer: Customer, notice_ids: Iterable[int]) -> set[int
 def channel_preference_of(*, customer: Customer) -> ChannelPreference | None:
     """The customer's chosen channels, if they chose (the portal's preferences page)."""
     return ChannelPreference.objects.filter(customer=customer).first()
+
+
+def approved_grace_days(*, customer_id: int | None = None) -> dict[str, int]:
+    """Bill id → days of approved grace, of one customer or of all (the late-fee count
+    starts after them)."""
+    approved = GraceRequest.objects.filter(status=GraceRequest.Status.APPROVED)
+    if customer_id is not None:
+        approved = approved.filter(customer_id=customer_id)
+    return dict(approved.values_list("bill_id", "days"))
+
+
+def grace_requests_of(*, customer_id: int) -> dict[str, str]:
+    """Bill id → status of the customer's pending or approved grace requests."""
+    open_ = GraceRequest.objects.filter(
+        customer_id=customer_id,
+        status__in=[GraceRequest.Status.PENDING, GraceRequest.Status.APPROVED],
+    )
+    return dict(open_.values_list("bill_id", "status"))

@@ -53,6 +53,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "credit.approve_grade_override",
         "credit.handle_credit_review",
         "credit.manage_credit_policy",
+        "billing.manage_late_fees",
         *_VIEW,
         *_EXPORT,
         "archive.override_segment",
