@@ -133,6 +133,7 @@ PAGES: list[P] = [
     P("portal home", "/portal/", CUSTOMER),
     P("portal account", "/portal/a/{portal_account}/", CUSTOMER),
     P("portal usage", "/portal/a/{portal_account}/usage/", CUSTOMER),
+    P("portal bills", "/portal/a/{portal_account}/bills/", CUSTOMER),
     P("portal notices", "/portal/a/{portal_account}/notices/", CUSTOMER),
     P("portal notice", "/portal/a/{portal_account}/notices/{portal_notice}/", CUSTOMER),
     P("portal policies", "/portal/a/{portal_account}/policies/", CUSTOMER),
