@@ -50,7 +50,10 @@ AWAITING: dict[str, set[str]] = {
     "credit": {"commercial", "fitted", "industrial", "other", "public_utility", "residential"},
     "credit models": {"drifter", "fitted", "late_payer", "reliable", "thief"},
     "credit policies": {"extra_reminders", "field_check", "manager_call", "prepaid_offer"},
-    "customer 360": {"email", "fitted", "in_app", "keycontact", "none", "shopowner"},
+    "customer 360": {"email", "fitted", "in_app", "keycontact", "none", "shopowner"}
+    # and billing's account panel (branch "billing"):
+    | {"app", "flat", "open", "overdue", "peak", "policy", "rule", "sharp", "valley"},
+    "portal bills": {"policy"},  # branch "billing"
     "fact lake": {"customer", "fault", "feeder", "one", "theft", "transformer"},
     "important customers": {"class_1", "class_2", "special", "temporary"},
     "lake import": {"customer"},
