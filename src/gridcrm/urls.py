@@ -1,9 +1,17 @@
 """URL map: the staff web UI, the REST API under /api/, the admin."""
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from gridcrm.api import api
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """The icon at its static (in production hashed) address, looked up per request."""
+    return HttpResponsePermanentRedirect(static("gridcrm/favicon.svg"))
+
 
 urlpatterns = [
     path("", include("gridcrm.web.urls")),
@@ -22,6 +30,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages that name none (Django's admin, files).
+    path("favicon.ico", favicon),
 ]
 
 # Error pages in the layout and the person's language (gridcrm.web.error_pages).

@@ -54,7 +54,12 @@ def test_a_planner_builds_adjusts_and_publishes_a_plan_for_one_station(
     expect(page.get_by_test_id(f"schedule-{site.steel.account_no}")).to_have_count(0)
     expect(page.get_by_test_id(f"schedule-{site.chemicals.account_no}")).to_be_visible()
 
+    scheduled = page.get_by_test_id("customers-scheduled").inner_text()
     page.get_by_test_id("publish").click()
+    # Publishing asks first: nothing is sent until the planner confirms.
+    expect(page.get_by_test_id("confirm-customers")).to_have_text(scheduled)
+    assert not ScheduleNotice.objects.exists()
+    page.get_by_test_id("confirm-publish").click()
     expect(page.get_by_test_id("plan-status")).to_have_attribute("data-status", "published")
     plan = Plan.objects.get()
     assert ScheduleNotice.objects.filter(plan=plan, customer=site.chemicals).exists()

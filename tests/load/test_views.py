@@ -201,6 +201,6 @@ def test_a_refused_plan_action_is_a_message_on_the_plan_page(
 ) -> None:
     plan = make_plan(planner, regions, 1000)
     login(client, planner)
-    response = client.post(f"/load/plans/{plan.pk}/publish/", follow=True)
+    response = client.post(f"/load/plans/{plan.pk}/publish/", {"confirm": "publish"}, follow=True)
     assert response.status_code == 200
     assert [m.level_tag for m in response.context["messages"]] == ["error"]

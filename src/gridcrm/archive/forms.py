@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.choices import ContactChannel, Segment
@@ -32,12 +33,23 @@ class CustomerFieldsForm(forms.Form):
         label=_("Learnt on"), required=False, widget=forms.DateInput({"type": "date"})
     )
 
-    def __init__(self, *args: Any, specs: Sequence[FieldSpec], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        specs: Sequence[FieldSpec],
+        area_suggestions: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        """``area_suggestions``: the transformer areas (台区) of the customer's station,
+        offered as a list under the free-text field so that the same area is not typed
+        in three spellings."""
         super().__init__(*args, **kwargs)
         self.specs = list(specs)
         for field_spec in self.specs:
             self.fields[field_spec.name] = field_spec.form_field()
             self.fields[field_spec.name].tier = int(field_spec.tier)  # type: ignore[attr-defined]
+        if area_suggestions and "transformer_area" in self.fields:
+            self.fields["transformer_area"].widget = SuggestingInput(options=area_suggestions)
 
     def changed_values(self) -> dict[str, Any]:
         """The registry fields whose submitted value differs from the initial one."""
@@ -57,10 +69,26 @@ class CustomerFieldsForm(forms.Form):
         return data
 
 
+class SuggestingInput(forms.TextInput):
+    """A text input with a ``<datalist>`` of suggestions: pick one or type another."""
+
+    def __init__(self, *, options: Sequence[str]) -> None:
+        super().__init__()
+        self.options = list(options)
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        list_id = f"{(attrs or {}).get('id') or name}-options"
+        html = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}">', ((o,) for o in self.options))
+        return html + format_html('<datalist id="{}">{}</datalist>', list_id, options)
+
+
 class ChangeRequestForm(forms.Form):
     """Ask for a change of a locked tier-1 field."""
 
-    field = forms.ChoiceField(label=_("Field"))
+    # Choosing a field reloads the page with ?field= (static/gridcrm/forms.js), so that an
+    # enumerated field's new value is picked from its labels instead of typed as a code.
+    field = forms.ChoiceField(label=_("Field"), widget=forms.Select({"data-reload": "field"}))
     new_value = forms.CharField(label=_("New value"), max_length=255)
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea({"rows": 3}))
     evidence = forms.FileField(label=_("Evidence (optional)"), required=False)
@@ -68,6 +96,22 @@ class ChangeRequestForm(forms.Form):
     def __init__(self, *args: Any, specs: Sequence[FieldSpec], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = [(s.name, s.label) for s in specs]  # type: ignore[attr-defined]
+        chosen = self.data.get("field") if self.is_bound else self.initial.get("field")
+        spec = next((s for s in specs if s.name == chosen), None)
+        choices = enumerated_choices(spec) if spec is not None else []
+        if choices:
+            self.fields["new_value"] = forms.ChoiceField(
+                label=_("New value"), choices=[("", "—"), *choices]
+            )
+
+
+def enumerated_choices(spec: FieldSpec) -> list[tuple[Any, Any]]:
+    """The (code, label) choices of a field that takes one of a list, else ``[]``. Foreign
+    keys (the supply station) are left to the text field: they are named by code."""
+    field = spec.form_field()
+    if isinstance(field, forms.ModelChoiceField) or not isinstance(field, forms.ChoiceField):
+        return []
+    return [(value, label) for value, label in field.choices if value != ""]  # type: ignore[union-attr, misc]
 
 
 class DecisionForm(forms.Form):

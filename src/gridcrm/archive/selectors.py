@@ -426,3 +426,17 @@ def disclosures_of(*, customer: Customer, limit: int = 100) -> QuerySet[Disclosu
     """Who saw this customer's contact data unmasked, and when, newest first (the
     customer's own view of disclosures, PIPL)."""
     return DisclosureEvent.objects.filter(customer=customer).select_related("acting_user")[:limit]
+
+
+def transformer_areas_under(*, path: str | None) -> list[tuple[str, str, str]]:
+    """The transformer areas (台区) of the customers under the region at ``path`` (every
+    region for ``None``): (station code, station name, area), by station then area — what
+    a notice author picks an audience from."""
+    rows = Customer.objects.exclude(transformer_area="")
+    if path is not None:
+        rows = rows.filter(Q(region__path=path) | Q(region__path__startswith=f"{path}."))
+    return list(
+        rows.values_list("region__code", "region__name", "transformer_area")
+        .distinct()
+        .order_by("region__path", "transformer_area")
+    )

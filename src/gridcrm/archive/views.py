@@ -45,6 +45,7 @@ from gridcrm.archive.selectors import (
     customer_list_rows,
     rule_set_versions,
     tier2_worklist,
+    transformer_areas_under,
 )
 from gridcrm.archive.services import (
     can_see_contact,
@@ -237,6 +238,13 @@ def customer_timeline_panel(request: AuthedRequest, account_no: str) -> HttpResp
     return render(request, "archive/_timeline.html", {"customer": customer, "entries": entries})
 
 
+def _station_areas(customer: Customer) -> list[str]:
+    """The transformer areas already recorded at the customer's supply station."""
+    if customer.region_id is None:
+        return []
+    return [area for _c, _n, area in transformer_areas_under(path=customer.region.path)]
+
+
 @login_required
 def customer_edit(request: AuthedRequest, account_no: str, category: str) -> HttpResponse:
     """Fill in the tier-2 and tier-3 fields of one category that the user's role may edit."""
@@ -254,7 +262,12 @@ def customer_edit(request: AuthedRequest, account_no: str, category: str) -> Htt
             _("Your role may not edit these fields."), code="archive.may_not_edit_fields"
         )
     initial = {"version": customer.version, **{s.name: s.get(customer) for s in specs}}
-    form = CustomerFieldsForm(request.POST or None, initial=initial, specs=specs)
+    form = CustomerFieldsForm(
+        request.POST or None,
+        initial=initial,
+        specs=specs,
+        area_suggestions=_station_areas(customer),
+    )
     if request.method == "POST" and form.is_valid():
         with page_errors(request, form=form):
             customer_update(

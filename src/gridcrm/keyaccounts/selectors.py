@@ -154,14 +154,6 @@ def needs_visible_to(*, user: User | AnonymousUser) -> QuerySet[Need]:
     return needs.filter(scope)
 
 
-def need_board(*, user: User | AnonymousUser) -> dict[str, list[Need]]:
-    """Visible needs by stage, every stage present, most recently moved first."""
-    board: dict[str, list[Need]] = {stage: [] for stage in Stage.values}
-    for need in needs_visible_to(user=user).order_by("-stage_changed_at", "-pk")[:2000]:
-        board[need.stage].append(need)
-    return board
-
-
 # Needs that wait for a role's move: a specialist screens reported needs; a manager
 # proposes analysed ones to the customer and records the customer's answer.
 _WAITING_STAGES: dict[Role, tuple[str, ...]] = {

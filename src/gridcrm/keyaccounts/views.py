@@ -6,6 +6,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridcrm.archive.selectors import customer_get_visible
+from gridcrm.keyaccounts import board as board_mod
 from gridcrm.keyaccounts import fastchannel, latent, selectors, services
 from gridcrm.keyaccounts.errors import InvalidInput, NotAllowed
 from gridcrm.keyaccounts.forms import satisfaction_field, visit_date
@@ -24,14 +26,6 @@ from gridcrm.service.selectors import request_type_active_get, request_types_act
 from gridcrm.web.errors import page_errors
 from gridcrm.web.http import AuthedRequest
 
-BOARD_STAGES = [
-    Stage.REPORTED,
-    Stage.ANALYSED,
-    Stage.PROPOSED,
-    Stage.CONFIRMED,
-    Stage.DECLINED,
-    Stage.FULFILLED,
-]
 # What the manager may do next from each stage (the pipeline's non-screening moves).
 MANAGER_MOVES = {
     Stage.ANALYSED: [Stage.PROPOSED],
@@ -349,11 +343,17 @@ def report_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def board(request: AuthedRequest) -> HttpResponse:
-    """The needs pipeline as columns by stage."""
+    """The needs pipeline as columns by stage, filtered; one stage's needs a page at a time."""
     _viewer(request)
-    needs = selectors.need_board(user=request.user)
-    columns = [(stage, Stage(stage).label, needs[stage]) for stage in BOARD_STAGES]
-    return render(request, "keyaccounts/board.html", {"columns": columns})
+    filters = board_mod.BoardFilters.from_query(request.GET)
+    needs = board_mod.board_needs(user=request.user, filters=filters)
+    context: dict[str, object] = {"filters": filters, "choices": board_mod.filter_choices()}
+    if filters.stage:
+        context["page"] = Paginator(needs, board_mod.PAGE_SIZE).get_page(request.GET.get("page"))
+        context["stage_label"] = Stage(filters.stage).label
+    else:
+        context["columns"] = board_mod.board_columns(needs=needs, filters=filters)
+    return render(request, "keyaccounts/board.html", context)
 
 
 @login_required

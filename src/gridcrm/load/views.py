@@ -181,10 +181,25 @@ def plan_member(request: AuthedRequest, plan_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def plan_publish(request: AuthedRequest, plan_id: int) -> HttpResponse:
-    return _plan_action(
-        request, plan_id, lambda p: services.plan_publish(plan=p, acting_user=request.user)
+    """Publishing notifies every scheduled customer and cannot be undone, so it takes two
+    steps: this page says what will happen; only its form (``confirm=publish``) publishes.
+    Any other request, a bare POST included, shows the page and changes nothing."""
+    if request.method == "POST" and request.POST.get("confirm") == "publish":
+        return _plan_action(
+            request, plan_id, lambda p: services.plan_publish(plan=p, acting_user=request.user)
+        )
+    selectors.require_plan(user=request.user)
+    plan = _plan(request, plan_id)
+    schedules = list(selectors.plan_schedules(plan=plan, user=request.user))
+    return render(
+        request,
+        "load/plan_publish.html",
+        {
+            "plan": plan,
+            "customers": len({s.customer_id for s in schedules}),
+            "schedules": len(schedules),
+        },
     )
 
 

@@ -71,6 +71,9 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("file"))
 
 
+STATION = "station"  # users.models.RegionLevel.STATION (another app's models stay unimported)
+
+
 class NoticeForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("kind"), choices=[c for c in Notice.Kind.choices if c[0] != Notice.Kind.HAZARD]
@@ -102,35 +105,54 @@ class NoticeForm(forms.Form):
         required=False,
         help_text=_("SMS and WeChat go out in the customers' quiet hours too (22:00–08:00)."),
     )
-    targets = forms.CharField(
-        label=_("audience"),
+    # The audience is picked from lists (districts, stations, transformer areas under the
+    # author's scope); ``clean`` turns the picks into ``targets``: (scope, value, station).
+    regions = forms.MultipleChoiceField(
+        label=_("districts"), required=False, widget=forms.SelectMultiple(attrs={"size": 4})
+    )
+    stations = forms.MultipleChoiceField(
+        label=_("supply stations"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    areas = forms.MultipleChoiceField(
+        label=_("transformer areas"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_(
-            "One per line: “station YQ0101”, “region YQ01”, or “area 德胜街1号台区” "
-            "(optionally “area YQ0101 德胜街1号台区” to name the station)."
+            "Hold Ctrl (⌘ on a Mac) to pick several. A policy notice without an "
+            "audience is for every customer."
         ),
     )
 
-    def clean_targets(self) -> list[tuple[str, str, str]]:
-        words = {
-            "station": NoticeTarget.Scope.STATION,
-            "region": NoticeTarget.Scope.REGION,
-            "area": NoticeTarget.Scope.TRANSFORMER_AREA,
-        }
-        parsed: list[tuple[str, str, str]] = []
-        for line in self.cleaned_data["targets"].splitlines():
-            parts = line.split()
-            if not parts:
-                continue
-            if parts[0] not in words or len(parts) < 2:
-                raise forms.ValidationError(_("Cannot read this line: %(line)s") % {"line": line})
-            scope = words[parts[0]]
-            if scope == NoticeTarget.Scope.TRANSFORMER_AREA and len(parts) >= 3:
-                parsed.append((scope, " ".join(parts[2:]), parts[1]))
-            else:
-                parsed.append((scope, " ".join(parts[1:]), ""))
-        return parsed
+    def __init__(self, *args: Any, scope_limit: str | None = None, **kwargs: Any) -> None:
+        """``scope_limit``: the region path the author writes notices under (``None``:
+        the whole company), as ``service.selectors.notice_scope_limit`` gives it."""
+        super().__init__(*args, **kwargs)
+        from gridcrm.archive.selectors import transformer_areas_under
+        from gridcrm.users.selectors import regions_all
+
+        regions = [
+            r
+            for r in regions_all()
+            if scope_limit is None or r.path == scope_limit or r.path.startswith(f"{scope_limit}.")
+        ]
+        above = [(r.code, r.name) for r in regions if r.level != STATION]
+        stations = [(r.code, r.name) for r in regions if r.level == STATION]
+        self.fields["regions"].choices = above  # type: ignore[attr-defined]
+        self.fields["stations"].choices = stations  # type: ignore[attr-defined]
+        by_station: dict[str, list[tuple[str, str]]] = {}
+        for code, name, area in transformer_areas_under(path=scope_limit):
+            by_station.setdefault(name, []).append((f"{code}|{area}", area))
+        self.fields["areas"].choices = list(by_station.items())  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        targets = [(NoticeTarget.Scope.REGION, code, "") for code in data.get("regions", [])]
+        targets += [(NoticeTarget.Scope.STATION, code, "") for code in data.get("stations", [])]
+        for value in data.get("areas", []):
+            station, _sep, area = value.partition("|")
+            targets.append((NoticeTarget.Scope.TRANSFORMER_AREA, area, station))
+        data["targets"] = targets
+        return data
 
 
 class GraceForm(forms.Form):

@@ -52,6 +52,7 @@ from gridcrm.service.selectors import (
     grace_pending,
     may_manage_notices,
     notice_deliveries_visible_to,
+    notice_scope_limit,
     notices_listed_for,
     notices_visible_to,
     request_get,
@@ -369,7 +370,9 @@ def notice_new(request: AuthedRequest) -> HttpResponse:
     ):
         raise PermissionDenied
     form = forms.NoticeForm(
-        request.POST or None, initial={"kind": request.GET.get("kind", "outage")}
+        request.POST or None,
+        initial={"kind": request.GET.get("kind", "outage")},
+        scope_limit=notice_scope_limit(user=request.user),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
