@@ -23,7 +23,8 @@ from tests.conftest import Regions, make_customer
 # the point is that they do not grow with the rows. (The 360° page's service panel reads
 # the customer's channel preferences: one query.)
 LIST_QUERIES = 10
-DETAIL_QUERIES = 24  # 22, the channel preferences and the portal logins holding the account
+DETAIL_QUERIES = 25  # 22, the channel preferences, the portal logins holding the account and
+# the safety work's timeline
 # The timeline: the page's own reads, then a few for each app's source of events.
 TIMELINE_QUERIES = 6 + 5 * len(TIMELINE_SOURCES)
 

@@ -71,6 +71,12 @@ def _business_specialist(regions: Regions, customer: Customer) -> tuple[User, Us
     return owner, owner
 
 
+def _inspector(regions: Regions, customer: Customer) -> tuple[User, User]:
+    owner = make_user("owner", Role.INSPECTOR, regions.district_a)
+    colleague = make_user("colleague", Role.INSPECTOR, regions.station_b1)
+    return owner, colleague
+
+
 def _customer(regions: Regions, customer: Customer) -> tuple[User, User]:
     owner = make_user("owner", Role.CUSTOMER)
     colleague = make_user("colleague", Role.CUSTOMER)
@@ -81,6 +87,7 @@ def _customer(regions: Regions, customer: Customer) -> tuple[User, User]:
 
 SCOPED: dict[Role, ScopeSetup] = {
     Role.REGIONAL_COLLECTOR: _collector,
+    Role.INSPECTOR: _inspector,
     Role.KEY_ACCOUNT_MANAGER: _key_account_manager,
     Role.BUSINESS_SPECIALIST: _business_specialist,
     Role.CUSTOMER: _customer,

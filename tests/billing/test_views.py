@@ -51,6 +51,7 @@ def test_the_panel_shows_bills_payments_arrears_and_late_fees(
     client: Client, agent: User, accounts: tuple[Customer, Customer]
 ) -> None:
     client.force_login(agent)
+    client.cookies["django_language"] = "en"  # the words below are the English ones
 
     page = client.get(reverse("billing:customer_panel", args=[facts.R])).content.decode()
 
@@ -209,6 +210,7 @@ def test_the_customer_sees_their_bills_in_the_portal(
         user=customer, account_no=household.account_no, proof=household.certificate_no[-6:]
     )
     client.force_login(customer)
+    client.cookies["django_language"] = "en"
 
     page = client.get(reverse("portal:bills", args=[facts.R])).content.decode()
     other = client.get(reverse("portal:bills", args=[facts.N]))

@@ -47,7 +47,7 @@ class PaymentOut(Schema):
     reversed: bool
 
 
-class AccountOut(Schema):
+class BillingAccountOut(Schema):
     account_no: str
     as_of: date
     balance: Decimal
@@ -63,7 +63,7 @@ class AccountOut(Schema):
     payments: list[PaymentOut]
 
 
-class RulesOut(Schema):
+class LateFeeRulesOut(Schema):
     version: int
     residential_per_mille: Decimal
     current_year_per_mille: Decimal
@@ -72,7 +72,7 @@ class RulesOut(Schema):
     source: str
 
 
-class RulesIn(Schema):
+class LateFeeRulesIn(Schema):
     residential_per_mille: Decimal
     current_year_per_mille: Decimal
     across_years_per_mille: Decimal
@@ -89,8 +89,8 @@ def _payment(line: PaymentLine) -> PaymentOut:
     return PaymentOut(**line.__dict__)
 
 
-def account_out(view: AccountView) -> AccountOut:
-    return AccountOut(
+def account_out(view: AccountView) -> BillingAccountOut:
+    return BillingAccountOut(
         account_no=view.account_no,
         as_of=view.as_of,
         balance=view.balance,
@@ -107,8 +107,10 @@ def account_out(view: AccountView) -> AccountOut:
     )
 
 
-@router.get("/customers/{account_no}/account", response=AccountOut, summary="A customer's account")
-def customer_account(request: AuthedRequest, account_no: str) -> AccountOut:
+@router.get(
+    "/customers/{account_no}/account", response=BillingAccountOut, summary="A customer's account"
+)
+def customer_account(request: AuthedRequest, account_no: str) -> BillingAccountOut:
     """Bills (due dates as billed and as the credit policy shifts them), payments with
     reversals and advance payments, balance, arrears by age (``0_30``, ``31_90``,
     ``over_90`` days overdue) and late fees, as of today."""
@@ -127,9 +129,9 @@ def customer_bill(request: AuthedRequest, account_no: str, bill_id: str) -> Bill
     return _bill(line)
 
 
-def _rules_out() -> RulesOut:
+def _rules_out() -> LateFeeRulesOut:
     rates = selectors.late_fee_rates_current()
-    return RulesOut(
+    return LateFeeRulesOut(
         version=rates.version,
         residential_per_mille=rates.residential_per_mille,
         current_year_per_mille=rates.current_year_per_mille,
@@ -139,14 +141,18 @@ def _rules_out() -> RulesOut:
     )
 
 
-@router.get("/late-fee-rules", response=RulesOut, summary="The late-fee rule in force")
-def late_fee_rules(request: AuthedRequest) -> RulesOut:
+@router.get("/late-fee-rules", response=LateFeeRulesOut, summary="The late-fee rule in force")
+def late_fee_rules(request: AuthedRequest) -> LateFeeRulesOut:
     return _rules_out()
 
 
 @router.post(
-    "/late-fee-rules", response={201: RulesOut}, summary="Publish a new late-fee rule version"
+    "/late-fee-rules",
+    response={201: LateFeeRulesOut},
+    summary="Publish a new late-fee rule version",
 )
-def late_fee_rules_publish(request: AuthedRequest, payload: RulesIn) -> Status[RulesOut]:
+def late_fee_rules_publish(
+    request: AuthedRequest, payload: LateFeeRulesIn
+) -> Status[LateFeeRulesOut]:
     services.late_fee_rules_publish(acting_user=request.user, **payload.dict())
     return Status(201, _rules_out())

@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 import duckdb
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Sum
@@ -264,9 +265,18 @@ def facts_append(*, table: str, facts: pa.Table) -> list[str]:
     """
     schema = fact_schema(table)
     for optional in schema.columns:  # generators may leave out optional columns
-        if not optional.required and optional.name not in facts.column_names:
+        if optional.required:
+            continue
+        if optional.name not in facts.column_names:
             facts = facts.append_column(
                 optional.name, pa.array([optional.default] * facts.num_rows, optional.type)
+            )
+        elif not optional.nullable and facts.column(optional.name).null_count:
+            # Rows built from dicts without the column (``Table.from_pylist``) hold nulls.
+            facts = facts.set_column(
+                facts.column_names.index(optional.name),
+                optional.name,
+                pc.fill_null(facts.column(optional.name), optional.default),
             )
     facts = facts.select(schema.names).cast(schema.arrow)
     part_id = uuid.uuid4().hex[:16]

@@ -95,13 +95,13 @@ class DeadlineIO(Schema):
     credit_event: bool = False
 
 
-class RulesIn(Schema):
+class SafetyRulesIn(Schema):
     note: str = ""
     cycles: list[dict[str, Any]]
     deadlines: list[dict[str, Any]]
 
 
-class RulesOut(Schema):
+class SafetyRulesOut(Schema):
     version: int | None
     cycles: list[CycleIO]
     deadlines: list[DeadlineIO]
@@ -226,7 +226,7 @@ def hazard_reinspection(
     return _hazard(selectors.hazard_get(user=request.user, pk=hazard.pk))
 
 
-@router.get("/rules", response=RulesOut, summary="Inspection cycles and deadlines in force")
+@router.get("/rules", response=SafetyRulesOut, summary="Inspection cycles and deadlines in force")
 def rules(request: AuthedRequest) -> dict[str, Any]:
     selectors.require_view(user=request.user)
     current = selectors.rules_current()
@@ -239,8 +239,8 @@ def rules(request: AuthedRequest) -> dict[str, Any]:
     }
 
 
-@router.put("/rules", response=RulesOut, summary="Publish inspection cycles and deadlines")
-def rules_put(request: AuthedRequest, payload: RulesIn) -> dict[str, Any]:
+@router.put("/rules", response=SafetyRulesOut, summary="Publish inspection cycles and deadlines")
+def rules_put(request: AuthedRequest, payload: SafetyRulesIn) -> dict[str, Any]:
     """Publish the next version (``safety.invalid_rules`` names every problem)."""
     version = services.rules_publish(
         cycles=payload.cycles,
