@@ -1,5 +1,5 @@
 """Issue 15: the Content-Security-Policy forbids inline scripts, and the pages still work
-under it — the overview's chart draws, a customer page opens, the API docs render."""
+under it — the manager's overview chart draws, a customer page opens, the API docs render."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from gridcrm.archive.models import Customer
-from gridcrm.users.models import User
+from gridcrm.users.roles import Role
 from tests.browser.test_agent_search import _login
+from tests.conftest import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_pages_work_under_the_content_security_policy(
-    page: Page, live_server: LiveServer, agent: User, customer_a: Customer
+    page: Page, live_server: LiveServer, customer_a: Customer
 ) -> None:
+    # The manager's home draws the segment chart (other roles' homes are their to-dos).
+    make_user("manager", Role.MARKETING_MANAGER)
     violations: list[str] = []
 
     def watch(message: ConsoleMessage) -> None:
@@ -24,7 +27,7 @@ def test_pages_work_under_the_content_security_policy(
             violations.append(message.text)
 
     page.on("console", watch)
-    _login(page, live_server, "agent")
+    _login(page, live_server, "manager")
     expect(page.locator(".chart .main-svg").first).to_be_attached()
     page.goto(f"{live_server.url}/customers/{customer_a.account_no}/")
     expect(page.get_by_role("heading", name=customer_a.name)).to_be_visible()

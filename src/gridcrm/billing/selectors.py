@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gridcrm.archive.selectors import customer_get_visible
 from gridcrm.billing.latefees import DEFAULT_RATES, LateFeeRates, late_fee
@@ -84,6 +85,17 @@ class BillLine:
     """``pending`` or ``approved`` when a grace request is open on the bill, else empty."""
 
 
+PAYMENT_CHANNEL_LABELS = {
+    "counter": _("Counter"),
+    "bank_deduction": _("Bank deduction"),
+    "app": _("Power app"),
+    "wechat": _("WeChat"),
+    "alipay": _("Alipay"),
+    "prepaid": _("Prepaid"),
+}
+"""The lake's payment channels (``lake.schemas.PaymentChannel``) in words."""
+
+
 @dataclass(frozen=True)
 class PaymentLine:
     payment_id: str
@@ -95,6 +107,11 @@ class PaymentLine:
     bill_id: str
     reverses: str
     reversed: bool
+
+    @property
+    def channel_label(self) -> str:
+        """The channel in words (the lake keeps the billing system's code)."""
+        return str(PAYMENT_CHANNEL_LABELS.get(self.channel, self.channel))
 
 
 @dataclass(frozen=True)
