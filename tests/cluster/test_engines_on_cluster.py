@@ -39,6 +39,14 @@ def _t(con: ibis.BaseBackend, name: str) -> ibis.Table:
 TERMS = ibis.memtable({"account_no": [facts.A], "due_shift_days": [-5]})
 GRACES = ibis.memtable({"bill_id": ["B202401"], "grace_days": [7]})
 GROUPS = ibis.memtable({"account_no": [facts.A, facts.B], "group": ["g1", "g1"]})
+REGION_GROUPS = ibis.memtable(
+    {
+        "account_no": [facts.A, facts.B],
+        "region_id": [1, 1],
+        "segment": ["residential", "large_industry"],
+        "industry": ["", "C31"],
+    }
+)
 DAYS = [date(2024, 1, 31), date(2024, 2, 1)]
 
 # The grid's registry for the small lake: customer A alone on a 12 kVA transformer, so
@@ -122,6 +130,12 @@ ON_CLUSTER: dict[str, Pipeline] = {
     "typical_curves": lambda c: load_pipelines.typical_curves(_t(c, "readings")),
     "group_load": lambda c: load_pipelines.group_load(
         _t(c, "readings"), GROUPS, start=DAYS[0], end=date(2024, 2, 3)
+    ),
+    "region_group_energy": lambda c: load_pipelines.region_group_energy(
+        _t(c, "readings"), REGION_GROUPS, start=DAYS[0], end=date(2024, 2, 3)
+    ),
+    "region_group_days": lambda c: load_pipelines.region_group_days(
+        _t(c, "readings"), REGION_GROUPS, start=DAYS[0], end=date(2024, 2, 3)
     ),
     "metered_by_slot": lambda c: load_pipelines.metered_by_slot(_t(c, "readings"), [facts.A], DAYS),
     "serious_arrears_outcome": lambda c: credit_pipelines.serious_arrears_outcome(
