@@ -43,27 +43,9 @@ ALLOWED_ON: dict[str, dict[str, str]] = {
     },
 }
 
-# AWAITING (issue 16): codes still on a page until another branch of the issue lands.
-# The lead removes an entry once that branch is merged; the test then guards the page.
-AWAITING: dict[str, set[str]] = {
-    # branch "words": labels from choices, evidence and people as words
-    "credit": {"commercial", "fitted", "industrial", "other", "public_utility", "residential"},
-    "credit models": {"drifter", "fitted", "late_payer", "reliable", "thief"},
-    "credit policies": {"extra_reminders", "field_check", "manager_call", "prepaid_offer"},
-    "customer 360": {"email", "fitted", "in_app", "keycontact", "none", "shopowner"}
-    # and billing's account panel (branch "billing"):
-    | {"app", "flat", "open", "overdue", "peak", "policy", "rule", "sharp", "valley"},
-    "portal bills": {"policy"},  # branch "billing"
-    "fact lake": {"customer", "fault", "feeder", "one", "theft", "transformer"},
-    "important customers": {"class_1", "class_2", "special", "temporary"},
-    "lake import": {"customer"},
-    "notice": {"email", "in_app", "sms", "wechat"},
-    "service matrix": {"complaint", "enquiry", "regional_collector", "temporary", "working_days"},
-    "time of use": {"large_industry"},
-    # the lead's catalogue: this branch's new msgids (layouts.tsv) are not compiled yet,
-    # so their English words ("policy", "customer", "transformer areas") show in Chinese
-    "new notice": {"customer", "policy", "transformer"},
-}
+# AWAITING: codes still on a page until the work that turns them into words lands.
+# Empty since issue 16's branches were merged; the test guards every page.
+AWAITING: dict[str, set[str]] = {}
 
 
 def _choices_classes() -> list[type[models.TextChoices]]:

@@ -315,6 +315,13 @@ OVERFLOW = """() => {
 }"""
 
 
+def _around(text: str, code: str) -> str:
+    """Where ``code`` first shows in ``text``, with some words either side."""
+    at = re.search(rf"(?<![A-Za-z0-9_]){code}(?![A-Za-z0-9_])", text)
+    start = at.start() if at else 0
+    return " ".join(text[max(0, start - 40) : start + len(code) + 40].split())
+
+
 def _url(site: Site, username: str, page: P) -> str:
     kinds = re.findall(r"{(\w+)}", page.path)
     missing = [kind for kind in kinds if kind not in site.samples[username]]
@@ -348,6 +355,7 @@ def test_page(
         codes = codes_in(text, language=language, page=page_.name) if page_.codes else set()
         if codes:
             problems.append(f"raw codes in the text: {', '.join(sorted(codes))}")
+            problems += [f"  …{_around(text, code)}…" for code in sorted(codes)]
         for width, height in WIDTHS:
             page.set_viewport_size({"width": width, "height": height})
             # Charts redraw for the new width as they would have drawn at it on load.

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gridcrm.archive.models import Customer
 from gridcrm.core.errors import Conflict, Invalid, Refused
@@ -251,7 +251,16 @@ def test_a_rating_run_and_its_job_write_their_events(
         "customers": 1,
         "changes": 1,
     }
-    assert GradeChange.objects.get().kind == GradeChange.Kind.BATCH
+    change = GradeChange.objects.get()
+    assert change.kind == GradeChange.Kind.BATCH
+    # The 360° timeline says why in words: the rule, the model by name, the score.
+    with translation.override("en"):
+        (line,) = [
+            e for e in customer_timeline(customer=customer_a, user=manager) if e.app == "credit"
+        ]
+        assert line.text.startswith("First rating · Expert scorecard")
+        assert " · score " in line.text
+        assert "expert" not in line.text
 
 
 def test_the_timeline_shows_credit_only_to_who_may_see_credit(

@@ -10,13 +10,13 @@ from django.test import Client
 from django.utils import timezone
 
 from gridcrm.keyaccounts.fastchannel import fast_request_create
-from gridcrm.keyaccounts.models import Need, Stage, Visit
+from gridcrm.keyaccounts.models import KeyAccount, Need, Stage, Visit
 from gridcrm.keyaccounts.services import need_screen, report_send, visit_record
 from gridcrm.lake.models import MonthlyLoadFeature
 from gridcrm.service.models import RequestType
 from gridcrm.service.services import request_create
 from tests.conftest import Regions
-from tests.keyaccounts.conftest import Cast
+from tests.keyaccounts.conftest import Cast, make_plant
 
 
 def _report(cast: Cast) -> Need:
@@ -383,3 +383,23 @@ def test_the_api_gives_the_topics_of_the_visit_notes(cast: Cast, client: Client)
     assert [(t["theme"], t["recurring"]) for t in themes] == [("reactive_power", True)]
     client.force_login(cast.colleague)
     assert client.get("/api/keyaccounts/0300000001/topics").status_code == 404
+
+
+def test_a_refused_nomination_shows_the_form_again_with_what_was_typed(
+    cast: Cast, client: Client, regions: Regions
+) -> None:
+    make_plant(regions, "0300000003", "阳泉市新材料有限公司")
+    client.force_login(cast.marketing)
+    client.cookies["django_language"] = "en"
+    unknown = client.post(
+        "/keyaccounts/nominate/", {"account_no": "0399999999", "reason": "市重点"}
+    )
+    html = unknown.content.decode()
+    assert unknown.status_code == 200
+    assert 'value="0399999999"' in html
+    assert 'value="市重点"' in html
+    no_reason = client.post("/keyaccounts/nominate/", {"account_no": "0300000003", "reason": " "})
+    html = no_reason.content.decode()
+    assert "Say why this customer is nominated." in html
+    assert 'value="0300000003"' in html
+    assert not KeyAccount.objects.filter(customer__account_no="0300000003").exists()

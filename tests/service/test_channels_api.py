@@ -252,3 +252,35 @@ def test_staff_set_a_customers_channels_on_the_360_page(
     assert other.post(url, {**form, "channels": ["sms"]}).status_code == 404
     chosen.refresh_from_db()
     assert chosen.channels == ["in_app", "sms", "wechat"]
+
+
+def test_a_refused_channel_form_opens_again_on_the_360_page_with_what_was_typed(
+    agent: User, customer_a: Customer, settings: Any
+) -> None:
+    settings.LANGUAGE_CODE = "en"
+    client = Client()
+    client.force_login(agent)
+    url = f"/service/customers/{customer_a.account_no}/channels/"
+    typed = {
+        "channels": ["wechat", "email"],
+        "email": "not-an-address",
+        "quiet_start": "21:45",
+        "quiet_end": "06:15",
+    }
+    response = client.post(url, typed, follow=True)
+    html = response.content.decode()
+    form = html.split('data-testid="channels-form"', 1)[1].split("</form>", 1)[0]
+    assert "<details open>" in html
+    assert "The channels were not saved; see the form." in html
+    assert "WeChat messages need the customer&#x27;s WeChat openid." in form
+    assert "Enter a valid e-mail address." in form
+    assert 'value="not-an-address"' in form
+    assert 'value="21:45"' in form
+    assert 'value="06:15"' in form
+    assert 'value="wechat" checked' in form
+    assert 'value="email" checked' in form
+    assert not ChannelPreference.objects.exists()
+    # Shown once: the next visit shows the form closed, with what is stored.
+    again = client.get(customer_a.get_absolute_url()).content.decode()
+    assert "<details open>" not in again
+    assert "not-an-address" not in again

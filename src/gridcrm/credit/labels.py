@@ -7,8 +7,8 @@ from django.utils.translation import pgettext
 from django_stubs_ext import StrOrPromise
 
 from gridcrm.archive.choices import Segment
-from gridcrm.core.formats import label_of, listing
-from gridcrm.credit.models import ModelKind
+from gridcrm.core.formats import label_of, listing, number
+from gridcrm.credit.models import GradeChange, ModelKind
 
 INDICATOR_LABELS: dict[str, StrOrPromise] = {
     "on_time_share_12m": _("Bills paid on time, 12 months"),
@@ -68,6 +68,20 @@ def model_label(text: str) -> str:
     """A model as a rating run records it ("fitted v3") in words: 数据拟合评分卡 v3."""
     kind, _sep, version = text.partition(" ")
     return f"{label_of(ModelKind, kind)} {version}".strip()
+
+
+def grade_change_text(change: GradeChange) -> str:
+    """Why a grade changed, in words. A rating batch records its rule and "model: score"
+    ("fitted v1: 642.63"): 按得分 · 数据拟合评分卡 v1 · 得分 642.6. A person's reason as typed."""
+    if change.kind != GradeChange.Kind.BATCH:
+        return change.reason
+    model, _sep, score = change.reason.partition(": ")
+    parts = [rule_label(change.reason_code), model_label(model)]
+    try:
+        parts.append(str(_("score %(score)s") % {"score": number(float(score), 1)}))
+    except ValueError:  # a batch row written before the score was recorded
+        pass
+    return " · ".join(parts)
 
 
 def models_used_text(models_used: dict[str, str]) -> str:

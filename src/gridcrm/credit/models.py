@@ -219,6 +219,12 @@ class GradeChange(AuditEvent):
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.old_grade or '—'} → {self.new_grade}"
 
+    def reason_text(self) -> str:
+        """Why the grade changed, in words (``labels.grade_change_text``)."""
+        from gridcrm.credit.labels import grade_change_text  # labels imports these models
+
+        return grade_change_text(self)
+
 
 class CreditAuditEvent(AuditEvent):
     """Every other change of credit data, written by the service that makes it (through

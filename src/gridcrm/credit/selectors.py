@@ -20,7 +20,12 @@ from gridcrm.archive.selectors import customer_get_visible, customers_visible_to
 from gridcrm.core.audit import TimelineEntry
 from gridcrm.core.formats import label_of
 from gridcrm.credit.errors import CreditNotFound, CreditRefused
-from gridcrm.credit.labels import WATCH_ACTION_LABELS, indicator_label, rule_label
+from gridcrm.credit.labels import (
+    WATCH_ACTION_LABELS,
+    indicator_label,
+    model_label,
+    rule_label,
+)
 from gridcrm.credit.models import (
     GRADES_BEST_FIRST,
     CreditAuditEvent,
@@ -242,6 +247,10 @@ class CustomerCreditView:
     def rule_label(self) -> str:
         return rule_label(self.credit.rule) if self.credit else ""
 
+    @property
+    def model_label(self) -> str:
+        return model_label(self.credit.model) if self.credit else ""
+
 
 def reasons_of(raw: list[Any]) -> list[dict[str, Any]]:
     """Reason codes as stored (``[indicator, value, points lost]``) with their labels."""
@@ -360,7 +369,7 @@ def credit_timeline(*, customer: Customer, user: User, limit: int = 50) -> list[
             kind=f"grade_{c.kind}",
             title=_("Credit grade %(old)s → %(new)s")
             % {"old": c.old_grade or "—", "new": c.new_grade},
-            text=c.reason,
+            text=c.reason_text(),
             acting_user=c.acting_user,
         )
         for c in GradeChange.objects.filter(customer_id=customer.pk).select_related("acting_user")[

@@ -54,6 +54,11 @@ def _need(request: AuthedRequest, need_id: int) -> Need:
 def portfolio(request: AuthedRequest) -> HttpResponse:
     """The user's accounts with their next visit, most urgent first (the visit calendar)."""
     _viewer(request)
+    return _portfolio_page(request)
+
+
+def _portfolio_page(request: AuthedRequest, *, typed: dict[str, str] | None = None) -> HttpResponse:
+    """The portfolio; ``typed``: the nomination form's input, shown again after a refusal."""
     rows = selectors.visit_calendar(user=request.user, today=timezone.localdate())
     counts = {s: sum(1 for r in rows if r.status == s) for s in ("overdue", "due", "ok")}
     # ?due=1: only the visits overdue or due soon (the home page's count links here).
@@ -72,6 +77,7 @@ def portfolio(request: AuthedRequest) -> HttpResponse:
             .filter(read_at__isnull=True)
             .count(),
             "feedback_due": selectors.feedback_calls_due(user=request.user).count(),
+            "typed": typed or {},
         },
     )
 
@@ -81,14 +87,14 @@ def portfolio(request: AuthedRequest) -> HttpResponse:
 def nominate(request: AuthedRequest) -> HttpResponse:
     _viewer(request)
     account_no = request.POST.get("account_no", "").strip()
+    reason = request.POST.get("reason", "")
     with page_errors(request):
         customer = customer_get_visible(user=request.user, account_no=account_no)
-        services.keyaccount_nominate(
-            customer=customer, reason=request.POST.get("reason", ""), acting_user=request.user
-        )
+        services.keyaccount_nominate(customer=customer, reason=reason, acting_user=request.user)
         messages.success(request, _("Nominated as a key account."))
         return redirect("keyaccounts:account", account_no=account_no)
-    return redirect("keyaccounts:portfolio")
+    # Refused: the page again, with what was typed, so nothing has to be typed twice.
+    return _portfolio_page(request, typed={"account_no": account_no, "reason": reason})
 
 
 @login_required

@@ -323,9 +323,9 @@ class _Importer:
             )
             self.con.register("known_accounts", accounts)
             joins += " LEFT JOIN known_accounts ka ON ka.known_no = typed.t_account_no"
+            unknown = _lit(_("unknown customer"))  # outside the f-string: makemessages reads it
             reasons.append(
-                "CASE WHEN t_account_no IS NOT NULL AND ka.known_no IS NULL "
-                f"THEN {_lit(_('unknown customer'))} END"
+                f"CASE WHEN t_account_no IS NOT NULL AND ka.known_no IS NULL THEN {unknown} END"
             )
         if schema.name == "payments":
             bills = catalog.partition_files("bills")
@@ -338,13 +338,14 @@ class _Importer:
                     "CREATE TEMP TABLE known_bills (known_bill VARCHAR, bill_account_no VARCHAR)"
                 )
             joins += " LEFT JOIN known_bills kb ON kb.known_bill = typed.t_bill_id"
+            unknown_bill = _lit(_("unknown bill (import the bills first)"))
+            not_theirs = _lit(_("the bill belongs to another customer"))
             reasons.append(
-                "CASE WHEN t_bill_id IS NOT NULL AND kb.known_bill IS NULL "
-                f"THEN {_lit(_('unknown bill (import the bills first)'))} END"
+                f"CASE WHEN t_bill_id IS NOT NULL AND kb.known_bill IS NULL THEN {unknown_bill} END"
             )
             reasons.append(
                 "CASE WHEN kb.known_bill IS NOT NULL AND kb.bill_account_no <> t_account_no "
-                f"THEN {_lit(_('the bill belongs to another customer'))} END"
+                f"THEN {not_theirs} END"
             )
         self.con.execute(
             f"CREATE TEMP TABLE checked AS SELECT typed.*, "

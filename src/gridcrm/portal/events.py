@@ -48,18 +48,12 @@ def registered(*, user: User, phone: str, ip: str | None) -> PortalEvent:
 
 
 def bound(*, user: User, customer: Customer) -> PortalEvent:
-    return _event(
-        Kind.BOUND, acting_user=user, portal_user=user, customer=customer, text=user.username
-    )
+    return _event(Kind.BOUND, acting_user=user, portal_user=user, customer=customer)
 
 
 def unbound(*, user: User, customer: Customer, acting_user: User, reason: str) -> PortalEvent:
     return _event(
-        Kind.UNBOUND,
-        acting_user=acting_user,
-        portal_user=user,
-        customer=customer,
-        text=f"{user.username} {reason}".strip(),
+        Kind.UNBOUND, acting_user=acting_user, portal_user=user, customer=customer, text=reason
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from gridcrm.archive.selectors import customers_visible_to
 from gridcrm.core.audit import TimelineEntry
+from gridcrm.core.formats import person
 from gridcrm.portal.errors import PortalNotFound
 from gridcrm.portal.models import Binding, PortalEvent
 from gridcrm.users.roles import Role
@@ -94,18 +95,29 @@ def portal_timeline(*, customer: Customer, user: User, limit: int = 50) -> list[
     """The portal's events of a customer on the 360° timeline (bindings, requests, data)."""
     if not customers_visible_to(user=user).filter(pk=customer.pk).exists():
         return []
-    rows = PortalEvent.objects.filter(customer=customer).select_related("acting_user")[:limit]
+    rows = PortalEvent.objects.filter(customer=customer).select_related(
+        "acting_user", "portal_user"
+    )[:limit]
     return [
         TimelineEntry(
             at=e.at,
             app="portal",
             kind=e.kind,
             title=PortalEvent.Kind(e.kind).label,
-            text=str(e.details.get("text", "")),
+            text=_event_text(e),
             acting_user=e.acting_user,
         )
         for e in rows
     ]
+
+
+def _event_text(event: PortalEvent) -> str:
+    """What a timeline line adds to its title: whose login staff unbound (the person by
+    name, never the login's user name) and why; the event's own text otherwise."""
+    text = str(event.details.get("text", ""))
+    if event.kind == PortalEvent.Kind.UNBOUND and event.portal_user_id != event.acting_user_id:
+        return " · ".join(filter(None, [person(event.portal_user), text]))
+    return text
 
 
 @dataclass(frozen=True)

@@ -241,6 +241,10 @@ class MatrixRuleForm(forms.Form):
 MatrixFormSet = forms.formset_factory(MatrixRuleForm, extra=2, can_delete=True)
 
 
+CHANNELS_FORM = "service.channels"
+"""The name the 360° page's channel form keeps its refused input under (``input_keep``)."""
+
+
 class ChannelPreferenceForm(forms.Form):
     """A customer's channels as staff set them on the 360° page."""
 

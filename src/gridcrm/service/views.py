@@ -75,7 +75,7 @@ from gridcrm.service.services import (
 from gridcrm.service.tasks import SERVICE_TIMERS
 from gridcrm.users.roles import Role
 from gridcrm.users.selectors import region_by_code, regions_below_company, user_roles
-from gridcrm.web.errors import page_errors
+from gridcrm.web.errors import input_keep, page_errors
 from gridcrm.web.http import AuthedRequest
 from gridcrm.web.paging import page_number
 
@@ -570,15 +570,17 @@ def customer_channels_set(request: AuthedRequest, account_no: str) -> HttpRespon
     """Staff set a customer's channels and quiet hours from the 360° page."""
     customer = customer_get_visible(user=request.user, account_no=account_no)
     form = forms.ChannelPreferenceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The form was incomplete; nothing changed."))
-    else:
-        with page_errors(request):
+    with page_errors(request, form=form):
+        if form.is_valid():
             channel_preferences_set(
                 customer=customer, acting_user=request.user, **form.cleaned_data
             )
             messages.success(request, _("Channel preferences saved."))
-    return redirect(customer.get_absolute_url())
+            return redirect(customer.get_absolute_url())
+    # Refused: the panel opens its form again with what was typed and why, nothing saved.
+    messages.error(request, _("The channels were not saved; see the form."))
+    input_keep(request, forms.CHANNELS_FORM, form)
+    return redirect(f"{customer.get_absolute_url()}#panel-service")
 
 
 @login_required

@@ -65,6 +65,39 @@ def page_errors(
             messages.error(request, error.message)
 
 
+KEPT = "gridcrm.kept_input"
+
+
+@dataclass
+class KeptInput:
+    """What was typed into a form that a view refused before redirecting back."""
+
+    data: dict[str, list[str]]
+    errors: dict[str, str]
+
+    def value(self, name: str) -> str:
+        return (self.data.get(name) or [""])[0]
+
+
+def input_keep(request: HttpRequest, name: str, form: forms.BaseForm) -> None:
+    """Keep ``form``'s input and errors for the page the view redirects to, where the form
+    is a part of a bigger page (a 360° panel) rather than a page of its own."""
+    request.session[KEPT] = {
+        "form": name,
+        "data": {k: request.POST.getlist(k) for k in request.POST if k != "csrfmiddlewaretoken"},
+        "errors": {k: " ".join(str(m) for m in v) for k, v in form.errors.items()},
+    }
+
+
+def input_kept(request: HttpRequest | None, name: str) -> KeptInput | None:
+    """The input ``input_keep`` kept for form ``name``, once: reading it forgets it."""
+    kept = request.session.get(KEPT) if request is not None else None
+    if request is None or not kept or kept["form"] != name:
+        return None
+    del request.session[KEPT]
+    return KeptInput(data=kept["data"], errors=kept["errors"])
+
+
 class DomainErrorMiddleware:
     """Answers a ``DomainError`` that a view let through with its status and message."""
 

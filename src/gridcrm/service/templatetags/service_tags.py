@@ -13,11 +13,13 @@ from gridcrm.service import channels, selectors
 from gridcrm.service.channel_selectors import channel_preferences_get
 from gridcrm.service.channels import channels_for
 from gridcrm.service.delivery import QUIET_END, QUIET_START
+from gridcrm.service.forms import CHANNELS_FORM
 from gridcrm.service.matrix import reasons_in
 from gridcrm.service.models import GraceRequest, RequestEvent, ServiceRequest
 from gridcrm.service.payments import payment_terms
 from gridcrm.service.selectors import customer_timeline
 from gridcrm.users.roles import Role
+from gridcrm.web.errors import input_kept
 
 if TYPE_CHECKING:
     from gridcrm.archive.models import Customer
@@ -85,13 +87,30 @@ def channel_labels(codes: list[str]) -> str:
     return listing(channels.channel_label(c) for c in codes)
 
 
-@register.simple_tag
-def service_panel(customer: Customer, user: User) -> dict[str, Any]:
-    """What the customer 360° page shows of service: open requests, terms, the timeline."""
+@register.simple_tag(takes_context=True)
+def service_panel(context: template.Context, customer: Customer, user: User) -> dict[str, Any]:
+    """What the customer 360° page shows of service: open requests, terms, the timeline,
+    and the channel form (with what was typed, when the last save was refused)."""
     if not user.has_perm("service.view_servicerequest"):
         return {"visible": False}
     terms = payment_terms(customer=customer)
     preference = channel_preferences_get(customer=customer)
+    current = channels_for(customer, preference)
+    quiet = (
+        (preference.quiet_start, preference.quiet_end) if preference else (QUIET_START, QUIET_END)
+    )
+    kept = input_kept(context.get("request"), CHANNELS_FORM)
+    form = {
+        "open": kept is not None,
+        "errors": kept.errors if kept else {},
+        "channels": kept.data.get("channels", []) if kept else current,
+        "email": kept.value("email") if kept else (preference.email if preference else ""),
+        "wechat_openid": kept.value("wechat_openid")
+        if kept
+        else (preference.wechat_openid if preference else ""),
+        "quiet_start": kept.value("quiet_start") if kept else quiet[0].strftime("%H:%M"),
+        "quiet_end": kept.value("quiet_end") if kept else quiet[1].strftime("%H:%M"),
+    }
     return {
         "visible": True,
         "open": ServiceRequest.objects.filter(
@@ -102,12 +121,8 @@ def service_panel(customer: Customer, user: User) -> dict[str, Any]:
         "timeline": customer_timeline(customer=customer, limit=50),
         "can_create": user.has_perm("service.add_servicerequest"),
         "can_grace": user.has_perm("service.request_grace") and terms.grace_max_days > 0,
-        "channels": channels_for(customer, preference),
-        "preference": preference,
+        "channels": current,
+        "form": form,
         "choices": [("sms", _("SMS")), ("wechat", _("WeChat")), ("email", _("e-mail"))],
-        "quiet": (
-            (preference.quiet_start, preference.quiet_end)
-            if preference
-            else (QUIET_START, QUIET_END)
-        ),
+        "quiet": quiet,
     }
