@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterator
 from io import StringIO
 
@@ -157,3 +158,18 @@ def test_the_portal_logins_hold_real_accounts_with_data(demo: str) -> None:
         page = client.get(f"/portal/a/{login.accounts[0]}/usage/")
         assert page.status_code == 200
         assert page.content.decode().count("<tr>") > 1, username  # months of usage
+
+
+def test_the_customers_with_complaints_have_their_count_in_the_archive(demo: str) -> None:
+    since = timezone.now() - dt.timedelta(days=300)  # every demo request is recent
+    complaints = Counter(
+        ServiceRequest.objects.filter(
+            request_type__category="complaint", created_at__gte=since
+        ).values_list("customer__account_no", flat=True)
+    )
+    figures = dict(Customer.objects.values_list("account_no", "complaints_12m"))
+
+    assert complaints
+    assert {a: figures[a] for a in complaints} == dict(complaints)
+    # Everyone else has made none, which the archive knows too (no blank).
+    assert {figures[a] for a in figures.keys() - complaints.keys()} == {0}
