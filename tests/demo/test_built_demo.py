@@ -21,6 +21,7 @@ from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
 from gridcrm.archive.models import Customer, Segment
+from gridcrm.archive.registry import BUILT_IN
 from gridcrm.demo.generator import DEMO_PASSWORD, STAFF
 from gridcrm.lake import catalog
 from gridcrm.load.models import Plan
@@ -173,3 +174,16 @@ def test_the_customers_with_complaints_have_their_count_in_the_archive(demo: str
     assert {a: figures[a] for a in complaints} == dict(complaints)
     # Everyone else has made none, which the archive knows too (no blank).
     assert {figures[a] for a in figures.keys() - complaints.keys()} == {0}
+
+
+def test_every_derived_field_of_the_registry_is_fed(demo: str) -> None:
+    # A derived field nobody computes would stay blank for every customer.
+    derived = [s for s in BUILT_IN if s.is_derived]
+    unfed = [
+        s.name
+        for s in derived
+        if all(s.is_blank(v) for v in Customer.objects.values_list(s.name, flat=True))
+    ]
+
+    assert "complaints_12m" in {s.name for s in derived}
+    assert unfed == []
