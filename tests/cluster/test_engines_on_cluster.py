@@ -1,7 +1,8 @@
 """Every lake pipeline gives on the Spark standalone cluster what it gives on DuckDB.
 
-The pipelines are those of the five ``pipelines`` modules (lake, load, credit, grid,
-billing); the last test checks that no public ``Table`` function of theirs is left out here.
+The pipelines are those of the six ``pipelines`` modules (lake, load, credit, grid,
+billing, service: its ``complaints_12m`` is in ``tests.lake.test_engines.PIPELINES``); the
+last test checks that no public ``Table`` function of theirs is left out here.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from gridcrm.lake import catalog
 from gridcrm.lake import pipelines as lake_pipelines
 from gridcrm.lake.standalone import StandaloneCluster
 from gridcrm.load import pipelines as load_pipelines
+from gridcrm.service import pipelines as service_pipelines
 from tests.conftest import Regions
 from tests.credit.conftest import LakeWriter, lake  # noqa: F401 - the credit lake fixture
 from tests.credit.test_engines import test_duckdb_and_spark_rate_alike as rate_alike
@@ -221,6 +223,7 @@ def test_every_pipeline_of_the_pipelines_modules_is_run_here() -> None:
         | _table_functions(credit_pipelines)
         | _table_functions(grid_pipelines)
         | _table_functions(billing_pipelines)
+        | _table_functions(service_pipelines)
     )
     named = {name for name in ON_CLUSTER if name != "payment_behaviour_later"}
 

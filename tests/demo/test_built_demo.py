@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterator
 from io import StringIO
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
 from gridcrm.archive.models import Customer, Segment
+from gridcrm.archive.registry import BUILT_IN
 from gridcrm.demo.generator import DEMO_PASSWORD, STAFF
 from gridcrm.lake import catalog
 from gridcrm.load.models import Plan
@@ -157,3 +159,31 @@ def test_the_portal_logins_hold_real_accounts_with_data(demo: str) -> None:
         page = client.get(f"/portal/a/{login.accounts[0]}/usage/")
         assert page.status_code == 200
         assert page.content.decode().count("<tr>") > 1, username  # months of usage
+
+
+def test_the_customers_with_complaints_have_their_count_in_the_archive(demo: str) -> None:
+    since = timezone.now() - dt.timedelta(days=300)  # every demo request is recent
+    complaints = Counter(
+        ServiceRequest.objects.filter(
+            request_type__category="complaint", created_at__gte=since
+        ).values_list("customer__account_no", flat=True)
+    )
+    figures = dict(Customer.objects.values_list("account_no", "complaints_12m"))
+
+    assert complaints
+    assert {a: figures[a] for a in complaints} == dict(complaints)
+    # Everyone else has made none, which the archive knows too (no blank).
+    assert {figures[a] for a in figures.keys() - complaints.keys()} == {0}
+
+
+def test_every_derived_field_of_the_registry_is_fed(demo: str) -> None:
+    # A derived field nobody computes would stay blank for every customer.
+    derived = [s for s in BUILT_IN if s.is_derived]
+    unfed = [
+        s.name
+        for s in derived
+        if all(s.is_blank(v) for v in Customer.objects.values_list(s.name, flat=True))
+    ]
+
+    assert "complaints_12m" in {s.name for s in derived}
+    assert unfed == []

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import pyarrow as pa
 import pytest
 
 from gridcrm.lake import catalog, pipelines
+from gridcrm.service import pipelines as service_pipelines
 from tests.lake import facts
 
 pytestmark = pytest.mark.spark
@@ -27,6 +29,20 @@ Pipeline = Callable[[ibis.BaseBackend], ibis.Table]
 def _t(con: ibis.BaseBackend, name: str) -> ibis.Table:
     return catalog.table(con, name)
 
+
+# Service requests as the database extract gives them (``service.complaints``): two
+# complaints of A in the 12 months before AS_OF, one before them, an enquiry of B.
+REQUESTS = pa.table(
+    {
+        "account_no": [facts.A, facts.A, facts.A, facts.B],
+        "category": ["complaint", "complaint", "complaint", "enquiry"],
+        "opened_on": pa.array(
+            [dt.date(2024, 1, 5), dt.date(2023, 9, 1), dt.date(2022, 12, 1), dt.date(2024, 1, 9)],
+            pa.date32(),
+        ),
+    }
+)
+CUSTOMERS = pa.table({"account_no": [facts.A, facts.B]})
 
 PIPELINES: dict[str, Pipeline] = {
     "daily_load": lambda c: pipelines.daily_load(_t(c, "readings")),
@@ -48,6 +64,9 @@ PIPELINES: dict[str, Pipeline] = {
     ),
     "payment_behaviour_later": lambda c: pipelines.payment_behaviour(
         _t(c, "bills"), _t(c, "payments"), as_of=dt.date(2024, 6, 30)
+    ),
+    "complaints_12m": lambda c: service_pipelines.complaints_12m(
+        ibis.memtable(CUSTOMERS), ibis.memtable(REQUESTS), as_of=facts.AS_OF
     ),
 }
 

@@ -408,6 +408,16 @@ def customer_keys() -> QuerySet[Customer, Any]:
     return Customer.objects.order_by().values("id", "account_no")
 
 
+def customers_derived_values(*, field: str) -> Iterator[tuple[int, str, Any]]:
+    """``(id, account_no, stored value)`` of every customer for one derived field, streamed
+    (a city company has a million), for the run that derives it to learn which customers
+    its new figures change. ``KeyError`` for a field that is not a built-in derived one."""
+    if field not in {s.name for s in all_specs(with_custom=False) if s.is_derived}:
+        raise KeyError(field)
+    rows = Customer.objects.order_by().values_list("id", "account_no", field)
+    return rows.iterator(chunk_size=20000)
+
+
 def rule_set_versions(*, limit: int = 20) -> list[RuleSetVersion]:
     """The newest published versions of the mapping rules, with who published them."""
     return list(RuleSetVersion.objects.select_related("published_by").order_by("-number")[:limit])

@@ -5,7 +5,7 @@ the same transaction, and tells the followers of customer changes
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -536,13 +536,19 @@ def customers_refresh_all(*, progress: Any = None, batch_size: int = 2000) -> in
     return changed_count
 
 
-def customers_facts_apply(*, values: Mapping[int, Mapping[str, Any]]) -> int:
-    """Store values that analytics derived from facts (annual kWh, maximum demand, days
-    to pay …) by customer id, then re-run rules and completeness for those customers.
-
-    Only derived fields are accepted: facts never overwrite what people entered.
-    Returns how many customers changed.
-    """
+def customers_facts_apply(
+    *,
+    values: Mapping[int, Mapping[str, Any]],
+    recorded: Collection[str] = (),
+    acting_user: User | None = None,
+) -> int:
+    """Store values that analytics derived from facts (annual kWh, days to pay,
+    complaints …) by customer id, then re-run rules and completeness for those customers;
+    returns how many changed. Only derived fields are accepted: facts never overwrite
+    what people entered. A change of a ``recorded`` field from a value it held writes a
+    history row (kind derived, by ``acting_user``; ``None``: the system) in the same
+    transaction — not its first value, which a first run gives every customer, and not
+    figures that move for everyone on every run (annual kWh), which would drown it."""
     specs = registry.all_specs()
     by_name = {s.name: s for s in specs}
     names = {name for row in values.values() for name in row}
@@ -554,6 +560,7 @@ def customers_facts_apply(*, values: Mapping[int, Mapping[str, Any]]) -> int:
         )
     rules = published_rules()
     changed: list[Customer] = []
+    history: list[FieldChange] = []
     ids = sorted(values)
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
@@ -562,12 +569,26 @@ def customers_facts_apply(*, values: Mapping[int, Mapping[str, Any]]) -> int:
             before = {n: by_name[n].get(customer) for n in row}
             for name, raw in row.items():
                 by_name[name].set(customer, by_name[name].clean(raw))
-            if any(by_name[n].get(customer) != before[n] for n in row):
+            moved = [n for n in row if by_name[n].get(customer) != before[n]]
+            if moved:
                 refresh_derived(customer, specs, rules)
                 changed.append(customer)
+            history.extend(
+                events.field_change(
+                    customer=customer,
+                    field_spec=by_name[n],
+                    old=before[n],
+                    new=by_name[n].get(customer),
+                    acting_user=acting_user,
+                    source=Source.DERIVED,
+                )
+                for n in moved
+                if n in recorded and not by_name[n].is_blank(before[n])
+            )
     columns = [*sorted(names), *DERIVED_COLUMNS, "completeness", "rules_fired"]
     with transaction.atomic():
         Customer.objects.bulk_update(changed, columns, batch_size=2000)
+        events.field_changes_write(changes=history)
         customers_changed(customer_ids=[c.pk for c in changed], fields=frozenset(columns))
     return len(changed)
 

@@ -96,6 +96,10 @@ def demo_enrich(*, seed: int, stdout: TextIO) -> None:
         "portal logins: a household, a shop owner with two accounts, a key account's contact",
         lambda: demo_portal_data(password=DEMO_PASSWORD, stdout=stdout),
     )
+    from gridcrm.service.complaints import complaints_refresh
+
+    # After every step that makes requests: the lake's run above came before them.
+    _step(stdout, "complaints in 12 months into the archive", complaints_refresh)
     from gridcrm.grid.demo import grid_demo_alerts
 
     _step(stdout, "grid alerts: the risks found, into the collectors' inboxes", grid_demo_alerts)

@@ -33,9 +33,12 @@ class ServiceConfig(AppConfig):
         from gridcrm.core.extensions import (
             CUSTOMER_PANELS,
             CUSTOMERS_CHANGED,
+            LAKE_RESULTS,
             TIMELINE_SOURCES,
+            LakeResult,
             Panel,
         )
+        from gridcrm.service.complaints import complaints_exprs, complaints_store
         from gridcrm.service.selectors import request_events_timeline
         from gridcrm.service.stations import open_requests_follow_customers
 
@@ -52,3 +55,5 @@ class ServiceConfig(AppConfig):
         )
         TIMELINE_SOURCES.register("service", request_events_timeline)
         CUSTOMERS_CHANGED.register("service.stations", open_requests_follow_customers)
+        # The archive's complaints in 12 months are derived in the lake's daily run.
+        LAKE_RESULTS.register("service.complaints", LakeResult(complaints_exprs, complaints_store))
