@@ -260,7 +260,11 @@ class WorkerHeartbeat:
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
         self.thread.join()
-        worker_gone(worker=self.worker)
+        try:
+            worker_gone(worker=self.worker)
+        except DatabaseError:
+            # The database is gone too: the beat simply ages, as a killed worker's does.
+            logger.info("worker %s stopped without removing its heartbeat", self.worker)
 
     def _beat(self) -> None:
         try:
