@@ -6,12 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from gridcrm.credit.models import CreditRun
+from gridcrm.env import env_networks
 from gridcrm.jobs.models import Job, JobStatus, WorkerBeat
 from gridcrm.jobs.services import WorkerHeartbeat, job_start, worker_beat
 from gridcrm.users.models import User
@@ -234,3 +236,16 @@ def test_a_worker_beats_while_it_runs_and_is_forgotten_when_it_stops() -> None:
         assert WorkerBeat.objects.filter(worker=heartbeat.worker).exists()
 
     assert not WorkerBeat.objects.filter(worker=heartbeat.worker).exists()
+
+
+# -- the setting ---------------------------------------------------------------------------
+
+
+def test_a_mistyped_allowed_network_stops_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRIDCRM_METRICS_ALLOWED_NETS", "10.0.0.0/8, 10.0.0.300")
+
+    with pytest.raises(ImproperlyConfigured, match="GRIDCRM_METRICS_ALLOWED_NETS"):
+        env_networks("GRIDCRM_METRICS_ALLOWED_NETS", [])
+
+    monkeypatch.setenv("GRIDCRM_METRICS_ALLOWED_NETS", "10.0.0.0/8, 192.0.2.7, ::1")
+    assert env_networks("GRIDCRM_METRICS_ALLOWED_NETS", []) == ["10.0.0.0/8", "192.0.2.7", "::1"]
