@@ -127,10 +127,15 @@ def test_healthz_is_not_redirected_to_https_nor_walled_from_a_customer(
     healthy: None, settings: Settings
 ) -> None:
     settings.SECURE_SSL_REDIRECT = True
+    customer = Client()
+    customer.force_login(make_user("household", Role.CUSTOMER))
 
-    response = Client().get("/healthz")
+    plain_http = Client().get("/healthz")
+    from_a_customer = customer.get("/healthz", secure=True)
 
-    assert response.status_code == 200
+    assert plain_http.status_code == 200
+    assert from_a_customer.status_code == 200
+    assert customer.get("/metrics", secure=True).status_code == 404
 
 
 # -- /metrics ------------------------------------------------------------------------------
@@ -150,6 +155,17 @@ def test_metrics_answer_prometheus_text_to_a_scraper_on_loopback(healthy: None) 
     assert 'gridcrm_health_check{check="lake"} 1.0' in text
     assert "gridcrm_workers_alive 1.0" in text
     assert 'gridcrm_pipeline_last_duration_seconds{pipeline="credit_rating"} 42.5' in text
+
+
+def test_metrics_add_up_the_gunicorn_workers_files_when_shared(
+    healthy: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+
+    response = Client().get("/metrics")
+
+    assert response.status_code == 200
+    assert 'gridcrm_health_check{check="database"} 1.0' in response.content.decode()
 
 
 def test_a_queued_job_shows_in_the_queue_depth(healthy: None, archivist: User) -> None:
