@@ -24,7 +24,8 @@ from gridcrm.ops.metrics import CONTENT_TYPE, metrics_text
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 when every check passes, 503 naming the failed ones by code. ``?check=NAME``
     (repeatable) runs only those checks: a load balancer asks for ``database`` alone, so
-    that a late nightly batch does not take the web servers out of service."""
+    that a late nightly batch does not take the web servers out of service. Unknown names
+    are ignored; a request naming no known check is 503, so a mistyped probe is noticed."""
     names = request.GET.getlist("check") or None
     results = health_run(names=names)
     detailed = metrics_caller(request) is Caller.ALLOWED
