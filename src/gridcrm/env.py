@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import secrets
 from collections.abc import Sequence
@@ -61,6 +62,20 @@ def env_list(name: str, default: Sequence[str]) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str, default: Sequence[str]) -> list[str]:
+    """Comma-separated IP networks (``10.0.0.0/8``) or addresses (``192.0.2.7``, taken as
+    one-address networks), IPv4 or IPv6; each checked here, so a typo stops start-up."""
+    networks = env_list(name, default)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP networks such as 10.0.0.0/8 or ::1; got {network!r}."
+            ) from None
+    return networks
 
 
 def env_database(name: str, *, default_sqlite: Path) -> dict[str, Any]:

@@ -52,6 +52,12 @@ Variables (all optional in the demo):
 - ``GRIDCRM_CACHE_PREFIX`` — the prefix of this installation's keys in Redis (``gridcrm``).
 - ``GRIDCRM_ALERT_ESCALATE_HOURS`` — hours an alert may stay unacknowledged before
   ``gridcrm alerts_sweep`` escalates it to the next level (24).
+- ``GRIDCRM_METRICS_ALLOWED_NETS`` — comma-separated networks that may read ``/metrics``
+  and the details of ``/healthz`` without a token (``127.0.0.1/32,::1/128``).
+- ``GRIDCRM_PIPELINE_MAX_AGE_HOURS`` — how old the last completed rating batch may be
+  before ``/healthz`` reports the pipeline check failed (48).
+- ``PROMETHEUS_MULTIPROC_DIR`` — with several gunicorn workers, an empty folder where
+  they share their request metrics (docs/deploy.md, "Health and metrics").
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ from gridcrm.env import (
     env_int,
     env_keys,
     env_list,
+    env_networks,
     env_origins,
     env_proxy_header,
     env_redis,
@@ -119,6 +126,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "django_prometheus",
     "gridcrm.core",
     "gridcrm.users",
     "gridcrm.archive",
@@ -139,6 +147,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: a request's latency as the server spends it (the /metrics histograms).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -158,6 +168,7 @@ MIDDLEWARE = [
     "gridcrm.web.middleware.NoStoreMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "gridcrm.urls"
@@ -228,6 +239,14 @@ JOB_HEARTBEAT_SECONDS = env_int("GRIDCRM_JOB_HEARTBEAT_SECONDS", default=30, min
 JOB_LEASE_SECONDS = env_int(
     "GRIDCRM_JOB_LEASE_SECONDS", default=300, minimum=2 * JOB_HEARTBEAT_SECONDS
 )
+
+# Operations (gridcrm.ops, docs/deploy.md "Health and metrics"): who may read /metrics
+# and the details of /healthz without a token, and how old the last batch may be.
+METRICS_ALLOWED_NETS = env_networks("GRIDCRM_METRICS_ALLOWED_NETS", ["127.0.0.1/32", "::1/128"])
+PIPELINE_MAX_AGE_HOURS = env_int("GRIDCRM_PIPELINE_MAX_AGE_HOURS", default=48, minimum=1)
+# The request histograms' buckets (seconds): pages take tens of milliseconds, imports
+# and exports are jobs, so nothing a request does should take a minute.
+PROMETHEUS_LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 # Channels that carry notices and login codes out (docs/channels.md).
 EMAIL_HOST = env_str("EMAIL_HOST", "")
@@ -306,6 +325,9 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("GRIDCRM_SSL_REDIRECT", default=PRODUCTION)
+# Load balancers and Prometheus ask gunicorn itself, over plain HTTP on a local address:
+# a redirect to https:// would answer them 301 instead of the health or the metrics.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("GRIDCRM_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION

@@ -1,4 +1,4 @@
-"""URL map: the staff web UI, the REST API under /api/, the admin."""
+"""URL map: the staff web UI, the REST API under /api/, the admin, /healthz and /metrics."""
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponsePermanentRedirect
@@ -15,6 +15,7 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 
 urlpatterns = [
     path("", include("gridcrm.web.urls")),
+    path("", include("gridcrm.ops.urls")),
     path("customers/", include("gridcrm.archive.urls")),
     path("jobs/", include("gridcrm.jobs.urls")),
     path("service/", include("gridcrm.service.urls")),

@@ -9,7 +9,7 @@ gets them through the slots ``CREDIT_GRADE`` and ``CREDIT_TERMS`` of
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -320,6 +320,13 @@ def migration_matrix(
         if old is not None:
             matrix[old][grade] += 1
     return matrix
+
+
+def credit_run_last() -> tuple[datetime, float] | None:
+    """(when it was stored, seconds it took) of the last completed rating batch, or
+    ``None`` before the first. A run row exists only with its grades (``credit.store``),
+    so the newest row is the last completed batch; the newest by key, an index read."""
+    return CreditRun.objects.order_by("-pk").values_list("started_at", "seconds").first()
 
 
 def runs_recent() -> QuerySet[CreditRun]:

@@ -51,6 +51,12 @@ class Job(models.Model):
         verbose_name = _("job")
         verbose_name_plural = _("jobs")
         permissions = [("purge_files", _("Can delete expired files"))]
+        # The operations metrics read these at every scrape (``gridcrm.ops``): the queue
+        # depth by status and kind, and each kind's last finished job, without a scan.
+        indexes = [
+            models.Index(fields=["status", "kind"], name="jobs_job_status_kind"),
+            models.Index(fields=["kind", "finished_at"], name="jobs_job_kind_finished"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
@@ -70,6 +76,24 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.INTERRUPTED}
+
+
+class WorkerBeat(models.Model):
+    """A running ``gridcrm worker`` process and when it last said it is alive (every
+    ``GRIDCRM_JOB_HEARTBEAT_SECONDS``, idle or not); removed when it stops cleanly. The
+    health check reads the newest one: a job's own heartbeat exists only while it runs."""
+
+    worker = models.CharField(max_length=100, unique=True)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+        permissions = [("view_metrics", _("Can read the operations metrics"))]
+
+    def __str__(self) -> str:
+        return f"{self.worker} {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
 class JobEvent(AuditEvent):

@@ -29,7 +29,7 @@ from gridcrm.core.errors import Conflict, Invalid, Refused
 from gridcrm.core.extensions import FILE_PURGERS
 from gridcrm.core.files import stored_name
 from gridcrm.jobs import events
-from gridcrm.jobs.models import Job, JobStatus
+from gridcrm.jobs.models import Job, JobStatus, WorkerBeat
 
 if TYPE_CHECKING:
     from gridcrm.users.models import User
@@ -217,6 +217,64 @@ def job_execute(*, job_id: int) -> None:
         job.result_file = stored_name(result_file)
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "message", "result_file", "finished_at"])
+
+
+# -- the worker's own heartbeat ------------------------------------------------------------
+
+
+def worker_beat(*, worker: str | None = None, started_at: dt.datetime | None = None) -> None:
+    """Record that the task worker ``worker`` ("host:pid", this process by default) is
+    alive now. Called by ``gridcrm worker`` every ``GRIDCRM_JOB_HEARTBEAT_SECONDS``
+    (``WorkerHeartbeat``), idle or busy; the health check reads the newest beat."""
+    now = timezone.now()
+    WorkerBeat.objects.update_or_create(
+        worker=worker or _worker_id(),
+        defaults={"seen_at": now},
+        create_defaults={"seen_at": now, "started_at": started_at or now},
+    )
+
+
+def worker_gone(*, worker: str | None = None) -> None:
+    """Forget a worker that stops cleanly, and the beats of workers silent for a day (a
+    killed one never says goodbye): the table holds the live workers and few others."""
+    cutoff = timezone.now() - timedelta(days=1)
+    WorkerBeat.objects.filter(Q(worker=worker or _worker_id()) | Q(seen_at__lt=cutoff)).delete()
+
+
+class WorkerHeartbeat:
+    """Beats for the whole life of a worker process from a thread of its own: the worker's
+    loop sleeps between polls and runs a job's steps without returning, so it cannot beat
+    itself. A missed beat (SQLite locked by the job's own write) is tried again later."""
+
+    def __init__(self) -> None:
+        self.worker = _worker_id()
+        self.started_at = timezone.now()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="worker-beat", daemon=True)
+
+    def __enter__(self) -> WorkerHeartbeat:
+        worker_beat(worker=self.worker, started_at=self.started_at)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        try:
+            worker_gone(worker=self.worker)
+        except DatabaseError:
+            # The database is gone too: the beat simply ages, as a killed worker's does.
+            logger.info("worker %s stopped without removing its heartbeat", self.worker)
+
+    def _beat(self) -> None:
+        try:
+            while not self.stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+                try:
+                    worker_beat(worker=self.worker, started_at=self.started_at)
+                except DatabaseError:
+                    logger.info("heartbeat of worker %s skipped", self.worker)
+        finally:
+            connections.close_all()  # this thread's own connections
 
 
 # -- retention ----------------------------------------------------------------------------

@@ -55,6 +55,22 @@ def local_root() -> Path:
     return Path(root.removeprefix("file://"))
 
 
+def root_readable() -> bool:
+    """Whether the lake's root can be listed now: a local folder that exists and may be
+    read, or a remote location whose filesystem answers that it is a folder. One call on
+    the root only, never a walk of the tables (the health check runs it often)."""
+    if is_local():
+        root = local_root()
+        return root.is_dir() and os.access(root, os.R_OK | os.X_OK)
+    from pyarrow import fs
+
+    try:
+        filesystem, path = fs.FileSystem.from_uri(lake_root())
+        return bool(filesystem.get_file_info(path).type == fs.FileType.Directory)
+    except (OSError, ValueError):
+        return False
+
+
 def table_dir(name: str) -> Path:
     fact_schema(name)  # fails loudly on an unknown table
     return local_root() / name

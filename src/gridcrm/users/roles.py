@@ -173,6 +173,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.ADMINISTRATOR: [
         "credit.view_credit",
         "credit.run_credit_batch",
+        # /metrics and the figures of /healthz (gridcrm.ops.access).
+        "jobs.view_metrics",
         *_VIEW,
         *_CONTACT,
         *_EXPORT,

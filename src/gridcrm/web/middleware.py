@@ -55,9 +55,18 @@ class CustomerWallMiddleware:
     """A customer login never reaches a staff page: outside the portal (and signing out,
     the language switch, static files and the portal API, which judges its own tokens)
     it gets 404, like a page that does not exist. Staff may not use the portal either
-    (the portal's views answer them 404)."""
+    (the portal's views answer them 404). ``/healthz`` is open to every caller."""
 
-    OPEN = ("/portal/", "/api/", "/logout/", "/i18n/", "/static/", "/login/", "/password/")
+    OPEN = (
+        "/portal/",
+        "/api/",
+        "/logout/",
+        "/i18n/",
+        "/static/",
+        "/login/",
+        "/password/",
+        "/healthz",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
