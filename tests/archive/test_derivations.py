@@ -296,3 +296,21 @@ def test_the_api_reads_and_publishes_rules_in_the_rule_row_shape(
     )
     assert (response.status_code, response.json()["code"]) == (403, "archive.may_not_manage_rules")
     assert RuleSetVersion.objects.count() == 1
+
+
+def test_facts_write_only_the_columns_that_moved(customer_b: Customer) -> None:
+    """Naming an indexed column costs index work on every row (docs/benchmarks.md,
+    "Derived fields at 1,000,000 customers"): the hashes and bigrams stay out."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridcrm.archive.services import customers_facts_apply
+
+    with CaptureQueriesContext(connection) as queries:
+        customers_facts_apply(values={customer_b.pk: {"annual_kwh": 61_000_000}})
+    (update,) = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    assert "annual_kwh" in update
+    for untouched in ("search_bigrams", "phone_hash", "certificate_hash", "max_demand_kw"):
+        assert untouched not in update
+    customer_b.refresh_from_db()
+    assert customer_b.annual_kwh == 61_000_000
