@@ -99,10 +99,10 @@ def rows_validate(schema: type[R], rows: Iterable[Mapping[str, Any]], *, code: s
                 where = ".".join(str(part) for part in error["loc"]) or "row"
                 problems[f"{number}.{where}"] = error["msg"]
     if problems:
-        row = _("row")  # outside the f-string: makemessages reads it
+        row_word = _("row")  # outside the f-string: makemessages reads it
         raise Invalid(
             _("Some rows are not valid: %(problems)s")
-            % {"problems": "; ".join(f"{row} {k}: {v}" for k, v in problems.items())},
+            % {"problems": "; ".join(f"{row_word} {k}: {v}" for k, v in problems.items())},
             code=code,
             fields=problems,
         )
