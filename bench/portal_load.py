@@ -236,13 +236,14 @@ def seed_portal() -> None:
             f"INSERT INTO {ServiceRequest._meta.db_table} (customer_id, region_id, "  # noqa: S608
             "request_type_id, channel, summary, status, area, priority, limit_factor, package, "
             'decision, "current_role", due_at, escalation_level, created_at, closed_at, version, '
-            "rating, rating_comment, rated_at) SELECT c.id, c.region_id, %s, 'portal', "
+            "rating, rating_comment, rated_at, address, callback_phone) "
+            "SELECT c.id, c.region_id, %s, 'portal', "
             "'bench', 'done', 'city', 3, 1, 'standard', '{}'::jsonb, '', "
             "now() - (mod(c.id, 300)) * interval '1 day' + interval '10 days', 0, "
             "now() - (mod(c.id, 300)) * interval '1 day', "
             "now() - (mod(c.id, 300)) * interval '1 day' + interval '2 days', 1, "
             "1 + mod(c.id, 5), '', "
-            "now() - (mod(c.id, 300)) * interval '1 day' + interval '3 days' "
+            "now() - (mod(c.id, 300)) * interval '1 day' + interval '3 days', '', '' "
             f"FROM pb_bound b JOIN {customer} c ON c.id = b.customer_id "
             "WHERE mod(b.customer_id, 2) = 0",
             [RequestType.objects.order_by("pk").values_list("pk", flat=True).first()],
